@@ -1,0 +1,31 @@
+"""Shared fixtures: every test runs with a clean environment and its own home folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_ENV_PREFIXES = ("USEAPI_", "FLOW_")
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
+    """Clear USEAPI_*/FLOW_* variables and point the data folder at a fresh temporary one."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(_ENV_PREFIXES):
+            monkeypatch.delenv(name)
+    home = tmp_path_factory.mktemp("flow_home")
+    monkeypatch.setenv("FLOW_WIDGETS_HOME", str(home))
+    yield home
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests run on asyncio (the engine's loop is asyncio)."""
+    return "asyncio"
