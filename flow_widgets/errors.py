@@ -261,7 +261,7 @@ class JobFailedError(JobError):
 
 
 class JobTimeoutError(JobError):
-    """Waiting for the job exceeded its deadline; the job may still finish and can be re-attached."""
+    """Waiting exceeded the deadline; the job may still finish and can be re-attached."""
 
     def __init__(self, message: str, *, job: Any = None, waited: float = 0.0) -> None:
         super().__init__(message, job=job)
