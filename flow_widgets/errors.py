@@ -31,9 +31,12 @@ next. The tree::
     │           ├── ServiceUnavailableError  503
     │           │   └── CaptchaServiceError  503 ``Captcha service failed: …``
     │           └── SessionBrokenError       596: re-add the Google account
-    └── JobError                     a job ended badly (carries the job)
-        ├── JobFailedError
-        └── JobTimeoutError
+    ├── JobError                     a job ended badly (carries the job)
+    │   ├── JobFailedError
+    │   └── JobTimeoutError
+    └── DownloadError                a media file could not be saved (the ``.part`` is kept)
+        ├── DiskFullError            ENOSPC/EDQUOT: free space, then resume
+        └── MediaExpiredError        the signed URL is refused even after one refresh
 
 Messages never contain the API token: :func:`redact` scrubs any text that is built from
 server replies or exceptions before it is stored on an error.
@@ -55,12 +58,15 @@ __all__ = [
     "CaptchaServiceError",
     "ConfigError",
     "ContentPolicyError",
+    "DiskFullError",
+    "DownloadError",
     "FlowError",
     "InsufficientCreditsError",
     "JobError",
     "JobExpiredError",
     "JobFailedError",
     "JobTimeoutError",
+    "MediaExpiredError",
     "NoEligibleAccountError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -266,3 +272,35 @@ class JobTimeoutError(JobError):
     def __init__(self, message: str, *, job: Any = None, waited: float = 0.0) -> None:
         super().__init__(message, job=job)
         self.waited = waited
+
+
+class DownloadError(FlowError):
+    """A finished media file could not be saved; what was fetched stays in ``<name>.part``.
+
+    Attributes:
+        path: the final path the file was meant to reach.
+    """
+
+    def __init__(self, message: str, *, path: Any = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class DiskFullError(DownloadError):
+    """The disk or quota ran out mid-download; free space and resume (nothing is re-bought).
+
+    Attributes:
+        needed_bytes: bytes still missing when the write failed, when known.
+    """
+
+    def __init__(self, message: str, *, path: Any = None, needed_bytes: int | None = None) -> None:
+        super().__init__(message, path=path)
+        self.needed_bytes = needed_bytes
+
+
+class MediaExpiredError(DownloadError):
+    """The media host refused the signed URL (403/404/410) even after one refresh from the job."""
+
+    def __init__(self, message: str, *, path: Any = None, status_code: int | None = None) -> None:
+        super().__init__(message, path=path)
+        self.status_code = status_code
