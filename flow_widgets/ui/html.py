@@ -1,0 +1,333 @@
+"""Pure HTML builders for job cards, media tags and galleries — every value escaped.
+
+Why pure functions: the same markup is shown live, saved into the notebook and re-read with no
+kernel, so it has to be a deterministic function of a :class:`~flow_widgets.ui.view.CardView`
+that tests can snapshot. Nothing here touches IPython, the network or the disk.
+
+Rules the builders keep:
+
+* every interpolated string goes through :func:`html.escape` (prompts, server text, file names,
+  account names), and prompts carry ``dir="auto"`` so right-to-left text stays readable;
+* media ``src`` is relative (or ``http(s)``/``data:`` media); anything else is dropped;
+* a running card moves by itself: a CSS animation whose duration is the expected time, started
+  at the elapsed offset with a negative ``animation-delay``, and a CSS counter clock — so the
+  kernel sends nothing between state changes. Where ``<style>`` is stripped (untrusted
+  notebooks), the static text that was true at the last update is shown instead;
+* long prompts are cut for display (the full text stays in the notebook cell).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from flow_widgets.ui.view import CardView, MediaView
+
+__all__ = [
+    "PROMPT_DISPLAY_CHARS",
+    "card_html",
+    "format_bytes",
+    "format_clock",
+    "gallery_html",
+    "grid_html",
+    "image_tag",
+    "media_figure",
+    "video_tag",
+]
+
+PROMPT_DISPLAY_CHARS = 600
+
+_COLOURS = {
+    "queued": "#8a8f98",
+    "running": "#2a7ae2",
+    "completed": "#2e9d57",
+    "failed": "#d0342c",
+    "detached": "#b7791f",
+    "unknown": "#b7791f",
+}
+_ICONS = {
+    "queued": "◷",
+    "running": "●",
+    "completed": "✓",
+    "failed": "✗",
+    "detached": "⏸",
+    "unknown": "?",
+}
+_CARD_STYLE = (
+    "border:1px solid #d0d4da;border-left:4px solid {colour};border-radius:6px;"
+    "padding:6px 10px;margin:4px 0;font:13px/1.45 system-ui,sans-serif;max-width:760px"
+)
+_MUTED = "color:#6b7280"
+
+# Shared by every running card; identical text, so browsers parse it once per page.
+_RUNNING_CSS = (
+    "<style>@property --fw-m{syntax:'<integer>';inherits:false;initial-value:0}"
+    "@property --fw-s{syntax:'<integer>';inherits:false;initial-value:0}"
+    "@keyframes fw-fill{from{width:0}to{width:100%}}"
+    "@keyframes fw-pulse{from{opacity:1}to{opacity:.35}}"
+    "@keyframes fw-m{from{--fw-m:0}to{--fw-m:600}}"
+    "@keyframes fw-s{from{--fw-s:0}to{--fw-s:60}}"
+    ".fw-clock{font-size:0;counter-reset:fwm var(--fw-m) fws var(--fw-s);"
+    "animation:fw-m 36000s steps(600,end) forwards,fw-s 60s steps(60,end) infinite}"
+    ".fw-clock::after{font-size:13px;content:counter(fwm) ':' counter(fws,decimal-leading-zero)}"
+    "</style>"
+)
+
+
+def _e(value: object) -> str:
+    """Escape any value for text or a double-quoted attribute."""
+    return html.escape(str(value), quote=True)
+
+
+def format_clock(seconds: float) -> str:
+    """``m:ss`` for a number of seconds.
+
+    >>> format_clock(0), format_clock(65.4), format_clock(3725)
+    ('0:00', '1:05', '62:05')
+    """
+    whole = max(0, int(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def format_bytes(size: int) -> str:
+    """A short human size.
+
+    >>> format_bytes(900), format_bytes(2_500_000)
+    ('900 B', '2.4 MB')
+    """
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _safe_src(src: str) -> str | None:
+    """Keep relative URLs and http(s)/data-media URLs; refuse script-capable schemes."""
+    lowered = src.strip().lower()
+    if not lowered:
+        return None
+    scheme, colon, _ = lowered.partition(":")
+    if not colon or "/" in scheme or "?" in scheme or "#" in scheme:
+        return src  # relative: no scheme before the first colon
+    if scheme in ("http", "https"):
+        return src
+    if scheme == "data" and lowered.startswith(("data:image/", "data:video/", "data:audio/")):
+        return src
+    return None
+
+
+def video_tag(media: MediaView, *, width: int = 360) -> str:
+    """An inline ``<video controls preload="metadata">`` with a relative ``src`` and poster."""
+    src = _safe_src(media.src)
+    if src is None:
+        return f'<span style="{_MUTED}">(video not available)</span>'
+    poster = _safe_src(media.poster or "")
+    poster_attr = f' poster="{_e(poster)}"' if poster else ""
+    return (
+        f'<video src="{_e(src)}" controls preload="metadata"{poster_attr} width="{width}"'
+        f' style="max-width:100%;border-radius:4px;background:#000"></video>'
+    )
+
+
+def image_tag(media: MediaView, *, width: int = 360) -> str:
+    """An inline ``<img>`` with a relative ``src`` and the file name as alt text."""
+    src = _safe_src(media.src)
+    if src is None:
+        return f'<span style="{_MUTED}">(image not available)</span>'
+    alt = media.label or media.file_name or media.kind
+    return (
+        f'<img src="{_e(src)}" alt="{_e(alt)}" loading="lazy" width="{width}"'
+        f' style="max-width:100%;height:auto;border-radius:4px">'
+    )
+
+
+def _audio_tag(media: MediaView) -> str:
+    src = _safe_src(media.src)
+    if src is None:
+        return f'<span style="{_MUTED}">(audio not available)</span>'
+    return f'<audio src="{_e(src)}" controls preload="none"></audio>'
+
+
+def _caption(media: MediaView) -> str:
+    facts: list[str] = []
+    if media.seed is not None:
+        facts.append(f"seed {media.seed}")
+    if media.duration_s is not None:
+        facts.append(f"{media.duration_s:g} s")
+    if media.width and media.height:
+        facts.append(f"{media.width}×{media.height}")
+    if media.size_bytes is not None:
+        facts.append(format_bytes(media.size_bytes))
+    text = " · ".join(_e(f) for f in facts)
+    if media.file_name:
+        name = f"<code>{_e(media.file_name)}</code>"
+        text = f"{text} · {name}" if text else name
+    return text
+
+
+def media_figure(media: MediaView, *, width: int = 360) -> str:
+    """One media element with its caption (seed, duration, size, file name) and label."""
+    if media.kind == "video":
+        body = video_tag(media, width=width)
+    elif media.kind == "audio":
+        body = _audio_tag(media)
+    else:
+        body = image_tag(media, width=width)
+    label = f'<div style="font-weight:600">{_e(media.label)}</div>' if media.label else ""
+    caption = _caption(media)
+    figcaption = (
+        f'<figcaption style="{_MUTED};font-size:12px">{caption}</figcaption>' if caption else ""
+    )
+    return f'<figure style="margin:0;max-width:{width}px">{label}{body}{figcaption}</figure>'
+
+
+def gallery_html(items: Sequence[MediaView], *, width: int = 300) -> str:
+    """A wrapping row of media figures (a labelled grid when the items carry labels)."""
+    figures = "".join(media_figure(m, width=width) for m in items)
+    return f'<div style="display:flex;flex-wrap:wrap;gap:8px;margin-top:6px">{figures}</div>'
+
+
+def grid_html(
+    rows: Sequence[str],
+    columns: Sequence[str],
+    cells: Sequence[Sequence[MediaView | None]],
+    *,
+    width: int = 240,
+) -> str:
+    """A comparison table: one row per model, one column per seed (``--compare``/``--seeds``).
+
+    Args:
+        rows: row headings (models).
+        columns: column headings (seeds).
+        cells: ``cells[r][c]`` is the media for that pair, or ``None`` while it is pending.
+    """
+    pending = f'<span style="{_MUTED}">pending</span>'
+    head = "".join(f'<th style="padding:2px 6px">{_e(c)}</th>' for c in columns)
+    body: list[str] = []
+    for row_label, row in zip(rows, cells, strict=True):
+        tds = "".join(
+            '<td style="padding:2px;vertical-align:top">'
+            + (media_figure(m, width=width) if m is not None else pending)
+            + "</td>"
+            for m in row
+        )
+        heading = f'<th style="padding:2px 6px;text-align:left">{_e(row_label)}</th>'
+        body.append(f"<tr>{heading}{tds}</tr>")
+    return (
+        '<table style="border-collapse:collapse;margin-top:6px">'
+        f"<thead><tr><th></th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _prompt_html(prompt: str) -> str:
+    shown = prompt[:PROMPT_DISPLAY_CHARS]
+    more = len(prompt) - len(shown)
+    tail = f' <span style="{_MUTED}">… ({more:,} more characters)</span>' if more > 0 else ""
+    return (
+        '<div dir="auto" style="white-space:pre-wrap;overflow-wrap:anywhere;margin:2px 0">'
+        f"{_e(shown)}{tail}</div>"
+    )
+
+
+def _header(view: CardView) -> str:
+    parts = [f"<b>{_e(view.kind)}</b>"]
+    if view.model:
+        parts.append(_e(view.model))
+    if view.account:
+        parts.append(f"<bdi>{_e(view.account)}</bdi>")
+    if view.credits is not None:
+        if view.phase == "failed" and view.charged is False:
+            parts.append("0 credits")
+        else:
+            parts.append("free" if view.credits == 0 else f"{view.credits} credits")
+    return f'<div style="{_MUTED}">{" · ".join(parts)}</div>'
+
+
+def _progress(view: CardView) -> str:
+    elapsed = max(0.0, view.elapsed_s)
+    expected = view.expected_s
+    clock = (
+        f'<span class="fw-clock" style="animation-delay:-{elapsed:.0f}s,-{elapsed:.0f}s">'
+        f"{format_clock(elapsed)}</span>"
+    )
+    if view.phase == "queued":
+        return f"<div>{_ICONS['queued']} queued · waiting for the server · {clock}</div>"
+    expect = f" of about {format_clock(expected)}" if expected else ""
+    slow = (
+        f' <span style="{_MUTED}">(slower than usual)</span>'
+        if expected and elapsed > 1.5 * expected
+        else ""
+    )
+    line = f"<div>{_ICONS['running']} running · {clock}{expect}{slow}</div>"
+    if not expected:
+        return line
+    # Fill over the expected time, starting at the elapsed offset; then pulse until done.
+    remaining = max(0.0, expected - elapsed)
+    bar = (
+        '<div style="height:4px;background:#e5e7eb;border-radius:2px;margin-top:3px;'
+        'overflow:hidden"><div style="height:100%;background:#2a7ae2;'
+        f"width:{min(100.0, 100 * elapsed / expected):.0f}%;"
+        f"animation:fw-fill {expected:.0f}s linear -{elapsed:.0f}s forwards,"
+        f'fw-pulse 1.2s ease-in-out {remaining:.0f}s infinite alternate"></div></div>'
+    )
+    return line + bar
+
+
+def _failure(view: CardView) -> str:
+    reason = view.error or "the job failed without a reason from the server"
+    if view.charged is True:
+        amount = f"{view.credits} credits" if view.credits else "Credits"
+        credits = f"{amount} were charged."
+    elif view.charged is False:
+        credits = "No credits were charged."
+    else:
+        credits = "Whether credits were charged is not known yet; %flow credits shows the balance."
+    return (
+        f'<div style="color:#d0342c"><b>{_ICONS["failed"]} failed:</b> '
+        f'<span dir="auto">{_e(reason)}</span></div>'
+        f'<div style="{_MUTED}">{_e(credits)} Try again: re-run the cell with '
+        "<code>--new</code> (a rephrased prompt or another seed often passes).</div>"
+    )
+
+
+def _detached(view: CardView) -> str:
+    if view.phase == "unknown":
+        text = (
+            "The outcome is not known yet (the server did not answer in time). Nothing is "
+            "resent; %flow resume checks the server again."
+        )
+    else:
+        text = (
+            "Stopped watching. The job still runs on the server and may still be charged; "
+            "%flow resume re-attaches to it."
+        )
+    return f'<div style="color:#b7791f">{_ICONS[view.phase]} {_e(text)}</div>'
+
+
+def _completed(view: CardView) -> str:
+    done = f"<div>{_ICONS['completed']} done in {format_clock(view.elapsed_s)}</div>"
+    if not view.media:
+        return done + f'<div style="{_MUTED}">(no media files)</div>'
+    width = 360 if len(view.media) <= 2 else 240
+    return done + gallery_html(view.media, width=width)
+
+
+def card_html(view: CardView) -> str:
+    """The whole job card for one moment: header, prompt, status, and the result or failure."""
+    colour = _COLOURS[view.phase]
+    parts = [_header(view), _prompt_html(view.prompt)]
+    if view.phase in ("queued", "running"):
+        parts.insert(0, _RUNNING_CSS)
+        parts.append(_progress(view))
+    elif view.phase == "completed":
+        parts.append(_completed(view))
+    elif view.phase == "failed":
+        parts.append(_failure(view))
+    else:
+        parts.append(_detached(view))
+    if view.note:
+        parts.append(f'<div style="{_MUTED};font-style:italic">{_e(view.note)}</div>')
+    style = _CARD_STYLE.format(colour=colour)
+    return f'<div class="fw-card fw-{view.phase}" style="{style}">{"".join(parts)}</div>'

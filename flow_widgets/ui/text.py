@@ -1,0 +1,103 @@
+"""Plain-text renderings of job cards: the ``text/plain`` half of every card's mimebundle.
+
+Why: terminal IPython, nbconvert to text or Markdown, log files and frontends that cannot render
+HTML (or widgets) still deserve one readable line per job. The same facts as the HTML card, in
+the same order, without markup. Control characters from prompts and server text are replaced so
+a hostile string cannot move the cursor or clear a terminal.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flow_widgets.ui.html import format_bytes, format_clock
+from flow_widgets.ui.view import CardView, MediaView
+
+__all__ = ["PROMPT_TEXT_CHARS", "card_text", "media_text", "one_line"]
+
+PROMPT_TEXT_CHARS = 120
+
+# C0/C1 controls (except tab) and the bidi override/isolate characters.
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def one_line(text: str, limit: int = PROMPT_TEXT_CHARS) -> str:
+    """Collapse whitespace, neutralise control and bidi-override characters, and cut to ``limit``.
+
+    >>> one_line("a\\n  b\\x1b[2J", 80)
+    'a b [2J'
+    >>> one_line("x" * 10, 5)
+    'xxxx…'
+    """
+    flat = " ".join(_UNSAFE.sub(" ", text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def media_text(media: MediaView) -> str:
+    """One line for one file: kind, file name and the facts a caption shows."""
+    facts = [media.kind]
+    if media.label:
+        facts.append(one_line(media.label, 60))
+    if media.file_name:
+        facts.append(one_line(media.file_name, 100))
+    elif media.src:
+        facts.append(one_line(media.src, 100))
+    if media.seed is not None:
+        facts.append(f"seed {media.seed}")
+    if media.duration_s is not None:
+        facts.append(f"{media.duration_s:g} s")
+    if media.width and media.height:
+        facts.append(f"{media.width}x{media.height}")
+    if media.size_bytes is not None:
+        facts.append(format_bytes(media.size_bytes))
+    return " · ".join(facts)
+
+
+def _credits(view: CardView) -> str | None:
+    if view.credits is None:
+        return None
+    if view.phase == "failed" and view.charged is False:
+        return "0 credits (not charged)"
+    return "free" if view.credits == 0 else f"{view.credits} credits"
+
+
+def _status(view: CardView) -> str:
+    if view.phase == "queued":
+        return f"queued · {format_clock(view.elapsed_s)}"
+    if view.phase == "running":
+        expected = f" of about {format_clock(view.expected_s)}" if view.expected_s else ""
+        return f"running · {format_clock(view.elapsed_s)}{expected}"
+    if view.phase == "completed":
+        return f"done in {format_clock(view.elapsed_s)}"
+    if view.phase == "failed":
+        reason = one_line(view.error or "no reason given", 300)
+        return f"failed: {reason}"
+    if view.phase == "detached":
+        return "stopped watching (the job still runs on the server and may still be charged)"
+    return "outcome unknown (nothing was resent; %flow resume checks again)"
+
+
+def card_text(view: CardView) -> str:
+    """The card as a few plain lines: a summary line, then one line per file.
+
+    >>> from flow_widgets.ui.view import CardView
+    >>> print(card_text(CardView(kind="video", prompt="a cat", phase="running",
+    ...                          model="veo-3.1-fast", credits=20, elapsed_s=12, expected_s=100)))
+    [flow video] running · 0:12 of about 1:40 · veo-3.1-fast · 20 credits · "a cat"
+    """
+    parts = [f"[flow {view.kind}] {_status(view)}"]
+    if view.model:
+        parts.append(view.model)
+    if view.account:
+        parts.append(one_line(view.account, 80))
+    credits = _credits(view)
+    if credits:
+        parts.append(credits)
+    parts.append(f'"{one_line(view.prompt)}"')
+    lines = [" · ".join(parts)]
+    lines.extend(f"  {media_text(m)}" for m in view.media)
+    if view.phase == "failed":
+        lines.append("  try again: re-run the cell with --new")
+    if view.note:
+        lines.append(f"  {one_line(view.note, 200)}")
+    return "\n".join(lines)
