@@ -1,0 +1,181 @@
+"""Adaptive per-account concurrency for batches: how many jobs may run where, right now.
+
+Why: every Google account has a cap on executing jobs, and going over it is not free -- the API
+answers ``429 PUBLIC_ERROR_USER_REQUESTS_THROTTLED`` and may pull the account out of rotation for
+half an hour. A batch therefore starts from the documented caps, spreads work over the accounts
+that have room, halves an account's limit when it is throttled anyway (and pauses it for the
+``Retry-After``), raises the limit back one step after a run of clean submissions, and closes an
+account that is out of quota or credits, so the rest of the batch goes elsewhere or stops.
+
+:class:`SlotPool` lives on the engine loop. ``acquire()`` waits for a slot and names the account;
+``release()`` gives it back when the job stops running remotely.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+__all__ = ["Lane", "SlotPool"]
+
+_DEFAULT_PAUSE_S = 5.0
+
+
+@dataclass
+class Lane:
+    """One account's share of a batch.
+
+    Attributes:
+        account: the account email, or ``None`` for "let the API's load balancer choose".
+        cap: the documented maximum of executing jobs.
+        limit: the current, learnt maximum (``1 ≤ limit ≤ cap``).
+        busy: jobs of this batch running on the account now.
+        paused_until: no new job before this monotonic time (after a throttle).
+        closed: the account cannot take more work in this batch (quota or credits).
+    """
+
+    account: str | None
+    cap: int
+    limit: int
+    busy: int = 0
+    clean_runs: int = 0
+    paused_until: float = 0.0
+    closed: bool = False
+    order: int = 0
+
+    @property
+    def free(self) -> int:
+        return self.limit - self.busy
+
+
+class SlotPool:
+    """Slots over several accounts, adapting each account's limit to what the API allows.
+
+    Args:
+        caps: account -> documented cap of executing jobs (``{None: n}`` for one unnamed lane).
+        total: an overall cap on top (the user's ``concurrency=``), or ``None``.
+        recover_after: clean submissions in a row before a lowered limit grows by one.
+        clock: a monotonic clock (injectable for tests).
+    """
+
+    def __init__(
+        self,
+        caps: Mapping[str | None, int],
+        *,
+        total: int | None = None,
+        recover_after: int = 3,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not caps:
+            raise ValueError("caps must name at least one account lane.")
+        if total is not None and total < 1:
+            raise ValueError("concurrency must be 1 or more.")
+        self._lanes = {
+            account: Lane(account, max(1, cap), max(1, cap), order=i)
+            for i, (account, cap) in enumerate(caps.items())
+        }
+        self.total = total
+        self._recover_after = recover_after
+        self._clock = clock
+        self._changed = asyncio.Event()
+        self._turn = itertools.count()
+        self.peak_busy = 0
+        self.throttles = 0
+
+    def __repr__(self) -> str:
+        lanes = ", ".join(f"{lane.account}:{lane.busy}/{lane.limit}" for lane in self.lanes)
+        return f"<SlotPool {lanes}>"
+
+    @property
+    def lanes(self) -> list[Lane]:
+        return list(self._lanes.values())
+
+    @property
+    def busy(self) -> int:
+        return sum(lane.busy for lane in self._lanes.values())
+
+    @property
+    def closed(self) -> bool:
+        """True when no account can take more work."""
+        return all(lane.closed for lane in self._lanes.values())
+
+    def lane(self, account: str | None) -> Lane:
+        return self._lanes[account]
+
+    # -- taking and giving back --------------------------------------------------------------
+
+    async def acquire(self) -> Lane | None:
+        """Wait for a free slot and take it; ``None`` when every account is closed."""
+        while True:
+            if self.closed:
+                return None
+            now = self._clock()
+            lane = self._pick(now)
+            if lane is not None:
+                lane.busy += 1
+                lane.order = next(self._turn)
+                self.peak_busy = max(self.peak_busy, self.busy)
+                return lane
+            self._changed.clear()
+            wake = self._next_unpause(now)
+            timeout = None if wake is None else max(0.0, wake - now)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout)
+
+    def _pick(self, now: float) -> Lane | None:
+        if self.total is not None and self.busy >= self.total:
+            return None
+        ready = [
+            lane
+            for lane in self._lanes.values()
+            if not lane.closed and lane.paused_until <= now and lane.free > 0
+        ]
+        if not ready:
+            return None
+        # most room first; among equals, the lane used longest ago
+        return max(ready, key=lambda lane: (lane.free, -lane.order))
+
+    def _next_unpause(self, now: float) -> float | None:
+        times = [
+            lane.paused_until
+            for lane in self._lanes.values()
+            if not lane.closed and lane.paused_until > now
+        ]
+        return min(times) if times else None
+
+    def release(self, lane: Lane) -> None:
+        """The job on ``lane`` stopped running remotely (finished, failed, or never started)."""
+        lane.busy = max(0, lane.busy - 1)
+        self._changed.set()
+
+    # -- what the API said -------------------------------------------------------------------
+
+    def accepted(self, lane: Lane) -> None:
+        """A submission on ``lane`` was accepted: count towards raising a lowered limit."""
+        lane.clean_runs += 1
+        if lane.limit < lane.cap and lane.clean_runs >= self._recover_after:
+            lane.limit += 1
+            lane.clean_runs = 0
+            self._changed.set()
+
+    def throttled(self, lane: Lane, retry_after: float | None) -> None:
+        """``lane``'s account refused a submission as too busy: halve its limit and pause it.
+
+        The caller still holds the slot it acquired and must :meth:`release` it.
+        """
+        self.throttles += 1
+        lane.limit = max(1, lane.limit // 2)
+        lane.clean_runs = 0
+        pause = retry_after if retry_after is not None and retry_after > 0 else _DEFAULT_PAUSE_S
+        lane.paused_until = max(lane.paused_until, self._clock() + pause)
+        self._changed.set()
+
+    def close(self, lane: Lane | None = None) -> None:
+        """Stop giving out slots on ``lane`` (out of quota), or on every lane when ``None``."""
+        for item in [lane] if lane is not None else self._lanes.values():
+            item.closed = True
+        self._changed.set()
