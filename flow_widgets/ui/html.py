@@ -32,6 +32,7 @@ __all__ = [
     "grid_html",
     "image_tag",
     "media_figure",
+    "snippet_html",
     "video_tag",
 ]
 
@@ -331,3 +332,12 @@ def card_html(view: CardView) -> str:
         parts.append(f'<div style="{_MUTED};font-style:italic">{_e(view.note)}</div>')
     style = _CARD_STYLE.format(colour=colour)
     return f'<div class="fw-card fw-{view.phase}" style="{style}">{"".join(parts)}</div>'
+
+
+def snippet_html(title: str, code: str) -> str:
+    """A titled, escaped code block (copy-as-cell shows the runnable cell this way)."""
+    return (
+        f'<div style="{_MUTED};margin-top:4px">{_e(title)}</div>'
+        '<pre style="margin:2px 0;padding:6px;background:#f6f8fa;border-radius:4px;'
+        f'white-space:pre-wrap;overflow-wrap:anywhere">{_e(code)}</pre>'
+    )

@@ -47,6 +47,7 @@ _PHASES: dict[str, CardPhase] = {
     "done": "completed",
     "failed": "failed",
     "rejected": "failed",
+    "download_failed": "failed",
     "cancelled": "detached",
     "canceled": "detached",
     "detached": "detached",
@@ -245,12 +246,20 @@ def media_view_from_file(media: Any, *, base: str | os.PathLike[str] | None = No
     )
 
 
+def _epoch(value: Any) -> float | None:
+    if value is None:
+        return None
+    return float(value.timestamp()) if hasattr(value, "timestamp") else float(value)
+
+
 def _elapsed(job: Any, now: float | None) -> float:
-    created = getattr(job, "created", None)
+    """Seconds from submission to the end (or to ``now`` while the job runs)."""
+    created = _epoch(getattr(job, "created", None))
     if created is None:
         return 0.0
-    stamp = created.timestamp() if hasattr(created, "timestamp") else float(created)
-    return max(0.0, (time.time() if now is None else now) - stamp)
+    finished = _epoch(getattr(getattr(job, "state", None), "finished", None))
+    end = finished if finished is not None else (time.time() if now is None else now)
+    return max(0.0, end - created)
 
 
 def card_view_from_job(
