@@ -313,6 +313,8 @@ class _Download:
                 self._discard()
                 raise _Retry(f"the media host resumed at byte {start} instead of {offset}")
         self.validator = _validator(response) or self.validator
+        if not start:
+            self.resumed_from = 0  # whatever was on disk is overwritten
         await self._stream(response, "ab" if start else "wb", total, open_part)
         return self._finish(response, total, response.headers.get("x-content-sha256"))
 
@@ -394,6 +396,7 @@ class _Download:
     def _discard(self) -> None:
         self.part.unlink(missing_ok=True)
         self.validator = None
+        self.resumed_from = 0
 
     def _disk_error(self, exc: OSError, total: int | None) -> DownloadError:
         kept = file_size(self.part)

@@ -259,68 +259,39 @@ async def test_a_truncated_body_is_resumed_within_one_call(
     assert second["if_range"] == '"fox-v1"'  # the ETag learnt from the first reply
 
 
-async def test_a_server_that_ignores_range_restarts_the_file_cleanly(
-    host: MediaHost, http: httpx.AsyncClient, tmp_path: Path
+@pytest.mark.parametrize(
+    ("mode", "left_over", "ranges", "resumed_from"),
+    [
+        pytest.param("normal", DATA[:70000], ["bytes=70000-"], 70000, id="206-appends"),
+        pytest.param("ignore-range", b"\xff" * 5000, ["bytes=5000-"], 0, id="200-restarts"),
+        pytest.param(
+            "wrong-offset", DATA[:5000], ["bytes=5000-", None], 0, id="wrong-206-offset-restarts"
+        ),
+        pytest.param(
+            "normal", b"\x00" * 70000, ["bytes=70000-", None], 0, id="corrupt-part-fails-checksum"
+        ),
+        pytest.param("normal", DATA, [f"bytes={len(DATA)}-"], len(DATA), id="416-complete-part"),
+        pytest.param(
+            "normal", DATA + b"extra", [f"bytes={len(DATA) + 5}-", None], 0, id="416-longer-part"
+        ),
+    ],
+)
+async def test_a_left_over_part_file_is_resumed_only_when_the_bytes_line_up(
+    mode: str,
+    left_over: bytes,
+    ranges: list[str | None],
+    resumed_from: int,
+    host: MediaHost,
+    http: httpx.AsyncClient,
+    tmp_path: Path,
 ) -> None:
-    host.mode = "ignore-range"
+    host.mode, host.failures_left = mode, 1
     dest = tmp_path / "fox.mp4"
-    part_path(dest).write_bytes(b"\xff" * 5000)  # stale bytes that must not survive
+    part_path(dest).write_bytes(left_over)
     result = await download(http, host.url(), dest, policy=FAST)
     _assert_saved(dest)
-    assert host.requests[0]["range"] == "bytes=5000-" and result.requests == 1
-
-
-async def test_a_206_at_the_wrong_offset_is_detected_and_the_file_restarted(
-    host: MediaHost, http: httpx.AsyncClient, tmp_path: Path
-) -> None:
-    host.mode, host.failures_left = "wrong-offset", 1
-    dest = tmp_path / "fox.mp4"
-    part_path(dest).write_bytes(DATA[:5000])
-    result = await download(http, host.url(), dest, policy=FAST)
-    _assert_saved(dest)
-    assert [r["range"] for r in host.requests] == ["bytes=5000-", None]
-    assert result.requests == 2
-
-
-async def test_a_correct_206_appends_to_the_part_file(
-    host: MediaHost, http: httpx.AsyncClient, tmp_path: Path
-) -> None:
-    dest = tmp_path / "fox.mp4"
-    part_path(dest).write_bytes(DATA[:70000])
-    result = await download(http, host.url(), dest, policy=FAST)
-    _assert_saved(dest)
-    assert (result.resumed_from, result.requests) == (70000, 1)
-
-
-async def test_a_corrupt_part_file_fails_the_checksum_and_is_replaced(
-    host: MediaHost, http: httpx.AsyncClient, tmp_path: Path
-) -> None:
-    dest = tmp_path / "fox.mp4"
-    part_path(dest).write_bytes(b"\x00" * 70000)  # right length, wrong bytes
-    result = await download(http, host.url(), dest, policy=FAST)
-    _assert_saved(dest)
-    assert [r["range"] for r in host.requests] == ["bytes=70000-", None]
-    assert result.requests == 2
-
-
-async def test_a_complete_part_file_answered_with_416_is_finished_without_a_body(
-    host: MediaHost, http: httpx.AsyncClient, tmp_path: Path
-) -> None:
-    dest = tmp_path / "fox.mp4"
-    part_path(dest).write_bytes(DATA)
-    result = await download(http, host.url(), dest, policy=FAST)
-    _assert_saved(dest)
-    assert result.sha256 == SHA and result.requests == 1
-
-
-async def test_a_part_file_longer_than_the_media_is_thrown_away(
-    host: MediaHost, http: httpx.AsyncClient, tmp_path: Path
-) -> None:
-    dest = tmp_path / "fox.mp4"
-    part_path(dest).write_bytes(DATA + b"extra")
-    await download(http, host.url(), dest, policy=FAST)
-    _assert_saved(dest)
-    assert [r["range"] for r in host.requests] == [f"bytes={len(DATA) + 5}-", None]
+    assert [r["range"] for r in host.requests] == ranges
+    assert (result.requests, result.resumed_from) == (len(ranges), resumed_from)
 
 
 async def test_a_checksum_that_never_matches_gives_up_and_keeps_nothing_at_the_target(
