@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flow_widgets.api._config import Secret
 from flow_widgets.runtime.redact import Redactor
 
 __all__ = [
@@ -222,7 +223,8 @@ class Ledger:
 
     Args:
         path: the database file; its folder is created (private to the user) when missing.
-        secrets: strings that must never be stored (the API token); scrubbed from every value.
+        secrets: values that must never be stored (the API token, a ``Secret`` or a string);
+            masked in every value.
         clock: the time source for ``created``/``updated`` (seconds since the epoch).
 
     Example:
@@ -236,7 +238,7 @@ class Ledger:
         self,
         path: str | os.PathLike[str],
         *,
-        secrets: Iterable[str] = (),
+        secrets: Iterable[str | Secret] = (),
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.path = Path(path)

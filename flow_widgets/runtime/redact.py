@@ -4,7 +4,8 @@ Why a separate step: the ledger stores request payloads and raw job records, and
 what they were given (an account record carries cookies and an access token; an error text can
 quote a header). Rather than trusting every caller, whatever reaches disk passes through a
 :class:`Redactor` first: values under credential-like keys are replaced, and every known secret
-string (the API token, in its raw and URL-encoded forms) is cut out of every string.
+(the API token, as a :class:`~flow_widgets.api._config.Secret`, which knows its own raw,
+URL-encoded and short forms) is masked in every string.
 
 Pure functions over JSON-like data; no I/O.
 """
@@ -12,9 +13,10 @@ Pure functions over JSON-like data; no I/O.
 from __future__ import annotations
 
 import re
-import urllib.parse
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from flow_widgets.api._config import Secret
 
 __all__ = ["REDACTED", "SECRET_KEYS", "Redactor", "is_secret_key"]
 
@@ -54,32 +56,26 @@ class Redactor:
     """Removes credentials from JSON-like values and text.
 
     Args:
-        secrets: exact strings to cut out wherever they appear (short strings are ignored, so a
-            blank token cannot wipe every value).
+        secrets: values to mask wherever they appear (strings are wrapped in
+            :class:`~flow_widgets.api._config.Secret`; short ones are ignored, so a blank
+            token cannot wipe every value).
 
     Example:
         >>> Redactor(["user:1-abcdef"]).scrub({"error": "bad user:1-abcdef", "cookies": [1]})
-        {'error': 'bad [redacted]', 'cookies': '[redacted]'}
+        {'error': 'bad ***', 'cookies': '[redacted]'}
     """
 
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
-        forms: set[str] = set()
-        for secret in secrets:
-            if secret and len(secret) >= _MIN_SECRET_LENGTH:
-                forms.update(
-                    {secret, urllib.parse.quote(secret, safe=""), urllib.parse.quote(secret)}
-                )
-        # Longest first, so a form that contains another is removed whole.
-        self._forms = sorted(forms, key=len, reverse=True)
+    def __init__(self, secrets: Iterable[str | Secret] = ()) -> None:
+        wrapped = (s if isinstance(s, Secret) else Secret(s) for s in secrets)
+        self._secrets = [s for s in wrapped if len(s.reveal()) >= _MIN_SECRET_LENGTH]
 
     def __repr__(self) -> str:
-        return f"Redactor(<{len(self._forms)} secret forms>)"
+        return f"Redactor(<{len(self._secrets)} secrets>)"
 
     def scrub_text(self, text: str) -> str:
-        """``text`` with every secret cut out and lone surrogates made storable."""
-        for form in self._forms:
-            if form in text:
-                text = text.replace(form, REDACTED)
+        """``text`` with every secret masked and lone surrogates made storable."""
+        for secret in self._secrets:
+            text = secret.scrub(text)
         return text.encode("utf-8", "replace").decode("utf-8")
 
     def scrub(self, value: Any) -> Any:
