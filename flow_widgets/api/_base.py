@@ -1,0 +1,399 @@
+"""Everything the sync and async clients share: building requests, judging replies, retrying.
+
+The client is written "sans-IO", like httpx's auth flows: a request is a *flow*, a generator
+that yields :class:`Send` and :class:`Sleep` actions and receives what happened. All decisions
+(headers, timeouts, the retry policy, error mapping, parsing, secret scrubbing) live here, once;
+:class:`~flow_widgets.api.client.FlowClient` and
+:class:`~flow_widgets.api.client.AsyncFlowClient` only perform the actions -- send with
+``httpx.Client`` or ``httpx.AsyncClient``, sleep with ``time.sleep`` or ``anyio.sleep`` -- so
+the twins cannot drift apart.
+
+Secrets: the token lives in a :class:`~flow_widgets.api._config.Secret` and reaches the wire
+only through :class:`BearerAuth`, inside httpx. Error texts built from server replies or httpx
+exceptions are scrubbed, and errors are raised ``from None`` so no httpx exception (whose
+frames hold the raw headers) is chained to them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Generic, Protocol, TypeVar
+
+import httpx
+
+from flow_widgets._version import __version__
+from flow_widgets.api._config import Secret, resolve_base_url, resolve_token
+from flow_widgets.api._error_mapping import error_message, map_error
+from flow_widgets.api._retry import Failure, RetryPolicy, Safety, next_delay
+from flow_widgets.api._upload import UploadBody
+from flow_widgets.errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    ConfigError,
+    FlowError,
+    NoEligibleAccountError,
+    QuotaExceededError,
+    RateLimitError,
+    UnknownOutcomeError,
+)
+
+__all__ = [
+    "DEFAULT_DEADLINE",
+    "DEFAULT_TIMEOUT",
+    "USER_AGENT",
+    "Action",
+    "BaseFlowClient",
+    "BearerAuth",
+    "Call",
+    "DeadlineExceeded",
+    "Plan",
+    "Reply",
+    "Send",
+    "Sleep",
+]
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+logger = logging.getLogger("flow_widgets.api")
+
+USER_AGENT = f"flow-widgets/{__version__}"
+#: Per-phase limits. Reads are long because images, GIFs and concatenation answer synchronously.
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=180.0, write=60.0, pool=10.0)
+#: The longest one HTTP exchange may take in total, however slowly the server trickles bytes.
+DEFAULT_DEADLINE = 300.0
+
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
+_CANNOT_SEND = (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.TooManyRedirects)
+_FINAL_5XX = frozenset({501, 505, 596})
+
+
+class DeadlineExceeded(httpx.ReadTimeout):
+    """The reply did not arrive in full before the exchange's deadline."""
+
+
+@dataclass(frozen=True)
+class Send:
+    """Action: send ``request`` and read the whole reply before ``deadline`` (a clock value)."""
+
+    request: httpx.Request
+    deadline: float
+
+
+@dataclass(frozen=True)
+class Sleep:
+    """Action: wait ``seconds`` before the flow continues."""
+
+    seconds: float
+
+
+Action = Send | Sleep
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A complete HTTP reply, as a :class:`Send` action returns it to its flow."""
+
+    status_code: int
+    headers: httpx.Headers
+    content: bytes = field(repr=False)
+
+
+class Plan(Protocol[T_co]):
+    """Anything a client can run: a single :class:`Call`, or a longer flow such as a job wait."""
+
+    def flow(self, core: BaseFlowClient) -> Generator[Action, Any, T_co]:
+        """The actions that carry the plan out, returning its result."""
+        ...
+
+
+@dataclass(frozen=True)
+class Call(Generic[T]):
+    """One API request described as data.
+
+    Attributes:
+        method, path: the endpoint (``path`` already URL-encoded, relative to the base URL).
+        parse: turns the decoded JSON of a 2xx reply into the result; ``ValueError`` means the
+            reply was unreadable.
+        safety: how safe a resend is (decides the retry policy).
+        params: the query string.
+        json: the JSON body.
+        upload: a raw body (asset upload) instead of JSON.
+        idempotency_key: sent as ``Idempotency-Key`` on every attempt of this call.
+    """
+
+    method: str
+    path: str
+    parse: Callable[[Any], T]
+    safety: Safety = Safety.IDEMPOTENT
+    params: Mapping[str, str] = field(default_factory=dict)
+    json: Any = None
+    upload: UploadBody | None = None
+    idempotency_key: str | None = None
+
+    @property
+    def label(self) -> str:
+        """``"POST /videos"``: how logs and messages name the call."""
+        return f"{self.method} /{self.path.lstrip('/')}"
+
+    def flow(self, core: BaseFlowClient) -> Generator[Action, Any, T]:
+        """Send the request, retrying as the policy allows, and return the parsed result."""
+        return core.call_flow(self)
+
+
+@dataclass(frozen=True)
+class _Judged(Generic[T]):
+    value: T
+
+
+@dataclass(frozen=True)
+class _Failed:
+    failure: Failure
+    error: FlowError
+    retry_after: float | None = None
+
+
+class BearerAuth(httpx.Auth):
+    """Adds ``Authorization: Bearer <token>`` inside httpx, so the header never sits in our
+    own frames or objects."""
+
+    def __init__(self, secret: Secret) -> None:
+        self._secret = secret
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self._secret.reveal()}"
+        yield request
+
+    def __repr__(self) -> str:
+        return "BearerAuth(***)"
+
+
+class BaseFlowClient:
+    """Configuration, request building and reply judging shared by both clients.
+
+    Args:
+        token: the useapi.net API token; default ``USEAPI_TOKEN`` from the environment.
+        base_url: the API root; default ``FLOW_API_BASE``, else the public API.
+        timeout: per-phase httpx timeouts (a number sets all four).
+        deadline: the most seconds one HTTP exchange may take in total.
+        max_retries: the most resends per call (0 turns retrying off); the reliability table's
+            per-cause limits still apply.
+        retry_policy: every retry number at once, for callers who need to tune them.
+        clock: a monotonic clock in seconds (injected by tests).
+        rand: uniform random numbers in ``[0, 1)`` for backoff jitter (injected by tests).
+        environ: where to read ``USEAPI_TOKEN``/``FLOW_API_BASE`` (default ``os.environ``).
+    """
+
+    def __init__(
+        self,
+        token: str | Secret | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        deadline: float = DEFAULT_DEADLINE,
+        max_retries: int | None = None,
+        retry_policy: RetryPolicy | None = None,
+        clock: Callable[[], float] | None = None,
+        rand: Callable[[], float] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self._secret = resolve_token(token, environ)
+        self.base_url = resolve_base_url(base_url, environ)
+        self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        if deadline <= 0:
+            raise ConfigError(f"deadline must be a positive number of seconds, not {deadline!r}.")
+        self.deadline = float(deadline)
+        policy = retry_policy or RetryPolicy()
+        if max_retries is not None:
+            if max_retries < 0:
+                raise ConfigError(f"max_retries must be 0 or more, not {max_retries!r}.")
+            policy = replace(policy, max_retries=max_retries)
+        self.retry_policy = policy
+        self._clock = clock or time.monotonic
+        self._rand = rand or random.random
+        self._auth = BearerAuth(self._secret)
+
+    def now(self) -> float:
+        """The client's monotonic clock, in seconds (what deadlines are measured on)."""
+        return self._clock()
+
+    @property
+    def max_retries(self) -> int:
+        """The most resends one call may make."""
+        return self.retry_policy.max_retries
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, token=***)"
+
+    __str__ = __repr__
+
+    # ------------------------------------------------------------------------- the request flow
+
+    def call_flow(self, call: Call[T]) -> Generator[Action, Any, T]:
+        """Send ``call``, retry per the policy, and return its parsed result or raise."""
+        started = self._clock()
+        failures: Counter[Failure] = Counter()
+        retries = 0
+        while True:
+            sent_at = self._clock()
+            deadline = sent_at + self.deadline
+            outcome = yield Send(self._build(call, deadline - sent_at), deadline)
+            judged = self._judge(call, outcome)
+            if isinstance(judged, _Judged):
+                logger.debug("%s succeeded after %d retries", call.label, retries)
+                return judged.value
+            failures[judged.failure] += 1
+            delay = next_delay(
+                self.retry_policy,
+                call.safety,
+                judged.failure,
+                failures=failures,
+                retries_so_far=retries,
+                elapsed=self._clock() - started,
+                retry_after=judged.retry_after,
+                rand=self._rand,
+            )
+            if delay is None:
+                logger.debug("%s failed: %s", call.label, type(judged.error).__name__)
+                raise judged.error from None
+            retries += 1
+            logger.info(
+                "%s: %s; retry %d in %.1f s",
+                call.label,
+                type(judged.error).__name__,
+                retries,
+                delay,
+            )
+            yield Sleep(delay)
+
+    def _build(self, call: Call[Any], budget: float) -> httpx.Request:
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        if call.idempotency_key:
+            headers["Idempotency-Key"] = call.idempotency_key
+        content: Any = None
+        if call.upload is not None:
+            headers["Content-Type"] = call.upload.content_type
+            headers["Content-Length"] = str(call.upload.size)
+            content = self._stream_upload(call.upload)
+        timeout = httpx.Timeout(
+            connect=_capped(self.timeout.connect, budget),
+            read=_capped(self.timeout.read, budget),
+            write=_capped(self.timeout.write, budget),
+            pool=_capped(self.timeout.pool, budget),
+        )
+        return httpx.Request(
+            call.method,
+            f"{self.base_url}/{call.path.lstrip('/')}",
+            params=dict(call.params) or None,
+            headers=headers,
+            json=call.json,
+            content=content,
+            extensions={"timeout": timeout.as_dict()},
+        )
+
+    def _stream_upload(self, upload: UploadBody) -> Any:
+        """The upload body in the form this client's httpx flavour can send."""
+        raise NotImplementedError  # pragma: no cover - each twin provides it
+
+    # --------------------------------------------------------------------------- judging
+
+    def _judge(self, call: Call[T], outcome: Reply | httpx.HTTPError) -> _Judged[T] | _Failed:
+        if isinstance(outcome, httpx.HTTPError):
+            return self._transport_failure(call, outcome)
+        status = outcome.status_code
+        if 200 <= status < 300:
+            try:
+                return _Judged(call.parse(json.loads(self._text(outcome.content))))
+            except ValueError as exc:
+                detail = f"HTTP {status} with an unreadable body: {self._secret.scrub(str(exc))}"
+                return self._lost(call, detail, status)
+        body = self._error_body(outcome.content)
+        error = map_error(status, body, outcome.headers)
+        if status == 503 or isinstance(error, RateLimitError):
+            failure = Failure.CAPACITY if _is_throttle(error) else Failure.FINAL
+            return _Failed(failure, error, getattr(error, "retry_after", None))
+        if status == 408 or (status >= 500 and status not in _FINAL_5XX):
+            detail = f"HTTP {status}: {error_message(body) or 'no message'}"
+            return self._lost(call, detail, status, error)
+        return _Failed(Failure.FINAL, error)
+
+    def _transport_failure(self, call: Call[Any], exc: httpx.HTTPError) -> _Failed:
+        detail = f"{type(exc).__name__}: {self._secret.scrub(str(exc)) or 'no detail'}"
+        timed_out = isinstance(exc, httpx.TimeoutException)
+        kind = APITimeoutError if timed_out else APIConnectionError
+        if isinstance(exc, _NOT_SENT):
+            return _Failed(
+                Failure.NOT_SENT,
+                kind(
+                    f"Could not reach the API at {self.base_url} ({detail}); nothing was sent. "
+                    "Check the network connection or FLOW_API_BASE.",
+                    sent=False,
+                ),
+            )
+        if isinstance(exc, _CANNOT_SEND):
+            return _Failed(
+                Failure.FINAL,
+                APIConnectionError(
+                    f"{call.label} could not be sent ({detail}); check base_url.", sent=False
+                ),
+            )
+        if isinstance(exc, DeadlineExceeded):
+            detail = f"no complete reply within the {self.deadline:.0f} s deadline"
+        return self._lost(call, detail, None, kind(_sent_text(call, detail), sent=True))
+
+    def _lost(
+        self,
+        call: Call[Any],
+        detail: str,
+        status: int | None,
+        error: FlowError | None = None,
+    ) -> _Failed:
+        """An unknown outcome: fatal for a paid call, a transient error for the others."""
+        if call.safety is Safety.NEVER_RESEND:
+            return _Failed(
+                Failure.UNKNOWN_OUTCOME,
+                UnknownOutcomeError(
+                    f"{call.label} was sent but its outcome is unknown ({detail}). It was not "
+                    "resent, because it may have been accepted and charged: look for the job "
+                    "with client.jobs.stats('executing') or client.jobs.stats('history') "
+                    "before submitting again.",
+                    status_code=status,
+                ),
+            )
+        return _Failed(Failure.UNKNOWN_OUTCOME, error or APIError(_sent_text(call, detail)))
+
+    def _text(self, content: bytes) -> str:
+        return self._secret.scrub(content.decode("utf-8", errors="replace"))
+
+    def _error_body(self, content: bytes) -> Any:
+        text = self._text(content)
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text.strip()[:2000]
+
+    def _check_deadline(self, send: Send) -> None:
+        """Raise :class:`DeadlineExceeded` once ``send``'s deadline has passed."""
+        if self._clock() > send.deadline:
+            raise DeadlineExceeded("the reply was still arriving at the deadline", request=None)
+
+
+def _capped(value: float | None, budget: float) -> float:
+    return budget if value is None else min(value, budget)
+
+
+def _is_throttle(error: FlowError) -> bool:
+    return not isinstance(error, (QuotaExceededError, NoEligibleAccountError))
+
+
+def _sent_text(call: Call[Any], detail: str) -> str:
+    return (
+        f"{call.label} was sent but no usable reply came back ({detail}). It is safe to try again."
+    )
