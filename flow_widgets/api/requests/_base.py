@@ -345,7 +345,7 @@ class FlowRequest:
         if self._captcha:
             captcha = getattr(self, "captcha", None)
             if captcha is not None and not isinstance(captcha, Captcha):
-                raise fail("captchaRetry", "captcha must be a Captcha(token=…|retry=…|order=…).")
+                raise fail("captcha", "captcha must be a Captcha(token=…|retry=…|order=…).")
         self._validate()
 
     def _validate(self) -> None:

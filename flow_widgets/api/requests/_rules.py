@@ -153,7 +153,7 @@ def check_voice(value: str, field: str, *, case_sensitive: bool = False) -> Owne
         raise fail(
             field,
             f"{field} {value!r} is neither a voice preset nor a voice ref; use one of the 30 "
-            f"presets ({hint}e.g. Achernar) or a ref from POST /voices.",
+            f"presets ({hint}such as Achernar) or a ref from POST /voices.",
         )
     return Owner(field, parsed.user, parsed.email)
 

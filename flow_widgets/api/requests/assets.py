@@ -145,8 +145,8 @@ class UploadAsset(FlowRequest):
             if extension not in _EXTENSIONS:
                 raise fail(
                     "contentType",
-                    f"file name {self.filename!r} has no upload type; use .png, .jpg, .jpeg, "
-                    ".webp or .mp4.",
+                    f"contentType cannot be told from file name {self.filename!r}; use a .png, "
+                    ".jpg, .jpeg, .webp or .mp4 file.",
                 )
             return _EXTENSIONS[extension]
         return None
