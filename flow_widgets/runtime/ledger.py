@@ -33,11 +33,22 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from flow_widgets.api._config import Secret
+from flow_widgets.runtime.ledger_records import (
+    NOT_REUSABLE_STATES,
+    STATES,
+    UNFINISHED_STATES,
+    MediaFileRecord,
+    SpendRow,
+    Submission,
+    media_file_from_row,
+    spend_row_from_row,
+    submission_from_row,
+)
+from flow_widgets.runtime.ledger_schema import MIGRATIONS, migrate
 from flow_widgets.runtime.redact import Redactor
 
 __all__ = [
@@ -53,169 +64,7 @@ __all__ = [
 
 log = logging.getLogger("flow_widgets.ledger")
 
-STATES = frozenset(
-    {
-        "submitting",
-        "accepted",
-        "running",
-        "completed",
-        "failed",
-        "rejected",
-        "unknown",
-        "timed_out",
-        "cancelled",
-        "lost",
-    }
-)
-"""Every state a submission row can be in."""
-
-UNFINISHED_STATES = frozenset({"submitting", "accepted", "running", "unknown", "timed_out"})
-"""States that :meth:`Ledger.unfinished` returns, so a new session re-attaches to them."""
-
-NOT_REUSABLE_STATES = frozenset({"rejected", "failed", "lost"})
-"""States whose job bought nothing usable; an identical request may be sent again."""
-
 _BUSY_TIMEOUT_MS = 5000
-
-
-def _run_script(conn: sqlite3.Connection, script: str) -> None:
-    """Run ``;``-separated DDL inside the caller's transaction (``executescript`` would commit)."""
-    for statement in script.split(";"):
-        if statement.strip():
-            conn.execute(statement)
-
-
-def _create_schema(conn: sqlite3.Connection) -> None:
-    states = ", ".join(f"'{state}'" for state in sorted(STATES))
-    _run_script(
-        conn,
-        f"""
-        CREATE TABLE submissions (
-            submission_id TEXT PRIMARY KEY,
-            kind          TEXT NOT NULL,
-            endpoint      TEXT NOT NULL,
-            payload       TEXT NOT NULL,
-            fingerprint   TEXT NOT NULL,
-            model         TEXT,
-            estimate      INTEGER NOT NULL DEFAULT 0,
-            account       TEXT,
-            state         TEXT NOT NULL CHECK (state IN ({states})),
-            jobid         TEXT UNIQUE,
-            job           TEXT,
-            error         TEXT,
-            charged       INTEGER CHECK (charged IN (0, 1)),
-            credits       INTEGER,
-            created       REAL NOT NULL,
-            updated       REAL NOT NULL
-        );
-        CREATE INDEX submissions_by_fingerprint ON submissions (fingerprint, created);
-        CREATE INDEX submissions_by_state ON submissions (state);
-        CREATE TABLE state_changes (
-            id            INTEGER PRIMARY KEY AUTOINCREMENT,
-            submission_id TEXT NOT NULL REFERENCES submissions (submission_id),
-            state         TEXT NOT NULL,
-            at            REAL NOT NULL
-        );
-        CREATE INDEX state_changes_by_submission ON state_changes (submission_id, id);
-        CREATE TABLE media_files (
-            submission_id TEXT NOT NULL REFERENCES submissions (submission_id),
-            idx           INTEGER NOT NULL,
-            media_id      TEXT,
-            path          TEXT NOT NULL,
-            size          INTEGER NOT NULL,
-            sha256        TEXT NOT NULL,
-            created       REAL NOT NULL,
-            PRIMARY KEY (submission_id, idx)
-        );
-        CREATE TABLE assets (
-            sha256        TEXT NOT NULL,
-            account       TEXT NOT NULL,
-            media_id      TEXT NOT NULL,
-            content_type  TEXT NOT NULL,
-            created       REAL NOT NULL,
-            PRIMARY KEY (sha256, account)
-        );
-        """,
-    )
-
-
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_schema,)
-"""Schema steps in order; ``PRAGMA user_version`` counts how many ran. Only ever append."""
-
-
-@dataclass(frozen=True)
-class Submission:
-    """One paid request as the ledger knows it (a snapshot; the row may have moved on)."""
-
-    submission_id: str
-    kind: str
-    endpoint: str
-    payload: Mapping[str, Any] = field(hash=False)
-    fingerprint: str
-    model: str | None
-    estimate: int
-    account: str | None
-    state: str
-    jobid: str | None
-    job: Mapping[str, Any] | None = field(hash=False)
-    error: str | None
-    charged: bool | None
-    credits: int | None
-    created: float
-    updated: float
-
-    @property
-    def unfinished(self) -> bool:
-        """True while a session should still watch or reconcile this submission."""
-        return self.state in UNFINISHED_STATES
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able fields (what a dashboard or the CLI prints)."""
-        return {
-            "submission_id": self.submission_id,
-            "kind": self.kind,
-            "endpoint": self.endpoint,
-            "payload": dict(self.payload),
-            "fingerprint": self.fingerprint,
-            "model": self.model,
-            "estimate": self.estimate,
-            "account": self.account,
-            "state": self.state,
-            "jobid": self.jobid,
-            "job": None if self.job is None else dict(self.job),
-            "error": self.error,
-            "charged": self.charged,
-            "credits": self.credits,
-            "created": self.created,
-            "updated": self.updated,
-        }
-
-
-@dataclass(frozen=True)
-class MediaFileRecord:
-    """A media file saved for a submission (``index`` follows the job's ``media[]`` order)."""
-
-    submission_id: str
-    index: int
-    media_id: str | None
-    path: Path
-    size: int
-    sha256: str
-    created: float
-
-
-@dataclass(frozen=True)
-class SpendRow:
-    """The credit facts of one submission (what the credit tracker folds into spend)."""
-
-    submission_id: str
-    model: str | None
-    account: str | None
-    estimate: int
-    credits: int | None
-    charged: bool | None
-    state: str
-    created: float
 
 
 class Ledger:
@@ -228,10 +77,14 @@ class Ledger:
         clock: the time source for ``created``/``updated`` (seconds since the epoch).
 
     Example:
-        >>> ledger = Ledger(tmp / "ledger.sqlite3")                      # doctest: +SKIP
-        >>> sid = ledger.begin_submission("video", "/videos", {"prompt": "fox"}, "ab12", # +SKIP
+        >>> import pathlib, tempfile
+        >>> ledger = Ledger(pathlib.Path(tempfile.mkdtemp()) / "ledger.sqlite3")
+        >>> sid = ledger.begin_submission("video", "/videos", {"prompt": "fox"}, "ab12",
         ...                               model="veo-3.1-lite", estimate=10, account=None)
-        >>> ledger.mark_accepted(sid, "j1-…", "jo@example.com", None)    # doctest: +SKIP
+        >>> ledger.mark_accepted(sid, "j1-example", "jo@example.com", None).state
+        'accepted'
+        >>> ledger.find_reusable("ab12").jobid
+        'j1-example'
     """
 
     def __init__(
@@ -272,26 +125,9 @@ class Ledger:
                 log.warning("the ledger at %s could not use WAL mode (got %s)", self.path, mode)
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
-            self._migrate(conn)
+            migrate(conn, self.path)
             self._conn, self._pid = conn, os.getpid()
             return conn
-
-    def _migrate(self, conn: sqlite3.Connection) -> None:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            if version > len(MIGRATIONS):
-                raise RuntimeError(
-                    f"The ledger at {self.path} was written by a newer flow_widgets "
-                    f"(schema {version}); upgrade flow_widgets or point it at another data folder."
-                )
-            for step in MIGRATIONS[version:]:
-                step(conn)
-            conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -372,15 +208,17 @@ class Ledger:
         self, sid: str, jobid: str, account: str | None, raw_job: Mapping[str, Any] | None
     ) -> Submission:
         """Bind the server's jobid (and the account that took it) to a submission."""
-        owner = self.by_jobid(jobid)
-        if owner is not None and owner.submission_id != sid:
-            raise ValueError(
-                f"jobid {jobid!r} already belongs to submission {owner.submission_id}; "
-                "one job cannot settle two submissions."
-            )
         now = self._clock()
         with self._write() as conn:
-            self._require(conn, sid)
+            previous = self._require(conn, sid)
+            owner = conn.execute(
+                "SELECT submission_id FROM submissions WHERE jobid = ?", (jobid,)
+            ).fetchone()
+            if owner is not None and owner["submission_id"] != sid:
+                raise ValueError(
+                    f"jobid {jobid!r} already belongs to submission {owner['submission_id']}; "
+                    "one job cannot settle two submissions."
+                )
             conn.execute(
                 "UPDATE submissions SET jobid = ?, account = COALESCE(?, account),"
                 " job = COALESCE(?, job), state = 'accepted', updated = ?"
@@ -393,7 +231,8 @@ class Ledger:
                     sid,
                 ),
             )
-            self._log_state(conn, sid, "accepted", now)
+            if previous != "accepted":
+                self._log_state(conn, sid, "accepted", now)
         return self._must_get(sid)
 
     def mark_state(
@@ -435,12 +274,12 @@ class Ledger:
     def get(self, sid: str) -> Submission | None:
         """The submission with this id, or ``None``."""
         rows = self._read("SELECT * FROM submissions WHERE submission_id = ?", (sid,))
-        return _submission(rows[0]) if rows else None
+        return submission_from_row(rows[0]) if rows else None
 
     def by_jobid(self, jobid: str) -> Submission | None:
         """The submission that bought this job, or ``None``."""
         rows = self._read("SELECT * FROM submissions WHERE jobid = ?", (jobid,))
-        return _submission(rows[0]) if rows else None
+        return submission_from_row(rows[0]) if rows else None
 
     def find_reusable(self, fingerprint: str) -> Submission | None:
         """The latest submission of an identical request that bought (or may have bought) a job.
@@ -454,7 +293,7 @@ class Ledger:
             " ORDER BY created DESC, rowid DESC LIMIT 1",
             (fingerprint, *excluded),
         )
-        return _submission(rows[0]) if rows else None
+        return submission_from_row(rows[0]) if rows else None
 
     def unfinished(self) -> builtins.list[Submission]:
         """Submissions a new session must re-attach to or reconcile, oldest first."""
@@ -486,7 +325,7 @@ class Ledger:
         if limit is not None:
             sql += " LIMIT ?"
             args.append(int(limit))
-        return [_submission(row) for row in self._read(sql, args)]
+        return [submission_from_row(row) for row in self._read(sql, args)]
 
     def history(self, sid: str) -> builtins.list[tuple[str, float]]:
         """Every state the submission went through, in order, with the time it was entered."""
@@ -502,19 +341,7 @@ class Ledger:
             " FROM submissions WHERE created >= ? ORDER BY created, rowid",
             (float("-inf") if since is None else since,),
         )
-        return [
-            SpendRow(
-                submission_id=row["submission_id"],
-                model=row["model"],
-                account=row["account"],
-                estimate=int(row["estimate"]),
-                credits=row["credits"],
-                charged=None if row["charged"] is None else bool(row["charged"]),
-                state=row["state"],
-                created=float(row["created"]),
-            )
-            for row in rows
-        ]
+        return [spend_row_from_row(row) for row in rows]
 
     # -- media files and uploaded assets ----------------------------------------------------
 
@@ -548,18 +375,7 @@ class Ledger:
     def media_files(self, sid: str) -> builtins.list[MediaFileRecord]:
         """The files saved for a submission, by media index."""
         rows = self._read("SELECT * FROM media_files WHERE submission_id = ? ORDER BY idx", (sid,))
-        return [
-            MediaFileRecord(
-                submission_id=row["submission_id"],
-                index=int(row["idx"]),
-                media_id=row["media_id"],
-                path=Path(row["path"]),
-                size=int(row["size"]),
-                sha256=row["sha256"],
-                created=float(row["created"]),
-            )
-            for row in rows
-        ]
+        return [media_file_from_row(row) for row in rows]
 
     def asset_lookup(self, sha256: str, account: str | None) -> str | None:
         """The media id of a file with this content already uploaded for ``account``."""
@@ -619,24 +435,3 @@ class Ledger:
 
     def _opt_text(self, value: str | None) -> str | None:
         return None if value is None else self._text(value)
-
-
-def _submission(row: sqlite3.Row) -> Submission:
-    return Submission(
-        submission_id=row["submission_id"],
-        kind=row["kind"],
-        endpoint=row["endpoint"],
-        payload=json.loads(row["payload"]),
-        fingerprint=row["fingerprint"],
-        model=row["model"],
-        estimate=int(row["estimate"]),
-        account=row["account"],
-        state=row["state"],
-        jobid=row["jobid"],
-        job=None if row["job"] is None else json.loads(row["job"]),
-        error=row["error"],
-        charged=None if row["charged"] is None else bool(row["charged"]),
-        credits=row["credits"],
-        created=float(row["created"]),
-        updated=float(row["updated"]),
-    )

@@ -160,6 +160,8 @@ def test_one_jobid_cannot_settle_two_submissions(ledger: Ledger) -> None:
     with pytest.raises(ValueError, match="already belongs"):
         ledger.mark_accepted(second, "job-1", None, None)
     assert ledger.get(second).jobid is None  # type: ignore[union-attr]
+    assert [state for state, _ in ledger.history(first)] == ["submitting", "accepted"]
+    assert [state for state, _ in ledger.history(second)] == ["submitting"]
 
 
 def test_payloads_must_be_plain_json_and_nothing_is_written_otherwise(ledger: Ledger) -> None:

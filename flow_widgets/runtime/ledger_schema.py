@@ -1,0 +1,100 @@
+"""The ledger's sqlite schema, grown only by appending to :data:`MIGRATIONS`.
+
+Each step is a named function; ``PRAGMA user_version`` counts how many have run, so opening an
+old ledger upgrades it in one transaction and a ledger written by a newer flow_widgets is refused
+with a clear message instead of being damaged. Never edit or reorder a step that has shipped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from flow_widgets.runtime.ledger_records import STATES
+
+__all__ = ["MIGRATIONS", "migrate"]
+
+
+def _run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Run ``;``-separated DDL inside the caller's transaction (``executescript`` would commit)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _create_schema(conn: sqlite3.Connection) -> None:
+    states = ", ".join(f"'{state}'" for state in sorted(STATES))
+    _run_script(
+        conn,
+        f"""
+        CREATE TABLE submissions (
+            submission_id TEXT PRIMARY KEY,
+            kind          TEXT NOT NULL,
+            endpoint      TEXT NOT NULL,
+            payload       TEXT NOT NULL,
+            fingerprint   TEXT NOT NULL,
+            model         TEXT,
+            estimate      INTEGER NOT NULL DEFAULT 0,
+            account       TEXT,
+            state         TEXT NOT NULL CHECK (state IN ({states})),
+            jobid         TEXT UNIQUE,
+            job           TEXT,
+            error         TEXT,
+            charged       INTEGER CHECK (charged IN (0, 1)),
+            credits       INTEGER,
+            created       REAL NOT NULL,
+            updated       REAL NOT NULL
+        );
+        CREATE INDEX submissions_by_fingerprint ON submissions (fingerprint, created);
+        CREATE INDEX submissions_by_state ON submissions (state);
+        CREATE TABLE state_changes (
+            id            INTEGER PRIMARY KEY AUTOINCREMENT,
+            submission_id TEXT NOT NULL REFERENCES submissions (submission_id),
+            state         TEXT NOT NULL,
+            at            REAL NOT NULL
+        );
+        CREATE INDEX state_changes_by_submission ON state_changes (submission_id, id);
+        CREATE TABLE media_files (
+            submission_id TEXT NOT NULL REFERENCES submissions (submission_id),
+            idx           INTEGER NOT NULL,
+            media_id      TEXT,
+            path          TEXT NOT NULL,
+            size          INTEGER NOT NULL,
+            sha256        TEXT NOT NULL,
+            created       REAL NOT NULL,
+            PRIMARY KEY (submission_id, idx)
+        );
+        CREATE TABLE assets (
+            sha256        TEXT NOT NULL,
+            account       TEXT NOT NULL,
+            media_id      TEXT NOT NULL,
+            content_type  TEXT NOT NULL,
+            created       REAL NOT NULL,
+            PRIMARY KEY (sha256, account)
+        );
+        """,
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_schema,)
+"""Schema steps in order; ``PRAGMA user_version`` counts how many ran. Only ever append."""
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring the database behind ``conn`` (at ``path``, for messages) to the newest schema."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > len(MIGRATIONS):
+            raise RuntimeError(
+                f"The ledger at {path} was written by a newer flow_widgets "
+                f"(schema {version}); upgrade flow_widgets or point it at another data folder."
+            )
+        for step in MIGRATIONS[version:]:
+            step(conn)
+        conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
