@@ -23,7 +23,7 @@ from typing import Any
 
 from flow_widgets.errors import ValidationError
 
-__all__ = ["interpolate", "references"]
+__all__ = ["interpolate", "references", "resolve"]
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _STEP = rf"(?:\.{_NAME}|\[-?\d+\]|\[\"[^\"\]]*\"\]|\['[^'\]]*'\])"
@@ -38,7 +38,8 @@ def _fail(message: str) -> ValidationError:
     return ValidationError(message, field="prompt")
 
 
-def _resolve(expression: str, namespace: Mapping[str, Any]) -> Any:
+def resolve(expression: str, namespace: Mapping[str, Any]) -> Any:
+    """The object ``name.attr[0]`` refers to in ``namespace`` (errors as in :func:`interpolate`)."""
     match = _REFERENCE.fullmatch(expression.strip())
     if match is None:
         raise _fail(
@@ -111,7 +112,7 @@ def interpolate(text: str, namespace: Mapping[str, Any]) -> str:
                 f"The prompt has an unmatched {raw!r} at character {token.start() + 1}; {_FIX}."
             )
         else:
-            out.append(str(_resolve(token.group(1), namespace)))
+            out.append(str(resolve(token.group(1), namespace)))
     out.append(text[position:])
     return "".join(out)
 
