@@ -51,8 +51,10 @@ __all__ = [
     "Action",
     "BaseFlowClient",
     "BearerAuth",
+    "Broken",
     "Call",
     "DeadlineExceeded",
+    "Outcome",
     "Plan",
     "Reply",
     "Send",
@@ -104,6 +106,18 @@ class Reply:
     status_code: int
     headers: httpx.Headers
     content: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Broken:
+    """A :class:`Send` that raised, as its flow sees it: the httpx exception's class and its
+    scrubbed message (the exception itself is dropped: its frames hold the raw headers)."""
+
+    error_type: type[httpx.HTTPError]
+    detail: str
+
+
+Outcome = Reply | Broken
 
 
 class Plan(Protocol[T_co]):
@@ -304,8 +318,13 @@ class BaseFlowClient:
 
     # --------------------------------------------------------------------------- judging
 
-    def _judge(self, call: Call[T], outcome: Reply | httpx.HTTPError) -> _Judged[T] | _Failed:
-        if isinstance(outcome, httpx.HTTPError):
+    def broken(self, exc: httpx.HTTPError) -> Broken:
+        """What a twin returns to its flow when sending raised ``exc``."""
+        message = self._secret.scrub(str(exc)) or "no detail"
+        return Broken(type(exc), f"{type(exc).__name__}: {message}")
+
+    def _judge(self, call: Call[T], outcome: Outcome) -> _Judged[T] | _Failed:
+        if isinstance(outcome, Broken):
             return self._transport_failure(call, outcome)
         status = outcome.status_code
         if 200 <= status < 300:
@@ -324,11 +343,10 @@ class BaseFlowClient:
             return self._lost(call, detail, status, error)
         return _Failed(Failure.FINAL, error)
 
-    def _transport_failure(self, call: Call[Any], exc: httpx.HTTPError) -> _Failed:
-        detail = f"{type(exc).__name__}: {self._secret.scrub(str(exc)) or 'no detail'}"
-        timed_out = isinstance(exc, httpx.TimeoutException)
-        kind = APITimeoutError if timed_out else APIConnectionError
-        if isinstance(exc, _NOT_SENT):
+    def _transport_failure(self, call: Call[Any], outcome: Broken) -> _Failed:
+        detail, cls = outcome.detail, outcome.error_type
+        kind = APITimeoutError if issubclass(cls, httpx.TimeoutException) else APIConnectionError
+        if issubclass(cls, _NOT_SENT):
             return _Failed(
                 Failure.NOT_SENT,
                 kind(
@@ -337,14 +355,14 @@ class BaseFlowClient:
                     sent=False,
                 ),
             )
-        if isinstance(exc, _CANNOT_SEND):
+        if issubclass(cls, _CANNOT_SEND):
             return _Failed(
                 Failure.FINAL,
                 APIConnectionError(
                     f"{call.label} could not be sent ({detail}); check base_url.", sent=False
                 ),
             )
-        if isinstance(exc, DeadlineExceeded):
+        if issubclass(cls, DeadlineExceeded):
             detail = f"no complete reply within the {self.deadline:.0f} s deadline"
         return self._lost(call, detail, None, kind(_sent_text(call, detail), sent=True))
 

@@ -28,6 +28,7 @@ from flow_widgets.api._base import (
     DEFAULT_DEADLINE,
     DEFAULT_TIMEOUT,
     BaseFlowClient,
+    Outcome,
     Plan,
     Reply,
     Send,
@@ -137,7 +138,7 @@ class FlowClient(BaseFlowClient):
             else:
                 outcome = self._exchange(action)
 
-    def _exchange(self, send: Send) -> Reply | httpx.HTTPError:
+    def _exchange(self, send: Send) -> Outcome:
         try:
             response = self._http.send(send.request, auth=self._auth, stream=True)
             try:
@@ -148,7 +149,7 @@ class FlowClient(BaseFlowClient):
             finally:
                 response.close()
         except httpx.HTTPError as exc:
-            return exc
+            return self.broken(exc)
         return Reply(response.status_code, response.headers, bytes(body))
 
     def _stream_upload(self, upload: UploadBody) -> Iterator[bytes]:
@@ -238,7 +239,7 @@ class AsyncFlowClient(BaseFlowClient):
             else:
                 outcome = await self._exchange(action)
 
-    async def _exchange(self, send: Send) -> Reply | httpx.HTTPError:
+    async def _exchange(self, send: Send) -> Outcome:
         try:
             response = await self._http.send(send.request, auth=self._auth, stream=True)
             try:
@@ -249,7 +250,7 @@ class AsyncFlowClient(BaseFlowClient):
             finally:
                 await response.aclose()
         except httpx.HTTPError as exc:
-            return exc
+            return self.broken(exc)
         return Reply(response.status_code, response.headers, bytes(body))
 
     def _stream_upload(self, upload: UploadBody) -> AsyncIterator[bytes]:
