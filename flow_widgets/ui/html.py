@@ -33,6 +33,7 @@ __all__ = [
     "image_tag",
     "media_figure",
     "snippet_html",
+    "table_html",
     "video_tag",
 ]
 
@@ -164,6 +165,9 @@ def _caption(media: MediaView) -> str:
     text = " · ".join(_e(f) for f in facts)
     if media.file_name:
         name = f"<code>{_e(media.file_name)}</code>"
+        src = _safe_src(media.src)
+        if src is not None:
+            name = f'<a href="{_e(src)}" download="{_e(media.file_name)}">{name}</a>'
         text = f"{text} · {name}" if text else name
     return text
 
@@ -340,4 +344,23 @@ def snippet_html(title: str, code: str) -> str:
         f'<div style="{_MUTED};margin-top:4px">{_e(title)}</div>'
         '<pre style="margin:2px 0;padding:6px;background:#f6f8fa;border-radius:4px;'
         f'white-space:pre-wrap;overflow-wrap:anywhere">{_e(code)}</pre>'
+    )
+
+
+def table_html(
+    headers: Sequence[str], rows: Sequence[Sequence[object]], *, caption: str | None = None
+) -> str:
+    """A plain, escaped table (for ``%flow jobs``, ``voices``, ``accounts`` …)."""
+    cell = "padding:2px 8px;text-align:left;vertical-align:top;border-bottom:1px solid #e5e7eb"
+    head = "".join(f'<th style="{cell}">{_e(h)}</th>' for h in headers)
+    body = "".join(
+        "<tr>"
+        + "".join(f'<td style="{cell}">{_e("" if v is None else v)}</td>' for v in row)
+        + "</tr>"
+        for row in rows
+    )
+    title = f'<caption style="text-align:left;{_MUTED}">{_e(caption)}</caption>' if caption else ""
+    return (
+        '<table style="border-collapse:collapse;font:13px/1.45 system-ui,sans-serif">'
+        f"{title}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )

@@ -9,11 +9,12 @@ a hostile string cannot move the cursor or clear a terminal.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from flow_widgets.ui.html import format_bytes, format_clock
 from flow_widgets.ui.view import CardView, MediaView
 
-__all__ = ["PROMPT_TEXT_CHARS", "card_text", "media_text", "one_line"]
+__all__ = ["PROMPT_TEXT_CHARS", "card_text", "media_text", "one_line", "table_text"]
 
 PROMPT_TEXT_CHARS = 120
 
@@ -101,3 +102,20 @@ def card_text(view: CardView) -> str:
     if view.note:
         lines.append(f"  {one_line(view.note, 200)}")
     return "\n".join(lines)
+
+
+def table_text(
+    headers: Sequence[str], rows: Sequence[Sequence[object]], *, caption: str | None = None
+) -> str:
+    """A plain-text table with aligned columns (cells flattened to one line, 60 chars at most).
+
+    >>> print(table_text(["a", "bb"], [[1, "x"], [22, None]]))
+    a   bb
+    1   x
+    22
+    """
+    cells = [[one_line("" if v is None else str(v), 60) for v in row] for row in rows]
+    table = [list(headers), *cells]
+    widths = [max(len(r[i]) for r in table if i < len(r)) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)).rstrip() for r in table]
+    return "\n".join(([one_line(caption, 200)] if caption else []) + lines)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flow_widgets.ui.text import card_text, media_text, one_line
+from flow_widgets.ui.text import card_text, media_text, one_line, table_text
 from flow_widgets.ui.view import (
     CardView,
     MediaView,
@@ -143,3 +143,12 @@ def test_media_view_from_file_reads_optional_numbers_leniently(tmp_path: Path) -
     media.width = "bad"  # type: ignore[attr-defined]
     view = media_view_from_file(media, base=tmp_path)
     assert view.duration_s == 8.0 and view.width is None and view.seed is None
+
+
+def test_table_text_aligns_and_flattens_cells() -> None:
+    text = table_text(["id", "prompt"], [["a", "line\nbreak"], ["bbbb", "x" * 100]], caption="jobs")
+    lines = text.splitlines()
+    assert lines[0] == "jobs"
+    assert lines[1] == "id    prompt"
+    assert lines[2] == "a     line break"
+    assert lines[3].endswith("…") and len(lines[3]) == 6 + 60

@@ -18,6 +18,7 @@ from flow_widgets.ui.html import (
     grid_html,
     image_tag,
     media_figure,
+    table_html,
     video_tag,
 )
 from flow_widgets.ui.view import CardView, MediaView
@@ -56,7 +57,7 @@ def parse(markup: str) -> _Collector:
 
 ALLOWED_TAGS = {
     "div", "b", "span", "bdi", "code", "style", "video", "img", "audio", "figure",
-    "figcaption", "table", "thead", "tbody", "tr", "th", "td",
+    "figcaption", "table", "thead", "tbody", "tr", "th", "td", "a", "caption", "pre",
 }  # fmt: skip
 
 
@@ -65,8 +66,11 @@ def assert_inert(markup: str) -> None:
     collected = parse(markup)
     for tag, attrs in collected.tags:
         assert tag in ALLOWED_TAGS, tag
-        for name in attrs:
+        for name, value in attrs.items():
             assert not name.startswith("on"), (tag, name)
+            if name in ("src", "href", "poster") and value:
+                scheme = value.split(":", 1)[0].strip().lower() if ":" in value else ""
+                assert scheme in ("", "http", "https", "data") or "/" in scheme, (tag, value)
 
 
 def video(**kw: object) -> MediaView:
@@ -285,3 +289,18 @@ def test_any_text_renders_inert(prompt: str, error: str, name: str, phase: str) 
     markup = card_html(view)
     assert_inert(markup)
     assert not re.search(r"<script", markup, re.IGNORECASE)
+
+
+def test_file_names_are_download_links_to_the_same_relative_file() -> None:
+    fig = media_figure(video(file_name="fox.mp4", src="flow_media/fox.mp4"))
+    (link,) = [a for t, a in parse(fig).tags if t == "a"]
+    assert link == {"href": "flow_media/fox.mp4", "download": "fox.mp4"}
+    unsafe = media_figure(video(file_name="x.mp4", src="javascript:alert(1)"))
+    assert "<a " not in unsafe
+
+
+def test_table_html_escapes_every_cell() -> None:
+    markup = table_html(["name", "<th>"], [["<b>x</b>", None], [1, "ok"]], caption="<i>c</i>")
+    assert_inert(markup)
+    assert markup.count("<tr>") == 3
+    assert "&lt;b&gt;x&lt;/b&gt;" in markup and "&lt;i&gt;c&lt;/i&gt;" in markup
