@@ -51,6 +51,15 @@ from flow_widgets.api._lineup import (
     resolve_image_model,
     tier_from_account,
 )
+from flow_widgets.api._price_list import (
+    GENERATION_SECONDS,
+    OMNI_CREDITS,
+    OMNI_CREDITS_PER_SECOND,
+    OMNI_V2V_CREDITS,
+    TASK_SECONDS,
+    UPSCALE_CREDITS,
+    VEO_CREDITS,
+)
 from flow_widgets.errors import ValidationError
 
 __all__ = [
@@ -104,35 +113,18 @@ def _frozen(mapping: Mapping[K, Any]) -> Mapping[K, Any]:
     return MappingProxyType(dict(mapping))
 
 
-def _default_veo_credits() -> dict[tuple[str, Tier], int]:
-    # June 2026 table: Fast 20 / Lite 10 off Ultra, half on Ultra; Quality 100 everywhere; Lite
-    # Lower Priority is free (and Ultra $200 only -- enforced by the requests, not the price).
-    per_model = {
-        "veo-3.1-fast": (20, 10),
-        "veo-3.1-lite": (10, 5),
-        "veo-3.1-quality": (100, 100),
-        "veo-3.1-lite-low-priority": (0, 0),
-    }
-    return {
-        (model, tier): ultra if is_ultra(tier) else regular
-        for model, (regular, ultra) in per_model.items()
-        for tier in TIERS
-    }
-
-
 @dataclass(frozen=True)
 class Catalog:
     """Credit prices and typical timings, frozen so a session can share one safely.
 
+    The starting values and their sources are in :mod:`flow_widgets.api._price_list`.
+
     Attributes:
         veo_credits: ``(model, tier) -> credits`` per Veo generation (also one extend segment).
-            Google's table has one price per clip whatever its length (see spec §6 item 27).
-        omni_credits: ``(duration, resolution) -> credits`` for ``omni-flash``; Sep-Nov 2026
-            table (the June 2026 one was 15/20/25/30 with no 360p).
+        omni_credits: ``(duration, resolution) -> credits`` for ``omni-flash``.
         omni_v2v_credits: ``resolution -> credits`` for an ``omni-flash`` V2V edit.
         omni_credits_per_second: ``resolution -> credits/s`` for ``omni-flash-1.2``, rounded
-            up per clip. Google's values were not published; this is an **estimate** from the
-            Omni 1.1 table (8 s = 12 and 10 s = 15 credits at 720p is 1.5/s; 360p about half).
+            up per clip -- an **estimate**: Google's values were not published.
         upscale_credits: ``"1080p"`` free, ``"4K"`` 50 (Ultra only).
         image_credits: images cost no Flow credits on any plan.
         generation_seconds: model id -> typical seconds for one generation.
@@ -152,50 +144,14 @@ class Catalog:
     def default(cls) -> Catalog:
         """The catalog as documented (dates in :data:`AS_OF`)."""
         return cls(
-            veo_credits=_frozen(_default_veo_credits()),
-            omni_credits=_frozen(
-                {
-                    (4, "720p"): 7,
-                    (6, "720p"): 10,
-                    (8, "720p"): 12,
-                    (10, "720p"): 15,
-                    (4, "360p"): 4,
-                    (6, "360p"): 5,
-                    (8, "360p"): 6,
-                    (10, "360p"): 7,
-                }
-            ),
-            omni_v2v_credits=_frozen({"720p": 20, "360p": 10}),
-            omni_credits_per_second=_frozen({"720p": 1.5, "360p": 0.75}),
-            upscale_credits=_frozen({"1080p": 0, "4K": 50}),
+            veo_credits=VEO_CREDITS,
+            omni_credits=OMNI_CREDITS,
+            omni_v2v_credits=OMNI_V2V_CREDITS,
+            omni_credits_per_second=OMNI_CREDITS_PER_SECOND,
+            upscale_credits=UPSCALE_CREDITS,
             image_credits=0,
-            # Quality 240 s and Fast 100 s come from an account's model list; Omni "1 to 3
-            # minutes"; the others are estimates inside the documented 60-180 s / 10-20 s ranges.
-            generation_seconds=_frozen(
-                {
-                    "veo-3.1-fast": 100.0,
-                    "veo-3.1-lite": 90.0,
-                    "veo-3.1-quality": 240.0,
-                    "veo-3.1-lite-low-priority": 180.0,
-                    "omni-flash": 120.0,
-                    "omni-flash-1.2": 120.0,
-                    "nano-banana-2-lite": 15.0,
-                    "nano-banana-2": 24.0,
-                    "nano-banana-pro": 20.0,
-                }
-            ),
-            task_seconds=_frozen(
-                {
-                    "video_upscale": 45.0,
-                    "video_upscale_4k": 180.0,
-                    "image_upscale": 15.0,
-                    "gif": 45.0,
-                    "concatenate": 18.0,
-                    "voice": 10.0,
-                    "character": 5.0,
-                    "upload": 5.0,
-                }
-            ),
+            generation_seconds=GENERATION_SECONDS,
+            task_seconds=TASK_SECONDS,
         )
 
     # ---------------------------------------------------------------- prices

@@ -18,13 +18,9 @@ Example:
 
 from __future__ import annotations
 
-from flow_widgets.api.requests._base import (
-    CAPTCHA_PROVIDERS,
-    VOLATILE_FIELDS,
-    Captcha,
-    FlowRequest,
-    wants_async,
-)
+from flow_widgets.api.requests._base import VOLATILE_FIELDS, FlowRequest
+from flow_widgets.api.requests._captcha import CAPTCHA_PROVIDERS, Captcha
+from flow_widgets.api.requests._fields import wants_async
 from flow_widgets.api.requests._rules import MAX_PROMPT_CHARS
 from flow_widgets.api.requests.accounts import (
     STATS_PROVIDERS,
@@ -33,7 +29,7 @@ from flow_widgets.api.requests.accounts import (
     JobsQuery,
     SetCaptchaProviders,
 )
-from flow_widgets.api.requests.assets import UPLOAD_LIMITS, UploadAsset, sniff_content_type
+from flow_widgets.api.requests.assets import UPLOAD_LIMITS, UploadAsset
 from flow_widgets.api.requests.images import ImageRequest, ImageUpscaleRequest
 from flow_widgets.api.requests.library import CharacterRequest, VoiceRequest
 from flow_widgets.api.requests.video_tools import (
@@ -69,6 +65,5 @@ __all__ = [
     "VideoRequest",
     "VideoUpscaleRequest",
     "VoiceRequest",
-    "sniff_content_type",
     "wants_async",
 ]

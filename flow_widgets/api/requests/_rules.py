@@ -20,7 +20,7 @@ from flow_widgets.api.ids import (
     parse_media_id,
     parse_voice_ref,
 )
-from flow_widgets.api.requests._base import fail
+from flow_widgets.api.requests._fields import fail
 
 __all__ = [
     "MAX_PROMPT_CHARS",

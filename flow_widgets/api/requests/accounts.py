@@ -19,14 +19,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from flow_widgets.api.requests._base import (
-    CAPTCHA_PROVIDERS,
-    Field,
-    FlowRequest,
-    Scalar,
-    coerce,
-    fail,
-)
+from flow_widgets.api.requests._base import FlowRequest
+from flow_widgets.api.requests._captcha import CAPTCHA_PROVIDERS
+from flow_widgets.api.requests._fields import Field, Scalar, coerce, fail
 
 __all__ = [
     "STATS_PROVIDERS",

@@ -21,10 +21,12 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import quote
 
+from flow_widgets.api.models import sniff_mime_type
 from flow_widgets.api.requests import _rules as rules
-from flow_widgets.api.requests._base import Field, FlowRequest, Scalar, fail
+from flow_widgets.api.requests._base import FlowRequest
+from flow_widgets.api.requests._fields import Field, Scalar, fail
 
-__all__ = ["UPLOAD_LIMITS", "UploadAsset", "sniff_content_type"]
+__all__ = ["UPLOAD_LIMITS", "UploadAsset"]
 
 MIB = 1024 * 1024
 #: content type -> largest accepted size in bytes.
@@ -42,19 +44,6 @@ _EXTENSIONS = {
     ".mp4": "video/mp4",
 }
 _ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg"}
-
-
-def sniff_content_type(content: bytes) -> str | None:
-    """The upload type the bytes themselves announce (PNG, JPEG, WebP, MP4), or ``None``."""
-    if content.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if content.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
-        return "image/webp"
-    if content[4:8] == b"ftyp":
-        return "video/mp4"
-    return None
 
 
 class _Bytes:
@@ -105,7 +94,7 @@ class UploadAsset(FlowRequest):
         if not self.content:
             raise fail("content", "content is empty; pick a non-empty PNG, JPEG, WebP or MP4 file.")
         declared = self._declared_type()
-        sniffed = sniff_content_type(self.content)
+        sniffed = sniff_mime_type(self.content)
         if declared is None and sniffed is None:
             raise fail(
                 "contentType",

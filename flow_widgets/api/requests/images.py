@@ -29,7 +29,9 @@ from flow_widgets.api.catalog import (
     resolve_image_model,
 )
 from flow_widgets.api.requests import _rules as rules
-from flow_widgets.api.requests._base import Captcha, Field, FlowRequest, Scalar, Slots, fail
+from flow_widgets.api.requests._base import FlowRequest
+from flow_widgets.api.requests._captcha import Captcha
+from flow_widgets.api.requests._fields import Field, Scalar, Slots, fail
 
 __all__ = ["ImageRequest", "ImageUpscaleRequest"]
 

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from flow_widgets.api.requests import _rules as rules
-from flow_widgets.api.requests._base import Captcha, Field, FlowRequest, Scalar, Slots, fail
+from flow_widgets.api.requests._base import FlowRequest
+from flow_widgets.api.requests._captcha import Captcha
+from flow_widgets.api.requests._fields import Field, Scalar, Slots, fail
 
 __all__ = ["CharacterRequest", "VoiceRequest"]
 

@@ -27,14 +27,9 @@ from flow_widgets.api.catalog import (
     Tier,
 )
 from flow_widgets.api.requests import _rules as rules
-from flow_widgets.api.requests._base import (
-    Captcha,
-    Field,
-    FlowRequest,
-    Scalar,
-    coerce,
-    fail,
-)
+from flow_widgets.api.requests._base import FlowRequest
+from flow_widgets.api.requests._captcha import Captcha
+from flow_widgets.api.requests._fields import Field, Scalar, coerce, fail
 
 __all__ = [
     "ConcatClip",
