@@ -1,0 +1,134 @@
+"""Finding the job a paid request may have bought when its reply was lost.
+
+Why: a generation POST whose reply never arrived (a dropped connection, a read timeout, a 502)
+may or may not have created a job, and resending it could pay twice. The API has no idempotency
+key, but it lists running and recently finished jobs (``GET /jobs?options=executing`` and
+``history``) and stores the caller's ``replyRef`` in each job's ``request``. Every submission
+sends its ledger id as ``replyRef``, so the search is exact: list the candidates created after
+the request was sent, read each one, and adopt the job whose ``replyRef`` is ours. When the API
+does not echo ``replyRef``, the prompt and model must both match, and jobs another submission
+already owns are never adopted.
+
+Nothing here resends anything. No match after the search window means the request most likely
+never created a job; the caller marks it lost and leaves a new purchase to the user.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Container, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flow_widgets.api.ids import parse_jobid
+from flow_widgets.api.models import Job, JobsStats
+from flow_widgets.errors import APIError
+
+__all__ = ["ReconcileTarget", "candidate_jobids", "find_bought_job", "matches_submission"]
+
+log = logging.getLogger("flow_widgets.reconcile")
+
+_CLOCK_SKEW_S = 120.0
+
+
+@dataclass(frozen=True)
+class ReconcileTarget:
+    """What is known about a submission whose outcome is unknown.
+
+    Attributes:
+        submission_id: the ledger id, sent as ``replyRef``.
+        kind: ``"video"`` or ``"image"`` (the jobid's type letter).
+        sent_at: epoch seconds just before the request was sent.
+        prompt, model: for matching when the API does not echo ``replyRef``.
+        account: the account the request named, if any.
+    """
+
+    submission_id: str
+    kind: str
+    sent_at: float
+    prompt: str | None = None
+    model: str | None = None
+    account: str | None = None
+
+
+def candidate_jobids(
+    stats: JobsStats,
+    target: ReconcileTarget,
+    *,
+    exclude: Container[str] = (),
+    skew_s: float = _CLOCK_SKEW_S,
+) -> list[str]:
+    """Jobs in the listing that could be the target's: same kind, created after it was sent
+    (allowing for clock skew), not owned by another submission; closest in time first."""
+    section = stats.images if target.kind == "image" else stats.videos
+    listed: dict[str, int | None] = {}
+    for jobid, running in section.executing.items():
+        listed[jobid] = running.timestamp
+    for jobid, done in section.history.items():
+        listed.setdefault(jobid, done.timestamp)
+    earliest_ms = (target.sent_at - skew_s) * 1000.0
+    found: list[tuple[float, str]] = []
+    for jobid, stamp in listed.items():
+        if jobid in exclude:
+            continue
+        parsed = parse_jobid(jobid)
+        if parsed is not None and parsed.kind != target.kind:
+            continue
+        created_ms = (
+            stamp if stamp is not None else (parsed.created_ms if parsed is not None else None)
+        )
+        if created_ms is None or created_ms < earliest_ms:
+            continue
+        found.append((abs(created_ms - target.sent_at * 1000.0), jobid))
+    return [jobid for _, jobid in sorted(found)]
+
+
+def matches_submission(job: Job, target: ReconcileTarget) -> bool:
+    """True when ``job`` is the one ``target`` bought (``replyRef`` first, else prompt+model)."""
+    request: Mapping[str, Any] = job.request
+    reply_ref = request.get("replyRef")
+    if isinstance(reply_ref, str) and reply_ref:
+        return reply_ref == target.submission_id
+    if target.prompt is None or request.get("prompt") != target.prompt:
+        return False
+    model = request.get("model")
+    return target.model is None or model is None or model == target.model
+
+
+async def find_bought_job(
+    target: ReconcileTarget,
+    *,
+    list_jobs: Callable[[], Awaitable[JobsStats]],
+    get_job: Callable[[str], Awaitable[Job]],
+    owned: Callable[[str], bool],
+    attempts: int = 6,
+    interval_s: float = 10.0,
+) -> Job | None:
+    """Search for the target's job, ``attempts`` times ``interval_s`` apart; ``None`` if absent.
+
+    ``owned(jobid)`` says whether another submission already holds a job (never adopted).
+    Listing errors count as an empty attempt; they do not end the search early.
+    """
+    checked: set[str] = set()
+    for attempt in range(attempts):
+        if attempt:
+            await asyncio.sleep(interval_s)
+        try:
+            stats = await list_jobs()
+        except APIError as exc:
+            log.warning("Listing jobs for reconciliation failed: %s", exc)
+            continue
+        for jobid in candidate_jobids(stats, target, exclude=checked):
+            if owned(jobid):
+                checked.add(jobid)
+                continue
+            try:
+                job = await get_job(jobid)
+            except APIError as exc:
+                log.warning("Reading candidate job during reconciliation failed: %s", exc)
+                continue
+            checked.add(jobid)
+            if matches_submission(job, target):
+                return job
+    return None
