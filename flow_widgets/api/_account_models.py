@@ -10,10 +10,10 @@ case a server (or the simulator) ever sends one whole. Re-exported by
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from flow_widgets.api._serde import (
     JsonModel,
@@ -44,6 +44,7 @@ __all__ = [
 ]
 
 _SHOWN_KEY_CHARS = 5
+T = TypeVar("T")
 
 
 def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -300,6 +301,18 @@ class AccountLoad(JsonModel):
     avg_response_ms: float | None = None
     score: float | None = None
 
+    @classmethod
+    def from_api(cls, row: Mapping[str, Any]) -> AccountLoad:
+        """Read one ``summary`` entry."""
+        return cls(
+            executing=json_int(row, "executing") or 0,
+            completed=json_int(row, "completed") or 0,
+            failed=json_int(row, "failed") or 0,
+            rate_limited=json_int(row, "rateLimited") or 0,
+            avg_response_ms=json_float(row, "avgResponseTime"),
+            score=json_float(row, "score"),
+        )
+
 
 @dataclass(frozen=True)
 class ExecutingJob(JsonModel):
@@ -308,6 +321,11 @@ class ExecutingJob(JsonModel):
     email: str | None = None
     timestamp: int | None = None
     elapsed: str | None = None
+
+    @classmethod
+    def from_api(cls, row: Mapping[str, Any]) -> ExecutingJob:
+        """Read one ``executing`` entry."""
+        return cls(json_str(row, "email"), json_int(row, "timestamp"), json_str(row, "elapsed"))
 
 
 @dataclass(frozen=True)
@@ -318,6 +336,16 @@ class FinishedJob(JsonModel):
     timestamp: int | None = None
     http_status: int | None = None
     response_ms: float | None = None
+
+    @classmethod
+    def from_api(cls, row: Mapping[str, Any]) -> FinishedJob:
+        """Read one ``history`` entry."""
+        return cls(
+            email=json_str(row, "email"),
+            timestamp=json_int(row, "timestamp"),
+            http_status=json_int(row, "httpStatus"),
+            response_ms=json_float(row, "responseTime"),
+        )
 
 
 @dataclass(frozen=True)
@@ -332,45 +360,17 @@ class JobsStatsSection(JsonModel):
     def from_api(cls, data: Mapping[str, Any]) -> JobsStatsSection:
         """Read one of ``videos``, ``images`` or ``combined``."""
         return cls(
-            summary=_frozen(
-                {
-                    email: AccountLoad(
-                        executing=json_int(row, "executing") or 0,
-                        completed=json_int(row, "completed") or 0,
-                        failed=json_int(row, "failed") or 0,
-                        rate_limited=json_int(row, "rateLimited") or 0,
-                        avg_response_ms=json_float(row, "avgResponseTime"),
-                        score=json_float(row, "score"),
-                    )
-                    for email, row in _rows(data, "summary")
-                }
-            ),
-            executing=_frozen(
-                {
-                    jobid: ExecutingJob(
-                        email=json_str(row, "email"),
-                        timestamp=json_int(row, "timestamp"),
-                        elapsed=json_str(row, "elapsed"),
-                    )
-                    for jobid, row in _rows(data, "executing")
-                }
-            ),
-            history=_frozen(
-                {
-                    jobid: FinishedJob(
-                        email=json_str(row, "email"),
-                        timestamp=json_int(row, "timestamp"),
-                        http_status=json_int(row, "httpStatus"),
-                        response_ms=json_float(row, "responseTime"),
-                    )
-                    for jobid, row in _rows(data, "history")
-                }
-            ),
+            summary=_keyed(data, "summary", AccountLoad.from_api),
+            executing=_keyed(data, "executing", ExecutingJob.from_api),
+            history=_keyed(data, "history", FinishedJob.from_api),
         )
 
 
-def _rows(data: Mapping[str, Any], key: str) -> list[tuple[str, Mapping[str, Any]]]:
-    return [(k, v) for k, v in json_object(data, key).items() if isinstance(v, Mapping)]
+def _keyed(
+    data: Mapping[str, Any], key: str, parse: Callable[[Mapping[str, Any]], T]
+) -> Mapping[str, T]:
+    rows = json_object(data, key)
+    return MappingProxyType({k: parse(v) for k, v in rows.items() if isinstance(v, Mapping)})
 
 
 @dataclass(frozen=True)

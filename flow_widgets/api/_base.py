@@ -23,7 +23,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import httpx
 
@@ -200,10 +200,20 @@ class BaseFlowClient:
         max_retries: the most resends per call (0 turns retrying off); the reliability table's
             per-cause limits still apply.
         retry_policy: every retry number at once, for callers who need to tune them.
+        transport: an httpx transport of the client's flavour (``httpx.MockTransport`` in tests).
+        http_client: an ``httpx.Client`` (``httpx.AsyncClient`` for the async client) to use
+            instead of our own; it is left open when the client closes.
+        sleep: how to wait between retries and polls (an async function for the async client).
         clock: a monotonic clock in seconds (injected by tests).
         rand: uniform random numbers in ``[0, 1)`` for backoff jitter (injected by tests).
         environ: where to read ``USEAPI_TOKEN``/``FLOW_API_BASE`` (default ``os.environ``).
     """
+
+    #: The httpx flavour a twin sends with, the transport base it needs, and its sleep.
+    _http_class: ClassVar[type[httpx.Client] | type[httpx.AsyncClient]]
+    _transport_class: ClassVar[type[httpx.BaseTransport] | type[httpx.AsyncBaseTransport]]
+    _default_sleep: ClassVar[Callable[[float], Any]]
+    _http: Any
 
     def __init__(
         self,
@@ -214,6 +224,9 @@ class BaseFlowClient:
         deadline: float = DEFAULT_DEADLINE,
         max_retries: int | None = None,
         retry_policy: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        http_client: httpx.Client | httpx.AsyncClient | None = None,
+        sleep: Callable[[float], Any] | None = None,
         clock: Callable[[], float] | None = None,
         rand: Callable[[], float] | None = None,
         environ: Mapping[str, str] | None = None,
@@ -232,7 +245,35 @@ class BaseFlowClient:
         self.retry_policy = policy
         self._clock = clock or time.monotonic
         self._rand = rand or random.random
+        self._sleep = sleep if sleep is not None else type(self)._default_sleep
         self._auth = BearerAuth(self._secret)
+        self._http = self._adopt(http_client, transport)
+        self._owns_http = http_client is None
+        self._closed = False
+
+    def _adopt(self, http_client: Any, transport: Any) -> Any:
+        name = type(self).__name__
+        if http_client is not None:
+            if transport is not None:
+                raise ConfigError("Pass transport= or http_client=, not both.")
+            if not isinstance(http_client, self._http_class):
+                raise ConfigError(
+                    f"http_client must be an httpx.{self._http_class.__qualname__} for {name}."
+                )
+            return http_client
+        if transport is not None and not isinstance(transport, self._transport_class):
+            raise ConfigError(
+                f"transport must be an httpx.{self._transport_class.__qualname__} for {name}."
+            )
+        factory: Any = self._http_class
+        return factory(transport=transport, timeout=self.timeout)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ConfigError(
+                f"This {type(self).__name__} is closed; create a new one (or use it in a with "
+                "block)."
+            )
 
     def now(self) -> float:
         """The client's monotonic clock, in seconds (what deadlines are measured on)."""

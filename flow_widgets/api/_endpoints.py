@@ -21,6 +21,7 @@ from urllib.parse import quote
 from flow_widgets.api._base import Action, BaseFlowClient, Call, Sleep
 from flow_widgets.api._retry import Safety
 from flow_widgets.api._upload import UploadSource, upload_body
+from flow_widgets.api.catalog import DEFAULT_IMAGE_MODEL, DEFAULT_VIDEO_MODEL
 from flow_widgets.api.models import (
     Account,
     AccountSummary,
@@ -53,6 +54,7 @@ from flow_widgets.api.requests import (
     ImageUpscaleRequest,
     JobsQuery,
     SetCaptchaProviders,
+    UploadAsset,
     VideoRequest,
     VideoUpscaleRequest,
     VoiceRequest,
@@ -97,12 +99,19 @@ _REQUESTS: dict[type[FlowRequest], tuple[Callable[[Mapping[str, Any]], Any], Saf
 
 
 def call_for(request: FlowRequest, *, idempotency_key: str | None = None) -> Call[Any]:
-    """The call that sends an already validated request object (any endpoint but uploads).
+    """The call that sends an already validated request object of any endpoint.
 
     Example:
         >>> call_for(VideoRequest("a fox")).safety
         <Safety.NEVER_RESEND: 'never-resend'>
     """
+    if isinstance(request, UploadAsset):
+        return upload_asset(
+            request.content,
+            content_type=request.content_type,
+            email=request.email,
+            idempotency_key=idempotency_key,
+        )
     try:
         parse, safety = _REQUESTS[type(request)]
     except KeyError:
@@ -240,7 +249,7 @@ def upload_asset(
 def create_images(
     prompt: str,
     *,
-    model: str | None = None,
+    model: str = DEFAULT_IMAGE_MODEL,
     aspect_ratio: str | None = None,
     count: int = 4,
     seed: int | None = None,
@@ -255,7 +264,7 @@ def create_images(
     """Generate 1-4 images (synchronous: the reply is a completed job with ``media``)."""
     request = ImageRequest(
         prompt,
-        **({"model": model} if model is not None else {}),
+        model=model,
         aspect_ratio=aspect_ratio,
         count=count,
         seed=seed,
@@ -287,7 +296,7 @@ def upscale_image(
 def create_video(
     prompt: str,
     *,
-    model: str | None = None,
+    model: str = DEFAULT_VIDEO_MODEL,
     aspect_ratio: str | None = None,
     duration: int | None = None,
     resolution: str | None = None,
@@ -315,7 +324,7 @@ def create_video(
     """
     request = VideoRequest(
         prompt,
-        **({"model": model} if model is not None else {}),
+        model=model,
         aspect_ratio=aspect_ratio,
         duration=duration,
         resolution=resolution,
@@ -361,7 +370,7 @@ def extend_video(
     media_generation_id: str,
     prompt: str,
     *,
-    model: str | None = None,
+    model: str = DEFAULT_VIDEO_MODEL,
     count: int = 1,
     seed: int | None = None,
     reply_url: str | None = None,
@@ -373,7 +382,7 @@ def extend_video(
     request = ExtendRequest(
         media_generation_id,
         prompt,
-        **({"model": model} if model is not None else {}),
+        model=model,
         count=count,
         seed=seed,
         reply_url=reply_url,

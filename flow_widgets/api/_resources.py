@@ -36,10 +36,40 @@ __all__ = [
     "SyncEndpoint",
     "Videos",
     "Voices",
+    "mount",
 ]
 
 P = ParamSpec("P")
 T = TypeVar("T")
+R = TypeVar("R")
+
+
+class mount(Generic[R]):
+    """Declares a resource on a client class: ``videos = mount(Videos)``.
+
+    The resource is created on first access with the client as its argument, then cached on
+    the instance.
+    """
+
+    def __init__(self, resource: Callable[[Any], R]) -> None:
+        self._resource = resource
+        self._name = ""
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> mount[R]: ...
+
+    @overload
+    def __get__(self, obj: object, owner: type[Any]) -> R: ...
+
+    def __get__(self, obj: object | None, owner: type[Any]) -> mount[R] | R:
+        if obj is None:
+            return self
+        value = self._resource(obj)
+        obj.__dict__[self._name] = value
+        return value
 
 
 class SyncRunner(Protocol):

@@ -1,12 +1,15 @@
 """``FlowClient`` and ``AsyncFlowClient``: every endpoint of the Google Flow API.
 
-The two clients are twins over one base (:mod:`flow_widgets.api._base`), which builds the
-requests, judges the replies and applies the retry policy; a twin only *performs* what the
-shared flow asks for: send with ``httpx.Client`` or ``httpx.AsyncClient``, sleep, close. The
-resources (``client.videos``, ``client.jobs`` …) are likewise declared once, in
-:mod:`flow_widgets.api._resources`, from the endpoint builders in
+The two clients are twins over one base (:class:`~flow_widgets.api._base.BaseFlowClient`),
+which takes the settings, builds the requests, judges the replies and applies the retry policy;
+a twin only *performs* what the shared flow asks for: send with ``httpx.Client`` or
+``httpx.AsyncClient``, sleep, close. The resources (``client.videos``, ``client.jobs`` …) are
+declared once, in :mod:`flow_widgets.api._resources`, from the endpoint builders of
 :mod:`flow_widgets.api._endpoints`; each method validates its arguments into a request object
-before anything is sent.
+before anything is sent. Constructor arguments are documented on the base class.
+
+To send a request object built elsewhere (the runtime builds them to fingerprint them first),
+use ``client.run(call_for(request, idempotency_key=...))``.
 
 Example:
     >>> client = FlowClient(token="user:1-abc", base_url="http://127.0.0.1:8787")  # doctest: +SKIP
@@ -17,24 +20,15 @@ Example:
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import anyio
 import httpx
 
-from flow_widgets.api._base import (
-    DEFAULT_DEADLINE,
-    DEFAULT_TIMEOUT,
-    BaseFlowClient,
-    Outcome,
-    Plan,
-    Reply,
-    Send,
-    Sleep,
-)
-from flow_widgets.api._config import Secret
+from flow_widgets.api._base import BaseFlowClient, Outcome, Plan, Reply, Send, Sleep
+from flow_widgets.api._endpoints import call_for
 from flow_widgets.api._resources import (
     Accounts,
     Assets,
@@ -52,79 +46,39 @@ from flow_widgets.api._resources import (
     Jobs,
     Videos,
     Voices,
+    mount,
 )
-from flow_widgets.api._retry import RetryPolicy
 from flow_widgets.api._upload import UploadBody
-from flow_widgets.errors import ConfigError
 
-__all__ = ["AsyncFlowClient", "FlowClient"]
+__all__ = ["AsyncFlowClient", "FlowClient", "call_for"]
 
 T = TypeVar("T")
-_CLOSED = "This client is closed; create a new one (or use it in a with block)."
 
 
 class FlowClient(BaseFlowClient):
     """The synchronous client. Use it as a context manager, or call :meth:`close`.
 
-    Args:
-        token: the useapi.net API token; default ``USEAPI_TOKEN``.
-        base_url: the API root; default ``FLOW_API_BASE``, else ``https://api.useapi.net/v1/google-flow``.
-        timeout: per-phase httpx timeouts (connect, read, write, pool).
-        deadline: the most seconds one HTTP exchange may take in total.
-        max_retries: the most resends per call (0 turns retrying off).
-        retry_policy: every retry limit at once (see :class:`~flow_widgets.api._retry.RetryPolicy`).
-        transport: an httpx transport, e.g. ``httpx.MockTransport`` in tests.
-        http_client: an ``httpx.Client`` to use instead of our own (it is not closed by us).
-        sleep: how to wait between retries and polls (injected by tests).
-        clock: a monotonic clock (injected by tests).
+    ``transport`` is an ``httpx.BaseTransport``, ``http_client`` an ``httpx.Client`` and
+    ``sleep`` a plain function; see :class:`~flow_widgets.api._base.BaseFlowClient`.
     """
 
-    def __init__(
-        self,
-        token: str | Secret | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
-        deadline: float = DEFAULT_DEADLINE,
-        max_retries: int | None = None,
-        retry_policy: RetryPolicy | None = None,
-        transport: httpx.BaseTransport | None = None,
-        http_client: httpx.Client | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] | None = None,
-        rand: Callable[[], float] | None = None,
-        environ: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(
-            token,
-            base_url=base_url,
-            timeout=timeout,
-            deadline=deadline,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            clock=clock,
-            rand=rand,
-            environ=environ,
-        )
-        if http_client is not None and transport is not None:
-            raise ConfigError("Pass transport= or http_client=, not both.")
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(transport=transport, timeout=self.timeout)
-        self._sleep = sleep
-        self._closed = False
-        self.accounts = Accounts(self)
-        self.captcha = CaptchaResource(self)
-        self.assets = Assets(self)
-        self.images = Images(self)
-        self.videos = Videos(self)
-        self.voices = Voices(self)
-        self.characters = Characters(self)
-        self.jobs = Jobs(self)
+    _http_class: ClassVar[type[httpx.Client]] = httpx.Client
+    _transport_class: ClassVar[type[httpx.BaseTransport]] = httpx.BaseTransport
+    _default_sleep: ClassVar[Callable[[float], None]] = time.sleep
+    _http: httpx.Client
+
+    accounts = mount(Accounts)
+    captcha = mount(CaptchaResource)
+    assets = mount(Assets)
+    images = mount(Images)
+    videos = mount(Videos)
+    voices = mount(Voices)
+    characters = mount(Characters)
+    jobs = mount(Jobs)
 
     def run(self, plan: Plan[T]) -> T:
         """Carry out a plan (a :class:`~flow_widgets.api._base.Call` or a longer flow)."""
-        if self._closed:
-            raise ConfigError(_CLOSED)
+        self._check_open()
         flow = plan.flow(self)
         outcome: Any = None
         while True:
@@ -176,56 +130,28 @@ class FlowClient(BaseFlowClient):
 class AsyncFlowClient(BaseFlowClient):
     """The asynchronous twin of :class:`FlowClient`: same arguments, every method awaitable.
 
-    ``http_client`` must be an ``httpx.AsyncClient`` and ``sleep`` an async function. Use it as
-    an async context manager, or call :meth:`aclose`.
+    ``transport`` is an ``httpx.AsyncBaseTransport``, ``http_client`` an ``httpx.AsyncClient``
+    and ``sleep`` an async function. Use it as an async context manager, or await
+    :meth:`aclose`.
     """
 
-    def __init__(
-        self,
-        token: str | Secret | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
-        deadline: float = DEFAULT_DEADLINE,
-        max_retries: int | None = None,
-        retry_policy: RetryPolicy | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        sleep: Callable[[float], Any] = anyio.sleep,
-        clock: Callable[[], float] | None = None,
-        rand: Callable[[], float] | None = None,
-        environ: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(
-            token,
-            base_url=base_url,
-            timeout=timeout,
-            deadline=deadline,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            clock=clock,
-            rand=rand,
-            environ=environ,
-        )
-        if http_client is not None and transport is not None:
-            raise ConfigError("Pass transport= or http_client=, not both.")
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(transport=transport, timeout=self.timeout)
-        self._sleep = sleep
-        self._closed = False
-        self.accounts = AsyncAccounts(self)
-        self.captcha = AsyncCaptchaResource(self)
-        self.assets = AsyncAssets(self)
-        self.images = AsyncImages(self)
-        self.videos = AsyncVideos(self)
-        self.voices = AsyncVoices(self)
-        self.characters = AsyncCharacters(self)
-        self.jobs = AsyncJobs(self)
+    _http_class: ClassVar[type[httpx.AsyncClient]] = httpx.AsyncClient
+    _transport_class: ClassVar[type[httpx.AsyncBaseTransport]] = httpx.AsyncBaseTransport
+    _default_sleep: ClassVar[Callable[[float], Any]] = staticmethod(anyio.sleep)
+    _http: httpx.AsyncClient
+
+    accounts = mount(AsyncAccounts)
+    captcha = mount(AsyncCaptchaResource)
+    assets = mount(AsyncAssets)
+    images = mount(AsyncImages)
+    videos = mount(AsyncVideos)
+    voices = mount(AsyncVoices)
+    characters = mount(AsyncCharacters)
+    jobs = mount(AsyncJobs)
 
     async def run(self, plan: Plan[T]) -> T:
         """Carry out a plan (a :class:`~flow_widgets.api._base.Call` or a longer flow)."""
-        if self._closed:
-            raise ConfigError(_CLOSED)
+        self._check_open()
         flow = plan.flow(self)
         outcome: Any = None
         while True:

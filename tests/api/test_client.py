@@ -558,3 +558,27 @@ def test_an_injected_http_client_is_used_and_left_open() -> None:
     http.close()
     with pytest.raises(ConfigError, match="not both"):
         FlowClient(TOKEN, http_client=http, transport=httpx.MockTransport(lambda r: reply()))
+
+
+def test_the_httpx_flavour_must_match_the_twin() -> None:
+    with pytest.raises(ConfigError, match=r"httpx\.Client for FlowClient"):
+        FlowClient(TOKEN, http_client=httpx.AsyncClient())  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="AsyncBaseTransport for AsyncFlowClient"):
+        AsyncFlowClient(TOKEN, transport=httpx.HTTPTransport())
+
+
+@pytest.mark.parametrize("kind", TWINS)
+def test_request_objects_built_elsewhere_are_sent_with_call_for(kind: str) -> None:
+    from flow_widgets.api.client import call_for
+    from flow_widgets.api.requests import UploadAsset, VideoRequest
+
+    twin = Twin(kind, [reply(201, shapes.VIDEO_ASYNC_201), reply(200, shapes.IMAGE_UPLOAD_200)])
+    request = VideoRequest("a fox", duration=8)
+    job = twin(lambda c: c.run(call_for(request, idempotency_key="ledger-row-7")))
+    assert job.status == "created"
+    assert twin.json(0) == request.to_payload()
+    assert twin.requests[0].headers["idempotency-key"] == "ledger-row-7"
+    asset = twin(lambda c: c.run(call_for(UploadAsset(shapes.PNG, email=shapes.EMAIL))))
+    assert asset.kind == "image"
+    assert twin.requests[1].url.raw_path.endswith(b"/assets/john%40gmail.com")
+    assert twin.bodies[1] == shapes.PNG
