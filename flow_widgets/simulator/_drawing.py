@@ -174,21 +174,53 @@ class Backdrop:
 
 
 @dataclass(frozen=True)
-class CaptionLayer:
-    """Text and its dark panel, pre-blended as integers: ``out = (bg * keep >> 8) + add``.
-
-    Only rows ``top`` to ``top + keep.shape[0]`` are touched, so the cost per frame is the
-    caption band, not the whole picture.
-    """
-
+class _Patch:
     top: int
+    left: int
     keep: NDArray[np.uint16]
     add: NDArray[np.uint16]
 
+
+def _patches(keep: NDArray[np.uint16], add: NDArray[np.uint16]) -> tuple[_Patch, ...]:
+    """Cut the layer into bounding boxes of the runs of rows it really changes."""
+    touched = (keep[..., 0] != 256) | (add[..., 0] != 0)
+    rows = np.flatnonzero(touched.any(axis=1))
+    patches = []
+    for run in np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1) if rows.size else []:
+        top, bottom = int(run[0]), int(run[-1]) + 1
+        columns = np.flatnonzero(touched[top:bottom].any(axis=0))
+        left, right = int(columns[0]), int(columns[-1]) + 1
+        patches.append(
+            _Patch(
+                top=top,
+                left=left,
+                keep=np.ascontiguousarray(keep[top:bottom, left:right]),
+                add=np.ascontiguousarray(add[top:bottom, left:right]),
+            )
+        )
+    return tuple(patches)
+
+
+@dataclass(frozen=True)
+class CaptionLayer:
+    """Text and its dark panels, pre-blended as integers: ``out = (bg * keep >> 8) + add``.
+
+    Only the rectangles the caption really covers are stored and touched, so the cost per
+    frame is the text panels, not the whole picture.
+    """
+
+    patches: tuple[_Patch, ...]
+
     def apply(self, frame: RGB) -> RGB:
         """Blend the caption into ``frame`` in place and return it."""
-        band = frame[self.top : self.top + self.keep.shape[0]]
-        band[...] = ((band.astype(np.uint16) * self.keep >> 8) + self.add).astype(np.uint8)
+        for patch in self.patches:
+            rows, columns = patch.keep.shape[:2]
+            area = frame[patch.top : patch.top + rows, patch.left : patch.left + columns]
+            mixed = area.astype(np.uint16)
+            mixed *= patch.keep
+            mixed >>= 8
+            mixed += patch.add
+            area[...] = mixed
         return frame
 
 
@@ -238,14 +270,12 @@ def caption_layer(
         )
         pen.text((margin + pad, margin + pad), badge_text, font=small_font, fill=255)
 
-    rows_top = min(margin, top)
-    rows_bottom = max(top + band_height, margin + small_height + margin)
-    alpha = np.asarray(text, dtype=np.uint16)[rows_top:rows_bottom, :, None]
-    shade = np.asarray(panel, dtype=np.uint16)[rows_top:rows_bottom, :, None]
+    alpha = np.asarray(text, dtype=np.uint16)[..., None]
+    shade = np.asarray(panel, dtype=np.uint16)[..., None]
     panel_keep = 256 - (shade * round(panel_opacity * 256) // 255)
-    keep = panel_keep * (255 - alpha) // 255
-    add = np.repeat(alpha, 3, axis=2)
-    return CaptionLayer(top=rows_top, keep=keep.astype(np.uint16), add=add.astype(np.uint16))
+    keep = (panel_keep * (255 - alpha) // 255).astype(np.uint16)
+    add = np.repeat(alpha, 3, axis=2).astype(np.uint16)
+    return CaptionLayer(patches=_patches(keep, add))
 
 
 def progress_bar(frame: RGB, fraction: float) -> RGB:
