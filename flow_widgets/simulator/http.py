@@ -15,11 +15,14 @@ instead, which the client sees as a failed request -- the same outcome.
 
 from __future__ import annotations
 
+import email.policy
 import hashlib
 import json
 import math
 from collections.abc import Mapping
+from email.parser import BytesParser
 from typing import Any
+from urllib.parse import parse_qsl
 
 import anyio
 from starlette.requests import Request
@@ -42,6 +45,7 @@ __all__ = [
     "sha256_hex",
 ]
 
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 _GOOGLE_STATUS = {
     400: "INVALID_ARGUMENT",
     403: "PERMISSION_DENIED",
@@ -117,8 +121,22 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _coerce_form_value(value: Any) -> Any:
-    return value if isinstance(value, str) else str(value)
+def _form_fields(content_type: str, body: bytes) -> dict[str, Any]:
+    """Fields of a ``multipart/form-data`` or urlencoded body, as strings (stdlib only)."""
+    if content_type.split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
+        return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1")
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    if not message.is_multipart():
+        raise HttpError(400, "Request body is not valid multipart/form-data; check the boundary.")
+    fields: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        data = part.get_payload(decode=True)
+        fields[name] = data.decode("utf-8", "replace") if isinstance(data, bytes) else ""
+    return fields
 
 
 async def read_payload(request: Request, body: bytes) -> dict[str, Any]:
@@ -127,19 +145,9 @@ async def read_payload(request: Request, body: bytes) -> dict[str, Any]:
     Raises:
         HttpError: 400 when the body is not a JSON object or a form.
     """
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        form = await request.form()
-        try:
-            fields: dict[str, Any] = {}
-            for key, value in form.multi_items():
-                if isinstance(value, str):
-                    fields[key] = value
-                else:  # an uploaded file in a form field: its text
-                    fields[key] = (await value.read()).decode("utf-8", "replace")
-            return {key: _coerce_form_value(value) for key, value in fields.items()}
-        finally:
-            await form.close()
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";")[0].strip().lower() in _FORM_TYPES:
+        return _form_fields(content_type, body)
     if not body.strip():
         return {}
     try:
