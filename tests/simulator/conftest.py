@@ -116,3 +116,21 @@ def inbox() -> Iterator[WebhookInbox]:
     box = WebhookInbox()
     yield box
     box.close()
+
+
+def tiny_mp4(seconds: float = 0.5, width: int = 64, height: int = 36) -> bytes:
+    """A small H.264 MP4 made directly with PyAV (independent of the simulator's media code)."""
+    import av
+    import numpy as np
+
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=24)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for index in range(max(1, round(seconds * 24))):
+            picture = np.full((height, width, 3), index * 9 % 255, dtype=np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return buffer.getvalue()
