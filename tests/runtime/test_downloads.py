@@ -1,8 +1,9 @@
 """Media downloads over real HTTP: resume, Range modes, truncation, expiry, disk full, no auth.
 
-The media host here is a small starlette app served by uvicorn on a loopback port, with switches
-for each misbehaviour a CDN can show (the simulator's media origin is exercised by the runtime's
-end-to-end tests; this file pins down the download logic itself).
+Two media hosts: a small starlette app on a loopback port whose switches pin down each
+misbehaviour a CDN can show (ignored or misplaced ranges, truncated and trickled bodies, 5xx,
+expired signatures), and the simulator's own media origin with a real generated video, its
+fault switches and its request ledger (which also proves the token never reaches it).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from flow_widgets.runtime.downloads import (
     part_path,
     write_bytes_atomic,
 )
+from flow_widgets.simulator.server import start_background
 
 pytestmark = pytest.mark.anyio
 
@@ -543,3 +545,133 @@ def test_write_bytes_atomic_reports_other_os_errors_plainly(tmp_path: Path) -> N
         write_bytes_atomic(b"x", tmp_path / "taken" / "fox.gif")
     assert not isinstance(caught.value, DiskFullError)
     assert os.listdir(tmp_path) == ["taken"]
+
+
+# -- against the simulator's media origin ---------------------------------------------------
+
+
+@dataclass
+class SimVideo:
+    """A finished video job on the simulator and the tools to reach it."""
+
+    sim: Any
+    api: httpx.Client
+    jobid: str
+
+    def job(self) -> dict[str, Any]:
+        body: dict[str, Any] = self.api.get(f"/jobs/{self.jobid}").json()
+        return body
+
+    def url(self) -> str:
+        url: str = self.job()["response"]["media"][0]["videoUrl"]
+        return url
+
+    def control(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.api.request(method, f"/_sim/{path}", **kwargs)
+        assert response.status_code in (200, 201), response.text
+        return response.json()
+
+    def media_requests(self) -> list[dict[str, Any]]:
+        rows = self.control("GET", "ledger")["requests"]
+        return [r for r in rows if r["origin"] == "media"]
+
+    def job_reads(self) -> int:
+        rows = self.control("GET", "ledger")["requests"]
+        return sum(1 for r in rows if r["route"] == "GET /jobs/{jobid}")
+
+
+@pytest.fixture(scope="module")
+def sim_video() -> Iterator[SimVideo]:
+    with (
+        start_background(seed=11, time_scale=0.002, test_controls=True) as sim,
+        httpx.Client(base_url=sim.base_url, headers=sim.headers, timeout=20) as api,
+    ):
+        created = api.post(
+            "/videos", json={"prompt": "a red fox in snow", "model": "veo-3.1-lite", "async": True}
+        )
+        assert created.status_code == 201, created.text
+        video = SimVideo(sim, api, created.json()["jobid"])
+        video.control("POST", "clock", json={"advance": 3600})
+        deadline = time.monotonic() + 20
+        while video.job()["status"] != "completed":
+            assert time.monotonic() < deadline, video.job()
+            time.sleep(0.02)
+        yield video
+
+
+@pytest.fixture
+def simulator(sim_video: SimVideo) -> Iterator[SimVideo]:
+    sim_video.control("DELETE", "faults")
+    yield sim_video
+    sim_video.control("DELETE", "faults")
+
+
+@pytest.fixture
+async def api_like_client(simulator: SimVideo) -> AsyncIterator[httpx.AsyncClient]:
+    """Configured like the real API client: the token goes with every request it sends."""
+    async with httpx.AsyncClient(headers=simulator.sim.headers) as client:
+        yield client
+
+
+def _published_sha(url: str) -> str:
+    sha: str = httpx.head(url).headers["x-content-sha256"]
+    return sha
+
+
+async def test_simulator_video_downloads_whole_and_the_media_host_never_sees_the_token(
+    simulator: SimVideo, api_like_client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    refusals = simulator.control("GET", "ledger")["mediaAuthorizationRefusals"]
+    url = simulator.url()
+    result = await download(api_like_client, url, tmp_path / "fox.mp4")
+    data = result.path.read_bytes()
+    assert data[4:8] == b"ftyp"  # an MP4 file, not an error page
+    assert result.sha256 == hashlib.sha256(data).hexdigest() == _published_sha(url)
+    assert result.content_type == "video/mp4"
+    assert simulator.control("GET", "ledger")["mediaAuthorizationRefusals"] == refusals
+    assert not any(r["has_authorization"] for r in simulator.media_requests())
+
+
+async def test_simulator_truncation_is_resumed_with_range(
+    simulator: SimVideo, api_like_client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    url = simulator.url()
+    simulator.control("POST", "faults", json={"route": "media", "action": "truncate", "times": 1})
+    before = len(simulator.media_requests())
+    result = await download(api_like_client, url, tmp_path / "fox.mp4", policy=FAST)
+    seen = simulator.media_requests()[before:]
+    assert [r["status"] for r in seen] == [200, 206]
+    assert seen[0]["range"] is None and seen[1]["range"].startswith("bytes=")
+    kept = int(seen[1]["range"][len("bytes=") : -1])
+    assert 0 < kept < result.size
+    assert result.sha256 == _published_sha(url) and result.requests == 2
+
+
+async def test_simulator_206_with_wrong_bytes_is_caught_by_the_checksum(
+    simulator: SimVideo, api_like_client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    url = simulator.url()
+    whole = httpx.get(url).content
+    dest = tmp_path / "fox.mp4"
+    part_path(dest).write_bytes(whole[:1000])
+    simulator.control(
+        "POST", "faults", json={"route": "media", "action": "range_wrong_offset", "times": 1}
+    )
+    result = await download(api_like_client, url, dest, policy=FAST)
+    assert dest.read_bytes() == whole and result.requests == 2 and result.resumed_from == 0
+
+
+async def test_simulator_expired_urls_are_refreshed_by_one_job_read(
+    simulator: SimVideo, api_like_client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    stale = simulator.url()
+    simulator.control("POST", "expire-urls")
+    reads = simulator.job_reads()
+
+    async def refresh() -> str | None:
+        return simulator.url()
+
+    result = await download(api_like_client, stale, tmp_path / "fox.mp4", refresh_url=refresh)
+    assert result.refreshed and result.requests == 2
+    assert simulator.job_reads() == reads + 1
+    assert result.path.read_bytes()[4:8] == b"ftyp"
