@@ -175,6 +175,13 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+class _Waits(list[float]):
+    """A backoff ``sleep`` that records each wait instead of waiting."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
 def _assert_saved(dest: Path) -> None:
     assert dest.read_bytes() == DATA
     assert not part_path(dest).exists()
@@ -324,12 +331,8 @@ async def test_503_is_retried_after_the_servers_retry_after(
     host: MediaHost, http: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     host.mode, host.failures_left = "503", 2
-    waits: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        waits.append(seconds)
-
-    result = await download(http, host.url(), tmp_path / "fox.mp4", policy=FAST, sleep=sleep)
+    waits = _Waits()
+    result = await download(http, host.url(), tmp_path / "fox.mp4", policy=FAST, sleep=waits)
     _assert_saved(tmp_path / "fox.mp4")
     assert waits == [0.01, 0.01] and result.requests == 3
 
@@ -338,18 +341,15 @@ async def test_persistent_500_backs_off_then_gives_up_without_leaking_the_signat
     host: MediaHost, http: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     host.mode, host.failures_left = "500", 100
-    waits: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        waits.append(seconds)
-
+    waits = _Waits()
     policy = DownloadPolicy(attempts=4, backoff_base=1.0, backoff_cap=3.0)
     with pytest.raises(
         DownloadError, match="failed 4 times, last because the media host answered 500"
-    ):
+    ) as caught:
         await download(
-            http, host.url(), tmp_path / "fox.mp4", policy=policy, sleep=sleep, rand=lambda: 1.0
+            http, host.url(), tmp_path / "fox.mp4", policy=policy, sleep=waits, rand=lambda: 1.0
         )
+    assert "Signature" not in str(caught.value) and CANARY not in str(caught.value)
     assert waits == [1.0, 2.0, 3.0]  # doubling, capped; equal jitter at its top
     assert len(host.requests) == 4
 
