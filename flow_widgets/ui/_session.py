@@ -1,0 +1,114 @@
+"""The few things panels ask of the kernel's session, in one place.
+
+Why: every panel shares the kernel's one :class:`~flow_widgets.runtime.session.FlowSession`
+(one tracker, one ledger, one engine), so a job started from the Studio shows up in the magics'
+cards, the dashboard and the credits panel alike. Panels never build clients or loops of their
+own; they go through these functions, which use the session's public methods (the same ones a
+person types) and, for the library lists the session does not wrap, its API client on the
+engine loop. Network calls never block a widget callback: they run on the engine and report
+back through a callback on the engine thread, where panels only set traits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from collections.abc import Callable, Coroutine
+from concurrent.futures import Future
+from typing import Any
+
+from flow_widgets.api.requests import (
+    ExtendRequest,
+    FlowRequest,
+    ImageRequest,
+    ImageUpscaleRequest,
+    VideoRequest,
+    VideoUpscaleRequest,
+)
+
+__all__ = [
+    "first_media_id",
+    "request_options",
+    "resolve",
+    "run_in_background",
+    "submit",
+    "upload_bytes",
+]
+
+# Fields a panel never passes on: the prompt and source go positionally, the rest are the
+# session's business (captcha solving, webhooks).
+_NOT_OPTIONS = frozenset({"prompt", "media_generation_id", "captcha", "reply_url", "reply_ref"})
+
+
+def resolve(session: Any | None = None) -> Any:
+    """``session`` itself, or the kernel's process-wide one (started on first use)."""
+    if session is not None:
+        return session
+    from flow_widgets.runtime.session import session as process_session
+
+    return process_session()
+
+
+def request_options(request: FlowRequest) -> dict[str, Any]:
+    """The request's fields as keyword arguments for the session (unset ones left out)."""
+    options: dict[str, Any] = {}
+    for spec in dataclasses.fields(request):  # type: ignore[arg-type]
+        value = getattr(request, spec.name)
+        if spec.name in _NOT_OPTIONS or value is None or value == ():
+            continue
+        options[spec.name] = value
+    return options
+
+
+def submit(session: Any, request: FlowRequest, *, new: bool = True) -> Any:
+    """Start ``request`` through the session's public methods; returns the job handle.
+
+    ``new=True`` (the default for a button) buys a new take even when the same request was
+    bought before; the session still checks the plan and the budget first.
+    """
+    options = request_options(request)
+    if isinstance(request, VideoRequest):
+        return session.video(request.prompt, new=new, **options)
+    if isinstance(request, ImageRequest):
+        return session.image(request.prompt, new=new, **options)
+    if isinstance(request, ExtendRequest):
+        return session.extend(request.media_generation_id, request.prompt, new=new, **options)
+    if isinstance(request, (VideoUpscaleRequest, ImageUpscaleRequest)):
+        return session.upscale(request.media_generation_id, new=new, **options)
+    raise TypeError(f"the panels do not submit {type(request).__name__} requests")
+
+
+def upload_bytes(session: Any, data: bytes, filename: str, *, email: str | None = None) -> Any:
+    """Upload a file's bytes (from a ``FileUpload`` widget); returns the upload's job handle."""
+    buffer = io.BytesIO(bytes(data))
+    buffer.name = filename
+    return session.upload(buffer, email=email)
+
+
+def first_media_id(handle: Any, kind: str | None = None) -> str | None:
+    """The media id of the first file of ``handle`` (of ``kind``, when given)."""
+    for media in getattr(handle, "media", None) or ():
+        media_id = getattr(media, "media_id", None)
+        if media_id and (kind is None or f"-{kind}:" in media_id):
+            return str(media_id)
+    return None
+
+
+def run_in_background(
+    session: Any,
+    make: Callable[[Any], Coroutine[Any, Any, Any]],
+    done: Callable[[Any, BaseException | None], None],
+) -> Future[Any]:
+    """Run ``make(client)`` on the engine with the session's API client; ``done(result, error)``
+    is called on the engine thread when it finishes (it must only set traits)."""
+    future: Future[Any] = session.engine.submit(make(session.runner.client))
+
+    def finished(f: Future[Any]) -> None:
+        if f.cancelled():
+            done(None, RuntimeError("the request was cancelled"))
+            return
+        error = f.exception()
+        done(None if error is not None else f.result(), error)
+
+    future.add_done_callback(finished)
+    return future

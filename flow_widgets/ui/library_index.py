@@ -1,0 +1,204 @@
+"""The account's voices and characters, read once and shared by every panel of the session.
+
+Why shared: the Studio offers characters and voices in its pickers and the Voices & Characters
+manager creates and deletes them; when a character is made in the manager, the Studio must offer
+it at once without anyone pressing refresh. So both hold the same :class:`LibraryIndex` (one per
+session) and subscribe to it. Lists are read on the engine thread and listeners are called
+there; they must only set traits.
+
+The 30 system voice presets need no request (they are in the catalog); user voices and
+characters are listed per account (``GET /voices?email=``, ``GET /characters?email=``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from flow_widgets.api.catalog import VOICE_PRESETS
+from flow_widgets.api.ids import mask_email
+from flow_widgets.ui import _session
+
+__all__ = ["LibraryIndex", "character_label", "voice_label"]
+
+log = logging.getLogger("flow_widgets.ui")
+
+Listener = Callable[["LibraryIndex"], None]
+
+_INDEXES: weakref.WeakKeyDictionary[Any, LibraryIndex] = weakref.WeakKeyDictionary()
+_INDEXES_LOCK = threading.Lock()
+
+
+def voice_label(voice: Any) -> str:
+    """How a voice is named in pickers: its display name (user voices) or preset name."""
+    if getattr(voice, "source", None) == "system" or voice.voice in VOICE_PRESETS:
+        return str(voice.voice)
+    name = getattr(voice, "display_name", None) or voice.voice[-8:]
+    base = getattr(voice, "base_voice", None)
+    return f"{name} (on {base})" if base else str(name)
+
+
+def character_label(character: Any) -> str:
+    """How a character is named in pickers: its display name, else the end of its ref."""
+    return str(getattr(character, "display_name", None) or character.character[-12:])
+
+
+def _unique(labels: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """``label -> ref`` with repeated labels numbered (``Ann``, ``Ann (2)``)."""
+    out: dict[str, str] = {}
+    for label, ref in labels:
+        name, n = label, 2
+        while name in out:
+            name, n = f"{label} ({n})", n + 1
+        out[name] = ref
+    return out
+
+
+class LibraryIndex:
+    """Voices and characters of the session's accounts, with change notifications.
+
+    Use :meth:`for_session` to get the session's shared index.
+    """
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+        self._lock = threading.Lock()
+        self._voices: dict[str, Any] = {}
+        self._characters: dict[str, Any] = {}
+        self._listeners: list[Listener] = []
+        self.loading = False
+        self.error: str | None = None
+        self.loaded = False
+
+    @classmethod
+    def for_session(cls, session: Any) -> LibraryIndex:
+        """The one index of ``session`` (made on first use)."""
+        with _INDEXES_LOCK:
+            index = _INDEXES.get(session)
+            if index is None:
+                index = cls(session)
+                _INDEXES[session] = index
+            return index
+
+    def __repr__(self) -> str:
+        return f"<LibraryIndex voices={len(self._voices)} characters={len(self._characters)}>"
+
+    # -- reading -------------------------------------------------------------------------------
+
+    @property
+    def voices(self) -> list[Any]:
+        """User voices known so far (system presets are in :meth:`voice_choices`)."""
+        with self._lock:
+            return list(self._voices.values())
+
+    @property
+    def characters(self) -> list[Any]:
+        with self._lock:
+            return list(self._characters.values())
+
+    def voice_choices(self) -> dict[str, str]:
+        """``label -> voice`` for pickers: user voices first, then the 30 presets."""
+        with self._lock:
+            user = [(voice_label(v), v.voice) for v in self._voices.values()]
+        return _unique([*user, *((p, p) for p in VOICE_PRESETS)])
+
+    def character_choices(self) -> dict[str, str]:
+        """``label -> character ref`` for pickers."""
+        with self._lock:
+            chars = [(character_label(c), c.character) for c in self._characters.values()]
+        return _unique(chars)
+
+    def emails(self) -> list[str]:
+        """The accounts whose lists are read (known to the tracker, or the default one)."""
+        emails = [a.email for a in self._session.tracker.accounts()]
+        default = getattr(getattr(self._session, "settings", None), "email", None)
+        if not emails and default:
+            emails = [default]
+        return emails
+
+    # -- changing ------------------------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(index)`` after every change (on the thread that made it)."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def refresh(self) -> None:
+        """Read the user voices and characters of every account again (in the background)."""
+        emails = self.emails()
+        if not emails:
+            self.error = "No account is known yet; refresh the credits panel or add an account."
+            self._changed()
+            return
+        with self._lock:
+            self.loading = True
+
+        async def read(client: Any) -> tuple[list[Any], list[Any]]:
+            voices: list[Any] = []
+            characters: list[Any] = []
+            for email in emails:
+                voices.extend(await client.voices.list(email, source="user"))
+                characters.extend(await client.characters.list(email))
+            return voices, characters
+
+        def done(result: Any, error: BaseException | None) -> None:
+            with self._lock:
+                self.loading = False
+                if error is None:
+                    voices, characters = result
+                    self._voices = {v.voice: v for v in voices}
+                    self._characters = {c.character: c for c in characters}
+                    self.loaded = True
+                    self.error = None
+                else:
+                    self.error = f"Reading the voices and characters failed: {error}"
+            if error is not None:
+                log.warning("%s", self.error)
+            self._changed()
+
+        _session.run_in_background(self._session, read, done)
+
+    def add_voice(self, voice: Any) -> None:
+        """Record a voice just created (pickers offer it at once)."""
+        with self._lock:
+            self._voices[voice.voice] = voice
+        self._changed()
+
+    def add_character(self, character: Any) -> None:
+        """Record a character just created."""
+        with self._lock:
+            self._characters[character.character] = character
+        self._changed()
+
+    def remove(self, ref: str) -> None:
+        """Forget a deleted voice or character."""
+        with self._lock:
+            self._voices.pop(ref, None)
+            self._characters.pop(ref, None)
+        self._changed()
+
+    def describe_owner(self, ref: str) -> str:
+        """The masked account that owns ``ref`` (for tables)."""
+        from flow_widgets.api.ids import account_of
+
+        email = account_of(ref)
+        return mask_email(email) if email else ""
+
+    def _changed(self) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(self)
+            except Exception:  # one broken panel must not stop the others
+                log.exception("A library listener failed")

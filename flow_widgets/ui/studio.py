@@ -1,0 +1,440 @@
+"""The Studio: a point-and-click form for every kind of generation, with a live cost preview.
+
+Why: people who tweak prompts interactively, and classrooms, want a form rather than magics —
+but the same session, the same rules and the same results. The Studio reads its controls into a
+:class:`~flow_widgets.ui.studio_form.StudioForm`, asks :mod:`flow_widgets.ui.studio_form` what
+to offer (only the models, durations, aspect ratios, resolutions and reference slots valid for
+the chosen model *and* the account's plan) and what it would cost, and keeps **Generate**
+disabled, with the reason shown, whenever the request is invalid or over budget. Results are
+live cards on a plain output under the form (:mod:`flow_widgets.ui.studio_results`).
+
+The preview follows the credit tracker: when a job elsewhere spends credits, or the budget
+changes, the Studio's numbers change too (throttled; from the engine thread only traits move).
+
+Example:
+    >>> import flow_widgets as fw          # doctest: +SKIP
+    >>> fw.Studio()                        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html
+import random
+from dataclasses import replace
+from typing import Any
+
+import ipywidgets as widgets
+
+from flow_widgets.api.catalog import TIER_NAMES, VIDEO_MODELS
+from flow_widgets.api.ids import mask_email
+from flow_widgets.ui import _session
+from flow_widgets.ui._handlers import guarded
+from flow_widgets.ui._panel import Panel
+from flow_widgets.ui._throttle import Throttle
+from flow_widgets.ui.library_index import LibraryIndex
+from flow_widgets.ui.studio_form import (
+    COUNTS,
+    KIND_LABELS,
+    Options,
+    Preview,
+    StudioForm,
+    options_for,
+    preview,
+)
+from flow_widgets.ui.studio_inputs import MediaChoices, MediaInput, MediaListInput, NamedTags
+from flow_widgets.ui.studio_results import Result, StudioResults
+from flow_widgets.ui.text import one_line
+
+__all__ = ["Studio"]
+
+_DEFAULT = "default"
+_WIDE = {"description_width": "90px"}
+_MAX_SEED = 2**31 - 1
+
+
+def _dropdown(description: str, **kwargs: Any) -> widgets.Dropdown:
+    return widgets.Dropdown(description=description, style=_WIDE, **kwargs)
+
+
+class Studio(Panel):
+    """A form for text-to-video, first/last frame, ingredients, Omni edit, extend, upscale and
+    images, sharing the kernel's session with the magics.
+
+    Args:
+        session: the session to use (default: the kernel's ``flow_widgets.session()``).
+        kind: the form to open first (``"text"``, ``"image"`` …).
+        board_options: passed to the results board (tests inject a publisher).
+    """
+
+    title = "flow_widgets Studio"
+
+    def __init__(
+        self,
+        session: Any | None = None,
+        *,
+        kind: str = "text",
+        board_options: dict[str, Any] | None = None,
+    ) -> None:
+        self.session = _session.resolve(session)
+        secret = getattr(self.session.settings, "token", None)
+        scrub = getattr(secret, "scrub", None)
+        super().__init__(scrub=scrub if callable(scrub) else None)
+        self._syncing = False
+        self._preview: Preview | None = None
+        self.choices = MediaChoices()
+        self.library = LibraryIndex.for_session(self.session)
+        self._build_controls(kind)
+        self.results = StudioResults(
+            on_vary=guarded(self.status, "Vary")(self._vary),
+            on_edit=guarded(self.status, "Edit")(self._edit),
+            on_extend=guarded(self.status, "Extend")(self._extend),
+            on_upscale=guarded(self.status, "Upscale")(self._upscale),
+            report=self.status.error,
+            board_options=board_options,
+        )
+        self.boards = [self.results.board]
+        self.widget = widgets.VBox(
+            [
+                widgets.HTML(f"<b>{html.escape(self.title)}</b>"),
+                self.kind,
+                widgets.HBox([self.account, self.model]),
+                self.prompt,
+                widgets.HBox([self.duration, self.aspect, self.resolution]),
+                widgets.HBox([self.count, self.seed, self.random_seed, self.upscale_to]),
+                self.start.widget,
+                self.end.widget,
+                self.video.widget,
+                self.window,
+                self.source.widget,
+                self.references_box,
+                self.characters_box,
+                self.voices_box,
+                widgets.HBox([self.generate, self.preview_line]),
+                self.status,
+                self.results.widget,
+            ]
+        )
+        self.widget.add_class("fw-studio")
+        self._tracked = Throttle(self.sync, min_interval=0.5)
+        self.on_close(self.session.tracker.subscribe(self._tracked))
+        self.on_close(self.library.subscribe(lambda _i: self._tracked()))
+        self.on_close(self.results.close)
+        self.on_close(self._tracked.close)
+        if not self.library.loaded:
+            self.library.refresh()
+        self.sync()
+
+    # -- building ------------------------------------------------------------------------------
+
+    def _build_controls(self, kind: str) -> None:
+        changed = self._changed
+        report = self.status.error
+        self.kind = widgets.ToggleButtons(
+            options=[(label, key) for key, label in KIND_LABELS.items()],
+            value=kind,
+            style={"button_width": "auto"},
+        )
+        self.account = _dropdown("account", options=[("any account", "")], value="")
+        self.model = _dropdown("model", options=[])
+        self.prompt = widgets.Textarea(
+            placeholder="Describe the shot: subject, action, camera, light, sound…",
+            layout={"width": "100%", "height": "90px"},
+        )
+        self.prompt.add_class("fw-studio-prompt")
+        self.duration = _dropdown("duration", options=[])
+        self.aspect = _dropdown("aspect", options=[])
+        self.resolution = _dropdown("resolution", options=[])
+        self.count = _dropdown("takes", options=list(COUNTS), value=1)
+        self.seed = widgets.Text(
+            description="seed", placeholder="random", style=_WIDE, layout={"width": "220px"}
+        )
+        self.random_seed = widgets.Button(
+            description="", icon="random", tooltip="a new random seed", layout={"width": "40px"}
+        )
+        self.upscale_to = _dropdown("upscale to", options=[])
+        hooks: dict[str, Any] = {"uploader": self._upload, "on_change": changed, "report": report}
+        self.start = MediaInput("first frame", "image", self.choices, **hooks)
+        self.end = MediaInput("last frame", "image", self.choices, **hooks)
+        self.video = MediaInput("video", "video", self.choices, **hooks)
+        self.source = MediaInput("source", "video", self.choices, **hooks)
+        self.window = widgets.IntRangeSlider(
+            value=(0, 96), min=0, max=240, step=1, description="frames", style=_WIDE,
+            layout={"width": "520px"},
+        )  # fmt: skip
+        self.references = MediaListInput(self.choices, **hooks)
+        self.characters = NamedTags("pick characters", on_change=changed)
+        self.voices = NamedTags("pick voices", on_change=changed)
+        self.references_box = self._labelled("reference images", self.references.widget)
+        self.characters_box = self._labelled("characters", self.characters.widget)
+        self.voices_box = self._labelled("voices", self.voices.widget)
+        self.generate = widgets.Button(description="Generate", button_style="primary", icon="play")
+        self.generate.add_class("fw-studio-generate")
+        self.preview_line = widgets.HTML()
+        self.preview_line.add_class("fw-studio-preview")
+        for control in (
+            self.kind, self.account, self.model, self.prompt, self.duration, self.aspect,
+            self.resolution, self.count, self.seed, self.upscale_to, self.window,
+        ):  # fmt: skip
+            control.observe(lambda _c: changed(), names=["value"])
+        self.generate.on_click(guarded(self.status, "Generate")(self._generate))
+        self.random_seed.on_click(guarded(self.status, "Random seed")(self._new_seed))
+
+    @staticmethod
+    def _labelled(label: str, control: widgets.Widget) -> widgets.Box:
+        caption = widgets.HTML(f'<span style="color:#6b7280">{html.escape(label)}</span>')
+        return widgets.VBox([caption, control])
+
+    def _upload(self, data: bytes, name: str) -> Any:
+        return _session.upload_bytes(self.session, data, name, email=self.account.value or None)
+
+    # -- reading the form ----------------------------------------------------------------------
+
+    def form(self) -> StudioForm:
+        """The form's current values (ids, not files)."""
+        start, end = self.window.value
+        source = self.source.value
+        return StudioForm(
+            kind=self.kind.value,
+            prompt=self.prompt.value,
+            model=self.model.value or None,
+            duration=None if self.duration.value in (None, _DEFAULT) else int(self.duration.value),
+            aspect_ratio=None if self.aspect.value in (None, _DEFAULT) else self.aspect.value,
+            resolution=None if self.resolution.value in (None, _DEFAULT) else self.resolution.value,
+            count=int(self.count.value or 1),
+            seed=self._seed(),
+            start_image=self.start.value,
+            end_image=self.end.value,
+            reference_images=self.references.value,
+            characters=self.characters.value,
+            voices=self.voices.value,
+            reference_video=self.video.value,
+            start_frame=start,
+            end_frame=end,
+            source=source,
+            upscale_resolution=self.upscale_to.value or None,
+            email=self.account.value or None,
+        )
+
+    def _seed(self) -> int | None:
+        text = self.seed.value.strip()
+        if not text:
+            return None
+        try:
+            return int(text)
+        except ValueError:
+            return -1  # reported by the request as an invalid seed
+
+    def _tier(self) -> Any:
+        return self.session.tracker.tier_of(self.account.value or None)
+
+    @property
+    def current_preview(self) -> Preview | None:
+        """The last preview shown (what *Generate* would send, and why it may not)."""
+        return self._preview
+
+    # -- keeping the form consistent -----------------------------------------------------------
+
+    def _changed(self) -> None:
+        if not self._syncing:
+            self.sync()
+
+    def sync(self) -> None:
+        """Re-offer the valid choices, show or hide fields, and update the cost preview."""
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            self._sync_accounts()
+            self._sync_library()
+            form = self.form()
+            options = options_for(form, self._tier())
+            self._apply_options(form, options)
+            self._show_fields(self.form())
+            self._update_preview(self.form())
+        finally:
+            self._syncing = False
+
+    def _sync_accounts(self) -> None:
+        accounts = self.session.tracker.accounts()
+        options = [("any account", "")] + [
+            (f"{mask_email(a.email)} · {TIER_NAMES.get(a.tier, 'plan?') if a.tier else 'plan?'}",
+             a.email)
+            for a in accounts
+        ]  # fmt: skip
+        current = self.account.value if self.account.value in dict(options).values() else ""
+        self.set_options(self.account, options, current)
+
+    def _sync_library(self) -> None:
+        self.characters.set_choices(self.library.character_choices())
+        self.voices.set_choices(self.library.voice_choices())
+
+    def _apply_options(self, form: StudioForm, options: Options) -> None:
+        self.set_options(self.model, list(options.models), options.model or None)
+        durations = [(f"{d} s", d) for d in options.durations]
+        spec_default = form.duration if form.duration in options.durations else None
+        if spec_default is None and options.durations:
+            model_default = VIDEO_MODELS[options.model].default_duration if options.model else None
+            spec_default = (
+                model_default if model_default in options.durations else options.durations[-1]
+            )
+        self.set_options(self.duration, durations, spec_default)
+        aspects = [("default", _DEFAULT), *((a, a) for a in options.aspect_ratios)]
+        aspect = form.aspect_ratio if form.aspect_ratio in options.aspect_ratios else _DEFAULT
+        self.set_options(self.aspect, aspects, aspect)
+        resolutions = [("default", _DEFAULT), *((r, r) for r in options.resolutions)]
+        resolution = form.resolution if form.resolution in options.resolutions else _DEFAULT
+        self.set_options(self.resolution, resolutions, resolution)
+        upscales = list(options.upscale_resolutions)
+        upscale = form.upscale_resolution if form.upscale_resolution in upscales else None
+        self.set_options(self.upscale_to, upscales, upscale or (upscales[0] if upscales else None))
+        self.source.kind = "image" if form.source and "-image:" in form.source else "video"
+        if options.reference_slots and len(self.references.value) > options.reference_slots:
+            self.references.set(self.references.value[: options.reference_slots])
+
+    def _show_fields(self, form: StudioForm) -> None:
+        uses = form.uses
+        for name, control in (
+            ("model", self.model), ("prompt", self.prompt), ("duration", self.duration),
+            ("aspect", self.aspect), ("resolution", self.resolution), ("count", self.count),
+            ("seed", self.seed), ("seed", self.random_seed), ("upscale", self.upscale_to),
+            ("start", self.start.widget), ("end", self.end.widget), ("video", self.video.widget),
+            ("window", self.window), ("source", self.source.widget),
+            ("references", self.references_box), ("characters", self.characters_box),
+            ("voices", self.voices_box),
+        ):  # fmt: skip
+            self.hide(control, not uses(name))
+        if form.kind == "image" and not uses("duration"):
+            self.hide(self.resolution, True)
+
+    def _update_preview(self, form: StudioForm) -> None:
+        snapshot = self.session.tracker.snapshot()
+        balances = [a.credits for a in snapshot.accounts if a.credits is not None]
+        if form.email:
+            chosen = [a for a in snapshot.accounts if a.email == form.email]
+            balances = [a.credits for a in chosen if a.credits is not None]
+        shown = preview(
+            form,
+            tier=self._tier(),
+            balance=max(balances) if balances else None,
+            remaining_budget=snapshot.remaining_budget,
+            budget=snapshot.budget,
+            catalog=self.session.tracker.catalog,
+        )
+        waiting = [
+            *self.start.pending, *self.end.pending, *self.video.pending, *self.source.pending,
+            *self.references.pending,
+        ]  # fmt: skip
+        if waiting and shown.ok:
+            shown = replace(shown, problem=f"Waiting for the upload of {', '.join(waiting)}.")
+        self._preview = shown
+        self.generate.disabled = not shown.ok
+        self.generate.tooltip = shown.problem or "Generate (Ctrl+Enter in the prompt)"
+        cost = html.escape(shown.summary())
+        reason = ""
+        if shown.problem:
+            problem = html.escape(shown.problem)
+            reason = f'<div class="fw-studio-reason" style="color:#d0342c">{problem}</div>'
+        self.preview_line.value = (
+            f'<div style="font:13px/1.4 system-ui;padding-left:8px"><div>{cost}</div>{reason}</div>'
+        )
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def _generate(self, _button: Any = None) -> Result | None:
+        self.sync()
+        shown = self._preview
+        if shown is None or not shown.ok or shown.request is None:
+            self.status.error(
+                shown.problem if shown and shown.problem else "The form is not ready."
+            )
+            return None
+        form = self.form()
+        self.generate.disabled = True
+        try:
+            handle = _session.submit(self.session, shown.request, new=True)
+        finally:
+            self.sync()
+        result = self.results.add(handle, form, shown.request)
+        self._offer_result(result)
+        self.status.show(f"Started take #{result.number}: {one_line(form.prompt, 60)}", "ok")
+        return result
+
+    def _offer_result(self, result: Result) -> None:
+        """Offer the take's files as inputs to later forms once they exist."""
+
+        def offer(handle: Any) -> None:
+            if handle.status != "completed":
+                return
+            for media in handle.media:
+                if media.media_id:
+                    self.choices.add(
+                        f"#{result.number} {media.kind} {media.index + 1}", media.media_id
+                    )
+
+        result.handle.on_change(offer)
+        offer(result.handle)
+
+    def _new_seed(self, _button: Any = None) -> None:
+        self.seed.value = str(random.randint(0, _MAX_SEED))
+
+    def load(self, form: StudioForm) -> None:
+        """Put ``form`` into the controls (what *edit* does)."""
+        self._syncing = True
+        try:
+            self.kind.value = form.kind
+            self.prompt.value = form.prompt
+            self.count.value = form.count
+            self.seed.value = "" if form.seed is None else str(form.seed)
+            self.account.value = form.email if form.email in self._emails() else ""
+            self.start.set(form.start_image)
+            self.end.set(form.end_image)
+            self.video.set(form.reference_video)
+            self.source.set(form.source)
+            self.references.set(form.reference_images)
+            self.characters.set(form.characters)
+            self.voices.set(form.voices)
+            if form.start_frame is not None and form.end_frame is not None:
+                self.window.value = (form.start_frame, form.end_frame)
+            options = options_for(form, self._tier())
+            self._apply_options(form, options)
+        finally:
+            self._syncing = False
+        self.sync()
+
+    def _emails(self) -> list[str]:
+        return [a.email for a in self.session.tracker.accounts()]
+
+    def _vary(self, result: Result) -> None:
+        self.load(replace(result.form, seed=random.randint(0, _MAX_SEED)))
+        self._generate()
+
+    def _edit(self, result: Result) -> None:
+        self.load(result.form)
+        self.status.show(f"Loaded take #{result.number} into the form.", "info")
+
+    def _extend(self, result: Result) -> None:
+        media_id = _session.first_media_id(result.handle, "video")
+        self.load(StudioForm(kind="extend", model=result.handle.model, source=media_id))
+        self.status.show(f"Describe what happens next in take #{result.number}.", "info")
+
+    def _upscale(self, result: Result) -> None:
+        media_id = _session.first_media_id(result.handle)
+        self.load(StudioForm(kind="upscale", source=media_id))
+        self.status.show(f"Pick the resolution for take #{result.number}, then Generate.", "info")
+
+    # -- fallback ------------------------------------------------------------------------------
+
+    def summary(self) -> tuple[str, str]:
+        form = self.form()
+        facts = [KIND_LABELS[form.kind]]
+        if form.model:
+            facts.append(form.model)
+        if self._preview is not None:
+            facts.append(self._preview.summary())
+        facts.append(f"{len(self.results.results)} takes")
+        line = " · ".join(facts)
+        prompt = one_line(form.prompt, 200)
+        body = f"<div>{html.escape(line)}</div>" + (
+            f'<div dir="auto" style="color:#374151">{html.escape(prompt)}</div>' if prompt else ""
+        )
+        return body, f"{line}\n{prompt}".rstrip()

@@ -1,0 +1,288 @@
+"""The Studio's media inputs: pick an earlier result, upload a file, or paste an id.
+
+Why a small module of its own: an image or video input has three sources and one answer (a
+mediaGenerationId), and uploads take a moment, during which *Generate* must wait. Each input
+keeps the bytes of an upload only as long as it takes to hand them to the session: the
+``FileUpload`` widget is emptied at once, so saved widget state never carries media bytes.
+
+:class:`MediaChoices` is the list of media the form can offer (earlier results of the session,
+uploads, pasted ids), shared by every input of one Studio. Labels are short and readable; ids
+stay in Python (selection widgets sync labels and an index, never the values).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as widgets
+
+from flow_widgets.api.ids import parse_media_id
+from flow_widgets.ui import _session
+
+__all__ = ["MediaChoices", "MediaInput", "MediaListInput", "NamedTags"]
+
+Uploader = Callable[[bytes, str], Any]  # (data, filename) -> upload job handle
+_ACCEPT = {"image": "image/png,image/jpeg,image/webp", "video": "video/mp4"}
+
+
+class MediaChoices:
+    """Media the Studio can offer, by kind: ``label -> media id`` (newest first)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[str, dict[str, str]] = {"image": {}, "video": {}}
+        self._listeners: list[Callable[[], None]] = []
+
+    def add(self, label: str, media_id: str) -> str:
+        """Offer ``media_id``; returns the label it is shown under (made unique)."""
+        parsed = parse_media_id(media_id)
+        kind = parsed.kind if parsed else "image"
+        with self._lock:
+            items = self._items[kind]
+            for existing, value in items.items():
+                if value == media_id:
+                    return existing
+            name, n = label, 2
+            while name in items:
+                name, n = f"{label} ({n})", n + 1
+            self._items[kind] = {name: media_id, **items}
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener()
+        return name
+
+    def options(self, kind: str) -> list[tuple[str, str]]:
+        """``(label, media id)`` pairs of ``kind``."""
+        with self._lock:
+            return list(self._items[kind].items())
+
+    def label_of(self, media_id: str) -> str | None:
+        with self._lock:
+            for items in self._items.values():
+                for label, value in items.items():
+                    if value == media_id:
+                        return label
+        return None
+
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+
+
+def _id_label(media_id: str) -> str:
+    parsed = parse_media_id(media_id)
+    tail = parsed.id[-8:] if parsed else media_id[-8:]
+    return f"id …{tail}"
+
+
+class _Uploads:
+    """The upload part shared by both inputs: send, wait on the engine, report back."""
+
+    def __init__(
+        self,
+        kind: str,
+        choices: MediaChoices,
+        uploader: Uploader,
+        on_ready: Callable[[str], None],
+        on_change: Callable[[], None],
+        report: Callable[[str], None],
+        *,
+        multiple: bool,
+    ) -> None:
+        self.pending: dict[str, Any] = {}
+        self._kind = kind
+        self._choices = choices
+        self._uploader = uploader
+        self._on_ready = on_ready
+        self._on_change = on_change
+        self._report = report
+        self.widget = widgets.FileUpload(
+            accept=_ACCEPT[kind], multiple=multiple, description="upload"
+        )
+        self.widget.observe(self._picked, names=["value"])
+
+    def _picked(self, change: dict[str, Any]) -> None:
+        files = list(change["new"] or ())
+        if not files:
+            return
+        self.widget.value = ()  # the bytes must not stay in the widget's state
+        for item in files:
+            name = str(item.get("name", "file"))
+            data = bytes(item.get("content", b""))
+            handle = self._uploader(data, name)
+            self.pending[name] = handle
+            handle.on_change(lambda h, n=name: self._progress(n, h))
+            self._progress(name, handle)
+        self._on_change()
+
+    def _progress(self, name: str, handle: Any) -> None:
+        if not handle.done or name not in self.pending:
+            return
+        self.pending.pop(name, None)
+        media_id = _session.first_media_id(handle)
+        if handle.ok and media_id:
+            label = self._choices.add(f"upload: {name}", media_id)
+            self._on_ready(label)
+        else:
+            self._report(f"Uploading {name} failed: {handle.error or handle.status}")
+        self._on_change()
+
+
+class MediaInput:
+    """One image or video input: an earlier result, an upload, or a pasted media id."""
+
+    def __init__(
+        self,
+        label: str,
+        kind: str,
+        choices: MediaChoices,
+        *,
+        uploader: Uploader,
+        on_change: Callable[[], None],
+        report: Callable[[str], None],
+    ) -> None:
+        self.kind = kind
+        self._choices = choices
+        self._on_change = on_change
+        self.picker = widgets.Dropdown(
+            options=[("(none)", "")],
+            value="",
+            description=label,
+            style={"description_width": "90px"},
+        )
+        self.pasted = widgets.Text(placeholder="or paste a media id", continuous_update=False)
+        self.uploads = _Uploads(
+            kind, choices, uploader, self._select, on_change, report, multiple=False
+        )
+        self.widget = widgets.HBox([self.picker, self.pasted, self.uploads.widget])
+        self.picker.observe(lambda _c: on_change(), names=["value"])
+        self.pasted.observe(lambda _c: on_change(), names=["value"])
+        choices.subscribe(self.refresh_options)
+        self.refresh_options()
+
+    @property
+    def value(self) -> str | None:
+        """The chosen media id (a pasted id wins), or ``None``."""
+        pasted = self.pasted.value.strip()
+        return pasted or (self.picker.value or None)
+
+    @property
+    def pending(self) -> list[str]:
+        """Names of uploads still on their way."""
+        return list(self.uploads.pending)
+
+    def set(self, media_id: str | None) -> None:
+        """Show ``media_id`` (offered in the picker when known, else as a pasted id)."""
+        label = self._choices.label_of(media_id) if media_id else None
+        with self.picker.hold_sync(), self.pasted.hold_sync():
+            if media_id and label is None:
+                self.pasted.value = media_id
+                self.picker.value = ""
+            else:
+                self.pasted.value = ""
+                self.refresh_options()
+                self.picker.value = media_id or ""
+
+    def refresh_options(self) -> None:
+        options = [("(none)", ""), *self._choices.options(self.kind)]
+        if list(self.picker.options) != options:
+            current = self.picker.value if self.picker.value in dict(options).values() else ""
+            with self.picker.hold_sync():
+                self.picker.options = options
+                self.picker.value = current
+
+    def _select(self, label: str) -> None:
+        self.refresh_options()
+        self.pasted.value = ""
+        self.picker.value = dict(self._choices.options(self.kind)).get(label, "")
+
+
+class NamedTags:
+    """An ordered pick of named things (characters, voices, media): order fills slots 1, 2, …"""
+
+    def __init__(self, placeholder: str, *, on_change: Callable[[], None]) -> None:
+        self._refs: dict[str, str] = {}
+        self.widget = widgets.TagsInput(
+            value=[], allowed_tags=[], allow_duplicates=False, placeholder=placeholder
+        )
+        self.widget.observe(lambda _c: on_change(), names=["value"])
+
+    def set_choices(self, refs: dict[str, str]) -> None:
+        """Offer ``label -> ref``; picked labels that vanished are dropped."""
+        self._refs = dict(refs)
+        labels = list(refs)
+        with self.widget.hold_sync():
+            if list(self.widget.allowed_tags) != labels:
+                self.widget.allowed_tags = labels
+            kept = [v for v in self.widget.value if v in refs]
+            if kept != list(self.widget.value):
+                self.widget.value = kept
+
+    @property
+    def value(self) -> tuple[str, ...]:
+        """The picked refs, in order."""
+        return tuple(self._refs[label] for label in self.widget.value if label in self._refs)
+
+    def set(self, refs: tuple[str, ...]) -> None:
+        labels = {ref: label for label, ref in self._refs.items()}
+        self.widget.value = [labels[r] for r in refs if r in labels]
+
+
+class MediaListInput:
+    """Several images in order (reference slots): picked, uploaded or pasted."""
+
+    def __init__(
+        self,
+        choices: MediaChoices,
+        *,
+        uploader: Uploader,
+        on_change: Callable[[], None],
+        report: Callable[[str], None],
+    ) -> None:
+        self._choices = choices
+        self.tags = NamedTags("pick reference images", on_change=on_change)
+        self.pasted = widgets.Text(
+            placeholder="paste a media id, then Enter", continuous_update=False
+        )
+        self.uploads = _Uploads(
+            "image", choices, uploader, self._add_label, on_change, report, multiple=True
+        )
+        self.widget = widgets.VBox(
+            [self.tags.widget, widgets.HBox([self.pasted, self.uploads.widget])]
+        )
+        self.pasted.observe(self._pasted, names=["value"])
+        choices.subscribe(self.refresh_options)
+        self.refresh_options()
+
+    @property
+    def value(self) -> tuple[str, ...]:
+        return self.tags.value
+
+    @property
+    def pending(self) -> list[str]:
+        return list(self.uploads.pending)
+
+    def set(self, media_ids: tuple[str, ...]) -> None:
+        for media_id in media_ids:
+            if self._choices.label_of(media_id) is None:
+                self._choices.add(_id_label(media_id), media_id)
+        self.refresh_options()
+        self.tags.set(media_ids)
+
+    def refresh_options(self) -> None:
+        self.tags.set_choices(dict(self._choices.options("image")))
+
+    def _add_label(self, label: str) -> None:
+        self.refresh_options()
+        if label not in self.tags.widget.value:
+            self.tags.widget.value = [*self.tags.widget.value, label]
+
+    def _pasted(self, change: dict[str, Any]) -> None:
+        media_id = str(change["new"]).strip()
+        if not media_id:
+            return
+        label = self._choices.add(_id_label(media_id), media_id)
+        self.pasted.value = ""
+        self._add_label(label)

@@ -1,0 +1,238 @@
+"""The Studio's results: live cards on a plain board, and one action bar for the chosen take.
+
+Why this shape: each result is the same :class:`~flow_widgets.ui.cards.LiveCard` the magics
+show (same HTML, same throttling, same follow-ups), but instead of a display of its own — a
+button callback cannot create new outputs in the cell — every card is drawn on the Studio's one
+results :class:`~flow_widgets.ui._board.Board`, newest first, which was created when the Studio
+was shown. The board is plain HTML, so the results survive saving with no widget state.
+
+Actions act on the take picked in the results dropdown (the newest by default): *vary* (same
+settings, new seed), *edit* (load the take back into the form), *extend* and *upscale* (load
+the form with this take as the source, so the cost preview and the budget check apply),
+*copy as cell* (a runnable ``%%flow_video``/``%%flow_image`` cell under the card) and *cancel*.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import ipywidgets as widgets
+
+from flow_widgets.api.requests import (
+    ExtendRequest,
+    FlowRequest,
+    ImageRequest,
+    ImageUpscaleRequest,
+    VideoRequest,
+    VideoUpscaleRequest,
+)
+from flow_widgets.ui import _session
+from flow_widgets.ui._board import Board, Bundle
+from flow_widgets.ui._throttle import Throttle
+from flow_widgets.ui.cards import LiveCard
+from flow_widgets.ui.studio_form import StudioForm
+from flow_widgets.ui.text import one_line
+from flow_widgets.ui.toolbar import ActionBar
+
+__all__ = ["Result", "StudioResults", "cell_for_request"]
+
+_CARD_KINDS = {"text": "video", "frames": "video", "ingredients": "video", "edit": "video"}
+
+
+_METHODS = {
+    VideoRequest: "video",
+    ImageRequest: "image",
+    ExtendRequest: "extend",
+    VideoUpscaleRequest: "upscale",
+    ImageUpscaleRequest: "upscale",
+}
+
+
+def cell_for_request(request: FlowRequest, *, seed: int | None = None) -> str:
+    """A runnable Python cell that asks the session for the same take as ``request``.
+
+    ``seed`` (the take's actual seed) is pinned when the request left it random, so running
+    the cell again reproduces this take rather than rolling a new one.
+
+    >>> print(cell_for_request(VideoRequest("a fox", model="veo-3.1-lite"), seed=7))
+    import flow_widgets as fw
+    flow = fw.session()
+    take = flow.video('a fox', model='veo-3.1-lite', count=1, seed=7)
+    take
+    """
+    method = _METHODS[type(request)]
+    args = [
+        repr(getattr(request, name))
+        for name in ("media_generation_id", "prompt")
+        if isinstance(getattr(request, name, None), str)
+    ]
+    options = _session.request_options(request)
+    if seed is not None and "seed" in {f.name for f in dataclasses.fields(request)}:  # type: ignore[arg-type]
+        options.setdefault("seed", seed)
+    args += [f"{key}={value!r}" for key, value in options.items()]
+    return (
+        "import flow_widgets as fw\nflow = fw.session()\n"
+        f"take = flow.{method}({', '.join(args)})\ntake"
+    )
+
+
+@dataclass
+class Result:
+    """One take started from the Studio: its handle, its card and the form that made it."""
+
+    number: int
+    handle: Any
+    card: LiveCard
+    form: StudioForm
+    request: FlowRequest | None = None
+
+    @property
+    def label(self) -> str:
+        prompt = one_line(self.form.prompt or "", 40)
+        return f"#{self.number} {self.card_kind} · {self.handle.status} · {prompt}".rstrip(" ·")
+
+    @property
+    def card_kind(self) -> str:
+        return _CARD_KINDS.get(self.form.kind, self.form.kind)
+
+
+class StudioResults:
+    """The results board, the take picker and its action bar.
+
+    Args:
+        on_vary, on_edit, on_extend, on_upscale: what the form does for each action.
+        report: shows an error in plain words on the Studio.
+        board_options: passed to the :class:`Board` (tests inject a publisher and clock).
+    """
+
+    def __init__(
+        self,
+        *,
+        on_vary: Callable[[Result], None],
+        on_edit: Callable[[Result], None],
+        on_extend: Callable[[Result], None],
+        on_upscale: Callable[[Result], None],
+        report: Callable[[str], None],
+        board_options: dict[str, Any] | None = None,
+    ) -> None:
+        self._lock = threading.Lock()
+        self.results: list[Result] = []
+        self._handlers = {
+            "vary": on_vary,
+            "edit": on_edit,
+            "extend": on_extend,
+            "upscale": on_upscale,
+        }
+        self._report = report
+        self.board = Board(self.bundle, name="studio-results", **(board_options or {}))
+        self.picker = widgets.Dropdown(options=[], description="take", layout={"width": "420px"})
+        self.bar = ActionBar({}, on_error=lambda name, exc: report(f"{name} failed: {exc}"))
+        self.widget = widgets.HBox([self.picker, self.bar])
+        self.widget.layout.display = "none"
+        self.picker.observe(lambda _c: self._refresh_actions(), names=["value"])
+        self._controls = Throttle(self._refresh_controls, min_interval=0.5)
+
+    # -- adding --------------------------------------------------------------------------------
+
+    def add(self, handle: Any, form: StudioForm, request: FlowRequest | None = None) -> Result:
+        """Show a new take (newest first) and pick it."""
+        with self._lock:
+            number = len(self.results) + 1
+        card = LiveCard(
+            handle,
+            kind=_CARD_KINDS.get(form.kind, form.kind),
+            publisher=lambda *_args: self.board.refresh(),
+        )
+        result = Result(number, handle, card, form, request)
+        with self._lock:
+            self.results.append(result)
+        card.show()
+        handle.on_change(self._controls)
+        self._refresh_controls()
+        self.picker.value = number
+        self.board.refresh_now()
+        return result
+
+    def chosen(self) -> Result | None:
+        """The take the action bar acts on."""
+        with self._lock:
+            for result in self.results:
+                if result.number == self.picker.value:
+                    return result
+        return None
+
+    # -- rendering -----------------------------------------------------------------------------
+
+    def bundle(self) -> Bundle:
+        """Every card, newest first, as one plain output."""
+        with self._lock:
+            results = list(reversed(self.results))
+        if not results:
+            empty = '<div style="color:#6b7280;font:13px system-ui">Results appear here.</div>'
+            return {"text/html": empty, "text/plain": "(no results yet)"}, {}
+        bundles = [r.card.bundle() for r in results]
+        data = {
+            "text/html": "".join(b[0]["text/html"] for b in bundles),
+            "text/plain": "\n".join(b[0]["text/plain"] for b in bundles),
+        }
+        return data, {"flow_widgets": {"studio": [b[1]["flow_widgets"] for b in bundles]}}
+
+    def _refresh_controls(self) -> None:
+        with self._lock:
+            options = [(r.label, r.number) for r in reversed(self.results)]
+        if not options:
+            return
+        with self.picker.hold_sync():
+            if list(self.picker.options) != options:
+                value = self.picker.value
+                self.picker.options = options
+                self.picker.value = value if value in dict(options).values() else options[0][1]
+        self.widget.layout.display = None
+        self._refresh_actions()
+
+    def _refresh_actions(self) -> None:
+        result = self.chosen()
+        if result is None:
+            self.bar.set_actions({})
+            return
+        self.bar.set_actions(self._actions_for(result))
+
+    def _actions_for(self, result: Result) -> dict[str, Callable[[], None]]:
+        handle = result.handle
+        actions: dict[str, Callable[[], None]] = {}
+        if not handle.done:
+            actions["cancel"] = handle.cancel
+        if result.form.kind != "upscale":
+            actions["vary"] = lambda: self._handlers["vary"](result)
+        actions["edit"] = lambda: self._handlers["edit"](result)
+        if handle.status == "completed":
+            if _session.first_media_id(handle, "video") and str(handle.model or "").startswith(
+                "veo"
+            ):
+                actions["extend"] = lambda: self._handlers["extend"](result)
+            if _session.first_media_id(handle) and result.form.kind != "upscale":
+                actions["upscale"] = lambda: self._handlers["upscale"](result)
+        if result.request is not None:
+            actions["copy as cell"] = lambda: self._copy_as_cell(result)
+        return actions
+
+    def _copy_as_cell(self, result: Result) -> None:
+        if result.request is None:
+            return
+        seed = next((m.seed for m in result.handle.media if m.seed is not None), None)
+        result.card.add_snippet(
+            "A runnable cell for this take (copy it into a new cell):",
+            cell_for_request(result.request, seed=seed),
+        )
+
+    def close(self) -> None:
+        self._controls.close()
+        self.board.close()
+        with self._lock:
+            results = list(self.results)
+        for result in results:
+            result.card.close()
