@@ -17,12 +17,14 @@ from flow_widgets._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     from flow_widgets.api.client import AsyncFlowClient, FlowClient
+    from flow_widgets.runtime.session import session
 
 __all__ = [
     "AsyncFlowClient",
     "FlowClient",
     "__version__",
     "load_ipython_extension",
+    "session",
     "unload_ipython_extension",
 ]
 
@@ -30,6 +32,7 @@ __all__ = [
 _LAZY = {
     "FlowClient": "flow_widgets.api.client",
     "AsyncFlowClient": "flow_widgets.api.client",
+    "session": "flow_widgets.runtime.session",
 }
 
 

@@ -77,6 +77,7 @@ class MediaFile:
         seed: the generation seed when the API reports it.
         size: bytes on disk.
         sha256: checksum of the file on disk.
+        duration: seconds of video, when the API reports it.
     """
 
     index: int
@@ -87,6 +88,7 @@ class MediaFile:
     seed: int | None = None
     size: int | None = None
     sha256: str | None = None
+    duration: float | None = None
 
     @property
     def saved(self) -> bool:
@@ -104,6 +106,7 @@ class MediaFile:
             "seed": self.seed,
             "size": self.size,
             "sha256": self.sha256,
+            "duration": self.duration,
         }
 
 
@@ -133,6 +136,7 @@ class JobState:
     error: str | None = None
     error_code: int | None = None
     note: str | None = None
+    result: Any = None
 
 
 class JobController(Protocol):
@@ -142,8 +146,8 @@ class JobController(Protocol):
         """Re-read the job from the API now."""
         ...
 
-    def stop_watching(self, handle: JobHandle) -> None:
-        """Stop polling the job (may be called from any thread)."""
+    def cancel_job(self, handle: JobHandle) -> Coroutine[Any, Any, None]:
+        """Stop polling the job and mark it cancelled (the remote job is untouched)."""
         ...
 
     def run_sync(self, coro: Coroutine[Any, Any, None], timeout: float | None) -> None:
@@ -232,6 +236,17 @@ class JobHandle:
     @property
     def media(self) -> list[MediaFile]:
         return list(self._state.media)
+
+    @property
+    def media_id(self) -> str | None:
+        """The first output's ``mediaGenerationId`` (what extend, upscale or a reference takes)."""
+        media = self._state.media
+        return media[0].media_id if media else None
+
+    @property
+    def result(self) -> Any:
+        """The parsed result for kinds that are not media (a ``Voice``, ``Character``…)."""
+        return self._state.result
 
     @property
     def error(self) -> str | None:
@@ -445,12 +460,12 @@ class JobHandle:
         controller.run_sync(controller.refresh_job(self), timeout)
         return self
 
-    def cancel(self) -> JobHandle:
-        """Stop watching this job. The remote job is not stopped (the API cannot do that)."""
+    def cancel(self, timeout: float | None = 30.0) -> JobHandle:
+        """Stop watching this job. The remote job is not stopped (the API cannot do that);
+        ``flow.resume()`` or an identical request re-attaches to it later."""
         controller = self._require_controller()
         if not self.done:
-            controller.stop_watching(self)
-            self._update(status="cancelled", note="stopped watching; the remote job may finish")
+            controller.run_sync(controller.cancel_job(self), timeout)
         return self
 
     def _require_controller(self) -> JobController:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Container, Mapping
+from collections.abc import Awaitable, Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,20 +53,25 @@ class ReconcileTarget:
 
 
 def candidate_jobids(
-    stats: JobsStats,
+    stats: JobsStats | Sequence[JobsStats],
     target: ReconcileTarget,
     *,
     exclude: Container[str] = (),
     skew_s: float = _CLOCK_SKEW_S,
 ) -> list[str]:
     """Jobs in the listing that could be the target's: same kind, created after it was sent
-    (allowing for clock skew), not owned by another submission; closest in time first."""
-    section = stats.images if target.kind == "image" else stats.videos
+    (allowing for clock skew), not owned by another submission; closest in time first.
+
+    ``stats`` may be several listings (``executing`` and ``history`` are separate queries).
+    """
+    listings = [stats] if isinstance(stats, JobsStats) else list(stats)
     listed: dict[str, int | None] = {}
-    for jobid, running in section.executing.items():
-        listed[jobid] = running.timestamp
-    for jobid, done in section.history.items():
-        listed.setdefault(jobid, done.timestamp)
+    for listing in listings:
+        section = listing.images if target.kind == "image" else listing.videos
+        for jobid, running in section.executing.items():
+            listed.setdefault(jobid, running.timestamp)
+        for jobid, done in section.history.items():
+            listed.setdefault(jobid, done.timestamp)
     earliest_ms = (target.sent_at - skew_s) * 1000.0
     found: list[tuple[float, str]] = []
     for jobid, stamp in listed.items():
@@ -99,7 +104,7 @@ def matches_submission(job: Job, target: ReconcileTarget) -> bool:
 async def find_bought_job(
     target: ReconcileTarget,
     *,
-    list_jobs: Callable[[], Awaitable[JobsStats]],
+    list_jobs: Callable[[], Awaitable[JobsStats | Sequence[JobsStats]]],
     get_job: Callable[[str], Awaitable[Job]],
     owned: Callable[[str], bool],
     attempts: int = 6,

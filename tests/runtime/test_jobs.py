@@ -29,8 +29,9 @@ class FakeController:
         self.refreshed.append(handle)
         handle._update(status="completed")
 
-    def stop_watching(self, handle: JobHandle) -> None:
+    async def cancel_job(self, handle: JobHandle) -> None:
         self.stopped.append(handle)
+        handle._update(status="cancelled")
 
     def run_sync(self, coro: Coroutine[Any, Any, None], timeout: float | None) -> None:
         self.engine.run(coro, timeout)

@@ -1,0 +1,230 @@
+"""What happens when a submission's result is in: settle the credits, save the files, close the row.
+
+Why separate from the runner: finishing is the same whether the result came from a poll, from a
+synchronous reply (images, GIFs, joined videos, voices) or from a re-attached ledger row, and it
+has its own rules -- a failed or fully moderated job charged nothing and is a failure in plain
+words; a completed one settles its estimate at the price of the account's real plan and updates
+the balance from ``remainingCredits``; the ledger row stays ``running`` until every file is on
+disk, so a full disk or an expired URL is finished later by ``flow.resume()`` without buying
+anything again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from flow_widgets.api.models import (
+    Asset,
+    Character,
+    ConcatenatedVideo,
+    Gif,
+    Job,
+    UpscaledImage,
+    Voice,
+)
+from flow_widgets.errors import DownloadError
+from flow_widgets.runtime.filenames import extension_for
+from flow_widgets.runtime.jobs import JobHandle, MediaFile
+from flow_widgets.runtime.ledger import Ledger, Submission
+from flow_widgets.runtime.saving import MediaSaver
+from flow_widgets.runtime.tracker import CreditTracker
+from flow_widgets.runtime.work import Work
+
+__all__ = ["PAYLOAD_KINDS", "OutputHandler", "job_failure_text"]
+
+log = logging.getLogger("flow_widgets.outputs")
+
+Refresher = Callable[[str, int], Awaitable[str | None]]
+
+#: Kinds whose result arrives in the reply itself (nothing to poll, nothing the API keeps).
+PAYLOAD_KINDS = frozenset({"gif", "concatenate", "image_upscale", "voice", "character"})
+
+MODERATED = (
+    "Google withheld every output of this job (content moderation); rephrase the prompt and "
+    "submit again."
+)
+
+
+def job_failure_text(job: Job) -> str:
+    """A failed job's reason in one plain sentence."""
+    parts = [p for p in (job.error, job.error_details) if p]
+    reason = "; ".join(dict.fromkeys(parts)) or "no reason was given"
+    code = f" (HTTP {job.code})" if job.code else ""
+    return f"The job failed on the server: {reason}{code}."
+
+
+class OutputHandler:
+    """Turns finished results into saved files, settled credits and closed ledger rows."""
+
+    def __init__(self, ledger: Ledger, tracker: CreditTracker, saver: MediaSaver) -> None:
+        self.ledger = ledger
+        self.tracker = tracker
+        self.saver = saver
+
+    async def finish_job(
+        self,
+        handle: JobHandle,
+        sid: str,
+        work: Work | None,
+        job: Job,
+        refresher: Refresher,
+    ) -> None:
+        """Close a finished job: failure, or credits + files + ``completed``."""
+        account = job.account_email or handle.account
+        if job.remaining_credits is not None and account:
+            self.tracker.update_balance(account, job.remaining_credits)
+        usable = tuple(m for m in job.media if not m.filtered)
+        if job.status == "failed" or not usable:
+            message = job_failure_text(job) if job.status == "failed" else MODERATED
+            self.ledger.mark_state(
+                sid, "failed", error=message, charged=False, credits=0, job=job.to_dict()
+            )
+            self.tracker.settle(sid, 0, account=account)
+            handle._update(
+                status="failed",
+                error=message,
+                error_code=job.code,
+                charged=False,
+                credits=0,
+                account=account,
+            )
+            return
+        credits = self._charge(sid, work, account)
+        recorded = self.ledger.get(sid)
+        if recorded is None or recorded.state != "completed":
+            self.ledger.mark_state(sid, "running", job=job.to_dict(), charged=True, credits=credits)
+        self.tracker.settle(sid, credits, account=account)
+        handle._update(
+            status="downloading",
+            jobid=job.jobid,
+            account=account,
+            credits=credits,
+            charged=True,
+            media=tuple(
+                MediaFile(
+                    index=i,
+                    kind=m.kind,
+                    media_id=m.media_generation_id,
+                    url=m.url,
+                    seed=m.seed,
+                    duration=m.duration_seconds,
+                )
+                for i, m in enumerate(usable)
+            ),
+            reopen=True,
+        )
+
+        async def refresh(index: int) -> str | None:
+            return await refresher(sid, index)
+
+        try:
+            files = await self.saver.save_job_media(
+                sid,
+                kind=handle.kind,
+                prompt=handle.prompt,
+                jobid=job.jobid,
+                media=usable,
+                refresh=refresh,
+            )
+        except DownloadError as exc:
+            self._download_failed(handle, exc)
+            return
+        self.ledger.mark_state(sid, "completed")
+        handle._update(status="completed", media=files, error=None, note=None)
+
+    async def reopen(
+        self, handle: JobHandle, submission: Submission, work: Work | None, refresher: Refresher
+    ) -> bool:
+        """Finish a ledger row whose result was already in; ``False`` if it needs the API."""
+        sid = submission.submission_id
+        if submission.kind in PAYLOAD_KINDS:
+            files = tuple(self.saver.saved_files(sid).values())
+            if files or submission.kind in ("voice", "character"):
+                handle._update(status="completed", media=files, error=None, reopen=True)
+            else:
+                handle._update(
+                    status="lost",
+                    error="The saved file is gone and the API keeps no copy; submit again with "
+                    "new=True.",
+                )
+            return True
+        try:
+            job = Job.from_dict(submission.job or {})
+        except (TypeError, ValueError, KeyError):
+            return False
+        if not job.is_terminal:
+            return False
+        await self.finish_job(handle, sid, work, job, refresher)
+        return True
+
+    async def finish_payload(
+        self, handle: JobHandle, sid: str, work: Work | None, result: Any
+    ) -> None:
+        """Close a synchronous result: an inline file (GIF, video, image) or a library item."""
+        credits = self._charge(sid, work, None)
+        self.ledger.mark_state(
+            sid, "running", job=_as_dict(result), charged=credits > 0, credits=credits
+        )
+        self.tracker.settle(sid, credits)
+        handle._update(status="downloading", credits=credits, charged=credits > 0, result=result)
+        try:
+            media = await self._save_payload(handle, sid, result)
+        except DownloadError as exc:
+            self._download_failed(handle, exc)
+            return
+        self.ledger.mark_state(sid, "completed")
+        handle._update(status="completed", media=media, error=None, note=None)
+
+    async def _save_payload(
+        self, handle: JobHandle, sid: str, result: Any
+    ) -> tuple[MediaFile, ...]:
+        prompt = handle.prompt
+        if isinstance(result, Gif):
+            data, kind, ext, key = result.data, "gif", "gif", sid
+        elif isinstance(result, ConcatenatedVideo):
+            data, kind, ext, key = result.data, "video", "mp4", result.jobid or sid
+        elif isinstance(result, UpscaledImage):
+            data, kind, ext, key = result.data, "image", extension_for(result.mime_type, "jpg"), sid
+        elif isinstance(result, Voice) and result.audio_url:
+            clip = await self.saver.save_url(
+                sid, kind="audio", prompt=prompt, key=result.voice, url=result.audio_url
+            )
+            return (clip,)
+        elif isinstance(result, (Voice, Character, Asset)):
+            return ()
+        else:
+            raise DownloadError(f"Unexpected result of type {type(result).__name__}.")
+        saved = await self.saver.save_bytes(
+            sid, kind=kind, prompt=prompt, key=key, data=data, ext=ext
+        )
+        return (saved,)
+
+    def _download_failed(self, handle: JobHandle, exc: DownloadError) -> None:
+        # The ledger row stays "running": flow.resume() finishes the files, buying nothing.
+        handle._update(
+            status="download_failed",
+            error=f"Saving the results failed: {exc} Call flow.resume() to finish.",
+        )
+
+    def _charge(self, sid: str, work: Work | None, account: str | None) -> int:
+        """What the submission really cost: the estimate at the account's real plan (a charge
+        recorded earlier, by this session or a previous one, stands)."""
+        submission = self.ledger.get(sid)
+        if submission is not None and submission.charged and submission.credits is not None:
+            return submission.credits
+        estimate = submission.estimate if submission is not None else 0
+        tier = self.tracker.tier_of(account)
+        if work is None or tier is None:
+            return estimate
+        return int(work.request.estimate_credits(tier, self.tracker.catalog))
+
+
+def _as_dict(result: Any) -> dict[str, Any] | None:
+    to_dict = getattr(result, "to_dict", None)
+    if to_dict is None:
+        return None
+    data = dict(to_dict())
+    data.pop("data", None)  # inline bytes are saved as a file, not in the ledger
+    return data

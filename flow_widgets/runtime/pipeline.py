@@ -1,0 +1,373 @@
+"""The life of one submission on the engine loop: record, send, watch, save, settle.
+
+Why it is shaped this way (DESIGN decision 4, exactly-once spending): the ledger row is committed
+*before* the POST leaves, with the row's id sent as ``replyRef`` and ``Idempotency-Key``; the
+client retries only what certainly never ran (not sent, 429 throttle, 503); an unknown outcome is
+reconciled through ``GET /jobs`` and never resent; and an identical request re-attaches to the job
+it already bought unless ``new=True``. After acceptance the shared :class:`Poller` watches the
+job, the :class:`MediaSaver` saves its outputs, and the credit tracker settles the estimate.
+
+:class:`JobRunner` is also the :class:`~flow_widgets.runtime.jobs.JobController` of the handles
+it drives (refresh, cancel). Every method runs on the engine loop except :meth:`run_sync`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from flow_widgets.api.client import AsyncFlowClient, call_for
+from flow_widgets.api.models import Job, JobsStats
+from flow_widgets.errors import (
+    BudgetExceededError,
+    FlowError,
+    JobExpiredError,
+    NotFoundError,
+    UnknownOutcomeError,
+)
+from flow_widgets.runtime.jobs import JobHandle, JobState
+from flow_widgets.runtime.ledger import Ledger, Submission
+from flow_widgets.runtime.outputs import OutputHandler
+from flow_widgets.runtime.poller import Poller
+from flow_widgets.runtime.reconcile import ReconcileTarget, find_bought_job
+from flow_widgets.runtime.tracker import CreditTracker
+from flow_widgets.runtime.work import Work, request_from_submission
+
+__all__ = ["JobRunner"]
+
+log = logging.getLogger("flow_widgets.pipeline")
+
+
+@dataclass
+class _Live:
+    """What the runner keeps about one submission it drives."""
+
+    handle: JobHandle
+    work: Work | None
+    jobid: str | None = None
+
+
+class JobRunner:
+    """Drives submissions from the ledger row to saved files. Lives on the engine loop.
+
+    Args:
+        client: the API client (on the engine loop).
+        ledger, tracker, outputs: the session's ledger, credit tracker and output handler.
+        poller: the shared status poller.
+        run_sync: blocks a foreign thread on a coroutine (``Engine.run``).
+        time_scale: wall seconds per API second (the embedded simulator runs faster).
+        reconcile_attempts, reconcile_interval: how long an unknown outcome is searched for.
+    """
+
+    def __init__(
+        self,
+        *,
+        client: AsyncFlowClient,
+        ledger: Ledger,
+        tracker: CreditTracker,
+        outputs: OutputHandler,
+        poller: Poller,
+        run_sync: Callable[[Coroutine[Any, Any, Any], float | None], Any],
+        time_scale: float = 1.0,
+        reconcile_attempts: int = 12,
+        reconcile_interval: float = 10.0,
+    ) -> None:
+        self.client = client
+        self.ledger = ledger
+        self.tracker = tracker
+        self.outputs = outputs
+        self.poller = poller
+        self._run_sync = run_sync
+        self.time_scale = time_scale
+        self.reconcile_attempts = reconcile_attempts
+        self.reconcile_interval = reconcile_interval
+        self.live: dict[str, _Live] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # -- submitting ----------------------------------------------------------------------------
+
+    async def submit(
+        self, handle: JobHandle, work: Work, *, client: AsyncFlowClient | None = None
+    ) -> None:
+        """Send ``work`` once (or re-attach to its earlier purchase) and start watching it.
+
+        Raises what refused the submission (budget, validation, an API status) after recording
+        it on the handle, so a batch can adapt; an unknown outcome is not raised (reconciled).
+        """
+        if not work.new:
+            earlier = self.ledger.find_reusable(work.fingerprint)
+            if earlier is not None:
+                note = "re-attached to the identical request bought before"
+                live = self.live.get(earlier.submission_id)
+                if live is not None and live.handle is not handle:
+                    _mirror(live.handle, handle, note)
+                else:
+                    await self.attach(handle, earlier, note=note)
+                return
+        tier = self.tracker.tier_of(work.account)
+        estimate = self.tracker.estimate(work.request, tier)
+        try:
+            self.tracker.check_budget(estimate)
+        except BudgetExceededError as exc:
+            handle._update(status="rejected", error=str(exc), charged=False, reopen=True)
+            raise
+        sid = self.ledger.begin_submission(
+            work.kind,
+            work.request.request_path(),
+            work.request.to_payload(),
+            work.fingerprint,
+            work.model,
+            estimate,
+            work.account,
+        )
+        self.live[sid] = _Live(handle, work)
+        try:
+            self.tracker.reserve(sid, work.model or work.kind, work.account, estimate)
+        except BudgetExceededError as exc:
+            self._refused(handle, sid, exc)
+            raise
+        handle._update(
+            status="submitting",
+            submission_id=sid,
+            estimated_credits=estimate,
+            error=None,
+            reopen=True,
+        )
+        sent_at = time.time()
+        try:
+            result = await (client or self.client).run(
+                call_for(work.with_reply_ref(sid), idempotency_key=sid)
+            )
+        except UnknownOutcomeError as exc:
+            await self._reconcile(handle, sid, work, sent_at, str(exc))
+            return
+        except FlowError as exc:
+            self._refused(handle, sid, exc)
+            raise
+        await self._accepted(handle, sid, result)
+
+    def _refused(self, handle: JobHandle, sid: str, exc: FlowError) -> None:
+        """Nothing was bought: record the refusal in plain words."""
+        self.ledger.mark_state(sid, "rejected", error=str(exc), charged=False, credits=0)
+        self.tracker.settle(sid, 0)
+        handle._update(
+            status="rejected",
+            error=str(exc),
+            error_code=getattr(exc, "status_code", None),
+            charged=False,
+            credits=0,
+        )
+
+    async def _accepted(self, handle: JobHandle, sid: str, result: Any) -> None:
+        if not isinstance(result, Job):
+            await self.outputs.finish_payload(handle, sid, self._work(sid), result)
+            return
+        self.ledger.mark_accepted(sid, result.jobid, result.account_email, result.to_dict())
+        self.live[sid].jobid = result.jobid
+        handle._update(status="accepted", jobid=result.jobid, account=result.account_email)
+        if result.is_terminal:
+            await self.outputs.finish_job(handle, sid, self._work(sid), result, self._refresher)
+        else:
+            self._watch(handle, sid, result.jobid, elapsed_s=0.0)
+
+    # -- unknown outcomes ----------------------------------------------------------------------
+
+    async def _reconcile(
+        self, handle: JobHandle, sid: str, work: Work | None, sent_at: float, reason: str
+    ) -> None:
+        """Find the job an unanswered POST may have bought; never resend it."""
+        self.ledger.mark_state(sid, "unknown", error=reason)
+        handle._update(
+            status="unknown",
+            submission_id=sid,
+            note="the reply was lost; looking for the job in GET /jobs (nothing is resent)",
+            reopen=True,
+        )
+        target = ReconcileTarget(
+            submission_id=sid,
+            kind="image" if work is not None and work.kind == "image" else "video",
+            sent_at=sent_at,
+            prompt=work.prompt if work else None,
+            model=work.model if work else None,
+            account=work.account if work else None,
+        )
+        found = await find_bought_job(
+            target,
+            list_jobs=self._listings,
+            get_job=self.client.jobs.get,
+            owned=lambda jobid: self.ledger.by_jobid(jobid) is not None,
+            attempts=self.reconcile_attempts,
+            interval_s=self.reconcile_interval * self.time_scale,
+        )
+        if found is None:
+            message = (
+                "The request's reply was lost and no job was found for it, so it most likely "
+                "never ran; nothing was resent. Submit again with new=True to try once more."
+            )
+            self.ledger.mark_state(sid, "lost", error=message)
+            self.tracker.settle(sid, 0)
+            handle._update(status="lost", error=message, charged=None, note=None)
+            return
+        handle._update(note="found the job the lost reply had created")
+        await self._accepted(handle, sid, found)
+
+    async def _listings(self) -> list[JobsStats]:
+        executing = await self.client.jobs.stats("executing")
+        history = await self.client.jobs.stats("history")
+        return [executing, history]
+
+    # -- watching ------------------------------------------------------------------------------
+
+    def _watch(self, handle: JobHandle, sid: str, jobid: str, *, elapsed_s: float) -> None:
+        work = self._work(sid)
+        model = work.model if work else handle.model
+        self.poller.watch(
+            jobid,
+            expected_s=handle.expected_seconds,
+            elapsed_s=elapsed_s,
+            profile=f"{handle.kind}:{model}",
+            on_result=lambda job: self._on_status(handle, sid, job),
+            on_error=lambda exc, fatal: self._on_poll_error(handle, sid, exc, fatal),
+            on_timeout=lambda: self._on_timeout(handle, sid),
+        )
+
+    def _on_status(self, handle: JobHandle, sid: str, job: Job) -> bool:
+        if not job.is_terminal:
+            if job.status == "started" and handle.status != "running":
+                self.ledger.mark_state(sid, "running")
+                handle._update(status="running")
+            return False
+        self._spawn(self.outputs.finish_job(handle, sid, self._work(sid), job, self._refresher))
+        return True
+
+    def _on_poll_error(self, handle: JobHandle, sid: str, exc: BaseException, fatal: bool) -> None:
+        if not fatal:
+            handle._update(note=f"status check failed, retrying: {exc}")
+            return
+        if isinstance(exc, (NotFoundError, JobExpiredError)):
+            message = f"The API no longer knows this job ({exc}); its results cannot be fetched."
+            self.ledger.mark_state(sid, "lost", error=message)
+            handle._update(status="lost", error=message)
+        else:  # 401/403: keep the ledger row so a fixed token can resume it
+            handle._update(status="timed_out", error=f"Watching stopped: {exc}")
+
+    def _on_timeout(self, handle: JobHandle, sid: str) -> None:
+        message = "The job did not finish before its deadline; flow.resume() looks again."
+        self.ledger.mark_state(sid, "timed_out", error=message)
+        handle._update(status="timed_out", error=message)
+
+    async def _refresher(self, sid: str, index: int) -> str | None:
+        """A fresh URL for media ``index`` of ``sid``'s job (re-reads the job once)."""
+        live = self.live.get(sid)
+        if live is None or live.jobid is None:
+            return None
+        try:
+            job = await self.client.jobs.get(live.jobid)
+        except FlowError:
+            return None
+        return job.media[index].url if index < len(job.media) else None
+
+    # -- re-attaching --------------------------------------------------------------------------
+
+    async def attach(
+        self, handle: JobHandle, submission: Submission, *, note: str | None = None
+    ) -> None:
+        """Take over a submission from the ledger (an identical re-run, or a resume)."""
+        sid = submission.submission_id
+        work = self._work(sid) or request_from_submission(submission)
+        self.live[sid] = _Live(handle, work, submission.jobid)
+        handle._update(
+            status="accepted" if submission.jobid else "submitting",
+            submission_id=sid,
+            jobid=submission.jobid,
+            account=submission.account,
+            estimated_credits=submission.estimate,
+            credits=submission.credits,
+            charged=submission.charged,
+            created=submission.created,
+            started=submission.created,
+            error=None,
+            note=note,
+            reopen=True,
+        )
+        result_in = submission.state == "completed" or (
+            submission.state == "running" and submission.job is not None
+        )
+        if result_in and await self.outputs.reopen(handle, submission, work, self._refresher):
+            return
+        if submission.jobid is not None:
+            self._watch(handle, sid, submission.jobid, elapsed_s=time.time() - submission.created)
+            self.poller.poll_soon(submission.jobid)
+            return
+        if submission.state in ("submitting", "unknown"):
+            await self._reconcile(handle, sid, work, submission.created, "resumed without a reply")
+            return
+        handle._update(status="lost", error=submission.error or "nothing to re-attach to")
+
+    # -- the handle's controller ---------------------------------------------------------------
+
+    async def refresh_job(self, handle: JobHandle) -> None:
+        sid = handle.submission_id
+        live = self.live.get(sid or "")
+        if sid is None or live is None:
+            return
+        if live.jobid is None:
+            submission = self.ledger.get(sid)
+            if submission is not None:
+                await self.attach(handle, submission)
+            return
+        job = await self.client.jobs.get(live.jobid)
+        if self._on_status(handle, sid, job):
+            self.poller.unwatch(live.jobid)
+            await self._drain()
+
+    async def cancel_job(self, handle: JobHandle) -> None:
+        sid = handle.submission_id
+        live = self.live.get(sid or "")
+        if live is not None and live.jobid is not None:
+            self.poller.unwatch(live.jobid)
+        if sid is not None:
+            self.ledger.mark_state(sid, "cancelled")
+        handle._update(status="cancelled", note="stopped watching; the remote job may still finish")
+
+    def run_sync(self, coro: Coroutine[Any, Any, None], timeout: float | None) -> None:
+        self._run_sync(coro, timeout)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _work(self, sid: str) -> Work | None:
+        live = self.live.get(sid)
+        return live.work if live is not None else None
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            log.error("Finishing a job failed: %s", exc, exc_info=exc)
+
+    async def _drain(self) -> None:
+        """Wait for the finishing tasks started so far (tests and refresh use it)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def _mirror(source: JobHandle, target: JobHandle, note: str) -> None:
+    """Make ``target`` follow ``source`` (two handles for one purchase in one session)."""
+
+    def copy(changed: JobHandle) -> None:
+        fields = {f.name: getattr(changed.state, f.name) for f in dataclasses.fields(JobState)}
+        target._update(**fields, reopen=True)
+
+    source.on_change(copy)
+    copy(source)
+    target._update(note=note)

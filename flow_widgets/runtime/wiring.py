@@ -1,0 +1,271 @@
+"""How a session's parts are built and connected, and the engine-side chores they share.
+
+Why apart from :mod:`flow_widgets.runtime.session`: the session module is the Python API users
+read; this one is plumbing -- which token and base URL (simulator or API), the httpx clients made
+on the engine loop (one for the API, one without credentials for media), the poller paced in
+wall-clock seconds for the simulator's accelerated clock, resuming from the ledger, refreshing
+accounts, and closing everything in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from flow_widgets.api._base import DEFAULT_TIMEOUT
+from flow_widgets.api._retry import Backoff, RetryPolicy
+from flow_widgets.api.catalog import Catalog
+from flow_widgets.api.client import AsyncFlowClient
+from flow_widgets.errors import FlowError
+from flow_widgets.runtime.engine import Engine
+from flow_widgets.runtime.jobs import JobHandle, JobState
+from flow_widgets.runtime.ledger import Ledger, Submission
+from flow_widgets.runtime.outputs import OutputHandler
+from flow_widgets.runtime.pipeline import JobRunner
+from flow_widgets.runtime.poller import Poller
+from flow_widgets.runtime.saving import MediaSaver
+from flow_widgets.runtime.settings import Settings
+from flow_widgets.runtime.tracker import CreditTracker
+from flow_widgets.runtime.uploads import upload_once
+from flow_widgets.runtime.work import Work, request_from_submission
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flow_widgets.simulator.server import RunningSimulator
+
+__all__ = ["Wiring"]
+
+log = logging.getLogger("flow_widgets.session")
+
+#: Real-API pacing of status polls, in API seconds (scaled for the simulator).
+POLL_MIN_DELAY_S = 2.0
+POLL_MAX_DELAY_S = 60.0
+POLL_DEADLINE_S = 20 * 60.0
+_NOT_REUSABLE = frozenset({"rejected", "failed", "lost"})
+_MEDIA_LIMITS = httpx.Limits(max_connections=8, max_keepalive_connections=8)
+
+
+@dataclass
+class Wiring:
+    """The parts of one session, built together."""
+
+    settings: Settings
+    engine: Engine
+    ledger: Ledger
+    tracker: CreditTracker
+    catalog: Catalog
+    time_scale: float
+    simulator: RunningSimulator | None
+    client: AsyncFlowClient
+    batch_client: AsyncFlowClient
+    api_http: httpx.AsyncClient
+    media_http: httpx.AsyncClient
+    poller: Poller
+    saver: MediaSaver
+    runner: JobRunner
+    _closed: bool = field(default=False, repr=False)
+    submit_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _by_fingerprint: dict[str, JobHandle] = field(default_factory=dict, repr=False)
+    _chores: list[Any] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        engine: Engine,
+        *,
+        simulator: RunningSimulator | None,
+        budget: int | None,
+        catalog: Catalog,
+        announce: Callable[[str], None] | None,
+        time_scale: float | None = None,
+    ) -> Wiring:
+        if simulator is None and settings.simulated:
+            from flow_widgets.runtime.embedded import embedded_simulator
+
+            simulator = embedded_simulator(announce=announce)
+        token = simulator.token if simulator is not None else settings.token
+        base_url = simulator.base_url if simulator is not None else settings.base_url
+        if time_scale is None:
+            time_scale = simulator.app_state.config.time_scale if simulator is not None else 1.0
+        scale = time_scale
+        ledger = Ledger(settings.ledger_path, secrets=[token] if token else ())
+        tracker = CreditTracker(catalog, budget=budget)
+
+        async def open_parts() -> Wiring:
+            api_http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
+            client = AsyncFlowClient(token=token, base_url=base_url, http_client=api_http)
+            # Batches adapt to throttling themselves, so their client reports a 429 at once.
+            single_try = replace(RetryPolicy(), capacity=Backoff(base=5.0, cap=60.0, attempts=1))
+            batch_client = AsyncFlowClient(
+                token=token, base_url=base_url, http_client=api_http, retry_policy=single_try
+            )
+            media_http = httpx.AsyncClient(limits=_MEDIA_LIMITS, follow_redirects=False)
+            poller = Poller(
+                client.jobs.get,
+                min_delay=max(0.02, POLL_MIN_DELAY_S * scale),
+                max_delay=max(0.5, POLL_MAX_DELAY_S * scale),
+                deadline_s=max(5.0, POLL_DEADLINE_S * scale),
+            )
+            saver = MediaSaver(media_http, ledger, settings.media_dir)
+            runner = JobRunner(
+                client=client,
+                ledger=ledger,
+                tracker=tracker,
+                outputs=OutputHandler(ledger, tracker, saver),
+                poller=poller,
+                run_sync=engine.run,
+                time_scale=scale,
+            )
+            return cls(
+                settings=settings,
+                engine=engine,
+                ledger=ledger,
+                tracker=tracker,
+                catalog=catalog,
+                time_scale=scale,
+                simulator=simulator,
+                client=client,
+                batch_client=batch_client,
+                api_http=api_http,
+                media_http=media_http,
+                poller=poller,
+                saver=saver,
+                runner=runner,
+            )
+
+        wiring = engine.run(open_parts())
+        engine.add_closer(wiring.aclose)
+        return wiring
+
+    # -- the caller's thread -------------------------------------------------------------------
+
+    def precheck(self, work: Work) -> None:
+        """Refuse on the caller's thread what can be refused before queueing anything: plan
+        rules (when the account's plan is known) and the budget (unless this re-attaches)."""
+        tier = self.tracker.tier_of(work.account)
+        if tier is not None:
+            work.request.validate_for_tier(tier)
+        if not work.new and self.ledger.find_reusable(work.fingerprint) is not None:
+            return
+        self.tracker.check_budget(self.tracker.estimate(work.request, tier))
+
+    def precheck_total(self, works: list[Work]) -> None:
+        """Refuse a batch whose new purchases together exceed the budget (nothing is sent)."""
+        total = 0
+        for work in works:
+            tier = self.tracker.tier_of(work.account)
+            if tier is not None:
+                work.request.validate_for_tier(tier)
+            if work.new or self.ledger.find_reusable(work.fingerprint) is None:
+                total += self.tracker.estimate(work.request, tier)
+        self.tracker.check_budget(total)
+
+    def handle_for(self, fingerprint: str) -> JobHandle | None:
+        """The handle this session already made for an identical request, if it still stands
+        for a purchase (a refused, failed or lost one may be bought again)."""
+        handle = self._by_fingerprint.get(fingerprint)
+        if handle is None or handle.status in _NOT_REUSABLE:
+            return None
+        return handle
+
+    def remember(self, fingerprint: str, handle: JobHandle) -> None:
+        self._by_fingerprint[fingerprint] = handle
+
+    def new_handle(self, work: Work | None, *, kind: str = "", **state: Any) -> JobHandle:
+        """A fresh handle for ``work``, its expected duration in wall-clock seconds."""
+        expected = work.expected_seconds(self.catalog) if work is not None else 0.0
+        return JobHandle(
+            kind=work.kind if work is not None else kind,
+            model=work.model if work is not None else None,
+            prompt=work.prompt if work is not None else None,
+            expected_seconds=expected * self.time_scale,
+            controller=self.runner,
+            state=JobState(**state),
+        )
+
+    # -- the engine loop -----------------------------------------------------------------------
+
+    async def upload(
+        self, handle: JobHandle, source: Any, *, email: str | None, content_type: str | None
+    ) -> None:
+        await upload_once(
+            handle,
+            source,
+            client=self.client,
+            ledger=self.ledger,
+            email=email,
+            content_type=content_type,
+        )
+
+    async def resume(self) -> list[JobHandle]:
+        """Re-attach unfinished ledger rows and retry interrupted downloads; returns the handles."""
+        self.saver.clear_disk_full()
+        handles: list[JobHandle] = []
+        for sid, live in list(self.runner.live.items()):
+            if live.handle.status in ("download_failed", "timed_out"):
+                submission = self.ledger.get(sid)
+                if submission is not None and submission.state in ("running", "timed_out"):
+                    self.engine.spawn(self.runner.attach(live.handle, submission))
+                    handles.append(live.handle)
+        waiting = [s for s in self.ledger.unfinished() if s.submission_id not in self.runner.live]
+        self.tracker.adopt(waiting)
+        for submission in waiting:
+            handle = self._handle_for(submission)
+            self.engine.spawn(self.runner.attach(handle, submission, note="resumed"))
+            handles.append(handle)
+        return handles
+
+    def _handle_for(self, submission: Submission) -> JobHandle:
+        work = request_from_submission(submission)
+        handle = self.new_handle(work, kind=submission.kind, created=submission.created)
+        if work is None:
+            prompt = submission.payload.get("prompt")
+            handle.prompt = prompt if isinstance(prompt, str) else None
+            handle.model = submission.model
+        return handle
+
+    async def refresh_accounts(self) -> None:
+        """Health, plan and credits of every account, and the free captcha solves left."""
+        summaries = await self.client.accounts.list()
+        for summary in summaries:
+            account = await self.client.accounts.get(summary.email)
+            if account.email is None:
+                account = replace(account, email=summary.email)
+            self.tracker.update_from_account(account)
+        providers = await self.client.captcha.get_providers()
+        self.tracker.update_captcha_credits(providers.free_captcha_credits)
+
+    def refresh_accounts_soon(self) -> None:
+        async def quietly() -> None:
+            try:
+                await self.refresh_accounts()
+            except FlowError as exc:
+                log.warning("Reading the accounts failed: %s", exc)
+
+        spawned = self.engine.spawn(quietly(), name="flow-accounts")
+        self._chores.append(spawned)
+
+    async def aclose(self) -> None:
+        """Stop the poller and close the HTTP clients (safe to call twice)."""
+        if self._closed:
+            return
+        self._closed = True
+        self.engine.remove_closer(self.aclose)
+        await self.poller.aclose()
+        for chore in self._chores:  # background reads (accounts) still under way
+            task = chore.result() if isinstance(chore, Future) else chore
+            task.cancel()
+        for task in list(self.runner._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self.runner._tasks), return_exceptions=True)
+        await self.client.aclose()
+        await self.batch_client.aclose()
+        await self.api_http.aclose()
+        await self.media_http.aclose()
