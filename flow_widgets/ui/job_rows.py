@@ -18,9 +18,24 @@ from pathlib import Path
 from typing import Any
 
 from flow_widgets.api.ids import mask_email
-from flow_widgets.ui.view import CardPhase, MediaView, card_view_from_job, phase_of, relative_src
+from flow_widgets.ui.view import (
+    CardPhase,
+    CardView,
+    MediaView,
+    card_view_from_job,
+    phase_of,
+    relative_src,
+)
 
-__all__ = ["JobRow", "filter_rows", "merge_rows", "row_from_handle", "row_from_submission"]
+__all__ = [
+    "JobRow",
+    "card_view_of",
+    "filter_rows",
+    "media_views",
+    "merge_rows",
+    "row_from_handle",
+    "row_from_submission",
+]
 
 
 @dataclass(frozen=True)
@@ -93,6 +108,54 @@ def _prompt_of(payload: Any) -> str:
     return ""
 
 
+def media_views(
+    media_files: Sequence[Any], *, base: str | os.PathLike[str] | None = None
+) -> tuple[MediaView, ...]:
+    """Views of the ledger's saved files of one submission that are still on disk, in order."""
+    views: list[MediaView] = []
+    for record in sorted(media_files, key=lambda r: int(getattr(r, "index", 0))):
+        path = Path(record.path)
+        if not path.exists():
+            continue
+        suffix = path.suffix.lower()
+        kind = (
+            "video"
+            if suffix in (".mp4", ".mov", ".webm")
+            else "gif"
+            if suffix == ".gif"
+            else "image"
+        )
+        views.append(
+            MediaView(
+                kind=kind,
+                src=relative_src(path, base),
+                file_name=path.name,
+                size_bytes=getattr(record, "size", None),
+                media_id=getattr(record, "media_id", None),
+            )
+        )
+    return tuple(views)
+
+
+def card_view_of(row: JobRow, media: Sequence[MediaView] = ()) -> CardView:
+    """A still card for a row the kernel is not watching (from the ledger)."""
+    return CardView(
+        kind=row.kind,
+        prompt=row.prompt,
+        phase=row.phase,
+        status=row.status,
+        model=row.model,
+        account=row.account,
+        credits=row.credits,
+        charged=row.charged,
+        jobid=row.jobid,
+        submission_id=row.key,
+        media=tuple(media),
+        error=row.error,
+        note=None if row.live else "from the ledger (not watched by this kernel)",
+    )
+
+
 def row_from_submission(
     submission: Any,
     media_files: Sequence[Any] = (),
@@ -100,19 +163,8 @@ def row_from_submission(
     base: str | os.PathLike[str] | None = None,
 ) -> JobRow:
     """A row for a ledger :class:`~flow_widgets.runtime.ledger.Submission` and its saved files."""
-    thumbnail: MediaView | None = None
-    for record in sorted(media_files, key=lambda r: int(getattr(r, "index", 0))):
-        path = Path(record.path)
-        if path.exists():
-            kind = "video" if path.suffix.lower() in (".mp4", ".mov", ".webm") else "image"
-            thumbnail = MediaView(
-                kind=kind,
-                src=relative_src(path, base),
-                file_name=path.name,
-                size_bytes=getattr(record, "size", None),
-                media_id=getattr(record, "media_id", None),
-            )
-            break
+    views = media_views(media_files, base=base)
+    thumbnail = views[0] if views else None
     account = getattr(submission, "account", None)
     credits = submission.credits if submission.credits is not None else submission.estimate
     return JobRow(

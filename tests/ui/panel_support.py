@@ -30,8 +30,9 @@ def simulator() -> Iterator[RunningSimulator]:
         running.stop()
 
 
-def session(sim: RunningSimulator, folder: Path) -> Iterator[FlowSession]:
-    """A session of its own (ledger and media under ``folder``), with accounts read."""
+def open_session(sim: RunningSimulator, folder: Path) -> FlowSession:
+    """A session of its own (ledger and media under ``folder``), with accounts read; the
+    caller closes it."""
     flow = FlowSession(
         simulator=sim,
         data_dir=folder / "data",
@@ -39,8 +40,14 @@ def session(sim: RunningSimulator, folder: Path) -> Iterator[FlowSession]:
         announce=lambda _text: None,
         auto_resume=False,
     )
+    flow.refresh_accounts()
+    return flow
+
+
+def session(sim: RunningSimulator, folder: Path) -> Iterator[FlowSession]:
+    """:func:`open_session` for a fixture: closed afterwards."""
+    flow = open_session(sim, folder)
     try:
-        flow.refresh_accounts()
         yield flow
     finally:
         flow.close()
