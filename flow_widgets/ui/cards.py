@@ -42,15 +42,21 @@ Scheduler = Callable[[float, Callable[[], None]], None]
 
 
 def card_bundle(
-    views: Sequence[CardView], snippets: Sequence[tuple[str, str]] = ()
+    views: Sequence[CardView], snippets: Sequence[tuple[str, str]] = (), *, columns: int = 1
 ) -> tuple[dict[str, str], dict[str, Any]]:
     """The mimebundle and metadata for a card and its follow-ups.
 
     Args:
         views: the original job first, then follow-ups (new takes, extensions, upscales).
         snippets: ``(title, code)`` blocks shown under the cards (copy-as-cell).
+        columns: lay the cards out in a grid this many columns wide (``--compare``/``--seeds``).
     """
     html_parts = [card_html(v) for v in views]
+    if columns > 1:
+        html_parts = [
+            f'<div style="display:grid;grid-template-columns:repeat({columns},minmax(0,1fr));'
+            f'gap:6px">{"".join(html_parts)}</div>'
+        ]
     text_parts = [card_text(v) for v in views]
     for title, code in snippets:
         html_parts.append(snippet_html(title, code))
@@ -109,11 +115,13 @@ class LiveCard:
         publisher: Publisher = ipython_publisher,
         scheduler: Scheduler = engine_scheduler,
         clock: Callable[[], float] = time.monotonic,
+        columns: int = 1,
     ) -> None:
         self.display_id = f"flow-{uuid.uuid4().hex}"
         self._base = os.fspath(base) if base is not None else os.getcwd()
         self._entries = [_Entry(handle, kind, note)]
         self._snippets: list[tuple[str, str]] = []
+        self._columns = max(1, columns)
         self._min_interval = min_interval
         self._publisher = publisher
         self._scheduler = scheduler
@@ -149,7 +157,7 @@ class LiveCard:
         """The current mimebundle and metadata."""
         with self._lock:
             snippets = list(self._snippets)
-        return card_bundle(self.views(), snippets)
+        return card_bundle(self.views(), snippets, columns=self._columns)
 
     def _repr_mimebundle_(
         self, include: Any = None, exclude: Any = None
@@ -254,7 +262,7 @@ class LiveCard:
 
     def _publish(self, *, update: bool, views: list[CardView] | None = None) -> None:
         views = views if views is not None else self.views()
-        data, metadata = card_bundle(views, list(self._snippets))
+        data, metadata = card_bundle(views, list(self._snippets), columns=self._columns)
         self._publisher(data, metadata, self.display_id, update)
         self.publish_count += 1
         self._last_key = self._key(views)

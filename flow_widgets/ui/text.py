@@ -43,6 +43,8 @@ def media_text(media: MediaView) -> str:
         facts.append(one_line(media.file_name, 100))
     elif media.src:
         facts.append(one_line(media.src, 100))
+    else:
+        facts.append("(saving…)")
     if media.seed is not None:
         facts.append(f"seed {media.seed}")
     if media.duration_s is not None:

@@ -26,6 +26,7 @@ __all__ = [
     "MediaLike",
     "MediaView",
     "card_view_from_job",
+    "mask_jobid",
     "media_view_from_file",
     "phase_of",
     "relative_src",
@@ -139,7 +140,7 @@ class CardView:
     def provenance(self) -> dict[str, Any]:
         """The ``flow_widgets`` output metadata: job id, model, credits (no account, no token)."""
         return {
-            "job_id": self.jobid,
+            "job_id": mask_jobid(self.jobid),
             "model": self.model,
             "credits": self.credits if self.charged is not False else 0,
             "status": self.phase,
@@ -172,6 +173,23 @@ class JobLike(Protocol):
     def jobid(self) -> str | None: ...
     @property
     def submission_id(self) -> str: ...
+
+
+def mask_jobid(jobid: str | None) -> str | None:
+    """A jobid with the account email inside it masked, the way the API masks it in its docs.
+
+    >>> mask_jobid("j1731859234567v-u12345-email:john.doe@gmail.com-bot:google-flow")
+    'j1731859234567v-u12345-email:jo***@gmail.com-bot:google-flow'
+    """
+    from flow_widgets.api.ids import mask_email
+
+    if not jobid:
+        return jobid
+    head, sep, rest = jobid.partition("-email:")
+    email, sep2, tail = rest.rpartition("-bot:")
+    if not sep or not sep2 or "@" not in email or "***@" in email:
+        return jobid
+    return f"{head}-email:{mask_email(email)}-bot:{tail}"
 
 
 def relative_src(path: str | os.PathLike[str], base: str | os.PathLike[str] | None = None) -> str:
@@ -214,7 +232,8 @@ def _optional_float(value: Any) -> float | None:
 def media_view_from_file(media: Any, *, base: str | os.PathLike[str] | None = None) -> MediaView:
     """Turn a runtime ``MediaFile`` (or anything with the same attributes) into a view.
 
-    A file on disk is linked relatively; a file not downloaded yet falls back to its URL.
+    A file on disk is linked relatively. A file not saved yet has no ``src``: its signed URL
+    expires within hours and carries a signature, so it never goes into a notebook.
     """
     path = getattr(media, "path", None)
     src = ""
@@ -230,8 +249,6 @@ def media_view_from_file(media: Any, *, base: str | os.PathLike[str] | None = No
         poster = getattr(media, "poster", None)
         if poster is not None and Path(poster).exists():
             poster_src = relative_src(poster, base)
-    if not src:
-        src = str(_attr(media, "url", ""))
     return MediaView(
         kind=str(_attr(media, "kind", "video")),
         src=src,
@@ -282,12 +299,15 @@ def card_view_from_job(
     from flow_widgets.api.ids import mask_email
 
     status = str(_attr(job, "status", "unknown"))
+    phase = phase_of(status)
+    if note is None and phase not in ("detached", "unknown"):
+        note = getattr(getattr(job, "state", None), "note", None)  # e.g. "re-attached to …"
     account = getattr(job, "account", None)
     files: Iterable[Any] = _attr(job, "media", ()) or ()
     return CardView(
         kind=str(_attr(job, "kind", kind)),
         prompt=str(_attr(job, "prompt", "")),
-        phase=phase_of(status),
+        phase=phase,
         status=status,
         model=getattr(job, "model", None),
         account=mask_email(account) if account else None,

@@ -52,6 +52,7 @@ def test_card_text_lists_files_and_note() -> None:
 def test_media_text_falls_back_to_src_and_shows_size() -> None:
     text = media_text(MediaView(kind="image", src="https://h/x", width=10, height=20, size_bytes=5))
     assert text == "image · https://h/x · 10x20 · 5 B"
+    assert media_text(MediaView(kind="video", src="")) == "video · (saving…)"
 
 
 @pytest.mark.parametrize(
@@ -122,9 +123,9 @@ def test_card_view_from_job_masks_the_account_and_links_files_relatively(tmp_pat
     first, second = view.media
     assert first.src == "flow_media/fox.mp4" and first.size_bytes == 1234
     assert first.poster == "flow_media/fox.jpg"
-    assert second.src == "https://u" and second.file_name == ""
+    assert second.src == "" and second.file_name == ""  # signed URLs never reach a notebook
     assert view.provenance() == {
-        "job_id": "j1-v",
+        "job_id": "j1-v",  # not a real jobid, so nothing to mask
         "model": "veo-3.1-fast",
         "credits": 20,
         "status": "completed",
@@ -152,3 +153,14 @@ def test_table_text_aligns_and_flattens_cells() -> None:
     assert lines[1] == "id    prompt"
     assert lines[2] == "a     line break"
     assert lines[3].endswith("…") and len(lines[3]) == 6 + 60
+
+
+def test_mask_jobid_masks_the_email_inside() -> None:
+    from flow_widgets.ui.view import mask_jobid
+
+    raw = "j1731859234567v-u12345-email:ultra.demo@gmail.com-bot:google-flow"
+    assert mask_jobid(raw) == "j1731859234567v-u12345-email:ul***@gmail.com-bot:google-flow"
+    assert mask_jobid(mask_jobid(raw)) == mask_jobid(raw)
+    assert mask_jobid("sid-1") == "sid-1" and mask_jobid(None) is None
+    view = CardView(kind="video", prompt="p", phase="running", jobid=raw)
+    assert "ultra.demo" not in str(view.provenance())

@@ -1,0 +1,245 @@
+"""What ``%%flow_video`` and ``%%flow_image`` do, step by step.
+
+1. parse the options (``UsageError`` on anything wrong);
+2. take the cell body as the prompt and interpolate ``{name}`` unless ``--no-interp``;
+3. build and validate the request with local files as stand-ins — nothing is uploaded yet;
+4. estimate the cost and check the plan and the budget; ``--dry-run`` stops here and shows it;
+5. upload local files (cached by content hash), submit — or re-attach to the take this exact
+   request already bought, unless ``--new`` — and show one live card per submission;
+6. bind ``--out``; block and raise on failure when headless or ``--wait``.
+
+Every :class:`~flow_widgets.errors.FlowError` raised before anything is sent becomes one
+``UsageError`` line. A job that fails *after* submission raises its own error when blocking.
+"""
+
+from __future__ import annotations
+
+import argparse
+import keyword
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from IPython.core.error import UsageError
+
+from flow_widgets.errors import BudgetExceededError, ConfigError, ValidationError
+from flow_widgets.magics import _session
+from flow_widgets.magics._actions import attach_toolbar
+from flow_widgets.magics._args import image_parser, parse, video_parser
+from flow_widgets.magics._build import (
+    Defaults,
+    GridCell,
+    dry_run_bundle,
+    image_requests,
+    video_request,
+)
+from flow_widgets.magics._interp import interpolate
+from flow_widgets.magics._mode import should_block
+from flow_widgets.magics._refs import RefResolver
+from flow_widgets.ui.cards import LiveCard
+
+__all__ = ["close_all_cards", "run_image", "run_video", "show_card", "usage_errors", "wait_for"]
+
+_CARDS: weakref.WeakSet[LiveCard] = weakref.WeakSet()
+_LIVE: list[LiveCard] = []
+
+
+@contextmanager
+def usage_errors() -> Iterator[None]:
+    """Turn errors raised before anything is sent into one plain ``UsageError`` line."""
+    try:
+        yield
+    except (ValidationError, BudgetExceededError, ConfigError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def defaults_of(magics: Any) -> Defaults:
+    """The ``%config FlowMagics`` defaults as one value."""
+    return Defaults(
+        model=magics.model,
+        aspect=magics.aspect,
+        duration=magics.duration,
+        count=magics.count,
+        image_model=magics.image_model,
+        image_aspect=magics.image_aspect,
+        image_count=magics.image_count,
+    )
+
+
+def prompt_of(magics: Any, cell: str, args: argparse.Namespace, magic: str) -> str:
+    """The cell body as the final prompt (interpolated unless turned off)."""
+    text = cell.strip("\n").strip()
+    if not text:
+        raise UsageError(
+            f"{magic}: the cell body is the prompt; write what to generate under the {magic} line."
+        )
+    if args.no_interp or not magics.interpolate:
+        return text
+    with usage_errors():
+        return interpolate(text, magics.shell.user_ns)
+
+
+def check_out_name(name: str | None) -> None:
+    """``--out`` must be a plain identifier (it becomes a variable)."""
+    if name is not None and (not name.isidentifier() or keyword.iskeyword(name)):
+        raise UsageError(f"--out {name!r} is not a valid variable name; use letters, digits, _.")
+
+
+def resolvers(
+    magics: Any, session: Any, args: argparse.Namespace, raw: list[str]
+) -> tuple[RefResolver, Callable[[], RefResolver]]:
+    """A stand-in resolver (nothing uploaded) and a factory for the real one."""
+    ns = magics.shell.user_ns
+
+    def list_characters() -> Any:
+        return _session.list_characters(session, args.email)
+
+    owner = _session.placeholder_owner(session, raw, args.email)
+    dry = RefResolver(
+        ns, upload=_no_upload, list_characters=list_characters, placeholder_owner=owner
+    )
+
+    def real() -> RefResolver:
+        return RefResolver(
+            ns,
+            upload=lambda path: _session.upload(session, path, args.email),
+            list_characters=list_characters,
+        )
+
+    return dry, real
+
+
+def _no_upload(path: Path) -> str:  # pragma: no cover - placeholders replace every upload
+    raise AssertionError(f"stand-in resolver tried to upload {path}")
+
+
+def _raw_refs(args: argparse.Namespace) -> list[str]:
+    values = [getattr(args, name, None) for name in ("start", "end", "video")]
+    values += list(getattr(args, "ref", [])) + list(getattr(args, "character", []))
+    values += list(getattr(args, "voice", []))
+    return [v for v in values if v]
+
+
+def show_card(
+    magics: Any,
+    entries: list[tuple[Any, str | None]],
+    *,
+    kind: str,
+    recipe: Callable[..., Any] | None,
+    columns: int = 1,
+) -> LiveCard:
+    """Display one live card for ``(handle, note)`` entries (a grid when ``columns`` > 1), and
+    its toolbar when someone can click it."""
+    (first, note), rest = entries[0], entries[1:]
+    card = LiveCard(first, kind=kind, note=note, columns=columns)
+    for handle, extra in rest:
+        card.add_followup(handle, kind=kind, note=extra)
+    card.show()
+    _CARDS.add(card)
+    _LIVE.append(card)
+    if len(_LIVE) > 200:  # keep strong references only for recent cards
+        del _LIVE[:-200]
+    want_toolbar = magics.toolbar
+    if want_toolbar is None:
+        want_toolbar = not should_block(magics.shell, configured=magics.block)
+    if want_toolbar:
+        attach_toolbar(magics, card, kind=kind, recipe=recipe)
+    return card
+
+
+def close_all_cards() -> None:
+    """Stop every card following its jobs (``%unload_ext``)."""
+    for card in list(_CARDS):
+        card.close()
+    _LIVE.clear()
+
+
+def wait_for(magics: Any, handles: list[Any], *, wait: bool) -> None:
+    """Block until ``handles`` finish when headless or asked to; a failure raises."""
+    if not should_block(magics.shell, wait=wait or magics.wait, configured=magics.block):
+        return
+    for handle in handles:
+        handle.wait(magics.timeout)  # JobFailedError / JobTimeoutError stop a pipeline
+
+
+def run_video(magics: Any, line: str, cell: str) -> None:
+    """``%%flow_video``: one request, one card."""
+    args = parse(video_parser(), line)
+    if args is None:
+        return
+    check_out_name(args.out)
+    prompt = prompt_of(magics, cell, args, "%%flow_video")
+    with usage_errors():
+        session = _session.get(magics)
+        dry, real = resolvers(magics, session, args, _raw_refs(args))
+        request = video_request(args, prompt, dry, defaults_of(magics))
+        credits, plan = _session.estimate(session, request)
+        if args.dry_run:
+            bundle = dry_run_bundle(
+                prompt, [("", request)], credits, placeholders=dry.placeholders, plan=plan
+            )
+            _session.display_bundle(bundle)
+            return
+        new = args.new or not magics.reuse
+        _session.check_budget(session, [request], new=new)
+        if dry.placeholders:
+            request = video_request(args, prompt, real(), defaults_of(magics))
+        handle, note = _session.submit(session, request, new=new)
+
+    def recipe() -> Any:
+        return _session.submit(session, request, new=True)[0]
+
+    show_card(magics, [(handle, note)], kind="video", recipe=recipe)
+    if args.out:
+        magics.shell.user_ns[args.out] = handle
+    wait_for(magics, [handle], wait=args.wait)
+
+
+def run_image(magics: Any, line: str, cell: str) -> None:
+    """``%%flow_image``: one request and card, or a labelled grid for ``--compare``/``--seeds``."""
+    args = parse(image_parser(), line)
+    if args is None:
+        return
+    check_out_name(args.out)
+    prompt = prompt_of(magics, cell, args, "%%flow_image")
+    with usage_errors():
+        session = _session.get(magics)
+        dry, real = resolvers(magics, session, args, _raw_refs(args))
+        cells: list[GridCell] = image_requests(args, prompt, dry, defaults_of(magics))
+        estimates = [_session.estimate(session, c.request) for c in cells]
+        credits = sum(e[0] for e in estimates)
+        if args.dry_run:
+            labelled = [(_label(c, len(cells)), c.request) for c in cells]
+            bundle = dry_run_bundle(
+                prompt, labelled, credits, placeholders=dry.placeholders, plan=estimates[0][1]
+            )
+            _session.display_bundle(bundle)
+            return
+        new = args.new or not magics.reuse
+        _session.check_budget(session, [c.request for c in cells], new=new)
+        if dry.placeholders:
+            cells = image_requests(args, prompt, real(), defaults_of(magics))
+        submitted = [(c, *_session.submit(session, c.request, new=new)) for c in cells]
+    entries = [
+        (handle, " · ".join(p for p in (_label(c, len(cells)), note) if p) or None)
+        for c, handle, note in submitted
+    ]
+    handles = [handle for handle, _ in entries]
+    single = cells[0].request if len(cells) == 1 else None
+
+    def recipe() -> Any:
+        if single is None:
+            raise UsageError("A new take of a whole grid: re-run the cell with --new.")
+        return _session.submit(session, single, new=True)[0]
+
+    columns = 1 if len(cells) == 1 else (len(args.seeds) if args.seeds else len(cells))
+    show_card(magics, entries, kind="image", recipe=recipe, columns=columns)
+    if args.out:
+        magics.shell.user_ns[args.out] = handles[0] if len(handles) == 1 else handles
+    wait_for(magics, handles, wait=args.wait)
+
+
+def _label(cell: GridCell, total: int) -> str:
+    return f"{cell.row} · {cell.column}" if total > 1 else ""

@@ -1,0 +1,211 @@
+"""The read-only ``%flow`` subcommands: voices, characters, jobs, job, resume, credits,
+accounts, captcha, config.
+
+Each answers with one escaped table (``text/html`` and an aligned ``text/plain``) or with job
+cards. Account emails are masked in every table, as on the cards: notebooks get shared. Account
+data is whitelisted before it reaches this module (no cookies, no session tokens), and nothing
+here ever prints the API token — ``%flow config`` says only where it came from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from IPython.core.error import UsageError
+
+from flow_widgets.api.catalog import TIER_NAMES
+from flow_widgets.api.ids import mask_email
+from flow_widgets.magics import _session
+from flow_widgets.magics._cells import show_card, usage_errors
+from flow_widgets.ui.html import table_html
+from flow_widgets.ui.text import one_line, table_text
+from flow_widgets.ui.view import mask_jobid
+
+__all__ = ["run_listing", "show_table"]
+
+
+def show_table(
+    headers: Sequence[str], rows: Sequence[Sequence[object]], *, caption: str | None = None
+) -> None:
+    """Display one table as HTML with a plain-text twin."""
+    _session.display_bundle(
+        {
+            "text/plain": table_text(headers, rows, caption=caption),
+            "text/html": table_html(headers, rows, caption=caption),
+        }
+    )
+
+
+def _mask(email: str | None) -> str:
+    return mask_email(email) if email and "*" not in email else (email or "")
+
+
+def _voices(session: Any, args: argparse.Namespace) -> None:
+    email = _session.default_email(session, args.email)
+    voices = _session.call(session, _session.api(session).voices.list(email, source=args.source))
+    rows = [
+        [v.voice, v.source, v.display_name, getattr(v, "base_voice", None) or ""] for v in voices
+    ]
+    show_table(["voice", "source", "name", "base"], rows, caption=f"Voices of {_mask(email)}")
+
+
+def _characters(session: Any, args: argparse.Namespace) -> None:
+    email = _session.default_email(session, args.email)
+    characters = _session.list_characters(session, email)
+    rows = []
+    for c in characters:
+        voice = getattr(c, "voice", None)
+        voice_name = getattr(voice, "display_name", None) or getattr(voice, "voice", None) or ""
+        rows.append([c.display_name, c.character, voice_name])
+    show_table(["name", "ref", "voice"], rows, caption=f"Characters of {_mask(email)}")
+
+
+def _when(stamp: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp))
+
+
+def _jobs(session: Any, args: argparse.Namespace) -> None:
+    rows = []
+    submissions = session.ledger.list(limit=args.limit, states=args.state or None, model=args.model)
+    for s in submissions:
+        credits = s.credits if s.credits is not None else s.estimate
+        prompt = s.payload.get("prompt") or s.payload.get("displayName") or ""
+        rows.append(
+            [
+                _when(s.created),
+                s.kind,
+                s.model or "",
+                s.state,
+                credits,
+                s.jobid or s.submission_id,
+                one_line(str(prompt), 60),
+            ]
+        )
+    show_table(
+        ["when", "kind", "model", "state", "credits", "job", "prompt"],
+        rows,
+        caption=f"{len(rows)} most recent submissions (ledger)",
+    )
+
+
+def _job(magics: Any, session: Any, args: argparse.Namespace) -> None:
+    from flow_widgets.runtime.work import request_from_submission
+
+    wanted = args.id.strip()
+    for handle in session.jobs():
+        if wanted in (handle.jobid, mask_jobid(handle.jobid), handle.submission_id):
+            break
+    else:
+        submission = session.ledger.by_jobid(wanted) or session.ledger.get(wanted)
+        if submission is None:  # a masked jobid, as the cards and tables show it
+            matches = [s for s in session.ledger.list(limit=None) if mask_jobid(s.jobid) == wanted]
+            submission = matches[0] if matches else None
+        if submission is None:
+            raise UsageError(f"%flow job: no job {wanted!r} in the ledger; %flow jobs lists them.")
+        wiring = session._wiring
+        handle = wiring._handle_for(submission)
+        if request_from_submission(submission) is not None or submission.jobid:
+            session.engine.run(session.runner.attach(handle, submission, note="shown again"), 120)
+    show_card(magics, [(handle, None)], kind=handle.kind or "video", recipe=None)
+    if args.out:
+        magics.shell.user_ns[args.out] = handle
+
+
+def _resume(magics: Any, session: Any) -> None:
+    handles = session.resume()
+    if not handles:
+        print("Nothing to resume: every job in the ledger has finished.")  # noqa: T201
+        return
+    for handle in handles:
+        show_card(magics, [(handle, "resumed")], kind=handle.kind or "video", recipe=None)
+
+
+def _show_accounts(session: Any, caption: str) -> None:
+    rows = [
+        [_mask(a.email), a.health or "", TIER_NAMES.get(a.tier, "") if a.tier else "", a.credits]
+        for a in session.credits.accounts
+    ]
+    show_table(["account", "health", "plan", "credits"], rows, caption=caption)
+
+
+def _credits(session: Any) -> None:
+    _show_accounts(session, "Accounts")
+    snap = session.credits
+    spend = [[model, credits] for model, credits in sorted(snap.spent_by_model.items())]
+    budget = (
+        "no budget"
+        if snap.budget is None
+        else f"budget {snap.budget}, {snap.remaining_budget} left"
+    )
+    show_table(
+        ["model", "credits"],
+        spend,
+        caption=f"This session: {snap.spent} credits committed ({snap.charged} charged), {budget}",
+    )
+
+
+def _accounts(session: Any) -> None:
+    session.refresh_accounts()
+    _show_accounts(session, "Linked accounts")
+
+
+def _captcha(session: Any, args: argparse.Namespace) -> None:
+    captcha = _session.api(session).captcha
+    if args.what == "providers":
+        providers = _session.call(session, captcha.get_providers())
+        data = providers.to_dict() if hasattr(providers, "to_dict") else dict(providers)
+        rows = [[k, v] for k, v in sorted(data.items())]
+        show_table(["setting", "value"], rows, caption="Captcha providers (keys masked)")
+        return
+    stats = _session.call(session, captcha.stats())
+    data = stats.to_dict() if hasattr(stats, "to_dict") else dict(stats)
+    summary = {k: v for k, v in data.items() if not isinstance(v, (list, dict))}
+    show_table(["statistic", "value"], sorted(summary.items()), caption="Captcha statistics")
+
+
+def _config(magics: Any) -> None:
+    from flow_widgets.magics import backend_banner
+    from flow_widgets.runtime.session import current_session
+
+    names = sorted(magics.class_traits(config=True))
+    rows: list[list[object]] = [[f"FlowMagics.{n}", repr(getattr(magics, n))] for n in names]
+    current = current_session()
+    if current is not None:
+        settings = current.settings
+        rows += [
+            ["token", f"set ({settings.token_source})" if settings.token else "none (simulator)"],
+            ["media folder", str(settings.media_dir)],
+            ["data folder", str(settings.data_dir)],
+            ["default account", _mask(settings.email) or "(load-balanced)"],
+        ]
+    show_table(["setting", "value"], rows, caption=backend_banner())
+
+
+def run_listing(magics: Any, name: str, args: argparse.Namespace) -> None:
+    """Run one read-only subcommand."""
+    if name == "config":
+        _config(magics)
+        return
+    with usage_errors():
+        session = _session.get(magics)
+        if name == "voices":
+            _voices(session, args)
+        elif name == "characters":
+            _characters(session, args)
+        elif name == "jobs":
+            _jobs(session, args)
+        elif name == "job":
+            _job(magics, session, args)
+        elif name == "resume":
+            _resume(magics, session)
+        elif name == "credits":
+            _credits(session)
+        elif name == "accounts":
+            _accounts(session)
+        elif name == "captcha":
+            _captcha(session, args)
+        else:  # pragma: no cover - the parser only lets known names through
+            raise UsageError(f"%flow {name} is not implemented")

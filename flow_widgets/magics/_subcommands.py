@@ -1,0 +1,264 @@
+"""``%flow SUBCOMMAND``: dispatch, and the subcommands that start jobs or change the session.
+
+The read-only subcommands (lists and tables) live in :mod:`flow_widgets.magics._listings`.
+Every subcommand parses its own options (``%flow NAME --help``), and every refusal before
+anything is sent is one ``UsageError`` line, exactly as for the cell magics.
+
+``%flow login`` reads the token with ``getpass`` (hidden input) and never accepts it as an
+argument: a token typed into a cell would be saved with the notebook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+from pathlib import Path
+from typing import Any
+
+from IPython.core.error import UsageError
+
+from flow_widgets.magics import _listings, _session
+from flow_widgets.magics._args import SUBCOMMANDS, parse, split_subcommand, subcommand_parser
+from flow_widgets.magics._build import (
+    concat_request,
+    dry_run_bundle,
+    extend_request,
+    gif_request,
+    upscale_request,
+)
+from flow_widgets.magics._cells import (
+    check_out_name,
+    resolvers,
+    show_card,
+    usage_errors,
+    wait_for,
+)
+from flow_widgets.magics._interp import interpolate
+from flow_widgets.ui.view import mask_jobid
+
+__all__ = ["run_subcommand", "usage"]
+
+
+def usage() -> str:
+    """The short usage ``%flow`` alone prints."""
+    width = max(len(name) for name in SUBCOMMANDS)
+    lines = [f"  {name.ljust(width)}  {summary}" for name, (summary, _) in SUBCOMMANDS.items()]
+    return "\n".join(
+        [
+            "Usage: %flow SUBCOMMAND [options]   (%flow SUBCOMMAND --help for its options)",
+            *lines,
+            "Cells: %%flow_video [options] / %%flow_image [options], the body is the prompt.",
+        ]
+    )
+
+
+def _say(text: str) -> None:
+    print(text)  # noqa: T201 - subcommands answer in one plain line
+
+
+def _sources(args: argparse.Namespace) -> list[str]:
+    if hasattr(args, "sources"):
+        return list(args.sources)
+    return [args.source] if getattr(args, "source", None) else []
+
+
+def _generate(magics: Any, name: str, args: argparse.Namespace) -> None:
+    """extend / upscale / gif / concat: build, estimate, dry-run or submit, show a card."""
+    check_out_name(args.out)
+    prompt = ""
+    if name == "extend":
+        prompt = " ".join(args.prompt).strip()
+        if not args.no_interp and magics.interpolate:
+            with usage_errors():
+                prompt = interpolate(prompt, magics.shell.user_ns)
+    with usage_errors():
+        session = _session.get(magics)
+        dry, real = resolvers(magics, session, args, _sources(args))
+
+        def build(refs: Any) -> Any:
+            if name == "extend":
+                return extend_request(args, prompt, refs)
+            if name == "upscale":
+                return upscale_request(args, refs)
+            if name == "gif":
+                return gif_request(args, refs)
+            return concat_request(args, refs)
+
+        request = build(dry)
+        credits, plan = _session.estimate(session, request)
+        if args.dry_run:
+            shown = prompt or f"({name} has no prompt)"
+            bundle = dry_run_bundle(
+                shown, [("", request)], credits, placeholders=dry.placeholders, plan=plan
+            )
+            _session.display_bundle(bundle)
+            return
+        new = args.new or not magics.reuse
+        _session.check_budget(session, [request], new=new)
+        if dry.placeholders:
+            request = build(real())
+        handle, note = _session.submit(session, request, new=new)
+    kind = {"concat": "concatenate"}.get(name, name)
+
+    def recipe() -> Any:
+        return _session.submit(session, request, new=True)[0]
+
+    show_card(magics, [(handle, note)], kind=kind, recipe=recipe if name == "extend" else None)
+    if args.out:
+        magics.shell.user_ns[args.out] = handle
+    wait_for(magics, [handle], wait=args.wait)
+
+
+def _upload(magics: Any, args: argparse.Namespace) -> None:
+    check_out_name(args.out)
+    path = Path(args.path).expanduser()
+    if not path.is_file():
+        raise UsageError(f"%flow upload: {args.path!r} is not a file; check the path.")
+    with usage_errors():
+        session = _session.get(magics)
+        media_id = _session.upload(session, path, args.email)
+    if args.out:
+        magics.shell.user_ns[args.out] = media_id
+    _say(f"Uploaded {path.name}: {media_id}")
+
+
+def _voice(magics: Any, args: argparse.Namespace) -> None:
+    check_out_name(args.out)
+    with usage_errors():
+        session = _session.get(magics)
+        if args.action == "delete":
+            result = _session.call(session, _session.api(session).voices.delete(args.name))
+            _say(f"Deleted voice {getattr(result, 'ref', None) or args.name}.")
+            return
+        missing = [o for o in ("base", "dialog", "performance") if not getattr(args, o)]
+        if missing:
+            raise UsageError(
+                f"%flow voice create needs --{missing[0]}; for example: %flow voice create "
+                '"Narrator" --base Achernar --dialog "Hello there" --performance "warm, calm".'
+            )
+        handle = session.voice(
+            voice=args.base,
+            display_name=args.name,
+            dialog=args.dialog,
+            voice_performance=args.performance,
+            email=_session.default_email(session, args.email),
+        )
+        handle.wait(magics.timeout)
+    voice = handle.result
+    if args.out:
+        magics.shell.user_ns[args.out] = voice
+    _say(f"Created voice {args.name!r}: {getattr(voice, 'voice', voice)}")
+
+
+def _character(magics: Any, args: argparse.Namespace) -> None:
+    check_out_name(args.out)
+    with usage_errors():
+        session = _session.get(magics)
+        if args.action == "delete":
+            result = _session.call(session, _session.api(session).characters.delete(args.name))
+            _say(f"Deleted character {getattr(result, 'ref', None) or args.name}.")
+            return
+        if not 1 <= len(args.image) <= 2:
+            raise UsageError(
+                "%flow character create needs one or two --image IMAGE (a file, a media id or "
+                "a variable holding an image result)."
+            )
+        _, real = resolvers(magics, session, args, list(args.image))
+        refs = real()
+        images = [refs.media(i, option="--image") for i in args.image]
+        options: dict[str, Any] = {}
+        if args.voice:
+            options["voice"] = refs.voice(args.voice)
+        if args.notes:
+            options["personality_notes"] = args.notes
+        handle = session.character(args.name, images, **options)
+        handle.wait(magics.timeout)
+    character = handle.result
+    if args.out:
+        magics.shell.user_ns[args.out] = character
+    _say(f"Created character {args.name!r}: {getattr(character, 'character', character)}")
+
+
+def _cancel(magics: Any, args: argparse.Namespace) -> None:
+    session = _session.get(magics)
+    wanted = args.id.strip()
+    running = [h for h in session.jobs() if not h.done]
+    chosen = [
+        h for h in running if wanted in ("all", h.jobid, mask_jobid(h.jobid), h.submission_id)
+    ]
+    if not chosen:
+        raise UsageError(f"%flow cancel: no running job matches {wanted!r}; %flow jobs lists them.")
+    for handle in chosen:
+        handle.cancel()
+    _say(
+        f"Stopped watching {len(chosen)} job(s). The remote job still runs and may still be "
+        "charged; %flow resume re-attaches to it."
+    )
+
+
+def _budget(magics: Any, args: argparse.Namespace) -> None:
+    session = _session.get(magics)
+    if args.amount is not None:
+        text = args.amount.strip().lower()
+        if text in ("off", "none"):
+            session.budget = None
+        elif text.isdigit():
+            session.budget = int(text)
+        else:
+            raise UsageError(
+                f"%flow budget takes a whole number of credits or 'off', not {args.amount!r}."
+            )
+    snapshot = session.credits
+    if snapshot.budget is None:
+        _say(f"No session budget; {snapshot.spent} credits committed so far.")
+    else:
+        _say(
+            f"Session budget: {snapshot.budget} credits; {snapshot.spent} committed, "
+            f"{snapshot.remaining_budget} left."
+        )
+
+
+def _login(magics: Any) -> None:
+    from flow_widgets.runtime.session import session as make_session
+
+    token = getpass.getpass("useapi.net API token (hidden; not saved): ").strip()
+    if not token:
+        raise UsageError("%flow login: no token entered; nothing changed.")
+    folder = getattr(magics, "media_folder", None)
+    with usage_errors():
+        options: dict[str, Any] = {"token": token}
+        if folder:
+            options["media_dir"] = folder
+        make_session(**options)
+    del token
+    _say("Token accepted for this kernel (kept in memory only). The real API is now used.")
+
+
+def run_subcommand(magics: Any, line: str) -> Any:
+    """Run ``%flow …`` (see :data:`~flow_widgets.magics._args.SUBCOMMANDS`)."""
+    if not line.strip():
+        _say(usage())
+        return None
+    name, rest = split_subcommand(line)
+    args = parse(subcommand_parser(name), rest)
+    if args is None:
+        return None
+    if name in ("extend", "upscale", "gif", "concat"):
+        _generate(magics, name, args)
+    elif name == "upload":
+        _upload(magics, args)
+    elif name == "voice":
+        _voice(magics, args)
+    elif name == "character":
+        _character(magics, args)
+    elif name == "cancel":
+        _cancel(magics, args)
+    elif name == "budget":
+        _budget(magics, args)
+    elif name == "login":
+        _login(magics)
+    elif name == "help":
+        _say(usage())
+    else:
+        _listings.run_listing(magics, name, args)
+    return None
