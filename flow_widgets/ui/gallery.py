@@ -1,0 +1,293 @@
+"""Gallery and compare: a grid of takes, two takes side by side, stars, and an HTML export.
+
+Why: generating is half the work; choosing is the other half. A gallery lays out the takes of a
+batch, a ``--compare``/``--seeds`` fan-out or a whole folder with captions (model, seed, prompt
+excerpt), shows two of them against each other — a before/after slider for images that works
+offline, with no CDN and even with no kernel — lets a person star the keepers, and exports the
+chosen ones as a small HTML page whose media links are relative, so the page and the
+``flow_media`` folder can be zipped and shared.
+
+The grid and the comparison are plain outputs (boards) redrawn in place; the pickers, the
+slider, the star and export buttons are the only widgets. Takes still running are followed and
+appear when they finish.
+
+Example:
+    >>> import flow_widgets as fw          # doctest: +SKIP
+    >>> fw.Gallery(batch.jobs)             # doctest: +SKIP
+    >>> fw.Gallery("flow_media")           # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+
+from flow_widgets.runtime.atomic_files import write_bytes_atomic
+from flow_widgets.ui._board import Board, Bundle
+from flow_widgets.ui._handlers import guarded
+from flow_widgets.ui._panel import Panel
+from flow_widgets.ui.html import grid_html
+from flow_widgets.ui.panel_html import Take, compare_html, export_page, takes_html, takes_text
+from flow_widgets.ui.view import MediaView, media_view_from_file, relative_src
+
+__all__ = ["Gallery", "takes_from_folder", "takes_from_jobs"]
+
+MEDIA_SUFFIXES = {".mp4": "video", ".webm": "video", ".png": "image", ".jpg": "image",
+                  ".jpeg": "image", ".webp": "image", ".gif": "gif"}  # fmt: skip
+
+
+def takes_from_jobs(
+    jobs: Iterable[Any], *, base: str | os.PathLike[str] | None = None
+) -> list[Take]:
+    """One take per saved file of each finished job (model, seed and prompt from the job)."""
+    takes: list[Take] = []
+    for handle in jobs:
+        for media in getattr(handle, "media", None) or ():
+            if getattr(media, "path", None) is None:
+                continue
+            view = media_view_from_file(media, base=base)
+            key = f"{getattr(handle, 'submission_id', None) or id(handle)}:{media.index}"
+            takes.append(
+                Take(
+                    key=key,
+                    media=view,
+                    model=getattr(handle, "model", None),
+                    seed=getattr(media, "seed", None),
+                    prompt=str(getattr(handle, "prompt", None) or ""),
+                )
+            )
+    return takes
+
+
+def takes_from_folder(
+    folder: str | os.PathLike[str], *, base: str | os.PathLike[str] | None = None
+) -> list[Take]:
+    """One take per media file in ``folder`` (not recursive), oldest first; captions come from
+    the file names (``video-a-red-fox-3f2a9c1b07-0.mp4`` reads "a red fox")."""
+    path = Path(folder)
+    if not path.is_dir():
+        from flow_widgets.errors import ValidationError
+
+        raise ValidationError(
+            f"folder {os.fspath(folder)!r} does not exist; pass a folder of media files such as "
+            "flow_media, or a list of jobs.",
+            field="folder",
+        )
+    files = sorted(
+        (p for p in path.iterdir() if p.suffix.lower() in MEDIA_SUFFIXES and p.is_file()),
+        key=lambda p: (p.stat().st_mtime, p.name),
+    )
+    takes = []
+    for file in files:
+        view = MediaView(
+            kind=MEDIA_SUFFIXES[file.suffix.lower()],
+            src=relative_src(file, base),
+            file_name=file.name,
+            size_bytes=file.stat().st_size,
+        )
+        takes.append(Take(key=file.name, media=view, prompt=_prompt_from_name(file.stem)))
+    return takes
+
+
+def _prompt_from_name(stem: str) -> str:
+    """``video-a-red-fox-3f2a9c1b07-0`` -> ``a red fox`` (the media file naming scheme)."""
+    parts = stem.split("-")
+    if len(parts) >= 3 and parts[-1].isdigit() and len(parts[-2]) == 10:
+        parts = parts[1:-2]
+    return " ".join(parts)
+
+
+class Gallery(Panel):
+    """A grid of takes with captions, a compare view, stars and an HTML export.
+
+    Args:
+        jobs_or_folder: job handles (a list, a batch's jobs, one handle), a folder of media
+            files, or ``None`` for every job of the session.
+        session: used when ``jobs_or_folder`` is ``None``.
+        board_options: passed to both boards (tests inject a publisher).
+    """
+
+    title = "flow_widgets gallery"
+
+    def __init__(
+        self,
+        jobs_or_folder: Any = None,
+        *,
+        session: Any | None = None,
+        board_options: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._stars: set[str] = set()
+        self._folder: Path | None = None
+        self._jobs: list[Any] = []
+        if isinstance(jobs_or_folder, (str, os.PathLike)):
+            self._folder = Path(jobs_or_folder)
+        elif jobs_or_folder is None:
+            from flow_widgets.ui import _session
+
+            self._jobs = list(_session.resolve(session).jobs())
+        else:
+            items = getattr(jobs_or_folder, "jobs", jobs_or_folder)
+            self._jobs = list(items) if isinstance(items, Iterable) else [items]
+        self.layout_choice = widgets.ToggleButtons(
+            options=[("grid", "grid"), ("models × seeds", "matrix")], value="grid"
+        )
+        self.selection = widgets.SelectMultiple(
+            description="takes", options=[], rows=6, layout={"width": "520px"}
+        )
+        self.star_button = widgets.Button(description="star", icon="star")
+        self.a = widgets.Dropdown(description="A", options=[], layout={"width": "420px"})
+        self.b = widgets.Dropdown(description="B", options=[], layout={"width": "420px"})
+        self.position = widgets.IntSlider(value=50, min=0, max=100, description="A ◀▶ B")
+        self.export_name = widgets.Text(value="takes.html", description="export to")
+        self.export_button = widgets.Button(description="export", icon="download")
+        self.widget = widgets.VBox(
+            [
+                self.layout_choice,
+                widgets.HBox([self.selection, widgets.VBox([self.star_button])]),
+                widgets.HBox([self.a, self.b]),
+                self.position,
+                widgets.HBox([self.export_name, self.export_button]),
+                self.status,
+            ]
+        )
+        options = board_options or {}
+        self.grid = Board(self._grid_bundle, name="gallery", **options)
+        self.compare = Board(self._compare_bundle, name="compare", **options)
+        self.boards = [self.grid, self.compare]
+        self.layout_choice.observe(lambda _c: self.grid.refresh_now(), names=["value"])
+        for control in (self.a, self.b, self.position):
+            control.observe(lambda _c: self.compare.refresh(), names=["value"])
+        self.star_button.on_click(guarded(self.status, "Star")(self._star))
+        self.export_button.on_click(guarded(self.status, "Export")(self._export))
+        for handle in self._jobs:
+            on_change = getattr(handle, "on_change", None)
+            if on_change is not None:
+                self.on_close(on_change(lambda _h: self.reload()))
+        self.reload()
+
+    # -- data ----------------------------------------------------------------------------------
+
+    def takes(self, *, base: str | os.PathLike[str] | None = None) -> list[Take]:
+        """Every take now, stars applied (media links relative to ``base``)."""
+        if self._folder is not None:
+            found = takes_from_folder(self._folder, base=base)
+        else:
+            found = takes_from_jobs(self._jobs, base=base)
+        with self._lock:
+            stars = set(self._stars)
+        return [replace(t, starred=t.key in stars) for t in found]
+
+    def reload(self) -> None:
+        """Look for new takes and redraw (throttled)."""
+        takes = self.takes()
+        options = [(t.caption or t.key, t.key) for t in takes]
+        keys = [key for _, key in options]
+        if list(self.selection.options) != options:
+            kept = tuple(k for k in self.selection.value if k in keys)
+            with self.selection.hold_sync():
+                self.selection.options = options
+                self.selection.value = kept
+        self.set_options(self.a, options, self.a.value if self.a.value in keys else _nth(keys, 0))
+        self.set_options(self.b, options, self.b.value if self.b.value in keys else _nth(keys, 1))
+        self.grid.refresh()
+        self.compare.refresh()
+
+    # -- boards --------------------------------------------------------------------------------
+
+    def _grid_bundle(self) -> Bundle:
+        takes = self.takes()
+        if self.layout_choice.value == "matrix" and takes:
+            html = _matrix_html(takes)
+        else:
+            html = takes_html(takes)
+        return {"text/html": html, "text/plain": takes_text(takes) or "(no takes yet)"}, {}
+
+    def _compare_bundle(self) -> Bundle:
+        by_key = {t.key: t for t in self.takes()}
+        a, b = by_key.get(self.a.value), by_key.get(self.b.value)
+        if a is None or b is None:
+            hint = "Pick two takes (A and B) to compare them."
+            return {"text/html": f'<div style="color:#6b7280">{hint}</div>', "text/plain": hint}, {}
+        html = compare_html(a, b, position=self.position.value)
+        return {"text/html": html, "text/plain": f"A: {a.caption}\nB: {b.caption}"}, {}
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def _star(self, _button: Any = None) -> None:
+        chosen = set(self.selection.value)
+        if not chosen:
+            self.status.error("Pick one or more takes in the list first, then press star.")
+            return
+        with self._lock:
+            if chosen <= self._stars:
+                self._stars -= chosen
+                verb = "Unstarred"
+            else:
+                self._stars |= chosen
+                verb = "Starred"
+        self.status.show(f"{verb} {len(chosen)} take{'s' * (len(chosen) != 1)}.", "ok")
+        self.grid.refresh_now()
+
+    @property
+    def starred(self) -> list[str]:
+        """Keys of the starred takes."""
+        with self._lock:
+            return sorted(self._stars)
+
+    def export(self, path: str | os.PathLike[str], keys: Sequence[str] | None = None) -> Path:
+        """Write the takes ``keys`` (default: the selected, else the starred) as an HTML page.
+
+        Media links are relative to the page's folder, so keep the page next to the media.
+        """
+        target = Path(path)
+        if target.suffix.lower() not in (".html", ".htm"):
+            target = target.with_suffix(".html")
+        wanted = list(keys) if keys is not None else list(self.selection.value) or self.starred
+        if not wanted:
+            from flow_widgets.errors import ValidationError
+
+            raise ValidationError(
+                "export has no takes to write; select takes in the list or star some first.",
+                field="takes",
+            )
+        takes = {t.key: t for t in self.takes(base=target.resolve().parent)}
+        chosen = [takes[k] for k in wanted if k in takes]
+        stamp = time.strftime("%Y-%m-%d %H:%M")
+        page = export_page(f"{len(chosen)} takes", chosen, generated=f"Exported {stamp}.")
+        write_bytes_atomic(page.encode("utf-8"), target)
+        return target
+
+    def _export(self, _button: Any = None) -> None:
+        written = self.export(self.export_name.value.strip() or "takes.html")
+        self.status.show(f"Wrote {written.name} ({written.stat().st_size:,} bytes).", "ok")
+
+    def summary(self) -> tuple[str, str]:
+        data, _ = self._grid_bundle()
+        return data["text/html"], data["text/plain"]
+
+
+def _nth(keys: Sequence[str], n: int) -> str | None:
+    return keys[n] if len(keys) > n else (keys[0] if keys else None)
+
+
+def _matrix_html(takes: Sequence[Take]) -> str:
+    """Rows = models, columns = seeds: the layout of a ``--compare``/``--seeds`` fan-out."""
+    models = list(dict.fromkeys(t.model or "unknown model" for t in takes))
+    seeds = list(dict.fromkeys("seed ?" if t.seed is None else f"seed {t.seed}" for t in takes))
+    cells: list[list[MediaView | None]] = [[None] * len(seeds) for _ in models]
+    for take in takes:
+        row = models.index(take.model or "unknown model")
+        col = seeds.index("seed ?" if take.seed is None else f"seed {take.seed}")
+        if cells[row][col] is None:
+            label = ("★ " if take.starred else "") + (take.media.file_name or take.key)
+            cells[row][col] = replace(take.media, label=label)
+    return grid_html(models, seeds, cells)
