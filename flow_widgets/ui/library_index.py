@@ -67,6 +67,7 @@ class LibraryIndex:
         self._session = session
         self._lock = threading.Lock()
         self._voices: dict[str, Any] = {}
+        self._system: dict[str, Any] = {}
         self._characters: dict[str, Any] = {}
         self._listeners: list[Listener] = []
         self.loading = False
@@ -93,6 +94,12 @@ class LibraryIndex:
         """User voices known so far (system presets are in :meth:`voice_choices`)."""
         with self._lock:
             return list(self._voices.values())
+
+    @property
+    def system_voices(self) -> list[Any]:
+        """The presets as the API lists them (with their never-expiring samples), once read."""
+        with self._lock:
+            return list(self._system.values())
 
     @property
     def characters(self) -> list[Any]:
@@ -147,7 +154,7 @@ class LibraryIndex:
             voices: list[Any] = []
             characters: list[Any] = []
             for email in emails:
-                voices.extend(await client.voices.list(email, source="user"))
+                voices.extend(await client.voices.list(email))
                 characters.extend(await client.characters.list(email))
             return voices, characters
 
@@ -156,7 +163,8 @@ class LibraryIndex:
                 self.loading = False
                 if error is None:
                     voices, characters = result
-                    self._voices = {v.voice: v for v in voices}
+                    self._system = {v.voice: v for v in voices if v.is_system}
+                    self._voices = {v.voice: v for v in voices if not v.is_system}
                     self._characters = {c.character: c for c in characters}
                     self.loaded = True
                     self.error = None
