@@ -18,10 +18,21 @@ from flow_widgets._version import __version__
 if TYPE_CHECKING:  # pragma: no cover
     from flow_widgets.api.client import AsyncFlowClient, FlowClient
     from flow_widgets.runtime.session import session
+    from flow_widgets.ui.credits import Credits
+    from flow_widgets.ui.dashboard import Jobs
+    from flow_widgets.ui.gallery import Gallery
+    from flow_widgets.ui.library import Characters, Voices
+    from flow_widgets.ui.studio import Studio
 
 __all__ = [
     "AsyncFlowClient",
+    "Characters",
+    "Credits",
     "FlowClient",
+    "Gallery",
+    "Jobs",
+    "Studio",
+    "Voices",
     "__version__",
     "load_ipython_extension",
     "session",
@@ -33,6 +44,12 @@ _LAZY = {
     "FlowClient": "flow_widgets.api.client",
     "AsyncFlowClient": "flow_widgets.api.client",
     "session": "flow_widgets.runtime.session",
+    "Studio": "flow_widgets.ui.studio",
+    "Jobs": "flow_widgets.ui.dashboard",
+    "Credits": "flow_widgets.ui.credits",
+    "Gallery": "flow_widgets.ui.gallery",
+    "Voices": "flow_widgets.ui.library",
+    "Characters": "flow_widgets.ui.library",
 }
 
 
