@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from session_support import SimControl, assert_valid_media, open_session, running_simulator
 
+from flow_widgets.errors import BudgetExceededError, ValidationError
+from flow_widgets.runtime.batch import rows_of
+from flow_widgets.runtime.session import FlowSession
 from flow_widgets.runtime.slots import SlotPool
+from flow_widgets.simulator.server import RunningSimulator
 
-pytestmark = pytest.mark.anyio
+async_test = pytest.mark.anyio
 
 
+@async_test
 async def test_slots_spread_over_accounts_and_wait_when_full() -> None:
     pool = SlotPool({"a@x.com": 2, "b@x.com": 2})
     taken = [await pool.acquire() for _ in range(4)]
@@ -26,6 +34,7 @@ async def test_slots_spread_over_accounts_and_wait_when_full() -> None:
     assert lane is not None and lane.account == "b@x.com"
 
 
+@async_test
 async def test_overall_concurrency_caps_every_account_together() -> None:
     pool = SlotPool({"a@x.com": 4, "b@x.com": 4}, total=3)
     for _ in range(3):
@@ -36,6 +45,7 @@ async def test_overall_concurrency_caps_every_account_together() -> None:
         SlotPool({None: 1}, total=0)
 
 
+@async_test
 async def test_a_throttled_account_is_halved_paused_and_recovers() -> None:
     now = [0.0]
     pool = SlotPool({"a@x.com": 4, "b@x.com": 4}, recover_after=2, clock=lambda: now[0])
@@ -56,6 +66,7 @@ async def test_a_throttled_account_is_halved_paused_and_recovers() -> None:
     assert a.limit == 3
 
 
+@async_test
 async def test_closed_accounts_get_no_more_work_and_a_closed_pool_returns_none() -> None:
     pool = SlotPool({"a@x.com": 1, "b@x.com": 1})
     a, b = pool.lane("a@x.com"), pool.lane("b@x.com")
@@ -66,3 +77,123 @@ async def test_closed_accounts_get_no_more_work_and_a_closed_pool_returns_none()
     pool.close()
     assert await asyncio.wait_for(waiter, 1) is None
     assert pool.closed
+
+
+# -- whole batches against the simulator ---------------------------------------------------------
+
+THROTTLED = "PUBLIC_ERROR_USER_REQUESTS_THROTTLED"
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[RunningSimulator]:
+    with running_simulator(seed=41) as running:
+        yield running
+
+
+@pytest.fixture
+def control(sim: RunningSimulator) -> Iterator[SimControl]:
+    ctl = SimControl(sim)
+    yield ctl
+    ctl.close()
+
+
+@pytest.fixture
+def flow(sim: RunningSimulator, tmp_path: Path) -> Iterator[FlowSession]:
+    session = open_session(sim, tmp_path)
+    session.refresh_accounts()
+    yield session
+    session.close()
+
+
+def test_rows_come_from_prompts_dicts_or_tables() -> None:
+    class Table:  # the two DataFrame methods a batch uses
+        columns = ("prompt", "seed")
+
+        def to_dict(self, orient: str) -> list[dict[str, object]]:
+            assert orient == "records"
+            return [{"prompt": "a", "seed": 1}]
+
+    assert rows_of(["x", {"prompt": "y", "count": 2}]) == [
+        {"prompt": "x"},
+        {"prompt": "y", "count": 2},
+    ]
+    assert rows_of(Table()) == [{"prompt": "a", "seed": 1}]
+    with pytest.raises(ValidationError, match="prompts \\(text\\) or dicts"):
+        rows_of([3])
+
+
+@pytest.mark.timeout(120)
+def test_a_batch_fills_both_accounts_and_buys_each_row_once(
+    flow: FlowSession, control: SimControl
+) -> None:
+    prompts = [f"batch shot {i}" for i in range(12)]
+    batch = flow.batch(prompts, model="veo-3.1-lite")
+    assert len(batch) == 12
+    batch.wait(90)
+    results = batch.results()
+    assert [r["status"] for r in results] == ["completed"] * 12
+    assert {job.account for job in batch.jobs} == {"ultra.demo@gmail.com", "pro.demo@gmail.com"}
+    for job in batch.jobs:
+        assert job.media[0].path is not None
+        assert_valid_media(job.media[0].path, "video")
+    assert batch.pool is not None and batch.pool.peak_busy <= 8
+    assert sorted(control.jobs_by_key().values()) == [1] * 12
+    assert str(batch.progress).startswith("12/12 done")
+
+    again = flow.batch(prompts, model="veo-3.1-lite").wait(30)  # an identical re-run
+    assert [r["status"] for r in again.results()] == ["completed"] * 12
+    assert control.count("POST /videos") == 12
+
+
+@pytest.mark.timeout(120)
+def test_throttled_rows_are_requeued_and_the_account_backs_off(
+    flow: FlowSession, control: SimControl
+) -> None:
+    control.fault(
+        route="POST /videos",
+        action="status",
+        status=429,
+        reason=THROTTLED,
+        retryAfter="0.05",
+        times=2,
+    )
+    batch = flow.batch([f"throttled {i}" for i in range(5)], model="veo-3.1-lite").wait(90)
+    assert [r["status"] for r in batch.results()] == ["completed"] * 5
+    assert batch.pool is not None and batch.pool.throttles == 2
+    assert sorted(control.jobs_by_key().values()) == [1] * 5
+    assert control.count("POST /videos") == 5 + 2
+
+
+@pytest.mark.timeout(120)
+def test_402_stops_submitting_and_what_runs_finishes(
+    flow: FlowSession, control: SimControl, sim: RunningSimulator
+) -> None:
+    before = SimControl(sim)
+    before.mark = 0
+    sent_so_far = before.count("POST /videos")
+    before.http.close()
+    control.fault(route="POST /videos", action="status", status=402, on=[sent_so_far + 5])
+    batch = flow.batch(
+        [f"credits run out {i}" for i in range(12)], model="veo-3.1-lite", concurrency=2
+    ).wait(90)
+    statuses = [r["status"] for r in batch.results()]
+    assert statuses.count("completed") == 4
+    assert statuses.count("rejected") == 1
+    assert statuses.count("cancelled") == 7
+    assert control.count("POST /videos") == 5
+    assert batch.stop_reason is not None and "credits" in batch.stop_reason.lower()
+    stopped = [r for r in batch.results() if r["status"] == "cancelled"]
+    assert all(r["error"].startswith("Not sent") for r in stopped)
+
+
+def test_a_batch_over_budget_or_with_a_bad_row_sends_nothing(
+    flow: FlowSession, control: SimControl
+) -> None:
+    flow.budget = 100
+    with pytest.raises(BudgetExceededError, match="would cost 120 credits"):
+        flow.batch(
+            [f"pricey {i}" for i in range(6)], model="veo-3.1-fast", email="pro.demo@gmail.com"
+        )
+    with pytest.raises(ValidationError, match=r"^Row 2: duration"):
+        flow.batch([{"prompt": "fine"}, {"prompt": "bad", "duration": 10}], model="veo-3.1-lite")
+    assert control.ledger()["requests"] == []
