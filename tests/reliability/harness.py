@@ -353,3 +353,46 @@ def files_under(folder: Path) -> dict[str, int]:
         for path in sorted(folder.rglob("*"))
         if path.is_file() or path.is_symlink()
     }
+
+
+# -- markup ---------------------------------------------------------------------------------------
+
+#: Tags that run code or load a document, and attributes that hold a URL.
+ACTIVE_TAGS = frozenset({"script", "iframe", "object", "embed", "frame", "base", "meta", "form"})
+URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "poster", "data", "xlink:href"})
+SAFE_SCHEMES = ("http:", "https:", "data:image/", "data:video/", "data:audio/", "#", "mailto:")
+
+
+def unsafe_markup(html: str, *, marker: str = "fwxss") -> list[str]:
+    """What in ``html`` would run or fetch something a hostile string put there.
+
+    Found: active tags (``<script>``, ``<iframe>`` …), event-handler attributes (``onerror``),
+    URL attributes whose scheme is not http(s)/media ``data:`` or a relative path
+    (``javascript:``, ``file:``, ``vbscript:``), and any tag whose name starts with ``marker``
+    (test vectors carry ``<fwxss-…>`` tags, which only appear as tags if escaping failed).
+    Escaped text (``&lt;script&gt;``) is text, and not a finding.
+    """
+    from html.parser import HTMLParser
+
+    findings: list[str] = []
+
+    class Scan(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag in ACTIVE_TAGS or tag.startswith(marker):
+                findings.append(f"<{tag}>")
+            for name, value in attrs:
+                if name.startswith("on"):
+                    findings.append(f"<{tag} {name}=…>")
+                if name in URL_ATTRIBUTES and value is not None:
+                    url = "".join(value.split()).lower()
+                    if ":" in url.split("/", 1)[0] and not url.startswith(SAFE_SCHEMES):
+                        findings.append(f"<{tag} {name}={value[:40]!r}>")
+                if name == "style" and value and ("javascript:" in value or "expression(" in value):
+                    findings.append(f"<{tag} style=…>")
+
+        handle_startendtag = handle_starttag
+
+    scanner = Scan(convert_charrefs=True)
+    scanner.feed(html)
+    scanner.close()
+    return findings
