@@ -43,16 +43,22 @@ def _stderr(text: str) -> None:
 def embedded_simulator(
     *,
     announce: Callable[[str], None] | None = None,
-    time_scale: float = DEFAULT_TIME_SCALE,
+    time_scale: float | None = None,
     **simulator_options: Any,
 ) -> RunningSimulator:
-    """The process's embedded simulator, started on first use; the banner is shown once."""
+    """The process's embedded simulator, started on first use; the banner is shown once.
+
+    ``time_scale`` defaults to ``FLOW_SIM_TIME_SCALE`` when set, else :data:`DEFAULT_TIME_SCALE`.
+    """
     global _running, _announced, _atexit_registered
     with _lock:
         if _running is not None and _running._thread.is_alive():
             return _running
+        from flow_widgets.runtime.settings import simulator_time_scale
         from flow_widgets.simulator.server import start_background
 
+        if time_scale is None:
+            time_scale = simulator_time_scale() or DEFAULT_TIME_SCALE
         _running = start_background(time_scale=time_scale, **simulator_options)
         if not _atexit_registered:
             atexit.register(stop_embedded_simulator)
