@@ -1,7 +1,8 @@
 """Everything the sync and async clients share: building requests, judging replies, retrying.
 
 The client is written "sans-IO", like httpx's auth flows: a request is a *flow*, a generator
-that yields :class:`Send` and :class:`Sleep` actions and receives what happened. All decisions
+that yields :class:`~flow_widgets.api._calls.Send` and :class:`~flow_widgets.api._calls.Sleep`
+actions and receives what happened. All decisions
 (headers, timeouts, the retry policy, error mapping, parsing, secret scrubbing) live here, once;
 :class:`~flow_widgets.api.client.FlowClient` and
 :class:`~flow_widgets.api.client.AsyncFlowClient` only perform the actions -- send with
@@ -9,9 +10,9 @@ that yields :class:`Send` and :class:`Sleep` actions and receives what happened.
 the twins cannot drift apart.
 
 Secrets: the token lives in a :class:`~flow_widgets.api._config.Secret` and reaches the wire
-only through :class:`BearerAuth`, inside httpx. Error texts built from server replies or httpx
-exceptions are scrubbed, and errors are raised ``from None`` so no httpx exception (whose
-frames hold the raw headers) is chained to them.
+only through :class:`~flow_widgets.api._config.BearerAuth`, inside httpx. Error texts built from
+server replies or httpx exceptions are scrubbed, and errors are raised ``from None`` so no
+httpx exception (whose frames hold the raw headers) is chained to them.
 """
 
 from __future__ import annotations
@@ -22,13 +23,22 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Generator, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar, Generic, TypeVar
 
 import httpx
 
 from flow_widgets._version import __version__
-from flow_widgets.api._config import Secret, resolve_base_url, resolve_token
+from flow_widgets.api._calls import (
+    Action,
+    Broken,
+    Call,
+    DeadlineExceeded,
+    Outcome,
+    Send,
+    Sleep,
+)
+from flow_widgets.api._config import BearerAuth, Secret, resolve_base_url, resolve_token
 from flow_widgets.api._error_mapping import error_message, map_error
 from flow_widgets.api._retry import Failure, RetryPolicy, Safety, next_delay
 from flow_widgets.api._upload import UploadBody
@@ -44,22 +54,7 @@ from flow_widgets.errors import (
     UnknownOutcomeError,
 )
 
-__all__ = [
-    "DEFAULT_DEADLINE",
-    "DEFAULT_TIMEOUT",
-    "USER_AGENT",
-    "Action",
-    "BaseFlowClient",
-    "BearerAuth",
-    "Broken",
-    "Call",
-    "DeadlineExceeded",
-    "Outcome",
-    "Plan",
-    "Reply",
-    "Send",
-    "Sleep",
-]
+__all__ = ["DEFAULT_DEADLINE", "DEFAULT_TIMEOUT", "USER_AGENT", "BaseFlowClient"]
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -77,91 +72,6 @@ _CANNOT_SEND = (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.TooMa
 _FINAL_5XX = frozenset({501, 505, 596})
 
 
-class DeadlineExceeded(httpx.ReadTimeout):
-    """The reply did not arrive in full before the exchange's deadline."""
-
-
-@dataclass(frozen=True)
-class Send:
-    """Action: send ``request`` and read the whole reply before ``deadline`` (a clock value)."""
-
-    request: httpx.Request
-    deadline: float
-
-
-@dataclass(frozen=True)
-class Sleep:
-    """Action: wait ``seconds`` before the flow continues."""
-
-    seconds: float
-
-
-Action = Send | Sleep
-
-
-@dataclass(frozen=True)
-class Reply:
-    """A complete HTTP reply, as a :class:`Send` action returns it to its flow."""
-
-    status_code: int
-    headers: httpx.Headers
-    content: bytes = field(repr=False)
-
-
-@dataclass(frozen=True)
-class Broken:
-    """A :class:`Send` that raised, as its flow sees it: the httpx exception's class and its
-    scrubbed message (the exception itself is dropped: its frames hold the raw headers)."""
-
-    error_type: type[httpx.HTTPError]
-    detail: str
-
-
-Outcome = Reply | Broken
-
-
-class Plan(Protocol[T_co]):
-    """Anything a client can run: a single :class:`Call`, or a longer flow such as a job wait."""
-
-    def flow(self, core: BaseFlowClient) -> Generator[Action, Any, T_co]:
-        """The actions that carry the plan out, returning its result."""
-        ...
-
-
-@dataclass(frozen=True)
-class Call(Generic[T]):
-    """One API request described as data.
-
-    Attributes:
-        method, path: the endpoint (``path`` already URL-encoded, relative to the base URL).
-        parse: turns the decoded JSON of a 2xx reply into the result; ``ValueError`` means the
-            reply was unreadable.
-        safety: how safe a resend is (decides the retry policy).
-        params: the query string.
-        json: the JSON body.
-        upload: a raw body (asset upload) instead of JSON.
-        idempotency_key: sent as ``Idempotency-Key`` on every attempt of this call.
-    """
-
-    method: str
-    path: str
-    parse: Callable[[Any], T]
-    safety: Safety = Safety.IDEMPOTENT
-    params: Mapping[str, str] = field(default_factory=dict)
-    json: Any = None
-    upload: UploadBody | None = None
-    idempotency_key: str | None = None
-
-    @property
-    def label(self) -> str:
-        """``"POST /videos"``: how logs and messages name the call."""
-        return f"{self.method} /{self.path.lstrip('/')}"
-
-    def flow(self, core: BaseFlowClient) -> Generator[Action, Any, T]:
-        """Send the request, retrying as the policy allows, and return the parsed result."""
-        return core.call_flow(self)
-
-
 @dataclass(frozen=True)
 class _Judged(Generic[T]):
     value: T
@@ -172,21 +82,6 @@ class _Failed:
     failure: Failure
     error: FlowError
     retry_after: float | None = None
-
-
-class BearerAuth(httpx.Auth):
-    """Adds ``Authorization: Bearer <token>`` inside httpx, so the header never sits in our
-    own frames or objects."""
-
-    def __init__(self, secret: Secret) -> None:
-        self._secret = secret
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = f"Bearer {self._secret.reveal()}"
-        yield request
-
-    def __repr__(self) -> str:
-        return "BearerAuth(***)"
 
 
 class BaseFlowClient:

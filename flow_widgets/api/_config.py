@@ -6,15 +6,18 @@ Precedence is the house rule: an explicit argument wins, then the environment (`
 files, keyrings and ``getpass`` prompts is the notebook session's job, not this module's.
 
 The token is held in a :class:`Secret` from the moment it is read, so that no ``repr``, log
-line, traceback (even one that prints local variables) or pickle can show it.
+line, traceback (even one that prints local variables) or pickle can show it, and it reaches the
+wire only through :class:`BearerAuth`, inside httpx.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from typing import NoReturn
 from urllib.parse import quote, urlsplit
+
+import httpx
 
 from flow_widgets.errors import ConfigError
 
@@ -22,6 +25,7 @@ __all__ = [
     "BASE_URL_ENV",
     "DEFAULT_BASE_URL",
     "TOKEN_ENV",
+    "BearerAuth",
     "Secret",
     "resolve_base_url",
     "resolve_token",
@@ -84,6 +88,21 @@ class Secret:
 
     def __reduce__(self) -> NoReturn:
         raise TypeError("an API token cannot be pickled; keep it in the environment instead")
+
+
+class BearerAuth(httpx.Auth):
+    """Adds ``Authorization: Bearer <token>`` inside httpx, so the header never sits in our
+    own frames or objects."""
+
+    def __init__(self, secret: Secret) -> None:
+        self._secret = secret
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self._secret.reveal()}"
+        yield request
+
+    def __repr__(self) -> str:
+        return "BearerAuth(***)"
 
 
 def resolve_token(token: str | Secret | None, environ: Mapping[str, str] | None = None) -> Secret:

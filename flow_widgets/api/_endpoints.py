@@ -1,10 +1,13 @@
-"""The 25 endpoints as plan builders: keyword arguments in, a validated :class:`Call` out.
+"""Endpoint builders: keyword arguments in, a validated :class:`Call` out; and ``call_for``.
 
 Each builder takes the API's fields in snake_case, builds the request object from
 :mod:`flow_widgets.api.requests` (so a bad argument raises ``ValidationError`` before anything
 is sent), and returns a :class:`~flow_widgets.api._base.Call` that says how to send it, how safe
 a resend is, and how to parse the reply. The resources of both clients are made from these
-functions, so their signatures and docstrings are the client's public API.
+functions, so their signatures and docstrings are the client's public API. This module holds
+the shared plumbing (``call_for``, path encoding) and the account, captcha, upload, library and
+job builders; the generation builders are in :mod:`flow_widgets.api._media_endpoints` and the
+job wait in :mod:`flow_widgets.api._waiting`.
 
 Paid and creating POSTs carry an ``Idempotency-Key``: a fresh UUID per logical submit unless the
 caller passes one (the runtime passes its ledger's submission id).
@@ -13,15 +16,13 @@ caller passes one (the runtime passes its ledger's submission id).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Generator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
-from flow_widgets.api._base import Action, BaseFlowClient, Call, Sleep
+from flow_widgets.api._calls import Call
 from flow_widgets.api._retry import Safety
 from flow_widgets.api._upload import UploadSource, upload_body
-from flow_widgets.api.catalog import DEFAULT_IMAGE_MODEL, DEFAULT_VIDEO_MODEL
 from flow_widgets.api.models import (
     Account,
     AccountSummary,
@@ -45,7 +46,6 @@ from flow_widgets.api.requests import (
     Captcha,
     CaptchaStatsQuery,
     CharacterRequest,
-    ConcatClip,
     ConcatenateRequest,
     ExtendRequest,
     FlowRequest,
@@ -59,14 +59,11 @@ from flow_widgets.api.requests import (
     VideoUpscaleRequest,
     VoiceRequest,
 )
-from flow_widgets.errors import JobFailedError, JobTimeoutError, ValidationError
+from flow_widgets.errors import ValidationError
 
-__all__ = ["call_for", "wait_for_job"]
+__all__ = ["call_for", "path_segment"]
 
 T = TypeVar("T")
-VIDEO_POLL_SECONDS = 10.0
-IMAGE_POLL_SECONDS = 5.0
-DEFAULT_WAIT_SECONDS = 20 * 60.0
 
 
 def _object(parse: Callable[[Mapping[str, Any]], T]) -> Callable[[Any], T]:
@@ -137,7 +134,7 @@ def _query_value(value: Any) -> str:
     return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
-def _segment(value: str, field: str, what: str) -> str:
+def path_segment(value: str, field: str, what: str) -> str:
     """A URL-encoded path segment; an empty or spaced value is refused before sending."""
     if not isinstance(value, str) or not value.strip() or any(c.isspace() for c in value):
         raise ValidationError(
@@ -152,7 +149,7 @@ def _email(value: str) -> str:
             f"email {value!r} is not an email address; use the Google account's address.",
             field="email",
         )
-    return _segment(value, "email", "an email address")
+    return path_segment(value, "email", "an email address")
 
 
 # ----------------------------------------------------------------------------------- accounts
@@ -243,166 +240,6 @@ def upload_asset(
     )
 
 
-# ------------------------------------------------------------------------------------- images
-
-
-def create_images(
-    prompt: str,
-    *,
-    model: str = DEFAULT_IMAGE_MODEL,
-    aspect_ratio: str | None = None,
-    count: int = 4,
-    seed: int | None = None,
-    references: Sequence[str | None] = (),
-    characters: Sequence[str | None] = (),
-    email: str | None = None,
-    reply_url: str | None = None,
-    reply_ref: str | None = None,
-    captcha: Captcha | None = None,
-    idempotency_key: str | None = None,
-) -> Call[Job]:
-    """Generate 1-4 images (synchronous: the reply is a completed job with ``media``)."""
-    request = ImageRequest(
-        prompt,
-        model=model,
-        aspect_ratio=aspect_ratio,
-        count=count,
-        seed=seed,
-        references=tuple(references),
-        characters=tuple(characters),
-        email=email,
-        reply_url=reply_url,
-        reply_ref=reply_ref,
-        captcha=captcha,
-    )
-    return call_for(request, idempotency_key=idempotency_key)
-
-
-def upscale_image(
-    media_generation_id: str,
-    *,
-    resolution: str | None = None,
-    captcha: Captcha | None = None,
-    idempotency_key: str | None = None,
-) -> Call[UpscaledImage]:
-    """Upscale a generated image to ``2k`` (default) or ``4k``; returns the JPEG bytes."""
-    request = ImageUpscaleRequest(media_generation_id, resolution=resolution, captcha=captcha)
-    return call_for(request, idempotency_key=idempotency_key)
-
-
-# ------------------------------------------------------------------------------------- videos
-
-
-def create_video(
-    prompt: str,
-    *,
-    model: str = DEFAULT_VIDEO_MODEL,
-    aspect_ratio: str | None = None,
-    duration: int | None = None,
-    resolution: str | None = None,
-    count: int = 1,
-    seed: int | None = None,
-    start_image: str | None = None,
-    end_image: str | None = None,
-    reference_images: Sequence[str | None] = (),
-    characters: Sequence[str | None] = (),
-    voices: Sequence[str | None] = (),
-    reference_video: str | None = None,
-    start_frame: int | None = None,
-    end_frame: int | None = None,
-    email: str | None = None,
-    reply_url: str | None = None,
-    reply_ref: str | None = None,
-    captcha: Captcha | None = None,
-    idempotency_key: str | None = None,
-) -> Call[Job]:
-    """Start a video job (always async): returns the ``created`` job to poll or wait on.
-
-    ``reference_images``, ``characters`` and ``voices`` fill ``referenceImage_N``,
-    ``character_N`` and ``referenceAudio_N`` from 1; ``reference_video`` with
-    ``start_frame``/``end_frame`` is the omni-flash video edit.
-    """
-    request = VideoRequest(
-        prompt,
-        model=model,
-        aspect_ratio=aspect_ratio,
-        duration=duration,
-        resolution=resolution,
-        count=count,
-        seed=seed,
-        start_image=start_image,
-        end_image=end_image,
-        reference_images=tuple(reference_images),
-        characters=tuple(characters),
-        voices=tuple(voices),
-        reference_video=reference_video,
-        start_frame=start_frame,
-        end_frame=end_frame,
-        email=email,
-        reply_url=reply_url,
-        reply_ref=reply_ref,
-        captcha=captcha,
-    )
-    return call_for(request, idempotency_key=idempotency_key)
-
-
-def upscale_video(
-    media_generation_id: str,
-    *,
-    resolution: str | None = None,
-    reply_url: str | None = None,
-    reply_ref: str | None = None,
-    captcha: Captcha | None = None,
-    idempotency_key: str | None = None,
-) -> Call[Job]:
-    """Start an upscale to ``1080p`` (default, free) or ``4K`` (Ultra); returns the job."""
-    request = VideoUpscaleRequest(
-        media_generation_id,
-        resolution=resolution,
-        reply_url=reply_url,
-        reply_ref=reply_ref,
-        captcha=captcha,
-    )
-    return call_for(request, idempotency_key=idempotency_key)
-
-
-def extend_video(
-    media_generation_id: str,
-    prompt: str,
-    *,
-    model: str = DEFAULT_VIDEO_MODEL,
-    count: int = 1,
-    seed: int | None = None,
-    reply_url: str | None = None,
-    reply_ref: str | None = None,
-    captcha: Captcha | None = None,
-    idempotency_key: str | None = None,
-) -> Call[Job]:
-    """Start an ~8 s continuation of a Veo video; returns the job."""
-    request = ExtendRequest(
-        media_generation_id,
-        prompt,
-        model=model,
-        count=count,
-        seed=seed,
-        reply_url=reply_url,
-        reply_ref=reply_ref,
-        captcha=captcha,
-    )
-    return call_for(request, idempotency_key=idempotency_key)
-
-
-def video_gif(media_generation_id: str) -> Call[Gif]:
-    """An animated GIF preview of a generated video (free; may take up to 90 s)."""
-    return call_for(GifRequest(media_generation_id))
-
-
-def concatenate_videos(clips: Sequence[ConcatClip | str]) -> Call[ConcatenatedVideo]:
-    """Join 2-10 videos of one account into one MP4 (a clip is an id or a ``ConcatClip``)."""
-    request = ConcatenateRequest(tuple(ConcatClip(c) if isinstance(c, str) else c for c in clips))
-    return call_for(request)
-
-
 # ----------------------------------------------------------------------------- voices, characters
 
 
@@ -445,7 +282,7 @@ def list_voices(
 def get_voice(ref: str) -> Call[Voice]:
     """One voice (a preset name or a user voice ref), with a fresh signed ``audio_url``."""
     return Call(
-        "GET", f"/voices/{_segment(ref, 'voice', 'a voice reference')}", _object(Voice.from_api)
+        "GET", f"/voices/{path_segment(ref, 'voice', 'a voice reference')}", _object(Voice.from_api)
     )
 
 
@@ -453,7 +290,7 @@ def delete_voice(ref: str) -> Call[Deletion]:
     """Delete a user voice (presets cannot be deleted); characters using it keep an orphan."""
     return Call(
         "DELETE",
-        f"/voices/{_segment(ref, 'voice', 'a voice reference')}",
+        f"/voices/{path_segment(ref, 'voice', 'a voice reference')}",
         _object(lambda body: Deletion.from_api(body, ref=ref)),
     )
 
@@ -484,7 +321,7 @@ def list_characters(email: str) -> Call[tuple[Character, ...]]:
 
 def get_character(ref: str) -> Call[Character]:
     """One character with signed preview, thumbnail and voice URLs (valid ~6 h)."""
-    path = f"/characters/{_segment(ref, 'character', 'a character reference')}"
+    path = f"/characters/{path_segment(ref, 'character', 'a character reference')}"
     return Call("GET", path, _object(Character.from_api))
 
 
@@ -492,7 +329,7 @@ def delete_character(ref: str) -> Call[Deletion]:
     """Delete a character (its voice is kept)."""
     return Call(
         "DELETE",
-        f"/characters/{_segment(ref, 'character', 'a character reference')}",
+        f"/characters/{path_segment(ref, 'character', 'a character reference')}",
         _object(lambda body: Deletion.from_api(body, ref=ref)),
     )
 
@@ -502,7 +339,7 @@ def delete_character(ref: str) -> Call[Deletion]:
 
 def get_job(jobid: str) -> Call[Job]:
     """The job record: status, and the media once completed (``GET /jobs/{jobid}``)."""
-    return Call("GET", f"/jobs/{_segment(jobid, 'jobid', 'a jobid')}", _object(Job.from_api))
+    return Call("GET", f"/jobs/{path_segment(jobid, 'jobid', 'a jobid')}", _object(Job.from_api))
 
 
 def jobs_stats(
@@ -510,64 +347,3 @@ def jobs_stats(
 ) -> Call[JobsStats]:
     """The load balancer's statistics; ``executing``/``history`` add running and recent jobs."""
     return call_for(JobsQuery(options=options))
-
-
-def wait_for_job(
-    job: str | Job,
-    *,
-    timeout: float = DEFAULT_WAIT_SECONDS,
-    poll_interval: float | None = None,
-    raise_on_failure: bool = True,
-) -> WaitForJob:
-    """Poll a job until it completes or fails, for at most ``timeout`` seconds.
-
-    Polls every 10 s for videos and 5 s for images unless ``poll_interval`` is given. Raises
-    ``JobFailedError`` for a failed job (unless ``raise_on_failure=False``) and
-    ``JobTimeoutError`` at the deadline; the job may still finish, so wait again later.
-    """
-    jobid = job.jobid if isinstance(job, Job) else job
-    _segment(jobid, "jobid", "a jobid")
-    if timeout <= 0 or (poll_interval is not None and poll_interval <= 0):
-        raise ValidationError(
-            "timeout and poll_interval must be positive numbers of seconds.", field="timeout"
-        )
-    return WaitForJob(jobid, timeout, poll_interval, raise_on_failure)
-
-
-@dataclass(frozen=True)
-class WaitForJob:
-    """The plan behind :func:`wait_for_job`: poll, sleep, repeat, within a deadline."""
-
-    jobid: str
-    timeout: float
-    poll_interval: float | None
-    raise_on_failure: bool
-
-    def flow(self, core: BaseFlowClient) -> Generator[Action, Any, Job]:
-        """Poll until terminal; the clock and the sleeps are the client's."""
-        started = core.now()
-        while True:
-            job = yield from get_job(self.jobid).flow(core)
-            if job.status == "failed" and self.raise_on_failure:
-                raise JobFailedError(
-                    f"Job {self.jobid} failed: {job.error or 'no reason given'}"
-                    f"{f' ({job.error_details})' if job.error_details else ''}. "
-                    "Change the prompt or model and submit a new job.",
-                    job=job,
-                )
-            if job.is_terminal:
-                return job
-            waited = core.now() - started
-            if waited >= self.timeout:
-                raise JobTimeoutError(
-                    f"Job {self.jobid} is still {job.status} after {waited:.0f} s; it may still "
-                    "finish, so wait for it again later instead of submitting it again.",
-                    job=job,
-                    waited=waited,
-                )
-            yield Sleep(min(self._interval(job), self.timeout - waited))
-
-    def _interval(self, job: Job) -> float:
-        if self.poll_interval is not None:
-            return self.poll_interval
-        return IMAGE_POLL_SECONDS if job.type == "image" else VIDEO_POLL_SECONDS

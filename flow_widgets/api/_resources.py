@@ -1,6 +1,7 @@
 """The client's resources (``client.videos.create(...)`` …), declared once for both twins.
 
-Every method is an endpoint builder from :mod:`flow_widgets.api._endpoints` wrapped by a small
+Every method is an endpoint builder (from :mod:`flow_widgets.api._endpoints`,
+:mod:`~flow_widgets.api._media_endpoints` or :mod:`~flow_widgets.api._waiting`) wrapped by a small
 descriptor: :class:`SyncEndpoint` runs the builder's plan on a :class:`FlowClient` and returns
 the result, :class:`AsyncEndpoint` returns a coroutine for :class:`AsyncFlowClient`. The
 builder's signature and docstring carry over (``ParamSpec`` for type checkers,
@@ -15,7 +16,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Generic, ParamSpec, Protocol, TypeVar, overload
 
 from flow_widgets.api import _endpoints as ep
-from flow_widgets.api._base import Plan
+from flow_widgets.api import _media_endpoints as media
+from flow_widgets.api._calls import Plan
+from flow_widgets.api._waiting import wait_for_job
 
 __all__ = [
     "Accounts",
@@ -205,35 +208,35 @@ class AsyncAssets(AsyncResource):
 class Images(SyncResource):
     """Images: ``create`` (synchronous), ``upscale``."""
 
-    create = SyncEndpoint(ep.create_images)
-    upscale = SyncEndpoint(ep.upscale_image)
+    create = SyncEndpoint(media.create_images)
+    upscale = SyncEndpoint(media.upscale_image)
 
 
 class AsyncImages(AsyncResource):
     """Images: ``create`` (synchronous), ``upscale``."""
 
-    create = AsyncEndpoint(ep.create_images)
-    upscale = AsyncEndpoint(ep.upscale_image)
+    create = AsyncEndpoint(media.create_images)
+    upscale = AsyncEndpoint(media.upscale_image)
 
 
 class Videos(SyncResource):
     """Videos: ``create``, ``upscale``, ``extend`` (jobs), ``gif``, ``concatenate`` (bytes)."""
 
-    create = SyncEndpoint(ep.create_video)
-    upscale = SyncEndpoint(ep.upscale_video)
-    extend = SyncEndpoint(ep.extend_video)
-    gif = SyncEndpoint(ep.video_gif)
-    concatenate = SyncEndpoint(ep.concatenate_videos)
+    create = SyncEndpoint(media.create_video)
+    upscale = SyncEndpoint(media.upscale_video)
+    extend = SyncEndpoint(media.extend_video)
+    gif = SyncEndpoint(media.video_gif)
+    concatenate = SyncEndpoint(media.concatenate_videos)
 
 
 class AsyncVideos(AsyncResource):
     """Videos: ``create``, ``upscale``, ``extend`` (jobs), ``gif``, ``concatenate`` (bytes)."""
 
-    create = AsyncEndpoint(ep.create_video)
-    upscale = AsyncEndpoint(ep.upscale_video)
-    extend = AsyncEndpoint(ep.extend_video)
-    gif = AsyncEndpoint(ep.video_gif)
-    concatenate = AsyncEndpoint(ep.concatenate_videos)
+    create = AsyncEndpoint(media.create_video)
+    upscale = AsyncEndpoint(media.upscale_video)
+    extend = AsyncEndpoint(media.extend_video)
+    gif = AsyncEndpoint(media.video_gif)
+    concatenate = AsyncEndpoint(media.concatenate_videos)
 
 
 class Voices(SyncResource):
@@ -277,7 +280,7 @@ class Jobs(SyncResource):
 
     get = SyncEndpoint(ep.get_job)
     stats = SyncEndpoint(ep.jobs_stats)
-    wait = SyncEndpoint(ep.wait_for_job)
+    wait = SyncEndpoint(wait_for_job)
 
 
 class AsyncJobs(AsyncResource):
@@ -285,4 +288,4 @@ class AsyncJobs(AsyncResource):
 
     get = AsyncEndpoint(ep.get_job)
     stats = AsyncEndpoint(ep.jobs_stats)
-    wait = AsyncEndpoint(ep.wait_for_job)
+    wait = AsyncEndpoint(wait_for_job)

@@ -27,7 +27,8 @@ from typing import Any, ClassVar, TypeVar
 import anyio
 import httpx
 
-from flow_widgets.api._base import BaseFlowClient, Outcome, Plan, Reply, Send, Sleep
+from flow_widgets.api._base import BaseFlowClient
+from flow_widgets.api._calls import Outcome, Plan, Reply, Send, Sleep
 from flow_widgets.api._endpoints import call_for
 from flow_widgets.api._resources import (
     Accounts,
