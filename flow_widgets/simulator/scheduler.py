@@ -42,7 +42,7 @@ class Scheduler:
         self._state = state
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
-        self._wake: asyncio.Event | None = None
+        self._bell: asyncio.Future[None] | None = None
         self._http: httpx.AsyncClient | None = None
         self._deliveries: set[asyncio.Task[None]] = set()
         self._last_expiry = 0.0
@@ -59,7 +59,6 @@ class Scheduler:
         if self._loop is loop and self._task is not None and not self._task.done():
             return
         self._loop = loop
-        self._wake = asyncio.Event()
         self._http = None
         self._task = loop.create_task(self._run(), name="flow-sim-scheduler")
 
@@ -77,15 +76,25 @@ class Scheduler:
         self._task = None
 
     def wake(self) -> None:
-        """Re-check the timetable now (after the clock was advanced)."""
-        if self._wake is not None and self._loop is not None:
-            self._loop.call_soon_threadsafe(self._wake.set)
+        """Re-check the timetable now (after the clock was advanced); safe from any thread."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._ring)
+
+    def _ring(self) -> None:
+        if self._bell is not None and not self._bell.done():
+            self._bell.set_result(None)
 
     async def _nap(self, seconds: float) -> None:
-        assert self._wake is not None
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=max(0.0, min(seconds, _MAX_NAP)))
-        self._wake.clear()
+        """Sleep up to ``seconds`` (at most a quarter second), or until :meth:`wake`."""
+        loop = asyncio.get_running_loop()
+        self._bell = loop.create_future()
+        timer = loop.call_later(max(0.0, min(seconds, _MAX_NAP)), self._ring)
+        try:
+            await self._bell
+        finally:
+            timer.cancel()
+            self._bell = None
 
     async def _run(self) -> None:
         while True:
