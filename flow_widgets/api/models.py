@@ -12,8 +12,10 @@ Every model round-trips through ``to_dict()``/``from_dict()`` as plain JSON (for
 Parsers raise ``ValueError`` only when a body lacks what makes it that thing (a job without a
 jobid, an upload without its id); missing optional fields become ``None``.
 
-The account, captcha and statistics results live in :mod:`flow_widgets.api._account_models`,
-voices and characters in :mod:`flow_widgets.api._library_models`; all are re-exported here.
+This module holds jobs and their media. Uploads and inline payloads live in
+:mod:`flow_widgets.api._payload_models`, accounts, captcha and statistics in
+:mod:`flow_widgets.api._account_models`, voices and characters in
+:mod:`flow_widgets.api._library_models`; all are re-exported here.
 """
 
 from __future__ import annotations
@@ -46,11 +48,21 @@ from flow_widgets.api._library_models import (
     parse_character_list,
     parse_voice_list,
 )
+from flow_widgets.api._payload_models import (
+    Asset,
+    CaptchaAttempt,
+    CaptchaInfo,
+    ConcatenatedVideo,
+    Gif,
+    MediaKind,
+    UpscaledImage,
+    captcha_of,
+    inline_payload,
+    sniff_mime_type,
+)
 from flow_widgets.api._serde import (
     JsonModel,
-    decode_base64,
     first,
-    json_bool,
     json_float,
     json_int,
     json_list,
@@ -95,74 +107,9 @@ __all__ = [
     "sniff_mime_type",
 ]
 
-MediaKind = Literal["video", "image"]
 JobStatus = Literal["created", "started", "completed", "failed"]
 TERMINAL_STATUSES: frozenset[str] = frozenset({"completed", "failed"})
 _STATUSES = frozenset({"created", "started", "completed", "failed"})
-
-
-def sniff_mime_type(data: bytes) -> str | None:
-    """The media type of inline bytes from their first bytes (PNG, JPEG, GIF, WebP, MP4).
-
-    Example:
-        >>> sniff_mime_type(b"GIF89a...")
-        'image/gif'
-    """
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return "image/gif"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data[4:8] == b"ftyp":
-        return "video/mp4"
-    return None
-
-
-@dataclass(frozen=True)
-class CaptchaAttempt(JsonModel):
-    """One solve attempt by a captcha provider."""
-
-    service: str | None = None
-    task_id: str | None = None
-    duration_ms: int | None = None
-    success: bool | None = None
-
-
-@dataclass(frozen=True)
-class CaptchaInfo(JsonModel):
-    """How the captcha for a generation was solved (``captcha`` in generation replies)."""
-
-    service: str | None = None
-    task_id: str | None = None
-    duration_ms: int | None = None
-    attempts: tuple[CaptchaAttempt, ...] = ()
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> CaptchaInfo:
-        """Read a ``captcha`` object."""
-        return cls(
-            service=json_str(data, "service"),
-            task_id=json_str(data, "taskId"),
-            duration_ms=json_int(data, "durationMs"),
-            attempts=tuple(
-                CaptchaAttempt(
-                    service=json_str(a, "service"),
-                    task_id=json_str(a, "taskId"),
-                    duration_ms=json_int(a, "durationMs"),
-                    success=json_bool(a, "success"),
-                )
-                for a in json_list(data, "attempts")
-                if isinstance(a, Mapping)
-            ),
-        )
-
-
-def _captcha(data: Mapping[str, Any]) -> CaptchaInfo | None:
-    captcha = json_object(data, "captcha")
-    return CaptchaInfo.from_api(captcha) if captcha else None
 
 
 @dataclass(frozen=True)
@@ -225,7 +172,7 @@ class Media(JsonModel):
         control = json_object(
             metadata, "requestData", "videoGenerationRequestData", "videoModelControlInput"
         )
-        data, mime = _inline(image or entry, ("encodedImage", "encodedVideo"))
+        data, mime = inline_payload(image or entry, ("encodedImage", "encodedVideo"))
         source = image or generated
         return cls(
             media_generation_id=media_id,
@@ -278,15 +225,6 @@ def _kind(entry: Mapping[str, Any], media_id: str, default: MediaKind) -> MediaK
     if "image" in entry or "-image:" in media_id:
         return "image"
     return default
-
-
-def _inline(data: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[bytes | None, str | None]:
-    for key in keys:
-        text = json_str(data, key)
-        if text is not None:
-            raw = decode_base64(text, key)
-            return raw, sniff_mime_type(raw)
-    return None, None
 
 
 @dataclass(frozen=True)
@@ -375,7 +313,7 @@ class Job(JsonModel):
             remaining_credits=first(
                 json_int(payload, "remainingCredits"), json_int(body, "remainingCredits")
             ),
-            captcha=_captcha(payload) or _captcha(body),
+            captcha=captcha_of(payload) or captcha_of(body),
             error=_error_text(error) or (_error_text(upstream) if status == "failed" else None),
             error_details=json_str(body, "errorDetails")
             or (_error_text(upstream) if error is not None else None),
@@ -425,95 +363,3 @@ def _error_text(error: Any) -> str | None:
     if isinstance(error, Mapping):
         return json_str(error, "message") or json_str(error, "status")
     return None
-
-
-@dataclass(frozen=True)
-class Asset(JsonModel):
-    """An uploaded image or video (``POST /assets``), ready to use as a reference."""
-
-    media_generation_id: str
-    kind: MediaKind
-    width: int | None = None
-    height: int | None = None
-    duration_seconds: float | None = None
-    email: str | None = None
-    file_name: str | None = None
-
-    @classmethod
-    def from_api(cls, body: Mapping[str, Any]) -> Asset:
-        """Read an upload reply; the id is nested as ``mediaGenerationId.mediaGenerationId``."""
-        nested = json_object(body, "mediaGenerationId")
-        media_id = json_str(nested, "mediaGenerationId") or json_str(body, "mediaGenerationId")
-        if media_id is None:
-            raise ValueError("the upload reply has no mediaGenerationId")
-        media = json_object(body, "media")
-        dimensions = json_object(media, "image", "dimensions") or json_object(
-            media, "video", "dimensions"
-        )
-        kind: MediaKind = "video" if "-video:" in media_id or "video" in media else "image"
-        return cls(
-            media_generation_id=media_id,
-            kind=kind,
-            width=first(json_int(body, "width"), json_int(dimensions, "width")),
-            height=first(json_int(body, "height"), json_int(dimensions, "height")),
-            duration_seconds=first(
-                json_float(body, "durationSeconds"), json_float(dimensions, "length")
-            ),
-            email=json_str(body, "email"),
-            file_name=json_str(json_object(body, "workflow", "metadata"), "displayName"),
-        )
-
-
-@dataclass(frozen=True)
-class UpscaledImage(JsonModel):
-    """The result of ``POST /images/upscale``: the image bytes (JPEG)."""
-
-    data: bytes = field(repr=False)
-    mime_type: str | None = None
-    captcha: CaptchaInfo | None = None
-
-    @classmethod
-    def from_api(cls, body: Mapping[str, Any]) -> UpscaledImage:
-        """Read ``{"encodedImage": …, "captcha": …}``."""
-        data, mime = _inline(body, ("encodedImage",))
-        if data is None:
-            raise ValueError("the upscale reply has no encodedImage")
-        return cls(data=data, mime_type=mime, captcha=_captcha(body))
-
-
-@dataclass(frozen=True)
-class Gif(JsonModel):
-    """The result of ``POST /videos/gif``: an animated GIF preview of a video."""
-
-    data: bytes = field(repr=False)
-
-    @classmethod
-    def from_api(cls, body: Mapping[str, Any]) -> Gif:
-        """Read ``{"encodedGif": …}``."""
-        data, _ = _inline(body, ("encodedGif",))
-        if data is None:
-            raise ValueError("the GIF reply has no encodedGif")
-        return cls(data=data)
-
-
-@dataclass(frozen=True)
-class ConcatenatedVideo(JsonModel):
-    """The result of ``POST /videos/concatenate``: one MP4 joined from 2–10 clips."""
-
-    data: bytes = field(repr=False)
-    jobid: str | None = None
-    status: str | None = None
-    inputs_count: int | None = None
-
-    @classmethod
-    def from_api(cls, body: Mapping[str, Any]) -> ConcatenatedVideo:
-        """Read ``{"jobId", "status", "inputsCount", "encodedVideo"}``."""
-        data, _ = _inline(body, ("encodedVideo",))
-        if data is None:
-            raise ValueError("the concatenate reply has no encodedVideo")
-        return cls(
-            data=data,
-            jobid=json_str(body, "jobId") or json_str(body, "jobid"),
-            status=json_str(body, "status"),
-            inputs_count=json_int(body, "inputsCount"),
-        )
