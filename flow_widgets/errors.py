@@ -38,8 +38,8 @@ next. The tree::
         ├── DiskFullError            ENOSPC/EDQUOT: free space, then resume
         └── MediaExpiredError        the signed URL is refused even after one refresh
 
-Messages never contain the API token: :func:`redact` scrubs any text that is built from
-server replies or exceptions before it is stored on an error.
+Messages never contain the API token: the client keeps it in a ``Secret`` (``api/_config.py``)
+and masks it out of any server text or transport exception before building an error.
 """
 
 from __future__ import annotations
