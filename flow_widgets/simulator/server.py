@@ -107,10 +107,20 @@ def start_background(
 ) -> RunningSimulator:
     """Serve a new simulator on loopback from a daemon thread; ``factory_kwargs`` go to
     :func:`~flow_widgets.simulator.app.create_app`. Ports default to free ones."""
-    api_sock, media_sock = _bind(port), _bind(media_port)
+    api_sock = _bind(port)
+    try:
+        media_sock = _bind(media_port)
+    except OSError:
+        api_sock.close()
+        raise
     api_port, media_port = api_sock.getsockname()[1], media_sock.getsockname()[1]
     media_base = f"http://{HOST}:{media_port}"
-    app = create_app(media_origin=media_base, **factory_kwargs)
+    try:
+        app = create_app(media_origin=media_base, **factory_kwargs)
+    except BaseException:
+        api_sock.close()
+        media_sock.close()
+        raise
     servers = (_server(app, lifespan="on"), _server(app.state.media_app, lifespan="off"))
     failure: list[BaseException] = []
 
