@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from flow_widgets.simulator.server import RunningSimulator, start_background
-from tests.simulator.conftest import PRO, ULTRA, control
+from tests.simulator.sim_support import PRO, ULTRA, control
 
 
 def test_every_route_needs_a_bearer_token(sim: RunningSimulator) -> None:

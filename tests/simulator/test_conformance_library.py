@@ -10,7 +10,7 @@ import pytest
 
 from flow_widgets.api.ids import make_character_ref, make_voice_ref
 from flow_widgets.simulator.server import RunningSimulator
-from tests.simulator.conftest import PRO, ULTRA, png_bytes, tiny_mp4, upload
+from tests.simulator.sim_support import PRO, ULTRA, png_bytes, tiny_mp4, upload
 
 MIB = 1024 * 1024
 

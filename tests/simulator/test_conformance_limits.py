@@ -10,7 +10,7 @@ import pytest
 
 from flow_widgets.simulator.clock import iso_time, next_utc_midnight
 from flow_widgets.simulator.server import RunningSimulator, start_background
-from tests.simulator.conftest import PRO, ULTRA, control
+from tests.simulator.sim_support import PRO, ULTRA, control
 
 THROTTLED = "PUBLIC_ERROR_USER_REQUESTS_THROTTLED"
 DAILY = "PUBLIC_ERROR_PER_MODEL_DAILY_QUOTA_REACHED"

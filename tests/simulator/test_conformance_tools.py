@@ -11,7 +11,15 @@ import pytest
 
 from flow_widgets.simulator.media import probe
 from flow_widgets.simulator.server import RunningSimulator
-from tests.simulator.conftest import PRO, ULTRA, control, credits_of, finish_jobs, png_bytes, upload
+from tests.simulator.sim_support import (
+    PRO,
+    ULTRA,
+    control,
+    credits_of,
+    finish_jobs,
+    png_bytes,
+    upload,
+)
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +29,7 @@ def clips(sim: RunningSimulator, api: httpx.Client) -> list[dict[str, object]]:
         "/videos",
         json={"prompt": "short clip", "duration": 4, "count": 2, "email": ULTRA, "async": True},
     ).json()
-    finish_jobs(sim, api)
+    finish_jobs(api)
     media: list[dict[str, object]] = api.get(f"/jobs/{job['jobid']}").json()["response"]["media"]
     return media
 
@@ -162,7 +170,7 @@ def test_concatenate_refusals(
     omni = api.post(
         "/videos", json={"prompt": "omni", "model": "omni-flash", "email": ULTRA, "async": True}
     ).json()
-    finish_jobs(sim, api)
+    finish_jobs(api)
     tall = api.get(f"/jobs/{portrait['jobid']}").json()["response"]["media"][0]["mediaGenerationId"]
     flash = api.get(f"/jobs/{omni['jobid']}").json()["response"]["media"][0]["mediaGenerationId"]
     mixed = api.post(

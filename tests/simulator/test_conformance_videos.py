@@ -11,7 +11,7 @@ import pytest
 from flow_widgets.api.catalog import DEFAULT_CATALOG
 from flow_widgets.api.ids import encode_email, make_media_id
 from flow_widgets.simulator.server import RunningSimulator
-from tests.simulator.conftest import (
+from tests.simulator.sim_support import (
     PRO,
     ULTRA,
     WebhookInbox,
@@ -229,7 +229,7 @@ def test_webhooks_post_each_transition_to_a_loopback_url(
         "/videos",
         json={"prompt": "hooked", "async": True, "replyUrl": inbox.url, "replyRef": "mine"},
     ).json()["jobid"]
-    finish_jobs(sim, api)
+    finish_jobs(api)
     deadline = time.monotonic() + 5
     while len(inbox.received) < 3 and time.monotonic() < deadline:
         time.sleep(0.02)

@@ -10,7 +10,15 @@ import httpx
 import pytest
 
 from flow_widgets.simulator.server import RunningSimulator
-from tests.simulator.conftest import PRO, ULTRA, control, credits_of, finish_jobs, png_bytes, upload
+from tests.simulator.sim_support import (
+    PRO,
+    ULTRA,
+    control,
+    credits_of,
+    finish_jobs,
+    png_bytes,
+    upload,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -164,7 +172,7 @@ def test_fail_job_refunds_only_when_not_charged(
         "jobid"
     ]
     assert credits_of(api, PRO) == before - 20
-    finish_jobs(sim, api)
+    finish_jobs(api)
     record = api.get(f"/jobs/{jobid}").json()
     assert record["status"] == "failed"
     assert (record["error"], record["code"]) == ("API error: 500", 500)

@@ -12,7 +12,7 @@ import pytest
 from flow_widgets.simulator.app import create_app
 from flow_widgets.simulator.clock import ManualClock
 from flow_widgets.simulator.config import AccountSpec
-from tests.simulator.conftest import PRO, ULTRA, png_bytes
+from tests.simulator.sim_support import PRO, ULTRA, png_bytes
 
 BASE = "http://sim.test/v1/google-flow"
 HEADERS = {"Authorization": "Bearer user:12345-test"}

@@ -8,7 +8,7 @@ import hashlib
 import httpx
 
 from flow_widgets.simulator.server import RunningSimulator
-from tests.simulator.conftest import PRO, control, png_bytes, tiny_mp4, upload
+from tests.simulator.sim_support import PRO, control, png_bytes, tiny_mp4, upload
 
 PNG = png_bytes(320, 180, (10, 120, 200))
 
