@@ -9,7 +9,8 @@ Text goes through Pillow's built-in font (no font files to ship or download). Th
 printable ASCII and a little punctuation, so :func:`printable_text` folds accents away
 (``é`` → ``e``) and replaces every other character with ``?``: RTL scripts, emoji, NUL and other
 controls never reach FreeType, and a 100 000-character prompt is cut before it is measured.
-Pillow's FreeType faces are not documented as thread-safe, so all text drawing holds one lock.
+Pillow's FreeType faces are not documented as thread-safe, so every use of a font (measuring,
+wrapping, drawing) holds one re-entrant lock.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ __all__ = [
 
 RGB = NDArray[np.uint8]
 
-_FONT_LOCK = threading.Lock()
+_FONT_LOCK = threading.RLock()
 _PROBE_SIZE = 20
 _MAX_PROMPT_CHARS = 1200
 _ELLIPSIS = "…"
@@ -244,16 +245,17 @@ def caption_layer(
     inner = width - 4 * margin
     line_height = round(title_font.size * 1.25)
     max_lines = max(1, min(8, int(height * 0.5) // line_height))
-    lines = wrap_text(printable_text(title), title_font, inner, max_lines) or [""]
+    small_height = round(small_font.size * 1.3)
+    title_text = printable_text(title)
     detail_text = printable_text(details, limit=200)
     badge_text = printable_text(badge, limit=80)
-    small_height = round(small_font.size * 1.3)
-    band_height = min(height, 2 * margin + len(lines) * line_height + small_height)
-    top = (height - band_height) // 2
 
     text = Image.new("L", (width, height), 0)
     panel = Image.new("L", (width, height), 0)
     with _FONT_LOCK:
+        lines = wrap_text(title_text, title_font, inner, max_lines) or [""]
+        band_height = min(height, 2 * margin + len(lines) * line_height + small_height)
+        top = (height - band_height) // 2
         pen = ImageDraw.Draw(text)
         panel_pen = ImageDraw.Draw(panel)
         panel_pen.rectangle((margin, top, width - margin - 1, top + band_height - 1), fill=255)

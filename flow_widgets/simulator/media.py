@@ -19,7 +19,7 @@ Bad arguments raise :class:`~flow_widgets.errors.ValidationError` naming the API
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 from PIL import Image
@@ -40,6 +40,7 @@ __all__ = [
     "MediaInfo",
     "concat_videos",
     "extend_video",
+    "image_size",
     "probe",
     "render_gif",
     "render_image",
@@ -48,6 +49,7 @@ __all__ = [
     "render_voice_sample",
     "upscale_image",
     "upscale_video",
+    "video_size",
 ]
 
 _ASPECTS = {
@@ -84,11 +86,11 @@ def _ratio(aspect: str) -> tuple[int, int]:
     return ratio
 
 
-def _choice(value: str, table: dict[str, int], field: str) -> str:
+def _choice(value: str, choices: Collection[str], field: str) -> str:
     key = value.strip().lower() if isinstance(value, str) else ""
-    if key not in table:
+    if key not in choices:
         raise ValidationError(
-            f"{field} {value!r} is not supported; use one of {', '.join(table)}.", field=field
+            f"{field} {value!r} is not supported; use one of {', '.join(choices)}.", field=field
         )
     return key
 
@@ -189,7 +191,7 @@ def render_image(*, prompt: str, model: str, seed: int, aspect: str, fmt: str = 
 
     The long side is 1024 pixels; light falls off towards the corners so it reads as a still.
     """
-    kind = _choice(fmt, {"png": 0, "jpeg": 0, "jpg": 0}, "fmt")
+    kind = _choice(fmt, ("png", "jpeg", "jpg"), "fmt")
     width, height = image_size(aspect)
     backdrop = _drawing.Backdrop(_drawing.palette(seed), width, height, speed=0.0)
     ys, xs = np.ogrid[-1.0 : 1.0 : height * 1j, -1.0 : 1.0 : width * 1j]
@@ -238,6 +240,12 @@ def render_gif(video: bytes) -> bytes:
     return buffer.getvalue()
 
 
+def _sound_of(data: bytes, *, start: float, frames: int) -> _audio.Samples:
+    """The sound of ``data`` from ``start`` seconds for as long as ``frames`` video frames."""
+    track = decode_audio(data)[:, round(start * _audio.AUDIO_RATE) :]
+    return _audio.fit_length(track, frames * _audio.AUDIO_RATE // FPS)
+
+
 def concat_videos(clips: Sequence[tuple[bytes, float, float]]) -> bytes:
     """Join ``(data, trim_start, trim_end)`` clips in order into one MP4 at the first clip's size.
 
@@ -268,9 +276,7 @@ def concat_videos(clips: Sequence[tuple[bytes, float, float]]) -> bytes:
     assert size is not None
     sound = np.zeros((2, 0), dtype=np.float32)
     for data, trim_start, count in plans:
-        track = decode_audio(data)[:, round(trim_start * _audio.AUDIO_RATE) :]
-        part = _audio.fit_length(track, count * _audio.AUDIO_RATE // FPS)
-        sound = _audio.join(sound, part)
+        sound = _audio.join(sound, _sound_of(data, start=trim_start, frames=count))
     with Mp4Writer(*size, audio=sound) as writer:
         for data, trim_start, count in plans:
             for frame in resampled_frames(data, start=trim_start, count=count):
@@ -310,8 +316,7 @@ def extend_video(source: bytes, *, prompt: str, seed: int) -> bytes:
         details=f"extended · seed {seed} · {_EXTEND_SECONDS:g} s",
         badge=f"{_BADGE} · extended",
     )
-    tail = decode_audio(source)[:, round(start * _audio.AUDIO_RATE) :]
-    head = _audio.fit_length(tail, overlap * _audio.AUDIO_RATE // FPS)
+    head = _sound_of(source, start=start, frames=overlap)
     fresh = _audio.chord(seed, (total - overlap) / FPS)
     with Mp4Writer(width, height, audio=_audio.join(head, fresh)) as writer:
         for frame in repeated:
