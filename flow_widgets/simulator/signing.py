@@ -32,6 +32,7 @@ __all__ = ["SignatureCheck", "UrlSigner"]
 
 SignatureCheck = Literal["ok", "expired", "invalid"]
 _KEY_PREFIX = "flow-sim-key-"
+_CACHE_LIMIT = 50_000
 
 
 class UrlSigner:
@@ -42,6 +43,8 @@ class UrlSigner:
         self.origin = origin.rstrip("/")
         self.ttl = ttl
         self._generation = 1
+        self._step = max(1, int(min(60.0, ttl / 100)))
+        self._cache: dict[tuple[str, str, int, int], str] = {}
 
     def __repr__(self) -> str:
         return f"UrlSigner(origin={self.origin!r}, ttl={self.ttl:g}, key={self.key_name!r})"
@@ -60,16 +63,28 @@ class UrlSigner:
         return hmac.new(self._secret, message, hashlib.sha256).hexdigest()[:40]
 
     def sign(self, category: str, name: str, *, now: float) -> str:
-        """A URL for ``/<category>/<name>`` valid for ``ttl`` seconds from ``now``."""
-        expires = int(now + self.ttl)
-        query = urlencode(
-            {
-                "Expires": expires,
-                "KeyName": self.key_name,
-                "Signature": self._digest(category, name, expires, self.key_name),
-            }
-        )
-        return f"{self.origin}/{category}/{quote(name, safe='')}?{query}"
+        """A URL for ``/<category>/<name>`` valid for about ``ttl`` seconds from ``now``.
+
+        ``Expires`` is rounded down to a step of at most a minute (a hundredth of ``ttl``), so
+        re-reading a job within that step gives the same, cached URL: job-status reads are the
+        simulator's hot path and would otherwise spend most of their time signing.
+        """
+        expires = int(now + self.ttl) // self._step * self._step
+        key = (category, name, expires, self._generation)
+        url = self._cache.get(key)
+        if url is None:
+            query = urlencode(
+                {
+                    "Expires": expires,
+                    "KeyName": self.key_name,
+                    "Signature": self._digest(category, name, expires, self.key_name),
+                }
+            )
+            url = f"{self.origin}/{category}/{quote(name, safe='')}?{query}"
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[key] = url
+        return url
 
     @staticmethod
     def query_of(url: str) -> dict[str, str]:
