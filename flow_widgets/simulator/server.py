@@ -38,7 +38,9 @@ _START_TIMEOUT = 10.0
 
 
 def _bind(port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP (not 0) matters: asyncio only sets TCP_NODELAY on sockets whose protocol says
+    # TCP, and without it every reply waits ~40 ms for Nagle and delayed ACK.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((HOST, port))
