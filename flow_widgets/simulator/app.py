@@ -35,6 +35,7 @@ from starlette.routing import BaseRoute, Mount
 
 from flow_widgets.simulator import routes_accounts as acc
 from flow_widgets.simulator import routes_generation as gen
+from flow_widgets.simulator import routes_images as img
 from flow_widgets.simulator import routes_jobs as jobs
 from flow_widgets.simulator import routes_library as lib
 from flow_widgets.simulator import routes_tools as tools
@@ -62,7 +63,7 @@ _ENDPOINTS: tuple[tuple[str, str, Handler], ...] = (
     ("POST", "/assets", lib.post_asset),
     ("POST", "/assets/{email}", lib.post_asset),
     ("GET", "/assets/{mediaGenerationId}", lib.get_asset),
-    ("POST", "/images", gen.post_images),
+    ("POST", "/images", img.post_images),
     ("POST", "/images/upscale", tools.post_images_upscale),
     ("POST", "/videos", gen.post_videos),
     ("POST", "/videos/upscale", gen.post_videos_upscale),

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from flow_widgets.api.catalog import Tier
+from flow_widgets.api.requests import CAPTCHA_PROVIDERS
 from flow_widgets.simulator.accounts import PAYGATE, SKU
 from flow_widgets.simulator.clock import iso_time, utc_date
 from flow_widgets.simulator.http import HttpError
@@ -32,16 +33,8 @@ if TYPE_CHECKING:
 
 __all__ = ["PROVIDERS", "CaptchaDesk", "CaptchaTicket"]
 
-#: Default cycling order (aibot snapshot, June 2026).
-PROVIDERS = (
-    "CapSolver",
-    "AntiCaptcha",
-    "YesCaptcha",
-    "CapMonster",
-    "SolveCaptcha",
-    "2Captcha",
-    "EzCaptcha",
-)
+#: Default cycling order (aibot snapshot, June 2026): the order of the client's list.
+PROVIDERS = CAPTCHA_PROVIDERS
 _PROVIDERS_BY_LOWER = {name.lower(): name for name in PROVIDERS}
 _DEFAULT_RETRY = 3
 _ROW_LIMIT = 50_000

@@ -35,12 +35,14 @@ from flow_widgets.simulator.captcha import CaptchaTicket
 from flow_widgets.simulator.faults import Fault
 from flow_widgets.simulator.http import HttpError, json_response, rate_limited
 from flow_widgets.simulator.jobs import TERMINAL, Failure, Job
+from flow_widgets.simulator.library import Character, Voice
 from flow_widgets.simulator.media_store import MediaItem
 from flow_widgets.simulator.state import SimulatorState
 
 __all__ = [
     "Intake",
     "accept",
+    "admit",
     "check_reply_url",
     "find_character",
     "find_media",
@@ -90,8 +92,7 @@ def find_media(state: SimulatorState, media_id: str, field: str, kind: str) -> M
     parsed = parse_media_id(media_id)
     if parsed is None:
         raise HttpError(400, f"{field} has incorrect format")
-    if parsed.user != str(state.config.user_id):
-        raise HttpError(403, f"Unauthorized access to user:{parsed.user} detected in {field}")
+    _same_user(state, parsed.user, field)
     item = state.media.by_id(media_id)
     if item is None:
         raise HttpError(404, f"{field} {media_id} was not found; use an id this server returned.")
@@ -100,22 +101,24 @@ def find_media(state: SimulatorState, media_id: str, field: str, kind: str) -> M
     return item
 
 
-def find_character(state: SimulatorState, ref: str, field: str) -> Any:
+def _same_user(state: SimulatorState, user: str, where: str) -> None:
+    if user != str(state.config.user_id):
+        raise HttpError(403, f"Unauthorized access to user:{user} detected in {where}")
+
+
+def find_character(state: SimulatorState, ref: str, field: str) -> Character:
     """The character behind ``ref`` (403 other user, 404 unknown or deleted)."""
     parsed = parse_character_ref(ref)
     if parsed is None:
         raise HttpError(400, f"Parameter {field} has incorrect format")
-    if parsed.user != str(state.config.user_id):
-        raise HttpError(
-            403, f"Unauthorized access to user:{parsed.user} detected in character reference"
-        )
+    _same_user(state, parsed.user, "character reference")
     character = state.characters.get(parsed.entity_id)
     if character is None or character.email != parsed.email:
         raise HttpError(404, f"Character not found: {parsed.entity_id}")
     return character
 
 
-def find_voice(state: SimulatorState, ref: str) -> Any:
+def find_voice(state: SimulatorState, ref: str) -> Voice:
     """The user voice behind ``ref`` (403 other user, 404 unknown or deleted)."""
     parsed = parse_voice_ref(ref)
     if parsed is None:
@@ -124,10 +127,7 @@ def find_voice(state: SimulatorState, ref: str) -> Any:
             "Parameter voiceRef is neither a system voice name nor a recognized user voice "
             "reference-id",
         )
-    if parsed.user != str(state.config.user_id):
-        raise HttpError(
-            403, f"Unauthorized access to user:{parsed.user} detected in voice reference"
-        )
+    _same_user(state, parsed.user, "voice reference")
     voice = state.voices.get(parsed.workflow_id)
     if voice is None or voice.email != parsed.email:
         raise HttpError(404, f"Voice not found: {parsed.workflow_id}")
@@ -203,6 +203,40 @@ def google_checks(
                 "code": 402,
             },
         )
+
+
+def admit(
+    state: SimulatorState,
+    request: Any,
+    account: Account,
+    *,
+    jobid: str,
+    kind: StatKind,
+    model: str,
+    route: str,
+    page_action: str,
+    google: bool = True,
+) -> CaptchaTicket:
+    """Captcha, then (unless ``google`` is false) Google's own checks and the price.
+
+    Refusals are counted in the statistics and the captcha rows, then raised.
+    """
+    ticket: CaptchaTicket | None = None
+    try:
+        ticket = state.captcha.solve(
+            request.captcha,
+            route=route,
+            page_action=page_action,
+            tier=account.tier,
+            jobid=jobid,
+            now=state.now(),
+        )
+        if google:
+            credits = request.estimate_credits(account.tier, state.catalog)
+            google_checks(state, account, kind=kind, model=model, credits=credits)
+    except HttpError as error:
+        raise refused(state, error, kind=kind, email=account.email, ticket=ticket) from None
+    return ticket
 
 
 def _stat_kind(job: Job) -> StatKind:

@@ -105,11 +105,18 @@ def create_media_app(state: SimulatorState) -> Starlette:
         route = f"GET /{category}/{{name}}"
         now = state.now()
         entry = state.ledger.record_request(
-            time=now, origin="media", method=request.method, path=request.url.path, route=route,
-            body_sha256=sha256_hex(b""), body_bytes=0,
+            time=now,
+            origin="media",
+            method=request.method,
+            path=request.url.path,
+            route=route,
+            body_sha256=sha256_hex(b""),
+            body_bytes=0,
             has_authorization="authorization" in request.headers,
-            idempotency_key=None, attempt=None, range=request.headers.get("range"),
-        )  # fmt: skip
+            idempotency_key=None,
+            attempt=None,
+            range=request.headers.get("range"),
+        )
         response = await _answer(request, category, name, route, now)
         entry.status = 0 if isinstance(response, DroppedResponse) else response.status_code
         return response

@@ -21,6 +21,7 @@ from flow_widgets.api.requests import CharacterRequest, UploadAsset, VoiceReques
 from flow_widgets.errors import ValidationError
 from flow_widgets.simulator.clock import iso_time
 from flow_widgets.simulator.generation import (
+    admit,
     find_character,
     find_media,
     find_voice,
@@ -96,12 +97,21 @@ async def post_asset(state: SimulatorState, call: Call) -> Response:
     now = state.now()
     item = state.media.add(
         MediaItem(
-            name=name, media_id=media_id, kind=kind, email=account.email, origin="upload",
-            created=now, prompt="uploaded " + kind, aspect=aspect, duration=duration,
-            width=width, height=height,
-            workflow_id=state.uuid(), upload=Blob.of(req.content, req.content_type),
+            name=name,
+            media_id=media_id,
+            kind=kind,
+            email=account.email,
+            origin="upload",
+            created=now,
+            prompt="uploaded " + kind,
+            aspect=aspect,
+            duration=duration,
+            width=width,
+            height=height,
+            workflow_id=state.uuid(),
+            upload=Blob.of(req.content, req.content_type),
         )
-    )  # fmt: skip
+    )
     media = {
         "name": item.name,
         "projectId": account.project_id,
@@ -159,30 +169,44 @@ async def post_voice(state: SimulatorState, call: Call) -> Response:
     req = VoiceRequest.from_payload(await call.payload())
     account = state.account(req.email)
     jobid = new_jobid(state, "video", account.email)
-    ticket = None
-    try:
-        ticket = state.captcha.solve(
-            req.captcha, route="post-voices", page_action="VOICE_GENERATION",
-            tier=account.tier, jobid=jobid, now=state.now(),
-        )  # fmt: skip
-    except HttpError as error:
-        raise refused(state, error, kind="videos", email=account.email, ticket=ticket) from None
+    ticket = admit(
+        state,
+        req,
+        account,
+        jobid=jobid,
+        kind="videos",
+        model="voice",
+        route="post-voices",
+        page_action="VOICE_GENERATION",
+        google=False,
+    )
     seconds = state.config.scaled(state.catalog.expected_seconds("voice"))
     await state.scheduler.wait_until(state.now() + seconds)
     workflow_id, media_name = state.uuid(), state.uuid()
     voice = Voice(
         ref=make_voice_ref(state.config.user_id, account.email, workflow_id, media_name),
-        workflow_id=workflow_id, media_id=media_name, email=account.email,
-        display_name=req.display_name, base_voice=req.voice, dialog=req.dialog,
-        performance=req.voice_performance, created=state.now(),
-    )  # fmt: skip
+        workflow_id=workflow_id,
+        media_id=media_name,
+        email=account.email,
+        display_name=req.display_name,
+        base_voice=req.voice,
+        dialog=req.dialog,
+        performance=req.voice_performance,
+        created=state.now(),
+    )
     state.voices[workflow_id] = voice
     state.media.add(
         MediaItem(
-            name=media_name, media_id=voice.ref, kind="audio", email=account.email,
-            origin="voice", created=voice.created, prompt=req.dialog, seed=state.new_seed(),
+            name=media_name,
+            media_id=voice.ref,
+            kind="audio",
+            email=account.email,
+            origin="voice",
+            created=voice.created,
+            prompt=req.dialog,
+            seed=state.new_seed(),
         )
-    )  # fmt: skip
+    )
     ticket.settle(200)
     return json_response(voice.detail(state.url))
 
@@ -256,11 +280,18 @@ async def post_character(state: SimulatorState, call: Call) -> Response:
     ref = make_character_ref(state.config.user_id, account.email, entity_id, len(images), ref_voice)
     character = Character(
         ref=ref,
-        entity_id=entity_id, email=account.email, display_name=req.display_name,
-        notes=req.personality_notes, image_names=[i.name for i in images],
-        image_workflows=[i.workflow_id for i in images], voice=voice_name, created=now,
-        updated=now, thumbnail=images[0].name, voice_workflow=voice_workflow,
-    )  # fmt: skip
+        entity_id=entity_id,
+        email=account.email,
+        display_name=req.display_name,
+        notes=req.personality_notes,
+        image_names=[i.name for i in images],
+        image_workflows=[i.workflow_id for i in images],
+        voice=voice_name,
+        created=now,
+        updated=now,
+        thumbnail=images[0].name,
+        voice_workflow=voice_workflow,
+    )
     state.characters[entity_id] = character
     return json_response(character.created_json())
 

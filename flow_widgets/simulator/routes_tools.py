@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from flow_widgets.api.catalog import resolve_image_model
 from flow_widgets.api.requests import ConcatenateRequest, GifRequest, ImageUpscaleRequest
-from flow_widgets.simulator.generation import find_media, google_checks, new_jobid, refused
+from flow_widgets.simulator.generation import admit, find_media, new_jobid
 from flow_widgets.simulator.http import HttpError, json_response
 from flow_widgets.simulator.routing import Call
 from flow_widgets.simulator.state import SimulatorState
@@ -45,19 +45,16 @@ async def post_images_upscale(state: SimulatorState, call: Call) -> Response:
         )
     account = state.account(source.email)
     req.validate_for_tier(account.tier)
-    ticket = None
-    try:
-        ticket = state.captcha.solve(
-            req.captcha,
-            route="post-images-upscale",
-            page_action="IMAGE_UPSCALE",
-            tier=account.tier,
-            jobid=new_jobid(state, "image", account.email),
-            now=state.now(),
-        )
-        google_checks(state, account, kind="images", model=source.model, credits=0)
-    except HttpError as error:
-        raise refused(state, error, kind="images", email=account.email, ticket=ticket) from None
+    ticket = admit(
+        state,
+        req,
+        account,
+        jobid=new_jobid(state, "image", account.email),
+        kind="images",
+        model=source.model,
+        route="post-images-upscale",
+        page_action="IMAGE_UPSCALE",
+    )
     await _take(state, "image_upscale")
     from flow_widgets.simulator import media
 

@@ -45,6 +45,7 @@ class Scheduler:
         self._bell: asyncio.Future[None] | None = None
         self._http: httpx.AsyncClient | None = None
         self._deliveries: set[asyncio.Task[None]] = set()
+        self._last_delivery: dict[str, asyncio.Task[None]] = {}
         self._last_expiry = 0.0
 
     def __repr__(self) -> str:
@@ -161,16 +162,28 @@ class Scheduler:
     # ----------------------------------------------------------------- webhooks
 
     def notify(self, job: Job, now: float) -> None:
-        """Post the job record to its ``replyUrl`` (in the background)."""
+        """Post the job record to its ``replyUrl`` (in the background, in transition order)."""
         if not job.reply_url:
             return
         record = job.record(now, self._state.media, self._state.url)
-        task = asyncio.get_running_loop().create_task(self._deliver(job, record))
+        previous = self._last_delivery.get(job.jobid)
+        task = asyncio.get_running_loop().create_task(self._deliver(job, record, previous))
         self._deliveries.add(task)
-        task.add_done_callback(self._deliveries.discard)
+        self._last_delivery[job.jobid] = task
+        task.add_done_callback(self._delivered)
 
-    async def _deliver(self, job: Job, record: dict[str, object]) -> None:
+    def _delivered(self, task: asyncio.Task[None]) -> None:
+        self._deliveries.discard(task)
+        for jobid, last in list(self._last_delivery.items()):
+            if last is task:
+                del self._last_delivery[jobid]
+
+    async def _deliver(
+        self, job: Job, record: dict[str, object], previous: asyncio.Task[None] | None
+    ) -> None:
         assert job.reply_url is not None
+        if previous is not None:  # one job's callbacks arrive in the order they happened
+            await asyncio.wait([previous])
         if self._http is None:
             self._http = httpx.AsyncClient(timeout=_WEBHOOK_TIMEOUT, trust_env=False)
         try:

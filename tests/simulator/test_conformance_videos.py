@@ -231,10 +231,10 @@ def test_webhooks_post_each_transition_to_a_loopback_url(
     ).json()["jobid"]
     finish_jobs(api)
     deadline = time.monotonic() + 5
-    while len(inbox.received) < 3 and time.monotonic() < deadline:
+    while "completed" not in [b["status"] for b in inbox.received] and time.monotonic() < deadline:
         time.sleep(0.02)
     statuses = [body["status"] for body in inbox.received if body["jobid"] == jobid]
-    assert statuses == ["created", "started", "completed"] or statuses == ["created", "completed"]
+    assert statuses in (["created", "started", "completed"], ["created", "completed"])
     assert inbox.received[-1]["request"]["replyRef"] == "mine"
     deliveries = [w for w in control(api, "GET", "ledger")["webhooks"] if w["jobid"] == jobid]
     assert {w["outcome"] for w in deliveries} == {"204"}
