@@ -14,7 +14,6 @@ from starlette.responses import Response
 from flow_widgets.api.ids import make_media_id
 from flow_widgets.api.requests import ExtendRequest, VideoRequest, VideoUpscaleRequest
 from flow_widgets.simulator.generation import (
-    check_reply_url,
     find_character,
     find_media,
     find_voice,
@@ -29,9 +28,9 @@ from flow_widgets.simulator.state import SimulatorState
 from flow_widgets.simulator.submission import (
     Plan,
     check_model_access,
-    new_media,
-    replay,
+    open_request,
     run_plan,
+    variations,
 )
 
 __all__ = ["post_videos", "post_videos_extend", "post_videos_upscale"]
@@ -41,13 +40,9 @@ __all__ = ["post_videos", "post_videos_extend", "post_videos_upscale"]
 
 
 async def post_videos(state: SimulatorState, call: Call) -> Response:
-    payload = await call.payload()
-    intake = call.intake(payload)
-    req = VideoRequest.from_payload(payload)
-    replayed = await replay(state, intake, wants_async=intake.wants_async)
+    req, intake, replayed = await open_request(state, call, VideoRequest)
     if replayed is not None:
         return replayed
-    check_reply_url(req.reply_url)
     owners: list[str] = []
     references: list[str] = []
     source: MediaItem | None = None
@@ -98,22 +93,19 @@ async def post_videos(state: SimulatorState, call: Call) -> Response:
     return await run_plan(
         state,
         plan,
-        lambda jobid: [
-            new_media(
-                state,
-                account,
-                "video",
-                origin="generated",
-                prompt=req.prompt,
-                model=req.model,
-                seed=seed + i,
-                aspect=aspect,
-                duration=float(req.effective_duration),
-                resolution=req.resolution or "720p",
-                jobid=jobid,
-            )
-            for i in range(req.count)
-        ],
+        variations(
+            state,
+            account,
+            "video",
+            count=req.count,
+            seed=seed,
+            origin="generated",
+            prompt=req.prompt,
+            model=req.model,
+            aspect=aspect,
+            duration=float(req.effective_duration),
+            resolution=req.resolution or "720p",
+        ),
     )
 
 
@@ -121,13 +113,9 @@ async def post_videos(state: SimulatorState, call: Call) -> Response:
 
 
 async def post_videos_extend(state: SimulatorState, call: Call) -> Response:
-    payload = await call.payload()
-    intake = call.intake(payload)
-    req = ExtendRequest.from_payload(payload)
-    replayed = await replay(state, intake, wants_async=intake.wants_async)
+    req, intake, replayed = await open_request(state, call, ExtendRequest)
     if replayed is not None:
         return replayed
-    check_reply_url(req.reply_url)
     source = find_media(state, req.media_generation_id, "mediaGenerationId", "video")
     if source.origin == "upload" or source.family == "omni":
         raise HttpError(
@@ -155,22 +143,19 @@ async def post_videos_extend(state: SimulatorState, call: Call) -> Response:
     return await run_plan(
         state,
         plan,
-        lambda jobid: [
-            new_media(
-                state,
-                account,
-                "video",
-                origin="extended",
-                prompt=req.prompt,
-                model=req.model,
-                seed=seed + i,
-                aspect=source.aspect,
-                duration=8.0,
-                source=source.media_id,
-                jobid=jobid,
-            )
-            for i in range(req.count)
-        ],
+        variations(
+            state,
+            account,
+            "video",
+            count=req.count,
+            seed=seed,
+            origin="extended",
+            prompt=req.prompt,
+            model=req.model,
+            aspect=source.aspect,
+            duration=8.0,
+            source=source.media_id,
+        ),
     )
 
 
@@ -178,13 +163,9 @@ async def post_videos_extend(state: SimulatorState, call: Call) -> Response:
 
 
 async def post_videos_upscale(state: SimulatorState, call: Call) -> Response:
-    payload = await call.payload()
-    intake = call.intake(payload)
-    req = VideoUpscaleRequest.from_payload(payload)
-    replayed = await replay(state, intake, wants_async=intake.wants_async)
+    req, intake, replayed = await open_request(state, call, VideoUpscaleRequest)
     if replayed is not None:
         return replayed
-    check_reply_url(req.reply_url)
     source = find_media(state, req.media_generation_id, "mediaGenerationId", "video")
     if source.origin in ("upload", "upscaled") or source.family == "omni":
         raise HttpError(

@@ -13,7 +13,6 @@ from starlette.responses import Response
 from flow_widgets.api.catalog import resolve_image_model
 from flow_widgets.api.requests import ImageRequest
 from flow_widgets.simulator.generation import (
-    check_reply_url,
     find_character,
     find_media,
     pick_account,
@@ -21,7 +20,7 @@ from flow_widgets.simulator.generation import (
 from flow_widgets.simulator.media_store import MediaItem
 from flow_widgets.simulator.routing import Call
 from flow_widgets.simulator.state import SimulatorState
-from flow_widgets.simulator.submission import Plan, new_media, replay, run_plan
+from flow_widgets.simulator.submission import Plan, open_request, run_plan, variations
 
 __all__ = ["post_images"]
 
@@ -37,13 +36,9 @@ def _image_aspect(requested: str | None, default: str, first_ref: MediaItem | No
 
 
 async def post_images(state: SimulatorState, call: Call) -> Response:
-    payload = await call.payload()
-    intake = call.intake(payload)
-    req = ImageRequest.from_payload(payload)
-    replayed = await replay(state, intake, wants_async=False)
+    req, intake, replayed = await open_request(state, call, ImageRequest)
     if replayed is not None:
         return replayed
-    check_reply_url(req.reply_url)
     spec = resolve_image_model(req.model)
     assert spec is not None  # the request checked the name
     owners: list[str] = []
@@ -81,18 +76,15 @@ async def post_images(state: SimulatorState, call: Call) -> Response:
     return await run_plan(
         state,
         plan,
-        lambda jobid: [
-            new_media(
-                state,
-                account,
-                "image",
-                origin="generated",
-                prompt=req.prompt,
-                model=spec.id,
-                seed=seed + i,
-                aspect=aspect,
-                jobid=jobid,
-            )
-            for i in range(req.count)
-        ],
+        variations(
+            state,
+            account,
+            "image",
+            count=req.count,
+            seed=seed,
+            origin="generated",
+            prompt=req.prompt,
+            model=spec.id,
+            aspect=aspect,
+        ),
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.responses import Response
 
@@ -24,6 +24,7 @@ from flow_widgets.simulator.generation import (
     Intake,
     accept,
     admit,
+    check_reply_url,
     failure_for,
     new_jobid,
     respond,
@@ -32,9 +33,20 @@ from flow_widgets.simulator.generation import (
 from flow_widgets.simulator.http import HttpError, google_error
 from flow_widgets.simulator.jobs import Job
 from flow_widgets.simulator.media_store import MediaItem
+from flow_widgets.simulator.routing import Call
 from flow_widgets.simulator.state import SimulatorState
 
-__all__ = ["Plan", "check_model_access", "new_media", "replay", "run_plan"]
+__all__ = [
+    "Plan",
+    "check_model_access",
+    "new_media",
+    "open_request",
+    "replay",
+    "run_plan",
+    "variations",
+]
+
+R = TypeVar("R", bound=FlowRequest)
 
 _CAPTCHA_FIELDS = ("captchaToken", "captchaRetry", "captchaOrder")
 
@@ -150,3 +162,26 @@ async def run_plan(
     )
     accept(state, job, account, ticket, plan.intake)
     return await respond(state, job, wants_async=plan.intake.wants_async)
+
+
+async def open_request(
+    state: SimulatorState, call: Call, request_class: type[R]
+) -> tuple[R, Intake, Response | None]:
+    """Validate the body with ``request_class``; the third item answers a repeated
+    ``Idempotency-Key`` (send it back as is), otherwise the ``replyUrl`` has been checked."""
+    payload = await call.payload()
+    intake = call.intake(payload)
+    request = request_class.from_payload(payload)
+    replayed = await replay(state, intake, wants_async=intake.wants_async)
+    if replayed is None:
+        check_reply_url(getattr(request, "reply_url", None))
+    return request, intake, replayed
+
+
+def variations(
+    state: SimulatorState, account: Account, kind: str, *, count: int, seed: int, **fields: Any
+) -> Callable[[str], list[MediaItem]]:
+    """The outputs of a generation: ``count`` items with seeds ``seed``, ``seed + 1``, …"""
+    return lambda jobid: [
+        new_media(state, account, kind, seed=seed + i, jobid=jobid, **fields) for i in range(count)
+    ]
