@@ -11,6 +11,15 @@ Three ways to run it:
 * :func:`start_background` -> :class:`RunningSimulator` (a daemon thread, free loopback ports);
 * :func:`create_app` (an ASGI app, for ``httpx.ASGITransport`` or any server).
 
+Test controls (``test_controls=True`` / ``--test-controls``) add ``/_sim/`` routes: ``state``,
+``clock`` (advance it), ``faults`` (arm a switch per route and request number: forced status with
+reason and ``Retry-After``, delay, reset, accept-then-drop, accept-then-delay, half headers,
+truncated or trickled bodies, malformed bodies, failed or never-finishing jobs, Range modes),
+``expire-urls``, ``ledger`` (every request on both origins, accepted jobs, charges and refunds,
+webhooks, media-host ``Authorization`` refusals), ``accounts/{email}`` (credits, health, quota
+blocks) and ``canary``. Generation POSTs honour ``Idempotency-Key``. The full reference is in
+:mod:`flow_widgets.simulator.controls` and :mod:`flow_widgets.simulator.faults`.
+
 Importing this package is cheap; the server machinery loads on first use.
 """
 

@@ -72,6 +72,8 @@ class Balancer:
             "images": {},
         }
         self._quarantine: dict[tuple[str, str, str], _Quarantine] = {}
+        #: the most jobs of one kind an account ever had executing at once (R-02's gauge)
+        self.peak: dict[tuple[StatKind, str], int] = {}
 
     def __repr__(self) -> str:
         return f"Balancer(quarantined={len(self._quarantine)})"
@@ -80,6 +82,8 @@ class Balancer:
 
     def started(self, kind: StatKind, jobid: str, email: str, now: float) -> None:
         self._executing[kind][jobid] = (email, now)
+        running = self.executing(kind, email)
+        self.peak[(kind, email)] = max(self.peak.get((kind, email), 0), running)
 
     def finished(self, kind: StatKind, jobid: str, *, ok: bool, now: float, status: int) -> None:
         email, since = self._executing[kind].pop(jobid, ("", now))

@@ -4,8 +4,9 @@ They exist so tests (and curious teachers) can bend the simulator without restar
 bearer token is needed; the server only listens on loopback. Bodies are JSON.
 
 =====================================  ===========================================================
-``GET  /_sim/state``                   clock, accounts (credits, health, blocks), job and media
-                                       counts, free captcha solves
+``GET  /_sim/state``                   clock, accounts (credits, health, blocks, the peak number
+                                       of jobs executing at once), job and media counts, renders,
+                                       free captcha solves
 ``GET  /_sim/clock``                   ``{"now": <epoch>, "iso": …}``
 ``POST /_sim/clock``                   ``{"advance": seconds}``: move the clock forward (jobs
                                        finish, URLs expire, quotas reset, quarantines end)
@@ -17,6 +18,9 @@ bearer token is needed; the server only listens on loopback. Bodies are JSON.
 ``GET  /_sim/ledger?since=<seq>``      requests (both origins), accepted jobs, credit charges and
                                        refunds, webhook deliveries, media-host Authorization
                                        refusals -- see :mod:`flow_widgets.simulator.ledger`
+``GET|POST /_sim/canary[/…]``          counts a hit (``canaryHits`` in the ledger): point a
+                                       malformed body's URLs here to prove a client never
+                                       fetches what it must not
 ``POST /_sim/accounts/{email}``        change an account: ``credits``, ``health`` (``"OK"`` or an
                                        error text: generations then get 596), ``block`` =
                                        ``{"reason", "model" (default "*"), "seconds"}`` (Google
@@ -86,6 +90,9 @@ def control_routes(state: SimulatorState) -> list[Route]:
                     for (reason, model), until in a.blocks.items()
                     if until > now
                 ],
+                "peakExecuting": {
+                    kind: state.balancer.peak.get((kind, email), 0) for kind in ("videos", "images")
+                },
             }
             for email, a in state.accounts.items()
         }
@@ -180,8 +187,14 @@ def control_routes(state: SimulatorState) -> list[Route]:
             account.blocks[(block["reason"], str(block.get("model", "*")))] = until
         return await get_state(request)
 
+    async def canary(request: Request) -> Response:
+        state.ledger.canary_hits += 1
+        return Response("canary", media_type="text/plain")
+
     g = guarded
     return [
+        Route("/_sim/canary", g(canary), methods=["GET", "POST"]),
+        Route("/_sim/canary/{rest:path}", g(canary), methods=["GET", "POST"]),
         Route("/_sim/state", g(get_state)),
         Route("/_sim/clock", g(get_clock)),
         Route("/_sim/clock", g(post_clock), methods=["POST"]),

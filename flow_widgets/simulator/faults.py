@@ -10,6 +10,7 @@ real service (or the network in between) can:
 ``delay``          wait ``seconds`` (real time) before handling the request
 ``reset``          close the connection at once, without doing the work or answering
 ``drop``           do the work (accept and charge the job), then close without answering
+``half_headers``   do the work, send half of the status line and headers, then close
 ``delay_reply``    do the work, then wait ``seconds`` before answering
 ``truncate``       do the work, announce the full ``Content-Length``, send ``fraction`` of the
                    body, then close
@@ -47,6 +48,7 @@ ACTIONS = frozenset(
         "delay",
         "reset",
         "drop",
+        "half_headers",
         "delay_reply",
         "truncate",
         "trickle",

@@ -164,12 +164,15 @@ async def read_payload(request: Request, body: bytes) -> dict[str, Any]:
 # --------------------------------------------------------------------------- wire-level faults
 
 
-async def _close_connection(receive: Receive) -> None:
-    """Close the client connection under uvicorn, then wait until the server has noticed."""
+async def _close_connection(receive: Receive, last_words: bytes = b"") -> None:
+    """Close the client connection under uvicorn (after writing ``last_words`` raw), then wait
+    until the server has noticed."""
     cycle = getattr(receive, "__self__", None)
     transport = getattr(cycle, "transport", None)
     if transport is None or not hasattr(transport, "close"):
         raise ConnectionDropped("the simulator dropped the connection (fault switch)")
+    if last_words:
+        transport.write(last_words)
     transport.close()
     with anyio.move_on_after(5):
         while (await receive())["type"] != "http.disconnect":
@@ -177,13 +180,20 @@ async def _close_connection(receive: Receive) -> None:
 
 
 class DroppedResponse(Response):
-    """No answer at all: the connection closes after the work was (or was not) done."""
+    """No answer at all (or only the first half of a status line and headers): the connection
+    closes after the work was, or was not, done."""
 
-    def __init__(self) -> None:
+    def __init__(self, inner: Response | None = None) -> None:
         super().__init__(b"", status_code=599)
+        self._partial = b""
+        if inner is not None:
+            head = f"HTTP/1.1 {inner.status_code} \r\n".encode() + b"".join(
+                name + b": " + value + b"\r\n" for name, value in inner.raw_headers
+            )
+            self._partial = head[: len(head) // 2]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await _close_connection(receive)
+        await _close_connection(receive, self._partial)
 
 
 def _head(response: Response) -> dict[str, Any]:

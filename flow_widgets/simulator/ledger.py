@@ -104,6 +104,7 @@ class Ledger:
         self.charges: deque[ChargeEntry] = deque(maxlen=limit)
         self.webhooks: deque[WebhookEntry] = deque(maxlen=limit)
         self.media_authorization_refusals = 0
+        self.canary_hits = 0
 
     def __repr__(self) -> str:
         return (
@@ -148,6 +149,7 @@ class Ledger:
             "charges": rows(self.charges),
             "webhooks": rows(self.webhooks),
             "mediaAuthorizationRefusals": self.media_authorization_refusals,
+            "canaryHits": self.canary_hits,
             "creditsCharged": sum(entry.amount for entry in self.charges),
         }
 

@@ -115,6 +115,8 @@ def forced_status(fault: Fault, now: float) -> HttpError:
 def _spoiled(fault: Fault, response: Response) -> Response:
     if fault.action == "drop":
         return DroppedResponse()
+    if fault.action == "half_headers":
+        return DroppedResponse(response)
     if fault.action == "truncate":
         return TruncatedResponse(response, fault.fraction)
     if fault.action == "trickle":

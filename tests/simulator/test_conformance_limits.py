@@ -58,6 +58,8 @@ def test_concurrency_cap_throttles_then_load_balancing_moves_on(
     assert int(nobody.headers["Retry-After"]) > 0
     stats = api.get("/jobs").json()
     assert stats["videos"]["summary"][ULTRA]["rateLimited"] == 1
+    peaks = control(api, "GET", "state")["accounts"]
+    assert peaks[ULTRA]["peakExecuting"]["videos"] == peaks[PRO]["peakExecuting"]["videos"] == 2
     assert {q["email"] for q in stats["quarantine"]} == {ULTRA, PRO}
     # After the cooldown (30 min) every job has finished and both accounts are back.
     control(api, "POST", "clock", json={"advance": 1801})

@@ -104,6 +104,20 @@ def test_drop_accepts_and_charges_once_then_closes_without_answering(api: httpx.
     assert accepted["jobid"] in executing  # reconcilable through GET /jobs
 
 
+def test_half_headers_accepts_the_job_then_breaks_off_mid_header(api: httpx.Client) -> None:
+    arm(api, route="POST /videos", action="half_headers", times=1)
+    before = len(jobs_for(api))
+    with pytest.raises(httpx.RemoteProtocolError):
+        api.post("/videos", json={"prompt": "half an answer", "async": True})
+    assert len(jobs_for(api)) == before + 1
+
+
+def test_canary_endpoint_counts_hits(api: httpx.Client) -> None:
+    before = control(api, "GET", "ledger")["canaryHits"]
+    assert api.get("/_sim/canary/anything/at/all").text == "canary"
+    assert control(api, "GET", "ledger")["canaryHits"] == before + 1
+
+
 def test_delay_reply_outlasts_the_client_read_timeout_but_the_job_exists(
     sim: RunningSimulator, api: httpx.Client
 ) -> None:
