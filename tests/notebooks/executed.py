@@ -73,7 +73,7 @@ def execute(
         resources={"metadata": {"path": str(workdir)}},
     )
     try:
-        client.execute()
+        client.execute(cleanup_kc=True)  # shut the kernel down even when ``km`` was passed in
     finally:
         nbformat.write(nb, target)
     return nb
