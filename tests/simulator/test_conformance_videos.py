@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -71,6 +72,7 @@ def test_job_goes_created_started_completed_with_signed_media(
         time.sleep(0.02)
     assert seen <= {"created", "started", "completed"} and "completed" in seen
     record = api.get(f"/jobs/{jobid}").json()
+    assert api.get("/jobs/" + quote(jobid, safe="")).json()["jobid"] == jobid  # encoded ":" "@"
     assert record["updated"] >= record["created"]
     media = record["response"]["media"][0]
     pattern = rf"^user:12345-email:{encode_email(PRO)}-video:{UUID}$"
