@@ -19,6 +19,7 @@ import logging
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flow_widgets.api.client import AsyncFlowClient, call_for
@@ -38,7 +39,7 @@ from flow_widgets.runtime.reconcile import ReconcileTarget, find_bought_job
 from flow_widgets.runtime.tracker import CreditTracker
 from flow_widgets.runtime.work import Work, request_from_submission
 
-__all__ = ["JobRunner"]
+__all__ = ["JobRunner", "job_run_seconds"]
 
 log = logging.getLogger("flow_widgets.pipeline")
 
@@ -242,6 +243,9 @@ class JobRunner:
                 self.ledger.mark_state(sid, "running")
                 handle._update(status="running")
             return False
+        # Show the news at once (a batch refills its slot on it); the ledger and files follow.
+        if job.status == "completed":
+            handle._update(status="downloading")
         self._spawn(self.outputs.finish_job(handle, sid, self._work(sid), job, self._refresher))
         return True
 
@@ -371,3 +375,12 @@ def _mirror(source: JobHandle, target: JobHandle, note: str) -> None:
     source.on_change(copy)
     copy(source)
     target._update(note=note)
+
+
+def job_run_seconds(job: Job) -> float | None:
+    """How long a finished job ran, by the server's own ``created``/``updated`` stamps."""
+    if not job.created or not job.updated:
+        return None
+    created = datetime.fromisoformat(job.created.replace("Z", "+00:00"))
+    updated = datetime.fromisoformat(job.updated.replace("Z", "+00:00"))
+    return (updated - created).total_seconds()

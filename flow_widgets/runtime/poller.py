@@ -25,7 +25,9 @@ import itertools
 import logging
 import math
 import random
+import statistics
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,7 +53,7 @@ __all__ = [
 log = logging.getLogger("flow_widgets.poller")
 
 #: Spacing of polls inside the expected-finish window, as a share of the expected duration.
-DENSE_FRACTION = 0.04
+DENSE_FRACTION = 0.03
 #: Before the window each wait covers this share of the time left until the window opens.
 APPROACH_FRACTION = 0.8
 #: How uncertain the finish time is (± share of the expected duration) before anything is learnt.
@@ -112,37 +114,46 @@ def is_fatal_poll_error(exc: BaseException) -> bool:
     return isinstance(exc, _FATAL)
 
 
-@dataclass
-class _Profile:
-    ratio: float = 1.0
-    spread: float = PRIOR_SPREAD
-    count: int = 0
+#: Recent finished jobs a profile remembers (the window tracks a drifting service).
+DURATION_WINDOW = 40
+#: Observations needed before the learnt range replaces the prior spread.
+MIN_SAMPLES = 5
 
 
 class DurationModel:
     """Learns, per kind of job, how long jobs really take compared with their expected figure.
 
-    A finished job is known to have ended between its last "still running" answer and its
-    "finished" answer; the midpoint of that interval is the observation. The ratio
-    ``observed / expected`` and its spread are kept as exponentially weighted averages, per profile
-    (for example ``"video:veo-3.1-fast"``) with a global fallback for profiles not yet seen.
+    Each finished job gives the ratio of its real run time to the catalog's figure: exact when
+    the job carries its own timestamps, else known to lie between its last "still running" and
+    its "finished" answers. A profile (for example ``"video:veo-3.1-fast"``) keeps the last
+    :data:`DURATION_WINDOW` of them; the range from their 5th to 95th percentile is where the next
+    job is expected to end, which is where :func:`next_poll_delay` polls densely. Profiles not
+    seen yet use every profile's observations (this is how an accelerated clock is learnt).
     """
 
-    def __init__(self, *, alpha: float = 0.3, min_spread: float = 0.03, max_spread: float = 0.6):
-        self._alpha = alpha
+    def __init__(self, *, min_spread: float = 0.03, max_spread: float = 0.6) -> None:
         self._min_spread = min_spread
         self._max_spread = max_spread
-        self._profiles: dict[str, _Profile] = {}
-        self._global = _Profile()
+        self._profiles: dict[str, deque[tuple[float, float]]] = {}
+        self._global: deque[tuple[float, float]] = deque(maxlen=DURATION_WINDOW)
 
     def adjust(self, profile: str | None, expected_s: float) -> tuple[float, float]:
         """The learnt (expected seconds, spread) of a job whose catalog figure is ``expected_s``."""
-        learnt = self._profiles.get(profile) if profile is not None else None
-        if learnt is None or learnt.count == 0:
-            learnt = self._global
-        if learnt.count == 0:
+        samples = self._profiles.get(profile) if profile is not None else None
+        if not samples:
+            samples = self._global
+        if not samples:
             return expected_s, PRIOR_SPREAD
-        return expected_s * learnt.ratio, learnt.spread
+        if len(samples) < MIN_SAMPLES:
+            middle = statistics.median((low + high) / 2.0 for low, high in samples)
+            return expected_s * middle, PRIOR_SPREAD
+        lows = sorted(low for low, _ in samples)
+        highs = sorted(high for _, high in samples)
+        low = lows[int(0.05 * (len(lows) - 1))]
+        high = highs[math.ceil(0.95 * (len(highs) - 1))]
+        centre = (low + high) / 2.0
+        spread = (high - low) / (high + low) if high + low > 0 else PRIOR_SPREAD
+        return expected_s * centre, min(self._max_spread, max(self._min_spread, spread))
 
     def observe(
         self, profile: str | None, expected_s: float, lower_s: float, upper_s: float
@@ -152,23 +163,10 @@ class DurationModel:
         if expected_s <= 0 or upper_s <= 0:
             return
         lower = max(0.0, min(lower_s, upper_s))
-        midpoint = (lower + upper_s) / 2.0
-        ratio = midpoint / expected_s
-        half_width = (upper_s - lower) / (2.0 * expected_s)
-        targets = [self._global]
+        sample = (lower / expected_s, upper_s / expected_s)
+        self._global.append(sample)
         if profile is not None:
-            targets.append(self._profiles.setdefault(profile, _Profile()))
-        for learnt in targets:
-            if learnt.count == 0:
-                learnt.ratio = ratio
-                learnt.spread = max(PRIOR_SPREAD, half_width)
-            else:
-                deviation = abs(ratio - learnt.ratio) / max(learnt.ratio, 1e-9)
-                learnt.ratio += self._alpha * (ratio - learnt.ratio)
-                observed_spread = 2.0 * deviation + half_width
-                learnt.spread += self._alpha * (observed_spread - learnt.spread)
-            learnt.spread = min(self._max_spread, max(self._min_spread, learnt.spread))
-            learnt.count += 1
+            self._profiles.setdefault(profile, deque(maxlen=DURATION_WINDOW)).append(sample)
 
 
 @dataclass(eq=False)
@@ -216,6 +214,8 @@ class Poller:
         max_in_flight: status requests allowed at once.
         clock: a monotonic clock (injectable for tests).
         durations: the learnt duration model (shared so benchmarks can inspect it).
+        run_seconds: reads a finished job's exact run time from its own timestamps, when it
+            has them (better than the interval between two polls for learning).
     """
 
     def __init__(
@@ -230,8 +230,10 @@ class Poller:
         clock: Callable[[], float] = time.monotonic,
         durations: DurationModel | None = None,
         seed: int | None = None,
+        run_seconds: Callable[[Any], float | None] | None = None,
     ) -> None:
         self._fetch = fetch
+        self._run_seconds = run_seconds
         self.min_delay = min_delay
         self.max_delay = max_delay
         self.deadline_s = deadline_s
@@ -407,14 +409,25 @@ class Poller:
             log.error("Handling the status of %s failed: %s", item.jobid, exc, exc_info=exc)
             finished = False
         if finished:
-            self.durations.observe(
-                item.profile, item.expected_s, item.last_running_elapsed, elapsed
+            exact = self._exact_run_seconds(job)
+            lower, upper = (
+                (exact, exact) if exact is not None else (item.last_running_elapsed, elapsed)
             )
+            self.durations.observe(item.profile, item.expected_s, lower, upper)
             self.stats.completed += 1
             self._finish(item)
             return
         item.last_running_elapsed = elapsed
         self._next(item, now)
+
+    def _exact_run_seconds(self, job: Any) -> float | None:
+        if self._run_seconds is None:
+            return None
+        try:
+            seconds = self._run_seconds(job)
+        except (TypeError, ValueError):
+            return None
+        return seconds if seconds is not None and seconds > 0 else None
 
     def _handle_error(self, item: Watch, exc: Exception) -> None:
         self.stats.errors += 1

@@ -28,7 +28,7 @@ from flow_widgets.runtime.engine import Engine
 from flow_widgets.runtime.jobs import JobHandle, JobState
 from flow_widgets.runtime.ledger import Ledger, Submission
 from flow_widgets.runtime.outputs import OutputHandler
-from flow_widgets.runtime.pipeline import JobRunner
+from flow_widgets.runtime.pipeline import JobRunner, job_run_seconds
 from flow_widgets.runtime.poller import Poller
 from flow_widgets.runtime.saving import MediaSaver
 from flow_widgets.runtime.settings import Settings
@@ -112,6 +112,7 @@ class Wiring:
                 min_delay=max(0.02, POLL_MIN_DELAY_S * scale),
                 max_delay=max(0.5, POLL_MAX_DELAY_S * scale),
                 deadline_s=max(5.0, POLL_DEADLINE_S * scale),
+                run_seconds=job_run_seconds,
             )
             saver = MediaSaver(media_http, ledger, settings.media_dir)
             runner = JobRunner(
