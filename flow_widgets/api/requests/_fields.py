@@ -75,6 +75,19 @@ def wants_async(payload: Mapping[str, Any]) -> bool:
     return bool(coerce(payload["async"], bool, "async"))
 
 
+def _check_encodable(api: str, text: str) -> None:
+    """Refuse text that cannot travel as UTF-8 JSON (a lone surrogate from a bad copy-paste),
+    so it fails here, naming the field, instead of deep inside the HTTP client."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise fail(
+            api,
+            f"{api} has a broken character at position {exc.start + 1} (a lone surrogate); "
+            "remove it or copy the text again.",
+        ) from None
+
+
 # ------------------------------------------------------------------------------------ fields
 
 
@@ -95,6 +108,8 @@ class Scalar:
             raise fail(self.api, f"{self.api} must be {_type_words(self.kind)}, not {value!r}.")
         if not isinstance(value, self.kind):
             raise fail(self.api, f"{self.api} must be {_type_words(self.kind)}, not {value!r}.")
+        if isinstance(value, str):
+            _check_encodable(self.api, value)
         return value
 
     def dump(self, value: Any, out: dict[str, Any]) -> None:
