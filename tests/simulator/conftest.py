@@ -18,7 +18,14 @@ from tests.simulator.sim_support import FAST_TIME, WebhookInbox
 
 @pytest.fixture(scope="module")
 def sim() -> Iterator[RunningSimulator]:
-    with start_background(seed=7, time_scale=FAST_TIME, test_controls=True) as running:
+    # High concurrency caps: only the limits module (its own server) tests the caps.
+    with start_background(
+        seed=7,
+        time_scale=FAST_TIME,
+        test_controls=True,
+        max_concurrent_videos=100,
+        max_concurrent_images=100,
+    ) as running:
         yield running
 
 
