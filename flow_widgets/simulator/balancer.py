@@ -102,8 +102,12 @@ class Balancer:
         while events and events[0].time < event.time - self.window:
             events.popleft()
 
+    def running(self, kind: StatKind, email: str) -> list[str]:
+        """Jobids of ``kind`` executing on ``email`` (accepted and not yet finished)."""
+        return [jobid for jobid, (owner, _) in self._executing[kind].items() if owner == email]
+
     def executing(self, kind: StatKind, email: str) -> int:
-        return sum(1 for owner, _ in self._executing[kind].values() if owner == email)
+        return len(self.running(kind, email))
 
     # ----------------------------------------------------------------- quarantine
 

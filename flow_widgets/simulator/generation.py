@@ -181,15 +181,9 @@ def google_checks(
         if kind == "videos"
         else state.config.max_concurrent_images
     )
-    running = [
-        job
-        for job in state.jobs
-        if job.email == account.email
-        and _stat_kind(job) == kind
-        and job.status_at(now) not in TERMINAL
-    ]
+    running = [state.jobs.get(jobid) for jobid in state.balancer.running(kind, account.email)]
     if len(running) >= cap:
-        ends = [job.ends for job in running if job.ends is not None]
+        ends = [job.ends for job in running if job is not None and job.ends is not None]
         wait = min(ends) - now if ends else state.config.scaled(state.config.throttle_cooldown)
         until = now + state.config.scaled(state.config.throttle_cooldown)
         state.balancer.quarantine(account.email, _THROTTLED, model, until=until, now=now)
