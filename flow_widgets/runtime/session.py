@@ -41,7 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from flow_widgets.runtime.batch import Batch
     from flow_widgets.simulator.server import RunningSimulator
 
-__all__ = ["FlowSession", "current_session", "session"]
+__all__ = ["FlowSession", "current_session", "session", "shutdown"]
 
 log = logging.getLogger("flow_widgets.session")
 
@@ -326,3 +326,20 @@ def session(**options: Any) -> FlowSession:
 def current_session() -> FlowSession | None:
     """The process-wide session if one was created."""
     return _current
+
+
+def shutdown(timeout: float = 10.0) -> None:
+    """Close the process-wide session, stop the engine thread and the embedded simulator.
+
+    What ``%unload_ext flow_widgets`` calls; unfinished jobs stay in the ledger and the next
+    session resumes them.
+    """
+    from flow_widgets.runtime.embedded import stop_embedded_simulator
+
+    existing = current_session()
+    if existing is not None:
+        existing.close(timeout)
+    engine = Engine.current()
+    if engine is not None:
+        engine.shutdown(timeout)
+    stop_embedded_simulator()

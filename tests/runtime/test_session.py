@@ -167,3 +167,27 @@ def test_gif_and_concatenate_save_inline_payloads(flow: FlowSession) -> None:
     assert_valid_media(gif.media[0].path, "image")
     assert joined.media[0].path is not None
     assert_valid_media(joined.media[0].path, "video")
+
+
+def test_without_a_token_the_embedded_simulator_is_used_and_announced_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flow_widgets.runtime import session as session_module
+    from flow_widgets.runtime.embedded import stop_embedded_simulator
+
+    monkeypatch.chdir(tmp_path)  # no .env here, and ./flow_media lands in the temporary folder
+    notices: list[str] = []
+    try:
+        flow = session_module.session(announce=notices.append)
+        assert flow.simulated and session_module.session() is flow
+        image = flow.image("a teaching example").wait(60)
+        assert image.media[0].path is not None
+        assert image.media[0].path.parent == tmp_path / "flow_media"
+        flow.close()
+        again = session_module.session(announce=notices.append)  # a new session, same simulator
+        assert again.simulator is flow.simulator
+        assert len(notices) == 1 and "simulator" in notices[0] and "USEAPI_TOKEN" in notices[0]
+    finally:
+        session_module.shutdown()
+        stop_embedded_simulator()
+    assert session_module.current_session() is None
