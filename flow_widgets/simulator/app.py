@@ -52,7 +52,11 @@ __all__ = ["API_PREFIX", "create_app"]
 
 API_PREFIX = "/v1/google-flow"
 
+# Job status first: it is the hot path (every client polls it), and routes match in order.
 _ENDPOINTS: tuple[tuple[str, str, Handler], ...] = (
+    ("GET", "/jobs/{jobid}", jobs.get_job),
+    ("GET", "/jobs", jobs.get_jobs),
+    ("GET", "/jobs/", jobs.get_jobs),
     ("POST", "/accounts/captcha-providers", acc.post_captcha_providers),
     ("GET", "/accounts/captcha-providers", acc.get_captcha_providers),
     ("GET", "/accounts/captcha-stats", acc.get_captcha_stats),
@@ -78,9 +82,6 @@ _ENDPOINTS: tuple[tuple[str, str, Handler], ...] = (
     ("GET", "/characters", lib.get_characters),
     ("GET", "/characters/{ref}", lib.get_character),
     ("DELETE", "/characters/{ref}", lib.delete_character),
-    ("GET", "/jobs", jobs.get_jobs),
-    ("GET", "/jobs/", jobs.get_jobs),
-    ("GET", "/jobs/{jobid}", jobs.get_job),
 )
 
 

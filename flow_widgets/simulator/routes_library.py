@@ -10,6 +10,7 @@ upload) hands out a fresh signed URL.
 from __future__ import annotations
 
 import io
+import warnings
 from typing import Literal
 
 import anyio.to_thread
@@ -61,8 +62,16 @@ def _measure(data: bytes, content_type: str) -> tuple[int, int, float]:
         return info.width, info.height, info.duration
     from PIL import Image
 
-    with Image.open(io.BytesIO(data)) as picture:
-        return picture.width, picture.height, 0.0
+    with warnings.catch_warnings():
+        # PIL warns above ~89 M pixels and refuses above ~179 M; both mean "too big to decode".
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data)) as picture:
+                return picture.width, picture.height, 0.0
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise ValueError(
+                "the image has too many pixels to decode safely; use one under 80 megapixels"
+            ) from None
 
 
 def _nearest_aspect(width: int, height: int) -> str:
