@@ -4,12 +4,16 @@
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Sequence
 from typing import Any
 
 from flow_widgets.simulator.config import parse_account_spec
 
-__all__ = ["add_arguments", "factory_kwargs", "main"]
+__all__ = ["TOKEN_VARIABLE", "add_arguments", "factory_kwargs", "main"]
+
+#: Environment variable holding the one token the simulator should accept.
+TOKEN_VARIABLE = "FLOW_SIMULATOR_TOKEN"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -39,7 +43,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         help="a Google account to start with (repeatable; tiers free, plus, pro, ultra_100, "
         "ultra_200). Default: one Ultra $200 account with 25,000 credits and one Pro with 1,000",
     )
-    parser.add_argument("--token", help="accept only this API token (default: any non-empty token)")
+    parser.add_argument(
+        "--token",
+        default=os.environ.get(TOKEN_VARIABLE) or None,
+        help=f"accept only this API token (default: ${TOKEN_VARIABLE}, else any non-empty "
+        "token). Prefer the variable: a token on the command line shows in process lists",
+    )
     parser.add_argument(
         "--max-concurrent-videos",
         type=int,

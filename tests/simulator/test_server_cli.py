@@ -111,8 +111,9 @@ def test_python_dash_m_prints_the_url_and_token_and_serves_until_interrupted() -
     assert status == 0
 
 
-def test_a_configured_token_is_never_printed() -> None:
-    with _serve("--token", "user:9-TOPSECRET") as process:
+def test_a_configured_token_is_never_printed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLOW_SIMULATOR_TOKEN", "user:9-TOPSECRET")
+    with _serve() as process:
         assert process.stdout is not None
         lines = [process.stdout.readline() for _ in range(4)]
         _, rest = _interrupt(process)
