@@ -101,7 +101,7 @@ def _first_media_id(handle: Any) -> str | None:
 
 
 def actions_for(
-    magics: Any, card: Any, *, kind: str, recipe: Callable[..., Any] | None
+    session: Any, card: Any, *, kind: str, recipe: Callable[..., Any] | None
 ) -> dict[str, Callable[[], None]]:
     """The actions a card offers right now (see the module docstring)."""
     handles = card.handles
@@ -117,7 +117,6 @@ def actions_for(
         actions["cancel"] = cancel
     if not first.done:
         return actions
-    session = _session.get(magics)
     if recipe is not None:
         actions["new take"] = lambda: card.add_followup(recipe(), kind=kind, note="new take")
     media_id = _first_media_id(first)
@@ -133,7 +132,7 @@ def actions_for(
             _session.upscale(session, media_id), kind="upscale", note="upscaled"
         )
         actions["download"] = lambda: card.set_note(_session.download_missing(session, first))
-    payload = getattr(first, "request", None)
+    payload = _session.payload_of(session, first)
     if payload:
         actions["copy as cell"] = lambda: card.add_snippet(
             "A runnable cell for this take (copy it into a new cell):",
@@ -152,7 +151,7 @@ def _then(action: Callable[[], None], after: Callable[[], None]) -> Callable[[],
     return run
 
 
-def attach_toolbar(magics: Any, card: Any, *, kind: str, recipe: Callable[..., Any] | None) -> Any:
+def attach_toolbar(session: Any, card: Any, *, kind: str, recipe: Callable[..., Any] | None) -> Any:
     """Display an action bar under ``card`` that follows the card's jobs."""
     from IPython.display import display
 
@@ -166,7 +165,7 @@ def attach_toolbar(magics: Any, card: Any, *, kind: str, recipe: Callable[..., A
             if id(handle) not in followed:
                 followed.add(id(handle))
                 handle.on_change(update)
-        actions = actions_for(magics, card, kind=kind, recipe=recipe)
+        actions = actions_for(session, card, kind=kind, recipe=recipe)
         bar.set_actions({name: _then(action, update) for name, action in actions.items()})
 
     update()

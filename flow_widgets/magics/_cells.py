@@ -40,7 +40,15 @@ from flow_widgets.magics._mode import should_block
 from flow_widgets.magics._refs import RefResolver
 from flow_widgets.ui.cards import LiveCard
 
-__all__ = ["close_all_cards", "run_image", "run_video", "show_card", "usage_errors", "wait_for"]
+__all__ = [
+    "card_handles",
+    "close_all_cards",
+    "run_image",
+    "run_video",
+    "show_card",
+    "usage_errors",
+    "wait_for",
+]
 
 _CARDS: weakref.WeakSet[LiveCard] = weakref.WeakSet()
 _LIVE: list[LiveCard] = []
@@ -92,11 +100,12 @@ def resolvers(
 ) -> tuple[RefResolver, Callable[[], RefResolver]]:
     """A stand-in resolver (nothing uploaded) and a factory for the real one."""
     ns = magics.shell.user_ns
+    email = getattr(args, "email", None)
 
     def list_characters() -> Any:
-        return _session.list_characters(session, args.email)
+        return _session.list_characters(session, email)
 
-    owner = _session.placeholder_owner(session, raw, args.email)
+    owner = _session.placeholder_owner(session, raw, email)
     dry = RefResolver(
         ns, upload=_no_upload, list_characters=list_characters, placeholder_owner=owner
     )
@@ -104,7 +113,7 @@ def resolvers(
     def real() -> RefResolver:
         return RefResolver(
             ns,
-            upload=lambda path: _session.upload(session, path, args.email),
+            upload=lambda path: _session.upload(session, path, email),
             list_characters=list_characters,
         )
 
@@ -145,8 +154,14 @@ def show_card(
     if want_toolbar is None:
         want_toolbar = not should_block(magics.shell, configured=magics.block)
     if want_toolbar:
-        attach_toolbar(magics, card, kind=kind, recipe=recipe)
+        session = _session.get(magics)
+        card.toolbar = attach_toolbar(session, card, kind=kind, recipe=recipe)
     return card
+
+
+def card_handles() -> list[Any]:
+    """Every job shown on a card this kernel still follows (newest last)."""
+    return [handle for card in _LIVE for handle in card.handles]
 
 
 def close_all_cards() -> None:
@@ -156,12 +171,21 @@ def close_all_cards() -> None:
     _LIVE.clear()
 
 
-def wait_for(magics: Any, handles: list[Any], *, wait: bool) -> None:
-    """Block until ``handles`` finish when headless or asked to; a failure raises."""
+def wait_for(magics: Any, cards: list[LiveCard], *, wait: bool) -> None:
+    """Block until the cards' jobs finish when headless or asked to; a failure raises.
+
+    Each card is brought up to date before returning: a job's waiters wake before its
+    observers run, and a headless runner stops listening once the cell is done.
+    """
     if not should_block(magics.shell, wait=wait or magics.wait, configured=magics.block):
         return
-    for handle in handles:
-        handle.wait(magics.timeout)  # JobFailedError / JobTimeoutError stop a pipeline
+    try:
+        for card in cards:
+            for handle in card.handles:
+                handle.wait(magics.timeout)  # JobFailedError / JobTimeoutError stop a pipeline
+    finally:
+        for card in cards:
+            card.refresh()
 
 
 def run_video(magics: Any, line: str, cell: str) -> None:
@@ -191,10 +215,10 @@ def run_video(magics: Any, line: str, cell: str) -> None:
     def recipe() -> Any:
         return _session.submit(session, request, new=True)[0]
 
-    show_card(magics, [(handle, note)], kind="video", recipe=recipe)
+    card = show_card(magics, [(handle, note)], kind="video", recipe=recipe)
     if args.out:
         magics.shell.user_ns[args.out] = handle
-    wait_for(magics, [handle], wait=args.wait)
+    wait_for(magics, [card], wait=args.wait)
 
 
 def run_image(magics: Any, line: str, cell: str) -> None:
@@ -235,10 +259,10 @@ def run_image(magics: Any, line: str, cell: str) -> None:
         return _session.submit(session, single, new=True)[0]
 
     columns = 1 if len(cells) == 1 else (len(args.seeds) if args.seeds else len(cells))
-    show_card(magics, entries, kind="image", recipe=recipe, columns=columns)
+    card = show_card(magics, entries, kind="image", recipe=recipe, columns=columns)
     if args.out:
         magics.shell.user_ns[args.out] = handles[0] if len(handles) == 1 else handles
-    wait_for(magics, handles, wait=args.wait)
+    wait_for(magics, [card], wait=args.wait)
 
 
 def _label(cell: GridCell, total: int) -> str:

@@ -44,23 +44,30 @@ def _mask(email: str | None) -> str:
 
 
 def _voices(session: Any, args: argparse.Namespace) -> None:
-    email = _session.default_email(session, args.email)
-    voices = _session.call(session, _session.api(session).voices.list(email, source=args.source))
-    rows = [
-        [v.voice, v.source, v.display_name, getattr(v, "base_voice", None) or ""] for v in voices
-    ]
-    show_table(["voice", "source", "name", "base"], rows, caption=f"Voices of {_mask(email)}")
+    rows: dict[str, list[object]] = {}
+    accounts = _session.account_emails(session, args.email)
+    for email in accounts:
+        listed = _session.call(
+            session, _session.api(session).voices.list(email, source=args.source)
+        )
+        for v in listed:
+            owner = "" if v.source == "system" else _mask(email)
+            base = getattr(v, "base_voice", None) or ""
+            rows.setdefault(v.voice, [v.voice, v.source, v.display_name, base, owner])
+    show_table(
+        ["voice", "source", "name", "base", "account"],
+        list(rows.values()),
+        caption=f"Voices of {', '.join(_mask(e) for e in accounts)}",
+    )
 
 
 def _characters(session: Any, args: argparse.Namespace) -> None:
-    email = _session.default_email(session, args.email)
-    characters = _session.list_characters(session, email)
     rows = []
-    for c in characters:
+    for c in _session.list_characters(session, args.email):
         voice = getattr(c, "voice", None)
         voice_name = getattr(voice, "display_name", None) or getattr(voice, "voice", None) or ""
         rows.append([c.display_name, c.character, voice_name])
-    show_table(["name", "ref", "voice"], rows, caption=f"Characters of {_mask(email)}")
+    show_table(["name", "ref", "voice"], rows, caption=f"{len(rows)} characters")
 
 
 def _when(stamp: float) -> str:
@@ -80,7 +87,7 @@ def _jobs(session: Any, args: argparse.Namespace) -> None:
                 s.model or "",
                 s.state,
                 credits,
-                s.jobid or s.submission_id,
+                mask_jobid(s.jobid) or s.submission_id,
                 one_line(str(prompt), 60),
             ]
         )
@@ -173,15 +180,21 @@ def _config(magics: Any) -> None:
     names = sorted(magics.class_traits(config=True))
     rows: list[list[object]] = [[f"FlowMagics.{n}", repr(getattr(magics, n))] for n in names]
     current = current_session()
+    caption = backend_banner()
     if current is not None:
         settings = current.settings
+        caption = (
+            "flow_widgets: this session talks to a simulator; no credits are spent."
+            if current.simulated
+            else "flow_widgets: this session talks to the real API; generations spend credits."
+        )
         rows += [
             ["token", f"set ({settings.token_source})" if settings.token else "none (simulator)"],
             ["media folder", str(settings.media_dir)],
             ["data folder", str(settings.data_dir)],
             ["default account", _mask(settings.email) or "(load-balanced)"],
         ]
-    show_table(["setting", "value"], rows, caption=backend_banner())
+    show_table(["setting", "value"], rows, caption=caption)
 
 
 def run_listing(magics: Any, name: str, args: argparse.Namespace) -> None:

@@ -22,6 +22,7 @@ from flow_widgets.errors import FlowError, ValidationError
 
 __all__ = [
     "REATTACHED",
+    "account_emails",
     "api",
     "check_budget",
     "close_session",
@@ -33,6 +34,7 @@ __all__ = [
     "get",
     "kind_of",
     "list_characters",
+    "payload_of",
     "placeholder_owner",
     "submit",
     "upload",
@@ -162,24 +164,33 @@ def call(session: Any, coro: Any, timeout: float = 120.0) -> Any:
     return session.engine.run(coro, timeout)
 
 
-def default_email(session: Any, email: str | None) -> str:
-    """The account a listing is for: ``--email``, ``USEAPI_EMAIL``, else the first healthy one."""
+def account_emails(session: Any, email: str | None) -> list[str]:
+    """The accounts a listing covers: ``--email``, else ``USEAPI_EMAIL``, else every linked one
+    (healthy first)."""
     if email:
-        return email
+        return [email]
     if session.settings.email:
-        return str(session.settings.email)
+        return [str(session.settings.email)]
     accounts = session.credits.accounts
     if not accounts:
         session.refresh_accounts()
         accounts = session.credits.accounts
-    for account in sorted(accounts, key=lambda a: not a.healthy):
-        return str(account.email)
-    raise UsageError("No Google account is linked yet; add one, or pass --email.")
+    if not accounts:
+        raise UsageError("No Google account is linked yet; add one, or pass --email.")
+    return [str(a.email) for a in sorted(accounts, key=lambda a: not a.healthy)]
 
 
-def list_characters(session: Any, email: str | None) -> Any:
-    """The account's characters (for ``--character NAME``)."""
-    return call(session, api(session).characters.list(default_email(session, email)))
+def default_email(session: Any, email: str | None) -> str:
+    """The one account an action is for (``--email``, ``USEAPI_EMAIL``, else the first)."""
+    return account_emails(session, email)[0]
+
+
+def list_characters(session: Any, email: str | None) -> list[Any]:
+    """The characters of the account(s) in question (for ``--character NAME`` and listings)."""
+    found: list[Any] = []
+    for account in account_emails(session, email):
+        found.extend(call(session, api(session).characters.list(account)))
+    return found
 
 
 def placeholder_owner(session: Any, raw: list[str], email: str | None) -> tuple[str, str]:
@@ -214,6 +225,16 @@ def download_missing(session: Any, handle: Any) -> str:
     folder = Path(handle.media[0].path).parent if handle.media else session.settings.media_dir
     names = ", ".join(Path(m.path).name for m in handle.media)
     return f"All files are saved in {folder.name}/: {names}."
+
+
+def payload_of(session: Any, handle: Any) -> dict[str, Any]:
+    """The API body a job was bought with (from the handle, else from the ledger)."""
+    payload = dict(getattr(handle, "request", None) or {})
+    if not payload and handle.submission_id:
+        submission = session.ledger.get(handle.submission_id)
+        if submission is not None:
+            payload = dict(submission.payload)
+    return payload
 
 
 def display_bundle(bundle: dict[str, str]) -> None:

@@ -103,10 +103,12 @@ def _generate(magics: Any, name: str, args: argparse.Namespace) -> None:
     def recipe() -> Any:
         return _session.submit(session, request, new=True)[0]
 
-    show_card(magics, [(handle, note)], kind=kind, recipe=recipe if name == "extend" else None)
+    card = show_card(
+        magics, [(handle, note)], kind=kind, recipe=recipe if name == "extend" else None
+    )
     if args.out:
         magics.shell.user_ns[args.out] = handle
-    wait_for(magics, [handle], wait=args.wait)
+    wait_for(magics, [card], wait=args.wait)
 
 
 def _upload(magics: Any, args: argparse.Namespace) -> None:
@@ -182,7 +184,10 @@ def _character(magics: Any, args: argparse.Namespace) -> None:
 def _cancel(magics: Any, args: argparse.Namespace) -> None:
     session = _session.get(magics)
     wanted = args.id.strip()
-    running = [h for h in session.jobs() if not h.done]
+    from flow_widgets.magics._cells import card_handles
+
+    known = {id(h): h for h in [*session.jobs(), *card_handles()]}
+    running = [h for h in known.values() if not h.done]
     chosen = [
         h for h in running if wanted in ("all", h.jobid, mask_jobid(h.jobid), h.submission_id)
     ]

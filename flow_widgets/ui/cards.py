@@ -133,6 +133,7 @@ class LiveCard:
         self._last_time = float("-inf")
         self._flush_pending = False
         self.publish_count = 0
+        self.toolbar: Any = None  # the action bar shown under the card, if any
 
     # -- reading ----------------------------------------------------------------------------
 

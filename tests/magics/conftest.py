@@ -8,6 +8,7 @@ capturing publisher that records every ``display`` and ``update_display``, from 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,17 @@ def final_outputs(published: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return shown
 
 
+def settle(flow: Any, timeout: float = 15.0) -> None:
+    """Wait until a new session's first background account read is done.
+
+    Closing a session while that read is still connecting leaves a socket for the garbage
+    collector (reported to the runtime's owners); tests close sessions quickly, so they wait.
+    """
+    deadline = time.monotonic() + timeout
+    while not flow.credits.accounts and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 @pytest.fixture
 def shell(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, simulator: RunningSimulator
@@ -94,7 +106,10 @@ def shell(
     magics = ip.magics_manager.registry["FlowMagics"]
     for name in magics.class_traits(config=True):
         magics.set_trait(name, magics.traits()[name].default_value)
-    session(simulator=simulator, data_dir=tmp_path / "home", media_dir=tmp_path / "flow_media")
+    flow = session(
+        simulator=simulator, data_dir=tmp_path / "home", media_dir=tmp_path / "flow_media"
+    )
+    settle(flow)
     pub.outputs.clear()
     try:
         yield Shell(ip, pub, simulator)
