@@ -139,7 +139,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     targets = [] if any(arg.startswith("tests/") for arg in extra) else ["tests/reliability"]
     args = [*targets, "-q", "-p", "no:cacheprovider", "-m", "not slow", *extra]
     collector = TableCollector()
-    code = pytest.main(args, plugins=[collector])
+    try:
+        code = pytest.main(args, plugins=[collector])
+    except Exception as exc:  # a crash at the end of the run still leaves a table to print
+        print(f"pytest stopped: {type(exc).__name__}: {exc}")
+        code = pytest.ExitCode.INTERNAL_ERROR
     rows = collector.rows
     print()
     print(format_table(rows) if rows else "no scenario recorded any figures")
