@@ -269,37 +269,37 @@ class Batch:
 
         unsubscribe = item.handle.on_change(watch)
         try:
-            await self.flow.runner.submit(item.handle, work, client=self.flow._wiring.batch_client)
-        except ThrottledError as exc:
-            pool.throttled(lane, exc.retry_after)
-            item.handle._update(status="queued", error=None, reopen=True)
-            queue.appendleft(item)
-            pool.release(lane)
+            try:
+                await self.flow.runner.submit(
+                    item.handle, work, client=self.flow._wiring.batch_client
+                )
+            except ThrottledError as exc:  # nothing bought: back to the queue, account slows
+                pool.throttled(lane, exc.retry_after)
+                _requeue(item, queue)
+                return
+            except (QuotaExceededError, NoEligibleAccountError) as exc:
+                pool.close(lane if lane.account else None)
+                self.stop_reason = str(exc)
+                if not pool.closed:
+                    _requeue(item, queue)
+                return
+            except (InsufficientCreditsError, BudgetExceededError) as exc:
+                self.stop_reason = str(exc)
+                pool.close()
+                return
+            except FlowError:  # refused for this row only (content, validation…): on the handle
+                return
+            pool.accepted(lane)
+            if item.handle.status in _REMOTE_ACTIVE:
+                await remote_done.wait()
+        finally:
+            pool.release(lane)  # the slot frees as soon as the job stops running remotely
             unsubscribe()
-            return
-        except (QuotaExceededError, NoEligibleAccountError) as exc:
-            pool.close(lane if lane.account else None)
-            self.stop_reason = str(exc)
-            if not pool.closed:
-                item.handle._update(status="queued", error=None, reopen=True)
-                queue.appendleft(item)
-            pool.release(lane)
-            unsubscribe()
-            return
-        except (InsufficientCreditsError, BudgetExceededError) as exc:
-            self.stop_reason = str(exc)
-            pool.close()
-            pool.release(lane)
-            unsubscribe()
-            return
-        except FlowError:  # refused for this row only (content, validation…): it is on the handle
-            pool.release(lane)
-            unsubscribe()
-            return
-        pool.accepted(lane)
-        if item.handle.status in _REMOTE_ACTIVE:
-            await remote_done.wait()
-        pool.release(lane)  # the slot is free as soon as the job stops running remotely
-        unsubscribe()
         if item.handle.status not in TERMINAL_STATUSES:
             await item.handle.wait_async(raise_on_failure=False)
+
+
+def _requeue(item: _Item, queue: deque[_Item]) -> None:
+    """Put a row that bought nothing back at the front of the queue."""
+    item.handle._update(status="queued", error=None, reopen=True)
+    queue.appendleft(item)

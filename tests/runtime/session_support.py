@@ -52,6 +52,17 @@ class SimControl:
     def fault(self, **fault: Any) -> None:
         self.http.post("/_sim/faults", json=fault).raise_for_status()
 
+    def throttle(self, route: str, times: int, retry_after: str = "0.05") -> None:
+        """Answer the next ``times`` requests on ``route`` with Google's throttle 429."""
+        self.fault(
+            route=route,
+            action="status",
+            status=429,
+            reason="PUBLIC_ERROR_USER_REQUESTS_THROTTLED",
+            retryAfter=retry_after,
+            times=times,
+        )
+
     def clear_faults(self) -> None:
         self.http.delete("/_sim/faults").raise_for_status()
 

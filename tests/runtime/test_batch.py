@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from session_support import SimControl, assert_valid_media, open_session, running_simulator
+from session_support import SimControl, assert_valid_media
 
 from flow_widgets.errors import BudgetExceededError, ValidationError
 from flow_widgets.runtime.batch import rows_of
@@ -81,28 +79,14 @@ async def test_closed_accounts_get_no_more_work_and_a_closed_pool_returns_none()
 
 # -- whole batches against the simulator ---------------------------------------------------------
 
-THROTTLED = "PUBLIC_ERROR_USER_REQUESTS_THROTTLED"
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[RunningSimulator]:
-    with running_simulator(seed=41) as running:
-        yield running
+SIMULATOR = {"seed": 41}
 
 
 @pytest.fixture
-def control(sim: RunningSimulator) -> Iterator[SimControl]:
-    ctl = SimControl(sim)
-    yield ctl
-    ctl.close()
-
-
-@pytest.fixture
-def flow(sim: RunningSimulator, tmp_path: Path) -> Iterator[FlowSession]:
-    session = open_session(sim, tmp_path)
-    session.refresh_accounts()
-    yield session
-    session.close()
+def flow(flow: FlowSession) -> FlowSession:
+    """The conftest's session, with its accounts read (so lanes exist from the first row)."""
+    flow.refresh_accounts()
+    return flow
 
 
 def test_rows_come_from_prompts_dicts_or_tables() -> None:
@@ -149,14 +133,7 @@ def test_a_batch_fills_both_accounts_and_buys_each_row_once(
 def test_throttled_rows_are_requeued_and_the_account_backs_off(
     flow: FlowSession, control: SimControl
 ) -> None:
-    control.fault(
-        route="POST /videos",
-        action="status",
-        status=429,
-        reason=THROTTLED,
-        retryAfter="0.05",
-        times=2,
-    )
+    control.throttle("POST /videos", times=2)
     batch = flow.batch([f"throttled {i}" for i in range(5)], model="veo-3.1-lite").wait(90)
     assert [r["status"] for r in batch.results()] == ["completed"] * 5
     assert batch.pool is not None and batch.pool.throttles == 2

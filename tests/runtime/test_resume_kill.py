@@ -8,11 +8,10 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from session_support import SimControl, assert_valid_media, open_session, running_simulator
+from session_support import SimControl, assert_valid_media, open_session
 
 from flow_widgets.simulator.server import RunningSimulator
 
@@ -34,17 +33,7 @@ CHILD = textwrap.dedent(
 )
 
 
-@pytest.fixture(scope="module")
-def sim() -> Iterator[RunningSimulator]:
-    with running_simulator(seed=31, time_scale=0.02) as running:
-        yield running
-
-
-@pytest.fixture
-def control(sim: RunningSimulator) -> Iterator[SimControl]:
-    ctl = SimControl(sim)
-    yield ctl
-    ctl.close()
+SIMULATOR = {"seed": 31, "time_scale": 0.02}
 
 
 def start_child(

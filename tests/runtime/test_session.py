@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from session_support import SimControl, assert_valid_media, open_session, running_simulator
+from session_support import SimControl, assert_valid_media, open_session
 
 from flow_widgets.errors import BudgetExceededError, JobFailedError, ValidationError
 from flow_widgets.runtime.jobs import JobHandle
@@ -15,26 +14,6 @@ from flow_widgets.runtime.session import FlowSession
 from flow_widgets.simulator.server import RunningSimulator
 
 pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[RunningSimulator]:
-    with running_simulator() as running:
-        yield running
-
-
-@pytest.fixture
-def control(sim: RunningSimulator) -> Iterator[SimControl]:
-    ctl = SimControl(sim)
-    yield ctl
-    ctl.close()
-
-
-@pytest.fixture
-def flow(sim: RunningSimulator, tmp_path: Path) -> Iterator[FlowSession]:
-    session = open_session(sim, tmp_path)
-    yield session
-    session.close()
 
 
 def wait_in_mode(mode: str, job: JobHandle, timeout: float = 60) -> JobHandle:

@@ -7,52 +7,23 @@ one job, and with valid files on disk.
 from __future__ import annotations
 
 import errno
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import pytest
-from session_support import SimControl, assert_valid_media, open_session, running_simulator
+from session_support import SimControl, assert_valid_media
 
 from flow_widgets.runtime.session import FlowSession
-from flow_widgets.simulator.server import RunningSimulator
 
 pytestmark = pytest.mark.timeout(120)
 
-THROTTLED = "PUBLIC_ERROR_USER_REQUESTS_THROTTLED"
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[RunningSimulator]:
-    with running_simulator(seed=23) as running:
-        yield running
-
-
-@pytest.fixture
-def control(sim: RunningSimulator) -> Iterator[SimControl]:
-    ctl = SimControl(sim)
-    yield ctl
-    ctl.close()
-
-
-@pytest.fixture
-def flow(sim: RunningSimulator, tmp_path: Path) -> Iterator[FlowSession]:
-    session = open_session(sim, tmp_path)
-    yield session
-    session.close()
+SIMULATOR = {"seed": 23}
 
 
 def test_a_429_and_503_storm_ends_with_one_job_per_submission(
     flow: FlowSession, control: SimControl
 ) -> None:
-    control.fault(
-        route="POST /videos",
-        action="status",
-        status=429,
-        reason=THROTTLED,
-        retryAfter="0.05",
-        times=5,
-    )
+    control.throttle("POST /videos", times=5)
     control.fault(route="POST /videos", action="status", status=503, times=1)
     jobs = [flow.video(f"storm {i}", model="veo-3.1-lite") for i in range(4)]
     for job in jobs:
