@@ -10,6 +10,13 @@ notebook's URL resolver, which they would not inside an ``HTML`` widget.
 
 Redraws go through a :class:`~flow_widgets.ui._throttle.Throttle`, so a board sends at most a
 couple of messages per second however many jobs change at once.
+
+Every redraw is sent *as a reply to the cell that showed the board*. ipykernel stamps a message
+from a background thread with the parent of whatever the kernel handled last (another cell, or
+a button click), and JupyterLab applies ``update_display_data`` only within the output area of
+that parent — so without this a dashboard shown in one cell would stop updating as soon as a
+job was started from another. The board captures its cell's parent header when it is shown and
+sets it for the calling thread around each redraw (``set_thread_parent``, ipykernel 7).
 """
 
 from __future__ import annotations
@@ -22,9 +29,40 @@ from typing import Any
 from flow_widgets.ui._throttle import Scheduler, Throttle, timer_scheduler
 from flow_widgets.ui.cards import Publisher, ipython_publisher
 
-__all__ = ["Board", "Bundle"]
+__all__ = ["Board", "Bundle", "cell_publisher"]
 
 Bundle = tuple[dict[str, str], dict[str, Any]]
+
+
+def cell_publisher() -> Publisher:
+    """A publisher whose updates answer the cell running now, from whatever thread they come.
+
+    Outside an ipykernel 7 kernel (terminal IPython, older kernels) it is the plain IPython
+    publisher.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency of the ui layer
+        return ipython_publisher
+    shell = get_ipython()
+    display_pub = getattr(shell, "display_pub", None)
+    set_parent = getattr(display_pub, "set_thread_parent", None)
+    reset_parent = getattr(display_pub, "reset_thread_parent", None)
+    parent = getattr(display_pub, "parent_header", None)
+    if set_parent is None or reset_parent is None or not parent:
+        return ipython_publisher
+    captured = dict(parent)
+
+    def publish(
+        data: dict[str, str], metadata: dict[str, Any], display_id: str, update: bool
+    ) -> None:
+        token = set_parent(captured)
+        try:
+            ipython_publisher(data, metadata, display_id, update)
+        finally:
+            reset_parent(token)
+
+    return publish
 
 
 class Board:
@@ -34,7 +72,8 @@ class Board:
         render: builds the current mimebundle and metadata (pure; called on any thread).
         name: a short word for the display id and the repr (``"jobs"``, ``"credits"``).
         min_interval: the shortest gap between two redraws, in seconds.
-        publisher, scheduler, clock: injected by tests (the defaults talk to IPython).
+        publisher, scheduler, clock: injected by tests (by default the board talks to IPython,
+            answering the cell it was shown in).
 
     Example:
         >>> board = Board(lambda: ({"text/plain": "hi", "text/html": "<b>hi</b>"}, {}),
@@ -49,7 +88,7 @@ class Board:
         *,
         name: str = "board",
         min_interval: float = 0.5,
-        publisher: Publisher = ipython_publisher,
+        publisher: Publisher | None = None,
         scheduler: Scheduler = timer_scheduler,
         clock: Callable[[], float] | None = None,
     ) -> None:
@@ -89,6 +128,8 @@ class Board:
 
     def show(self) -> None:
         """Create the output (call while the panel's cell runs)."""
+        if self._publisher is None:
+            self._publisher = cell_publisher()
         data, metadata = self.bundle()
         with self._lock:
             self._shown = True
@@ -116,5 +157,6 @@ class Board:
             if bundle == self._last:
                 return
             self._last = bundle
-        self._publisher(bundle[0], bundle[1], self.display_id, True)
-        self.publish_count += 1
+        if self._publisher is not None:
+            self._publisher(bundle[0], bundle[1], self.display_id, True)
+            self.publish_count += 1

@@ -264,3 +264,48 @@ def test_export_page_is_a_complete_document_with_relative_links_only() -> None:
     assert page.startswith("<!doctype html>") and page.rstrip().endswith("</html>")
     assert 'src="flow_media/a.png"' in page and "<script>" not in page
     assert "<details>" in page
+
+
+def test_board_updates_answer_the_cell_that_showed_it_even_from_another_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import contextvars
+    import threading
+
+    import IPython
+
+    from flow_widgets.ui import _board
+
+    class FakeDisplayPub:
+        """ipykernel 7's shape: a per-thread parent that falls back to the last one seen."""
+
+        def __init__(self) -> None:
+            self._var: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("p")
+            self.global_parent: dict[str, Any] = {"msg_id": "cell-1"}
+
+        @property
+        def parent_header(self) -> dict[str, Any]:
+            return self._var.get(self.global_parent)
+
+        def set_thread_parent(self, parent: dict[str, Any]) -> Any:
+            return self._var.set(parent)
+
+        def reset_thread_parent(self, token: Any) -> None:
+            self._var.reset(token)
+
+    pub = FakeDisplayPub()
+    seen: list[tuple[str, bool]] = []
+    monkeypatch.setattr(IPython, "get_ipython", lambda: SimpleNamespace(display_pub=pub))
+    monkeypatch.setattr(
+        _board,
+        "ipython_publisher",
+        lambda data, md, did, update: seen.append((pub.parent_header["msg_id"], update)),
+    )
+    board = Board(lambda: ({"text/plain": str(len(seen))}, {}), name="t", min_interval=0)
+    board.show()  # while "cell-1" runs
+    pub.global_parent = {"msg_id": "a-later-click"}  # the kernel moved on
+    worker = threading.Thread(target=board.refresh_now)
+    worker.start()
+    worker.join()
+    assert seen == [("cell-1", False), ("cell-1", True)]
+    assert pub.parent_header["msg_id"] == "a-later-click"  # nothing leaked into this thread
