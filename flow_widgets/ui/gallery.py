@@ -33,6 +33,7 @@ from flow_widgets.runtime.atomic_files import write_bytes_atomic
 from flow_widgets.ui._board import Board, Bundle
 from flow_widgets.ui._handlers import guarded
 from flow_widgets.ui._panel import Panel
+from flow_widgets.ui._throttle import Throttle
 from flow_widgets.ui.html import grid_html
 from flow_widgets.ui.panel_html import Take, compare_html, export_page, takes_html, takes_text
 from flow_widgets.ui.view import MediaView, media_view_from_file, relative_src
@@ -109,7 +110,7 @@ class Gallery(Panel):
 
     Args:
         jobs_or_folder: job handles (a list, a batch's jobs, one handle), a folder of media
-            files, or ``None`` for every job of the session.
+            files, or ``None`` for every job of the session (new ones join as they start).
         session: used when ``jobs_or_folder`` is ``None``.
         board_options: passed to both boards (tests inject a publisher).
     """
@@ -128,12 +129,15 @@ class Gallery(Panel):
         self._stars: set[str] = set()
         self._folder: Path | None = None
         self._jobs: list[Any] = []
+        self._session: Any | None = None
+        self._followed: set[int] = set()
         if isinstance(jobs_or_folder, (str, os.PathLike)):
             self._folder = Path(jobs_or_folder)
         elif jobs_or_folder is None:
             from flow_widgets.ui import _session
 
-            self._jobs = list(_session.resolve(session).jobs())
+            self._session = _session.resolve(session)
+            self._jobs = list(self._session.jobs())
         else:
             items = getattr(jobs_or_folder, "jobs", jobs_or_folder)
             self._jobs = list(items) if isinstance(items, Iterable) else [items]
@@ -168,10 +172,10 @@ class Gallery(Panel):
             control.observe(lambda _c: self.compare.refresh(), names=["value"])
         self.star_button.on_click(guarded(self.status, "Star")(self._star))
         self.export_button.on_click(guarded(self.status, "Export")(self._export))
-        for handle in self._jobs:
-            on_change = getattr(handle, "on_change", None)
-            if on_change is not None:
-                self.on_close(on_change(lambda _h: self.reload()))
+        self._later = Throttle(self.reload, min_interval=0.5)
+        self.on_close(self._later.close)
+        if self._session is not None:  # the whole session: new jobs join as they are submitted
+            self.on_close(self._session.tracker.subscribe(self._later))
         self.reload()
 
     # -- data ----------------------------------------------------------------------------------
@@ -188,6 +192,14 @@ class Gallery(Panel):
 
     def reload(self) -> None:
         """Look for new takes and redraw (throttled)."""
+        if self._session is not None:
+            known = {id(job) for job in self._jobs}
+            self._jobs += [job for job in self._session.jobs() if id(job) not in known]
+        for handle in list(self._jobs):
+            on_change = getattr(handle, "on_change", None)
+            if on_change is not None and id(handle) not in self._followed:
+                self._followed.add(id(handle))
+                self.on_close(on_change(self._later))
         takes = self.takes()
         options = [(t.caption or t.key, t.key) for t in takes]
         keys = [key for _, key in options]

@@ -1,6 +1,7 @@
 """The panels in a real JupyterLab, in headless Chromium, against the embedded simulator.
 
-One notebook shows the Studio, the jobs dashboard and the credits panel. The test then works
+One notebook shows every panel: the Studio, the jobs dashboard, the credits panel, the gallery,
+and the voices and characters managers. The test then works
 the Studio like a person: picks models (invalid durations disappear), sees an invalid form keep
 *Generate* disabled with its reason, types a prompt, presses *Generate* and waits for a video
 that actually plays — while the dashboard and the credits panel, in other cells, update without
@@ -23,6 +24,9 @@ _CELLS = (
     "import flow_widgets as fw\nflow = fw.session()\nflow.refresh_accounts()\nfw.Studio()",
     "fw.Jobs()",
     "fw.Credits()",
+    "fw.Gallery()",
+    "fw.Voices()",
+    "fw.Characters()",
 )
 
 
@@ -163,3 +167,15 @@ def _drive_the_panels(lab: Lab, lab_root: Path) -> None:
     lab.screenshot("panels-jobs")
     page.get_by_text("spent this session:").first.scroll_into_view_if_needed()
     lab.screenshot("panels-credits")
+
+    # The session gallery picked the take up too; the library panels list the voices.
+    page.wait_for_selector(".fw-take video", timeout=30_000)
+    page.locator(".fw-take").first.scroll_into_view_if_needed()
+    lab.screenshot("panels-gallery")
+    page.wait_for_function(
+        "() => document.body.innerText.includes('30 system voices')", timeout=30_000
+    )
+    page.get_by_text("30 system voices").first.scroll_into_view_if_needed()
+    lab.screenshot("panels-voices")
+    page.get_by_text("create character").first.scroll_into_view_if_needed()
+    lab.screenshot("panels-characters")

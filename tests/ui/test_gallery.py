@@ -148,3 +148,19 @@ def test_takes_still_running_appear_when_they_finish(flow: FlowSession, board: R
         )
     finally:
         gallery.close()
+
+
+def test_a_session_gallery_picks_up_jobs_started_after_it_opened(
+    flow: FlowSession, board: Recorder
+) -> None:
+    gallery = Gallery(session=flow, board_options={"publisher": board})
+    gallery.grid.show()
+    try:
+        flow.image("a late arrival", new=True).wait(60)
+        eventually(
+            lambda: "a late arrival" in _last(board, gallery.grid.display_id)["text/plain"],
+            10,
+            "the new take in the session gallery",
+        )
+    finally:
+        gallery.close()
