@@ -36,6 +36,7 @@ import httpx
 
 from flow_widgets.api._retry import backoff, parse_retry_after
 from flow_widgets.errors import DiskFullError, DownloadError, MediaExpiredError
+from flow_widgets.runtime import signed_urls
 from flow_widgets.runtime.atomic_files import (
     DISK_FULL_ERRNOS,
     DownloadResult,
@@ -57,6 +58,7 @@ __all__ = [
 ]
 
 log = logging.getLogger("flow_widgets.downloads")
+signed_urls.install()  # httpx logs each request's URL; a media URL's signature must not show
 
 _EXPIRED = frozenset({403, 404, 410})
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(?:(\d+)-\d+|\*)\s*/\s*(\d+|\*)\s*$", re.IGNORECASE)
