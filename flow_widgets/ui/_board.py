@@ -29,9 +29,20 @@ from typing import Any
 from flow_widgets.ui._throttle import Scheduler, Throttle, timer_scheduler
 from flow_widgets.ui.cards import Publisher, ipython_publisher
 
-__all__ = ["Board", "Bundle", "cell_publisher"]
+__all__ = ["Board", "Bundle", "cell_publisher", "only"]
 
 Bundle = tuple[dict[str, str], dict[str, Any]]
+
+
+def only(bundle: Bundle, include: Any = None, exclude: Any = None) -> Bundle:
+    """``bundle`` keeping the mimetypes in ``include`` and dropping those in ``exclude``
+    (what ``_repr_mimebundle_`` is asked for)."""
+    data, metadata = bundle
+    if include:
+        data = {k: v for k, v in data.items() if k in include}
+    if exclude:
+        data = {k: v for k, v in data.items() if k not in exclude}
+    return data, metadata
 
 
 def cell_publisher() -> Publisher:
@@ -119,12 +130,7 @@ class Board:
         return self._render()
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Bundle:
-        data, metadata = self.bundle()
-        if include:
-            data = {k: v for k, v in data.items() if k in include}
-        if exclude:
-            data = {k: v for k, v in data.items() if k not in exclude}
-        return data, metadata
+        return only(self.bundle(), include, exclude)
 
     def show(self) -> None:
         """Create the output (call while the panel's cell runs)."""

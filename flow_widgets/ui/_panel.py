@@ -20,7 +20,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from flow_widgets.ui._board import Board, Bundle
+from flow_widgets.ui._board import Board, Bundle, only
 from flow_widgets.ui._handlers import StatusLine
 from flow_widgets.ui.panel_html import LIVE_NOTE, panel_frame
 
@@ -77,11 +77,7 @@ class Panel:
             view = view[0]
         if isinstance(view, dict) and _WIDGET_VIEW in view:
             data = {_WIDGET_VIEW: view[_WIDGET_VIEW], **data}
-        if include:
-            data = {k: v for k, v in data.items() if k in include}
-        if exclude:
-            data = {k: v for k, v in data.items() if k not in exclude}
-        return data, metadata
+        return only((data, metadata), include, exclude)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

@@ -171,7 +171,7 @@ class LibraryIndex:
                 else:
                     self.error = f"Reading the voices and characters failed: {error}"
             if error is not None:
-                log.warning("%s", self.error)
+                log.info("%s", self.error)
             self._changed()
 
         _session.run_in_background(self._session, read, done)

@@ -3,31 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from flow_widgets.runtime.credit_snapshot import AccountCredits, CreditSnapshot
 from flow_widgets.runtime.session import FlowSession
-from flow_widgets.simulator.server import RunningSimulator
 from flow_widgets.ui.credits import Credits, credit_warnings
-from tests.ui import panel_support as support
 from tests.ui.panel_support import PRO, Recorder, eventually
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[RunningSimulator]:
-    yield from support.simulator()
-
-
-@pytest.fixture
-def flow(sim: RunningSimulator, tmp_path: Path) -> Iterator[FlowSession]:
-    yield from support.session(sim, tmp_path)
-
-
-@pytest.fixture
-def board() -> Recorder:
-    return Recorder()
 
 
 @pytest.fixture

@@ -14,24 +14,9 @@ from tests.ui import panel_support as support
 from tests.ui.panel_support import PRO, Recorder, eventually
 
 
-@pytest.fixture(scope="module")
-def sim() -> Iterator[RunningSimulator]:
-    yield from support.simulator()
-
-
 @pytest.fixture
-def flow(sim: RunningSimulator, tmp_path: Path) -> Iterator[FlowSession]:
-    yield from support.session(sim, tmp_path)
-
-
-@pytest.fixture
-def boards() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
-def jobs(flow: FlowSession, boards: Recorder) -> Iterator[Jobs]:
-    panel = Jobs(flow, board_options={"publisher": boards})
+def jobs(flow: FlowSession, board: Recorder) -> Iterator[Jobs]:
+    panel = Jobs(flow, board_options={"publisher": board})
     for board in panel.boards:
         board.show()
     try:
@@ -40,22 +25,22 @@ def jobs(flow: FlowSession, boards: Recorder) -> Iterator[Jobs]:
         panel.close()
 
 
-def _table(panel: Jobs, boards: Recorder) -> str:
-    sent = [data for did, _, data in boards.sent if did == panel.table.display_id]
+def _table(panel: Jobs, board: Recorder) -> str:
+    sent = [data for did, _, data in board.sent if did == panel.table.display_id]
     return sent[-1]["text/html"]
 
 
 def test_jobs_started_elsewhere_appear_and_update_without_another_cell(
-    flow: FlowSession, jobs: Jobs, boards: Recorder
+    flow: FlowSession, jobs: Jobs, board: Recorder
 ) -> None:
-    assert "No jobs match" in _table(jobs, boards)
+    assert "No jobs match" in _table(jobs, board)
     video = flow.video("a <b>bold</b> fox", model="veo-3.1-fast", email=PRO, new=True)
     image = flow.image("a paper boat", new=True)
     eventually(lambda: len(jobs.rows) == 2, 10, "both jobs in the dashboard")
     video.wait(60)
     image.wait(60)
-    eventually(lambda: _table(jobs, boards).count("completed") == 2, 10, "both completed")
-    table = _table(jobs, boards)
+    eventually(lambda: _table(jobs, board).count("completed") == 2, 10, "both completed")
+    table = _table(jobs, board)
     assert "&lt;b&gt;bold&lt;/b&gt;" in table and "<b>bold</b>" not in table
     assert "pr***@gmail.com" in table and PRO not in table
     assert "<video" in table and "<img" in table  # thumbnails
@@ -63,7 +48,7 @@ def test_jobs_started_elsewhere_appear_and_update_without_another_cell(
 
 
 def test_filters_narrow_the_table_and_the_picker(
-    flow: FlowSession, jobs: Jobs, boards: Recorder
+    flow: FlowSession, jobs: Jobs, board: Recorder
 ) -> None:
     flow.image("a lighthouse", new=True).wait(60)
     flow.video("storm", model="veo-3.1-quality", email=PRO, new=True).wait(60)
@@ -71,20 +56,20 @@ def test_filters_narrow_the_table_and_the_picker(
     jobs.model_filter.value = "veo-3.1-quality"
     assert [r.model for r in jobs.visible_rows()] == ["veo-3.1-quality"]
     assert len(jobs.picker.options) == 2  # the hint and one job
-    assert "lighthouse" not in _table(jobs, boards)
+    assert "lighthouse" not in _table(jobs, board)
     jobs.model_filter.value = ""
     jobs.status_filter.value = "failed"
     assert jobs.visible_rows() == []
-    assert "No jobs match" in _table(jobs, boards)
+    assert "No jobs match" in _table(jobs, board)
 
 
 def test_picking_a_job_shows_its_card_and_cancel_stops_watching(
-    flow: FlowSession, jobs: Jobs, boards: Recorder
+    flow: FlowSession, jobs: Jobs, board: Recorder
 ) -> None:
     slow = flow.video("a very long take", model="veo-3.1-quality", email=PRO, new=True)
     eventually(lambda: len(jobs.rows) == 1, 10, "the job row")
     jobs.picker.value = jobs.rows[0].key
-    card = [d for did, _, d in boards.sent if did == jobs.card.display_id][-1]
+    card = [d for did, _, d in board.sent if did == jobs.card.display_id][-1]
     assert "a very long take" in card["text/html"] and "fw-card" in card["text/html"]
     assert not slow.done  # a Quality clip takes about 2 s on this simulator
     assert not jobs.cancel_button.disabled
@@ -95,7 +80,7 @@ def test_picking_a_job_shows_its_card_and_cancel_stops_watching(
 
 
 def test_ledger_rows_of_earlier_sessions_are_listed_and_resume_reattaches(
-    sim: RunningSimulator, tmp_path: Path, boards: Recorder
+    sim: RunningSimulator, tmp_path: Path, board: Recorder
 ) -> None:
     first = support.open_session(sim, tmp_path)
     try:
@@ -103,7 +88,7 @@ def test_ledger_rows_of_earlier_sessions_are_listed_and_resume_reattaches(
     finally:
         first.close()
     later = support.open_session(sim, tmp_path)  # same ledger and media folder, new session
-    panel = Jobs(later, board_options={"publisher": boards})
+    panel = Jobs(later, board_options={"publisher": board})
     try:
         panel.table.show()
         [row] = panel.rows

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,20 +9,9 @@ import pytest
 
 from flow_widgets.errors import ValidationError
 from flow_widgets.runtime.session import FlowSession
-from flow_widgets.simulator.server import RunningSimulator
 from flow_widgets.ui.gallery import Gallery, takes_from_folder
 from tests.ui import panel_support as support
 from tests.ui.panel_support import Recorder, eventually
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[RunningSimulator]:
-    yield from support.simulator()
-
-
-@pytest.fixture
-def flow(sim: RunningSimulator, tmp_path: Path) -> Iterator[FlowSession]:
-    yield from support.session(sim, tmp_path)
 
 
 @pytest.fixture

@@ -4,32 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from flow_widgets.runtime.session import FlowSession
-from flow_widgets.simulator.server import RunningSimulator
 from flow_widgets.ui import _session
 from flow_widgets.ui.studio import Studio
-from tests.ui import panel_support as support
 from tests.ui.panel_support import PRO, ULTRA, Recorder, eventually
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[RunningSimulator]:
-    yield from support.simulator()
-
-
-@pytest.fixture
-def flow(sim: RunningSimulator, tmp_path: Path) -> Iterator[FlowSession]:
-    yield from support.session(sim, tmp_path)
-
-
-@pytest.fixture
-def board() -> Recorder:
-    return Recorder()
 
 
 @pytest.fixture

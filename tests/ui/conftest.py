@@ -1,0 +1,34 @@
+"""Fixtures for the panel tests: a fast simulator per module, a session per test, a recorder.
+
+Panels are driven against the real session and the simulator on loopback (see
+``tests/ui/panel_support.py``); these fixtures only wire that up once for every panel test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from flow_widgets.runtime.session import FlowSession
+from flow_widgets.simulator.server import RunningSimulator
+from tests.ui.panel_support import Recorder, session, simulator
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[RunningSimulator]:
+    """One fast simulator per test module."""
+    yield from simulator()
+
+
+@pytest.fixture
+def flow(sim: RunningSimulator, tmp_path: Path) -> Iterator[FlowSession]:
+    """A session of the test's own on the module's simulator."""
+    yield from session(sim, tmp_path)
+
+
+@pytest.fixture
+def board() -> Recorder:
+    """What a panel's boards would have sent to the notebook."""
+    return Recorder()
