@@ -4,18 +4,17 @@ Why: a class of thirty students or a prompt sweep over a spreadsheet is a batch,
 way (submit one by one and poll each every 15 s, as the vendor's example does) leaves slots idle
 and trips throttles. A :class:`Batch` validates every row first (a bad row fails at once, naming
 its number), checks the whole estimated cost against the budget before anything is sent, then
-keeps each account's slots full (:class:`~flow_widgets.runtime.slots.SlotPool`), refilling a slot
-the moment the shared poller sees a job end. A throttled row goes back to the queue; a 402 or a
-budget refusal stops submitting while what runs finishes; a quota closes that account only.
-Identical rows bought before are re-attached, not bought again.
+keeps every account's slots full through the session's
+:class:`~flow_widgets.runtime.dispatch.Dispatcher`, refilling a slot the moment the shared poller
+sees a job end. A throttled row waits for the next free slot; a 402, a spent quota or a budget
+refusal stops submitting while what runs finishes. Identical rows bought before are re-attached,
+not bought again.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
-from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -27,24 +26,26 @@ from flow_widgets.errors import (
     JobTimeoutError,
     NoEligibleAccountError,
     QuotaExceededError,
-    ThrottledError,
     ValidationError,
 )
+from flow_widgets.runtime.dispatch import GROUPS, NotSent
 from flow_widgets.runtime.jobs import FAILED_STATUSES, TERMINAL_STATUSES, JobHandle
-from flow_widgets.runtime.slots import Lane, SlotPool
+from flow_widgets.runtime.slots import SlotPool
 from flow_widgets.runtime.work import Work
 
 if TYPE_CHECKING:  # pragma: no cover
     from flow_widgets.runtime.session import FlowSession
 
-__all__ = ["BATCH_KINDS", "SLOTS_PER_ACCOUNT", "Batch", "BatchProgress", "rows_of"]
+__all__ = ["BATCH_KINDS", "Batch", "BatchProgress", "rows_of"]
 
-#: Executing jobs per account a batch starts from (the simulator's caps, which follow useapi's
-#: documented per-account concurrency; a 429 lowers them).
-SLOTS_PER_ACCOUNT = {"video": 4, "extend": 4, "upscale": 4, "image": 8}
-BATCH_KINDS = frozenset(SLOTS_PER_ACCOUNT)
-_PAID_VIDEO = frozenset({"video", "extend", "upscale"})
-_REMOTE_ACTIVE = frozenset({"queued", "submitting", "unknown", "accepted", "running"})
+#: Kinds a batch can submit (the ones with a per-account cap the dispatcher gates).
+BATCH_KINDS = frozenset(GROUPS)
+_STOPPERS = (
+    InsufficientCreditsError,
+    BudgetExceededError,
+    QuotaExceededError,
+    NoEligibleAccountError,
+)
 
 
 def rows_of(rows: Any) -> list[dict[str, Any]]:
@@ -212,94 +213,37 @@ class Batch:
         """Send nothing more; jobs already running still finish and are saved."""
         self.stop_reason = self.stop_reason or reason
         self._stop.set()
-        pool = self.pool
-        if pool is not None:
-            self.flow.engine.call_soon(pool.close)
 
     # -- the engine side -----------------------------------------------------------------------
 
     async def _run(self) -> Batch:
-        self.pool = pool = await self._make_pool()
-        if self._stop.is_set():
-            pool.close()
-        queue: deque[_Item] = deque(self._items)
-        running: set[asyncio.Task[None]] = set()
-        while True:
-            if not queue:  # a throttled row may still come back from a runner
-                if not running:
-                    break
-                await asyncio.wait(set(running), return_when=asyncio.FIRST_COMPLETED)
-                continue
-            lane = await pool.acquire()
-            if lane is None:
-                break
-            item = queue.popleft()
-            task = asyncio.get_running_loop().create_task(self._one(item, lane, pool, queue))
-            running.add(task)
-            task.add_done_callback(running.discard)
-        while running:
-            await asyncio.gather(*list(running), return_exceptions=True)
-        for item in queue:
-            item.handle._update(
-                status="cancelled", error=f"Not sent: {self.stop_reason or 'stopped'}."
-            )
+        dispatcher = self.flow._wiring.dispatcher
+        self.pool = pool = await dispatcher.pool(self.kind)
+        width = self.concurrency or (sum(lane.cap for lane in pool.lanes) if pool else 8)
+        gate = asyncio.Semaphore(width)
+
+        async def one(item: _Item) -> None:
+            async with gate:  # at most `concurrency` of this batch's jobs run at once
+                if self._stop.is_set():
+                    self._not_sent(item)
+                    return
+                try:
+                    await dispatcher.submit(item.handle, item.work, withdrawn=self._stop.is_set)
+                except NotSent:
+                    self._not_sent(item)
+                    return
+                except _STOPPERS as exc:  # the account or the budget is spent: send no more
+                    self.stop(str(exc))
+                    return
+                except FlowError:  # refused for this row only (content, validation…): on the handle
+                    return
+            if item.handle.status not in TERMINAL_STATUSES:  # saving files needs no slot
+                await item.handle.wait_async(raise_on_failure=False)
+
+        await asyncio.gather(*(one(item) for item in self._items))
         return self
 
-    async def _make_pool(self) -> SlotPool:
-        tracker = self.flow.tracker
-        if not tracker.accounts():
-            with contextlib.suppress(FlowError):  # no accounts known: one lane, the balancer's
-                await self.flow._wiring.refresh_accounts()
-        cap = SLOTS_PER_ACCOUNT[self.kind]
-        lanes: dict[str | None, int] = {
-            account.email: cap
-            for account in tracker.accounts()
-            if account.healthy and not (self.kind in _PAID_VIDEO and account.tier == "free")
-        }
-        return SlotPool(lanes or {None: cap}, total=self.concurrency)
-
-    async def _one(self, item: _Item, lane: Lane, pool: SlotPool, queue: deque[_Item]) -> None:
-        work = item.work.on_account(lane.account) if lane.account else item.work
-        remote_done = asyncio.Event()
-        loop = asyncio.get_running_loop()
-
-        def watch(handle: JobHandle) -> None:
-            if handle.status not in _REMOTE_ACTIVE:
-                loop.call_soon_threadsafe(remote_done.set)
-
-        unsubscribe = item.handle.on_change(watch)
-        try:
-            try:
-                await self.flow.runner.submit(
-                    item.handle, work, client=self.flow._wiring.batch_client
-                )
-            except ThrottledError as exc:  # nothing bought: back to the queue, account slows
-                pool.throttled(lane, exc.retry_after)
-                _requeue(item, queue)
-                return
-            except (QuotaExceededError, NoEligibleAccountError) as exc:
-                pool.close(lane if lane.account else None)
-                self.stop_reason = str(exc)
-                if not pool.closed:
-                    _requeue(item, queue)
-                return
-            except (InsufficientCreditsError, BudgetExceededError) as exc:
-                self.stop_reason = str(exc)
-                pool.close()
-                return
-            except FlowError:  # refused for this row only (content, validation…): on the handle
-                return
-            pool.accepted(lane)
-            if item.handle.status in _REMOTE_ACTIVE:
-                await remote_done.wait()
-        finally:
-            pool.release(lane)  # the slot frees as soon as the job stops running remotely
-            unsubscribe()
-        if item.handle.status not in TERMINAL_STATUSES:
-            await item.handle.wait_async(raise_on_failure=False)
-
-
-def _requeue(item: _Item, queue: deque[_Item]) -> None:
-    """Put a row that bought nothing back at the front of the queue."""
-    item.handle._update(status="queued", error=None, reopen=True)
-    queue.appendleft(item)
+    def _not_sent(self, item: _Item) -> None:
+        item.handle._update(
+            status="cancelled", error=f"Not sent: {self.stop_reason or 'the batch was stopped'}."
+        )

@@ -93,12 +93,19 @@ class JobRunner:
     # -- submitting ----------------------------------------------------------------------------
 
     async def submit(
-        self, handle: JobHandle, work: Work, *, client: AsyncFlowClient | None = None
+        self,
+        handle: JobHandle,
+        work: Work,
+        *,
+        client: AsyncFlowClient | None = None,
+        requeue: Callable[[FlowError], bool] | None = None,
     ) -> None:
         """Send ``work`` once (or re-attach to its earlier purchase) and start watching it.
 
         Raises what refused the submission (budget, validation, an API status) after recording
-        it on the handle, so a batch can adapt; an unknown outcome is not raised (reconciled).
+        it, so the dispatcher can adapt; ``requeue(exc)`` says whether the handle waits for
+        another try (``queued``) rather than ending ``rejected``. An unknown outcome is not
+        raised: it is reconciled.
         """
         if not work.new:
             earlier = self.ledger.find_reusable(work.fingerprint)
@@ -148,14 +155,17 @@ class JobRunner:
             await self._reconcile(handle, sid, work, sent_at, str(exc))
             return
         except FlowError as exc:
-            self._refused(handle, sid, exc)
+            self._refused(handle, sid, exc, again=requeue is not None and requeue(exc))
             raise
         await self._accepted(handle, sid, result)
 
-    def _refused(self, handle: JobHandle, sid: str, exc: FlowError) -> None:
-        """Nothing was bought: record the refusal in plain words."""
+    def _refused(self, handle: JobHandle, sid: str, exc: FlowError, *, again: bool = False) -> None:
+        """Nothing was bought: record the refusal in plain words (or that it waits to retry)."""
         self.ledger.mark_state(sid, "rejected", error=str(exc), charged=False, credits=0)
         self.tracker.settle(sid, 0)
+        if again:
+            handle._update(status="queued", error=None, note=f"waiting to retry: {exc}")
+            return
         handle._update(
             status="rejected",
             error=str(exc),

@@ -259,7 +259,7 @@ class FlowSession:
             self._wiring.precheck(work)
             handle = self._wiring.new_handle(work, status="queued")
             self._wiring.remember(work.fingerprint, handle)
-        self._track(self.engine.submit(self.runner.submit(handle, work)))
+        self._track(self.engine.submit(self._wiring.dispatcher.submit(handle, work)))
         return handle
 
     @staticmethod

@@ -59,6 +59,7 @@ class SlotPool:
         caps: account -> documented cap of executing jobs (``{None: n}`` for one unnamed lane).
         total: an overall cap on top (the user's ``concurrency=``), or ``None``.
         recover_after: clean submissions in a row before a lowered limit grows by one.
+        default_pause: how long a throttled account rests when the API names no wait.
         clock: a monotonic clock (injectable for tests).
     """
 
@@ -68,8 +69,10 @@ class SlotPool:
         *,
         total: int | None = None,
         recover_after: int = 3,
+        default_pause: float = _DEFAULT_PAUSE_S,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.default_pause = default_pause
         if not caps:
             raise ValueError("caps must name at least one account lane.")
         if total is not None and total < 1:
@@ -170,8 +173,19 @@ class SlotPool:
         self.throttles += 1
         lane.limit = max(1, lane.limit // 2)
         lane.clean_runs = 0
-        pause = retry_after if retry_after is not None and retry_after > 0 else _DEFAULT_PAUSE_S
+        pause = retry_after if retry_after is not None and retry_after > 0 else self.default_pause
         lane.paused_until = max(lane.paused_until, self._clock() + pause)
+        self._changed.set()
+
+    def pause(self, lane: Lane | None, seconds: float | None) -> None:
+        """Give ``lane`` (every lane when ``None``) no work for ``seconds``; close it when
+        ``None`` (out of quota until a reset too far away to wait for)."""
+        targets = [lane] if lane is not None else list(self._lanes.values())
+        for item in targets:
+            if seconds is None:
+                item.closed = True
+            else:
+                item.paused_until = max(item.paused_until, self._clock() + seconds)
         self._changed.set()
 
     def close(self, lane: Lane | None = None) -> None:

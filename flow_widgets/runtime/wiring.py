@@ -24,6 +24,7 @@ from flow_widgets.api._retry import Backoff, RetryPolicy
 from flow_widgets.api.catalog import Catalog
 from flow_widgets.api.client import AsyncFlowClient
 from flow_widgets.errors import FlowError
+from flow_widgets.runtime.dispatch import Dispatcher
 from flow_widgets.runtime.engine import Engine
 from flow_widgets.runtime.jobs import JobHandle, JobState
 from flow_widgets.runtime.ledger import Ledger, Submission
@@ -69,6 +70,7 @@ class Wiring:
     poller: Poller
     saver: MediaSaver
     runner: JobRunner
+    dispatcher: Dispatcher = field(init=False, repr=False)
     _closed: bool = field(default=False, repr=False)
     submit_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _by_fingerprint: dict[str, JobHandle] = field(default_factory=dict, repr=False)
@@ -101,7 +103,7 @@ class Wiring:
         async def open_parts() -> Wiring:
             api_http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
             client = AsyncFlowClient(token=token, base_url=base_url, http_client=api_http)
-            # Batches adapt to throttling themselves, so their client reports a 429 at once.
+            # The dispatcher adapts to throttling itself, so its client reports a 429 at once.
             single_try = replace(RetryPolicy(), capacity=Backoff(base=5.0, cap=60.0, attempts=1))
             batch_client = AsyncFlowClient(
                 token=token, base_url=base_url, http_client=api_http, retry_policy=single_try
@@ -142,6 +144,9 @@ class Wiring:
             )
 
         wiring = engine.run(open_parts())
+        wiring.dispatcher = Dispatcher(
+            wiring.runner, tracker, wiring.batch_client, wiring.refresh_accounts, time_scale=scale
+        )
         engine.add_closer(wiring.aclose)
         return wiring
 

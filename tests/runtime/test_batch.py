@@ -65,6 +65,19 @@ async def test_a_throttled_account_is_halved_paused_and_recovers() -> None:
 
 
 @async_test
+async def test_pausing_rests_an_account_and_a_pause_without_end_closes_it() -> None:
+    now = [0.0]
+    pool = SlotPool({"a@x.com": 1, "b@x.com": 1}, clock=lambda: now[0])
+    a, b = pool.lane("a@x.com"), pool.lane("b@x.com")
+    pool.pause(a, 10.0)
+    assert await pool.acquire() is b
+    now[0] = 11.0
+    assert await pool.acquire() is a
+    pool.pause(None, None)  # every account out of quota until a far-away reset
+    assert pool.closed
+
+
+@async_test
 async def test_closed_accounts_get_no_more_work_and_a_closed_pool_returns_none() -> None:
     pool = SlotPool({"a@x.com": 1, "b@x.com": 1})
     a, b = pool.lane("a@x.com"), pool.lane("b@x.com")
@@ -151,7 +164,7 @@ def test_402_stops_submitting_and_what_runs_finishes(
     before.http.close()
     control.fault(route="POST /videos", action="status", status=402, on=[sent_so_far + 5])
     batch = flow.batch(
-        [f"credits run out {i}" for i in range(12)], model="veo-3.1-lite", concurrency=2
+        [f"credits run out {i}" for i in range(12)], model="veo-3.1-lite", concurrency=1
     ).wait(90)
     statuses = [r["status"] for r in batch.results()]
     assert statuses.count("completed") == 4

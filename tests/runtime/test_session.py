@@ -170,3 +170,15 @@ def test_without_a_token_the_embedded_simulator_is_used_and_announced_once(
         session_module.shutdown()
         stop_embedded_simulator()
     assert session_module.current_session() is None
+
+
+def test_a_loop_of_single_submissions_waits_for_slots_instead_of_being_refused(
+    flow: FlowSession, control: SimControl
+) -> None:
+    jobs = [flow.video(f"one of twelve {i}", model="veo-3.1-lite") for i in range(12)]
+    assert any(job.status == "queued" for job in jobs)  # 2 accounts x 4 slots: some must wait
+    for job in jobs:
+        check_completed_video(job.wait(90), count=1)
+    statuses = [r["status"] for r in control.requests("POST /videos")]
+    assert statuses == [201] * 12  # never over an account's cap, so never throttled
+    assert {job.account for job in jobs} == {"ultra.demo@gmail.com", "pro.demo@gmail.com"}
