@@ -18,8 +18,11 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import html
 import random
+import threading
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -79,9 +82,15 @@ class Studio(Panel):
         secret = getattr(self.session.settings, "token", None)
         scrub = getattr(secret, "scrub", None)
         super().__init__(scrub=scrub if callable(scrub) else None)
-        self._syncing = False
+        # One sync at a time; a sync's own trait changes echo back on its thread and are
+        # ignored, while a sync asked for from another thread waits its turn.
+        self._sync_lock = threading.RLock()
+        self._sync_thread: int | None = None
         self._preview: Preview | None = None
         self.choices = MediaChoices()
+        self._offered: set[int] = set()
+        self._watched: set[int] = set()
+        self._tracked = Throttle(self.sync, min_interval=0.5)
         self.library = LibraryIndex.for_session(self.session)
         self._build_controls(kind)
         self.results = StudioResults(
@@ -115,7 +124,6 @@ class Studio(Panel):
             ]
         )
         self.widget.add_class("fw-studio")
-        self._tracked = Throttle(self.sync, min_interval=0.5)
         self.on_close(self.session.tracker.subscribe(self._tracked))
         self.on_close(self.library.subscribe(lambda _i: self._tracked()))
         self.on_close(self.results.close)
@@ -235,24 +243,35 @@ class Studio(Panel):
     # -- keeping the form consistent -----------------------------------------------------------
 
     def _changed(self) -> None:
-        if not self._syncing:
-            self.sync()
+        self.sync()
+
+    @contextlib.contextmanager
+    def _quiet(self) -> Iterator[bool]:
+        """Hold the form for one thread; yields False when this thread already holds it."""
+        me = threading.get_ident()
+        if self._sync_thread == me:
+            yield False
+            return
+        with self._sync_lock:
+            self._sync_thread = me
+            try:
+                yield True
+            finally:
+                self._sync_thread = None
 
     def sync(self) -> None:
         """Re-offer the valid choices, show or hide fields, and update the cost preview."""
-        if self._syncing:
-            return
-        self._syncing = True
-        try:
+        with self._quiet() as first:
+            if not first:
+                return
             self._sync_accounts()
             self._sync_library()
+            self._sync_session_media()
             form = self.form()
             options = options_for(form, self._tier())
             self._apply_options(form, options)
             self._show_fields(self.form())
             self._update_preview(self.form())
-        finally:
-            self._syncing = False
 
     def _sync_accounts(self) -> None:
         accounts = self.session.tracker.accounts()
@@ -263,6 +282,23 @@ class Studio(Panel):
         ]  # fmt: skip
         current = self.account.value if self.account.value in dict(options).values() else ""
         self.set_options(self.account, options, current)
+
+    def _sync_session_media(self) -> None:
+        """Offer the files of every finished job of the session (magics, batches, other
+        panels) as inputs, not only the Studio's own takes."""
+        for job in self.session.jobs():
+            if id(job) in self._offered:
+                continue
+            if job.status != "completed":
+                if not job.done and id(job) not in self._watched:
+                    self._watched.add(id(job))
+                    self.on_close(job.on_change(self._tracked))
+                continue
+            self._offered.add(id(job))
+            prompt = one_line(str(job.prompt or ""), 30)
+            for media in job.media:
+                if media.media_id:
+                    self.choices.add(f"{media.kind} · {prompt}", media.media_id)
 
     def _sync_library(self) -> None:
         self.characters.set_choices(self.library.character_choices())
@@ -379,8 +415,7 @@ class Studio(Panel):
 
     def load(self, form: StudioForm) -> None:
         """Put ``form`` into the controls (what *edit* does)."""
-        self._syncing = True
-        try:
+        with self._quiet():
             self.kind.value = form.kind
             self.prompt.value = form.prompt
             self.count.value = form.count
@@ -397,8 +432,6 @@ class Studio(Panel):
                 self.window.value = (form.start_frame, form.end_frame)
             options = options_for(form, self._tier())
             self._apply_options(form, options)
-        finally:
-            self._syncing = False
         self.sync()
 
     def _emails(self) -> list[str]:

@@ -214,3 +214,19 @@ def test_static_fallback_has_the_widget_view_and_escaped_html_without_secrets(
     assert "&lt;script&gt;" in data["text/html"] and "<script>" not in data["text/html"]
     assert "Text to video" in data["text/plain"]
     assert "@gmail.com" not in data["text/html"]
+
+
+def test_results_from_elsewhere_in_the_session_are_offered_as_inputs(
+    flow: FlowSession, studio: Studio
+) -> None:
+    made = flow.image("a frame made by a magic", new=True).wait(60)
+    eventually(
+        lambda: any("a frame made by a magic" in label for label, _ in studio.start.picker.options),
+        10,
+        "the session's image to be offered as a first frame",
+    )
+    studio.kind.value = "frames"
+    studio.prompt.value = "it starts to rain"
+    label = next(lbl for lbl, _ in studio.start.picker.options if "a frame made by" in lbl)
+    studio.start.picker.label = label
+    assert studio.form().start_image == made.media[0].media_id
