@@ -174,8 +174,9 @@ def close_all_cards() -> None:
 def wait_for(magics: Any, cards: list[LiveCard], *, wait: bool) -> None:
     """Block until the cards' jobs finish when headless or asked to; a failure raises.
 
-    Each card is brought up to date before returning: a job's waiters wake before its
-    observers run, and a headless runner stops listening once the cell is done.
+    Each card is published once more from this (the cell's) thread before returning: a job's
+    waiters wake before its observers run, and updates sent from the engine thread may reach
+    the frontend after the cell's "idle" — which a headless runner (nbclient) ignores.
     """
     if not should_block(magics.shell, wait=wait or magics.wait, configured=magics.block):
         return
@@ -185,7 +186,7 @@ def wait_for(magics: Any, cards: list[LiveCard], *, wait: bool) -> None:
                 handle.wait(magics.timeout)  # JobFailedError / JobTimeoutError stop a pipeline
     finally:
         for card in cards:
-            card.refresh()
+            card.refresh(force=True)
 
 
 def run_video(magics: Any, line: str, cell: str) -> None:

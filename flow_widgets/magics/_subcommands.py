@@ -226,7 +226,13 @@ def _budget(magics: Any, args: argparse.Namespace) -> None:
 def _login(magics: Any) -> None:
     from flow_widgets.runtime.session import session as make_session
 
-    token = getpass.getpass("useapi.net API token (hidden; not saved): ").strip()
+    try:
+        token = getpass.getpass("useapi.net API token (hidden; not saved): ").strip()
+    except (EOFError, RuntimeError) as exc:  # ipykernel: StdinNotImplementedError (RuntimeError)
+        raise UsageError(
+            "%flow login needs an interactive frontend to ask for the token; in headless runs "
+            "set USEAPI_TOKEN in the environment or a .env file instead."
+        ) from exc
     if not token:
         raise UsageError("%flow login: no token entered; nothing changed.")
     folder = getattr(magics, "media_folder", None)
