@@ -323,7 +323,7 @@ class Studio(Panel):
         upscales = list(options.upscale_resolutions)
         upscale = form.upscale_resolution if form.upscale_resolution in upscales else None
         self.set_options(self.upscale_to, upscales, upscale or (upscales[0] if upscales else None))
-        self.source.kind = "image" if form.source and "-image:" in form.source else "video"
+        self.source.show_kind("image" if form.source and "-image:" in form.source else "video")
         if options.reference_slots and len(self.references.value) > options.reference_slots:
             self.references.set(self.references.value[: options.reference_slots])
 

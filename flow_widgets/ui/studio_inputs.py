@@ -176,6 +176,8 @@ class MediaInput:
     def set(self, media_id: str | None) -> None:
         """Show ``media_id`` (offered in the picker when known, else as a pasted id)."""
         label = self._choices.label_of(media_id) if media_id else None
+        if media_id and media_id not in dict(self._choices.options(self.kind)).values():
+            label = None  # another kind (an image given to the source input): paste it
         with self.picker.hold_sync(), self.pasted.hold_sync():
             if media_id and label is None:
                 self.pasted.value = media_id
@@ -184,6 +186,12 @@ class MediaInput:
                 self.pasted.value = ""
                 self.refresh_options()
                 self.picker.value = media_id or ""
+
+    def show_kind(self, kind: str) -> None:
+        """Offer media of ``kind`` from now on (the source input follows its source)."""
+        if kind != self.kind:
+            self.kind = kind
+            self.refresh_options()
 
     def refresh_options(self) -> None:
         options = [("(none)", ""), *self._choices.options(self.kind)]

@@ -230,3 +230,18 @@ def test_results_from_elsewhere_in_the_session_are_offered_as_inputs(
     label = next(lbl for lbl, _ in studio.start.picker.options if "a frame made by" in lbl)
     studio.start.picker.label = label
     assert studio.form().start_image == made.media[0].media_id
+
+
+def test_upscale_of_an_image_take_offers_image_resolutions(studio: Studio) -> None:
+    studio.kind.value = "image"
+    studio.prompt.value = "a tiny house"
+    first = studio._generate()
+    assert first is not None
+    first.handle.wait(60)
+    eventually(lambda: "upscale" in studio.results.bar.actions, 5, "the upscale action")
+    studio.results.bar.click("upscale")
+    assert studio.status.tone == "info", studio.status.text
+    assert studio.kind.value == "upscale"
+    assert studio.form().source == _session.first_media_id(first.handle, "image")
+    assert list(studio.upscale_to.options) == ["2k", "4k"]
+    assert not studio.generate.disabled and "free" in studio.preview_line.value
