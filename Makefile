@@ -4,11 +4,13 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8888
+DEMO_DIR ?= build/demo
 
-.PHONY: help install test lint unit bench reliability demo simulator clean
+.PHONY: help install test lint unit bench reliability demo demo-headless simulator clean
 
 help:
 	@echo "make demo   - set up and open the quickstart notebook on the embedded simulator (no token needed)"
+	@echo "make demo-headless - run the quickstart without a browser; writes $(DEMO_DIR)/quickstart.html"
 	@echo "make test   - set up and run lint, type checks and every test"
 	@echo "make bench  - print the benchmark table"
 	@echo "make lint   - ruff and mypy only"
@@ -42,8 +44,27 @@ reliability: $(STAMP)
 simulator: $(STAMP)
 	$(PY) -m flow_widgets.simulator --port 8787
 
+# JupyterLab on 127.0.0.1 only, without a login token (nothing else can reach it); a busy port
+# fails loudly instead of moving, so the printed URL is always the right one (PORT=8890 to change).
 demo: $(STAMP)
-	$(VENV)/bin/jupyter lab --ServerApp.port=$(PORT) --ServerApp.open_browser=True notebooks/quickstart.ipynb
+	@echo ""
+	@echo "  flow_widgets demo: open http://127.0.0.1:$(PORT)/lab/tree/quickstart.ipynb"
+	@echo "  (no token needed; the built-in simulator answers; Ctrl+C stops the server)"
+	@echo ""
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
+		--ServerApp.port_retries=0 --IdentityProvider.token= --allow-root \
+		--ServerApp.open_browser=True notebooks/quickstart.ipynb
+
+# The quickstart executed in a copy under $(DEMO_DIR), saved with its outputs and rendered as
+# HTML next to its flow_media/ folder, so the result can be looked at without a browser session.
+demo-headless: $(STAMP)
+	rm -rf $(DEMO_DIR)
+	mkdir -p $(DEMO_DIR)
+	cp notebooks/quickstart.ipynb $(DEMO_DIR)/quickstart.ipynb
+	cd $(DEMO_DIR) && FLOW_WIDGETS_HOME="$$PWD/.flow_home" "$(abspath $(VENV))/bin/jupyter" \
+		nbconvert --to notebook --execute --inplace quickstart.ipynb
+	"$(abspath $(VENV))/bin/jupyter" nbconvert --to html $(DEMO_DIR)/quickstart.ipynb
+	@echo "Wrote $(DEMO_DIR)/quickstart.html with its media in $(DEMO_DIR)/flow_media/"
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache build dist *.egg-info

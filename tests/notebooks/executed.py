@@ -33,6 +33,7 @@ __all__ = [
     "ShownMedia",
     "cards",
     "execute",
+    "media_in_html",
     "media_problems",
     "output_texts",
     "saved_media",
@@ -146,6 +147,14 @@ class ShownMedia:
     src: str
 
 
+def media_in_html(markup: str) -> list[tuple[str, str]]:
+    """``(kind, src)`` of every video, image, audio or source tag (``src`` and ``poster``)."""
+    parser = _MediaSources()
+    parser.feed(markup)
+    parser.close()
+    return parser.found
+
+
 def shown_media(nb: NotebookNode) -> list[ShownMedia]:
     """Every ``src``/``poster`` of a video, image, audio or source tag in the HTML outputs."""
     shown: list[ShownMedia] = []
@@ -153,9 +162,8 @@ def shown_media(nb: NotebookNode) -> list[ShownMedia]:
         markup = output.get("data", {}).get("text/html")
         if markup is None:
             continue
-        parser = _MediaSources()
-        parser.feed(markup if isinstance(markup, str) else "".join(markup))
-        shown.extend(ShownMedia(index, kind, src) for kind, src in parser.found)
+        found = media_in_html(markup if isinstance(markup, str) else "".join(markup))
+        shown.extend(ShownMedia(index, kind, src) for kind, src in found)
     return shown
 
 
