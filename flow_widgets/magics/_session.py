@@ -10,6 +10,7 @@ as plain steps and the session's surface is used in one place.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,8 @@ __all__ = [
     "upscale",
 ]
 
+log = logging.getLogger("flow_widgets.magics")
+
 REATTACHED = (
     "Re-attached to the take this cell already bought: nothing was sent and no credits were "
     "spent. Add --new for another take."
@@ -59,7 +62,15 @@ def get(magics: Any = None) -> Any:
     )
     if current is not None and same_folder:
         return current
-    return session(media_dir=folder) if folder else session()
+    options: dict[str, Any] = {"announce": _quiet_announce}
+    if folder:
+        options["media_dir"] = folder
+    return session(**options)
+
+
+def _quiet_announce(text: str) -> None:
+    """``%load_ext`` already said which backend answers; the runtime's notice goes to the log."""
+    log.info("%s", text.strip())
 
 
 def close_session() -> None:
