@@ -167,7 +167,7 @@ def _caption(media: MediaView) -> str:
         name = f"<code>{_e(media.file_name)}</code>"
         src = _safe_src(media.src)
         if src is not None:
-            name = f'<a href="{_e(src)}" download="{_e(media.file_name)}">{name}</a>'
+            name = f'<a href="{_e(src)}" download>{name}</a>'
         text = f"{text} · {name}" if text else name
     return text
 
