@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.e2e.jupyter import JupyterServer, Lab
@@ -109,7 +110,7 @@ def _screenshot(nb: Lab, name: str, *, for_readme: bool = False) -> Path:
         with Image.open(path) as shot:
             crop = shot.crop((0, 0, shot.width, min(shot.height, int(shot.width * 1.1))))
             height = round(crop.height * SCREENSHOT_WIDTH / crop.width)
-            small = crop.convert("RGB").resize((SCREENSHOT_WIDTH, height), Image.LANCZOS)
+            small = crop.convert("RGB").resize((SCREENSHOT_WIDTH, height), Image.Resampling.LANCZOS)
             small = small.quantize(colors=128, method=Image.Quantize.MEDIANCUT)
             small.save(DOCS_SCREENSHOTS / f"{name}.png", optimize=True)
     return path
@@ -181,8 +182,6 @@ def test_quickstart_plays_saves_and_reopens_without_a_kernel(
         finally:
             context.close()
         headers = {"Authorization": f"token {server.token}"}
-        import httpx
-
         running = httpx.get(f"{server.base_url}/api/kernels", headers=headers, timeout=10).json()
         assert running == [], "a kernel was running while the saved notebook was checked"
         assert refused, "the reopened page never tried to start a kernel, so the check proves less"

@@ -36,6 +36,7 @@ __all__ = [
     "media_in_html",
     "media_problems",
     "output_texts",
+    "remote_media",
     "saved_media",
     "shown_media",
 ]
@@ -62,9 +63,9 @@ def execute(
     workdir.mkdir(parents=True, exist_ok=True)
     target = workdir / f"{name}.ipynb"
     shutil.copyfile(NOTEBOOK_DIR / f"{name}.ipynb", target)
-    nb = nbformat.read(target, as_version=4)
+    nb: NotebookNode = nbformat.read(target, as_version=4)  # type: ignore[no-untyped-call]
     for source in extra_cells:
-        nb.cells.append(nbformat.v4.new_code_cell(source))
+        nb.cells.append(nbformat.v4.new_code_cell(source))  # type: ignore[no-untyped-call]
     client = NotebookClient(
         nb,
         timeout=timeout,
@@ -76,7 +77,7 @@ def execute(
     try:
         client.execute(cleanup_kc=True)  # shut the kernel down even when ``km`` was passed in
     finally:
-        nbformat.write(nb, target)
+        nbformat.write(nb, target)  # type: ignore[no-untyped-call]
     return nb
 
 
@@ -200,10 +201,24 @@ def _bytes_of(src: str, workdir: Path) -> tuple[bytes | None, str | None]:
     return path.read_bytes(), None
 
 
+def _is_remote(src: str) -> bool:
+    return urlparse(src).scheme in ("http", "https")
+
+
+def remote_media(nb: NotebookNode) -> list[ShownMedia]:
+    """Shown media that a viewer would fetch from the network (it cannot play offline)."""
+    return [item for item in shown_media(nb) if _is_remote(item.src)]
+
+
 def media_problems(nb: NotebookNode, workdir: Path) -> list[MediaProblem]:
-    """Every shown media reference that is missing, empty, remote or does not decode."""
+    """Every shown local media reference that is missing, empty, absolute or does not decode.
+
+    Remote ``http(s)`` sources are not fetched here (see :func:`remote_media`).
+    """
     problems: list[MediaProblem] = []
     for item in shown_media(nb):
+        if _is_remote(item.src):
+            continue
         data, reason = _bytes_of(item.src, workdir)
         if data is not None and not data:
             reason = "the file is empty"

@@ -89,8 +89,8 @@ def install_guard() -> None:
             raise OfflineRefusal(f"offline: looking up {name!r} was refused")
         return getaddrinfo(host, *args, **kwargs)
 
-    socket.socket.connect = guarded_connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = guarded_connect_ex  # type: ignore[method-assign]
+    socket.socket.connect = guarded_connect  # type: ignore[method-assign,assignment]
+    socket.socket.connect_ex = guarded_connect_ex  # type: ignore[method-assign,assignment]
     socket.socket.sendto = guarded_sendto  # type: ignore[method-assign,assignment]
     socket.getaddrinfo = guarded_getaddrinfo
 

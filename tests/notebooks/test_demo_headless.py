@@ -42,7 +42,7 @@ def test_demo_headless_writes_html_next_to_its_media(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
     assert f"Wrote {demo}/quickstart.html" in done.stdout
 
-    executed = nbformat.read(demo / "quickstart.ipynb", as_version=4)
+    executed = nbformat.read(demo / "quickstart.ipynb", as_version=4)  # type: ignore[no-untyped-call]
     assert cards(executed) and all(card.status == "completed" for card in cards(executed))
     assert not media_problems(executed, demo)
 

@@ -75,7 +75,7 @@ def test_notebook_runs_on_the_simulator_and_every_result_is_there(
     saved = saved_media(workdir / "flow_media")
     broken = {file: why for file, why in saved.items() if isinstance(why, str)}
     assert not broken, f"files in flow_media/ that do not decode: {broken}"
-    kinds = Counter(info.kind for info in saved.values() if not isinstance(info, str))
+    kinds: Counter[str] = Counter(info.kind for info in saved.values() if not isinstance(info, str))
     for kind, least in MINIMUM_MEDIA[name].items():
         assert kinds[kind] >= least, f"{name}: {kinds[kind]} {kind} file(s), expected {least}+"
     assert not list((workdir / "flow_media").glob("*.part")), "a download was left unfinished"

@@ -19,7 +19,13 @@ from pathlib import Path
 import pytest
 from jupyter_client.manager import AsyncKernelManager
 
-from tests.notebooks.executed import cards, execute, media_problems, output_texts
+from tests.notebooks.executed import (
+    cards,
+    execute,
+    media_problems,
+    output_texts,
+    remote_media,
+)
 from tests.notebooks.offline_kernel import NETNS, SOCKET_GUARD, netns_available, write_kernelspec
 
 pytestmark = pytest.mark.e2e
@@ -80,8 +86,7 @@ def _run_offline(
     assert 0 < spent <= budget, f"the lesson spent {spent} of a {budget}-credit class budget"
     assert all(card.status == "completed" for card in cards(nb)), cards(nb)
     assert not media_problems(nb, workdir)
-    texts = "\n".join(output_texts(nb))
-    assert 'src="http' not in texts and "src='http" not in texts, "a result needs the network"
+    assert not remote_media(nb), "the lesson shows media that needs the network"
 
 
 @pytest.mark.skipif(not CAN_UNSHARE, reason="unshare --net needs root; the socket guard ran")
