@@ -7,9 +7,11 @@ margins, not just the verdict. Each scenario records its counts through the ``fi
 pytest's own outcome.
 
 ``python -m tests.reliability`` (what ``make reliability`` runs) executes the suite on loopback,
-without the ``slow`` soak variants, and prints the one table. Extra arguments go to pytest
-(``python -m tests.reliability -m ""`` includes the soaks; naming files under ``tests/`` runs
-only those).
+without the ``slow`` soak variants, and prints the one table. Targets that the runtime's own
+tests already prove (:data:`ELSEWHERE`) are run in the same pytest session and get a row each,
+with their verdict, so the table covers R-01 … R-38 without repeating those scenarios here.
+Extra arguments go to pytest (``python -m tests.reliability -m ""`` includes the soaks; naming
+files under ``tests/`` runs only those).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,6 +36,95 @@ COLUMNS = (
     ("canary_hits", "canary"),
     ("unescaped", "unescaped"),
 )
+#: Scenarios proved by tests outside this folder: (file, test, scenario, load or fault applied).
+_ELSEWHERE = (
+    (
+        "tests/runtime/test_session.py",
+        "test_an_identical_request_re_attaches_in_this_and_the_next_session",
+        "R-08 re-run does not re-buy",
+        "identical request in this and the next session",
+    ),
+    (
+        "tests/magics/test_magics_cells.py",
+        "test_rerunning_an_unchanged_cell_reattaches_without_a_new_post",
+        "R-08 re-run cell does not re-buy",
+        "the same %%flow_video cell run twice",
+    ),
+    (
+        "tests/runtime/test_session_faults.py",
+        "test_an_accepted_then_dropped_post_is_reconciled_not_resent",
+        "R-09 accepted-then-dropped POST",
+        "job created, connection closed without reply",
+    ),
+    (
+        "tests/runtime/test_batch.py",
+        "test_402_stops_submitting_and_what_runs_finishes",
+        "R-13 402 mid-batch",
+        "402 on a later row of a batch",
+    ),
+    (
+        "tests/runtime/test_resume_kill.py",
+        "test_killed_after_acceptance_resumes_with_no_new_post_and_one_download",
+        "R-19 SIGKILL after acceptance",
+        "child killed once the jobid is stored",
+    ),
+    (
+        "tests/runtime/test_resume_kill.py",
+        "test_killed_between_send_and_reply_is_reconciled_not_resent",
+        "R-20 SIGKILL between send and record",
+        "child killed with the POST unanswered",
+    ),
+    (
+        "tests/runtime/test_ledger.py",
+        "test_random_sigkills_of_a_writer_never_corrupt_the_ledger",
+        "R-21 ledger under 100 kills",
+        "bare ledger writer SIGKILLed at random",
+    ),
+    (
+        "tests/runtime/test_ledger.py",
+        "test_two_ledgers_on_one_file_wait_for_each_other",
+        "R-22 two writers, one ledger",
+        "two processes on one SQLite file",
+    ),
+    (
+        "tests/runtime/test_session_faults.py",
+        "test_a_truncated_download_resumes_and_ends_valid",
+        "R-23 truncated download",
+        "media body cut at 40 %",
+    ),
+    (
+        "tests/runtime/test_downloads.py",
+        "test_a_left_over_part_file_is_resumed_only_when_the_bytes_line_up",
+        "R-24 Range modes",
+        "Range honoured / ignored / wrong 206 offset",
+    ),
+    (
+        "tests/runtime/test_session_faults.py",
+        "test_a_full_disk_stops_downloads_keeps_parts_and_resume_finishes",
+        "R-25 disk full",
+        "ENOSPC after 50 KB",
+    ),
+    (
+        "tests/runtime/test_downloads.py",
+        "test_a_really_full_tmpfs_behaves_the_same",
+        "R-25 disk full (real tmpfs)",
+        "a tmpfs that really fills",
+    ),
+    (
+        "tests/runtime/test_session_faults.py",
+        "test_an_expired_url_is_refreshed_once_from_the_job",
+        "R-26 expired URL",
+        "media origin 403 once",
+    ),
+    (
+        "tests/runtime/test_downloads.py",
+        "test_a_trickling_host_is_cut_off_at_the_deadline_and_stays_resumable",
+        "R-27 trickling media host",
+        "1 byte at a time, never a read timeout",
+    ),
+)
+ELSEWHERE: dict[str, tuple[str, str]] = {f"{f}::{t}": (sc, ap) for f, t, sc, ap in _ELSEWHERE}
+
 #: Where the rows of a run live on pytest's config (an attribute, not a StashKey, so a second
 #: import of this module -- pytest's own name for it and ``tests.reliability.report`` -- agrees).
 _ROWS_ATTRIBUTE = "_flow_reliability_rows"
@@ -120,13 +212,40 @@ def format_table(rows: Sequence[Row]) -> str:
 
 
 class TableCollector:
-    """A pytest plugin object that keeps the run's config so the table can be read after it."""
+    """A pytest plugin object that keeps the run's config so the table can be read after it,
+    and gives the tests in :data:`ELSEWHERE` a row each."""
 
     def __init__(self) -> None:
         self.config: pytest.Config | None = None
 
     def pytest_configure(self, config: pytest.Config) -> None:
         self.config = config
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        base = report.nodeid.split("[", 1)[0]
+        if self.config is None or base not in ELSEWHERE:
+            return
+        rows = rows_of(self.config)
+        if not any(row.nodeid == report.nodeid for row in rows):
+            scenario, applied = ELSEWHERE[base]
+            rows.append(Row(report.nodeid, scenario, applied, {"proved_in": base.split("::")[0]}))
+        settle_outcome(self.config, report)
+
+    @property
+    def rows(self) -> list[Row]:
+        return rows_of(self.config) if self.config is not None else []
+
+
+def elsewhere_present(root: Path) -> list[str]:
+    """The node ids of :data:`ELSEWHERE` whose test still exists (a rename must not stop the
+    run: pytest refuses unknown node ids)."""
+    present = []
+    for nodeid in ELSEWHERE:
+        path, _, name = nodeid.partition("::")
+        file = root / path
+        if file.is_file() and f"def {name}(" in file.read_text(encoding="utf-8"):
+            present.append(nodeid)
+    return present
 
     @property
     def rows(self) -> list[Row]:
@@ -136,7 +255,8 @@ class TableCollector:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the suite (no soaks unless asked) and print the table; returns pytest's exit code."""
     extra = list(sys.argv[1:] if argv is None else argv)
-    targets = [] if any(arg.startswith("tests/") for arg in extra) else ["tests/reliability"]
+    named = any(arg.startswith("tests/") for arg in extra)
+    targets = [] if named else ["tests/reliability", *elsewhere_present(Path.cwd())]
     args = [*targets, "-q", "-p", "no:cacheprovider", "-m", "not slow", *extra]
     collector = TableCollector()
     try:

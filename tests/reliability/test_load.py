@@ -133,30 +133,6 @@ def run_load(
     assert leftover_tasks <= 0
 
 
-BATCH_503_BUG = (
-    "runtime/batch.py: a 503 on a row's POST is caught by the generic FlowError branch of "
-    "Batch._one and the row is rejected for good; 503 is a capacity answer like a throttle "
-    "and must send the row back to the queue (catch ServiceUnavailableError with ThrottledError)"
-)
-
-
-def test_two_hundred_batch_rows_under_throttling_buy_each_clip_once(
-    make_sim: Any, make_session: Any, figures: Any, cheap_media: CheapMedia
-) -> None:
-    run_load(
-        make_sim,
-        make_session,
-        figures,
-        rows=200,
-        cap=6,
-        scenario="R-01/02/07 load: batch under 429s",
-        timeout=150,
-        throttled=0.40,
-        unavailable_share=0.0,
-    )
-
-
-@pytest.mark.xfail(reason=BATCH_503_BUG, raises=AssertionError, strict=True)
 def test_two_hundred_batch_rows_under_throttling_and_503s_buy_each_clip_once(
     make_sim: Any, make_session: Any, figures: Any, cheap_media: CheapMedia
 ) -> None:
@@ -285,16 +261,6 @@ def test_submitting_never_blocks_the_callers_thread(
     assert handle.status == "completed"
 
 
-OVER_CAP_BUG = (
-    "single submissions beyond the accounts' concurrency are refused for good: the 9th "
-    "flow.video() of a loop gets 429 no_eligible_account, which api/_base.py (_is_throttle) "
-    "treats as final. The policy table asks for a session-wide concurrency gate: route single "
-    "submissions through a SlotPool sized from the accounts' caps (as Batch does), so extra "
-    "jobs wait 'queued'; and/or retry no_eligible_account when its Retry-After is within the cap"
-)
-
-
-@pytest.mark.xfail(reason=OVER_CAP_BUG, raises=AssertionError, strict=True)
 def test_more_videos_than_the_accounts_can_run_are_queued_not_refused(
     sim: Any, make_session: Any, figures: Any, cheap_media: CheapMedia
 ) -> None:
