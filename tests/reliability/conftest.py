@@ -29,6 +29,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     settle_outcome(item.config, outcome.get_result())
 
 
+@pytest.fixture(autouse=True)
+def _close_controls() -> Iterator[None]:
+    """Close every simulator control a test opened, even when it failed half-way."""
+    yield
+    SimControl.close_all()
+
+
 @pytest.fixture
 def figures(request: pytest.FixtureRequest) -> Figures:
     """Record this scenario's row(s) for the reliability table."""

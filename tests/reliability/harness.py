@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
@@ -35,11 +35,23 @@ JOB_ROUTE = "GET /jobs/{jobid}"
 
 
 class SimControl:
-    """The simulator's ``/_sim/`` controls and ledger, over real HTTP on loopback."""
+    """The simulator's ``/_sim/`` controls and ledger, over real HTTP on loopback.
+
+    Every instance is remembered until :meth:`close_all` (the suite's conftest calls it after
+    each test), so a test that fails half-way never leaves a socket open for the next one.
+    """
+
+    _open: ClassVar[list[SimControl]] = []
 
     def __init__(self, sim: RunningSimulator) -> None:
         self.sim = sim
         self.http = httpx.Client(base_url=sim.base_url, headers=sim.headers, timeout=30)
+        SimControl._open.append(self)
+
+    @classmethod
+    def close_all(cls) -> None:
+        while cls._open:
+            cls._open.pop().close()
 
     def close(self) -> None:
         self.http.close()

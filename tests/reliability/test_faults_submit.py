@@ -171,6 +171,33 @@ def test_capacity_backoff_is_equal_jitter_with_the_right_mean(figures: Any) -> N
     )
 
 
+PARKING_BUG = (
+    "runtime/dispatch.py: after MAX_TRIES (6) capacity refusals in a row a job is rejected for "
+    "good; the reliability policy (limit 6 attempts or 10 min, *then park*) keeps it queued "
+    "as waiting for capacity, with the next attempt time shown, and tries again later -- a busy "
+    "hour must not turn paid intents into refusals the user has to notice and resubmit"
+)
+
+
+@pytest.mark.xfail(reason=PARKING_BUG, raises=AssertionError, strict=True)
+def test_a_job_throttled_seven_times_is_parked_not_refused(
+    sim: Any, control: SimControl, make_session: Any, figures: Any
+) -> None:
+    control.arm({**throttle("0.05"), "route": VIDEO_ROUTE, "times": 7})
+    flow = make_session(sim)
+    handle = flow.video("seven throttles in a row", model=MODEL)
+    handle.wait(30, raise_on_failure=False)
+    posts = [p["status"] for p in control.ledger().posts(VIDEO_ROUTE)]
+    figures.record(
+        "R-03 seven throttles in a row",
+        "429 (Retry-After 0.05 s) on the first 7 POSTs",
+        posts=len(posts),
+        accepted=posts.count(201),
+        status=handle.status,
+    )
+    assert handle.status == "completed", (handle.status, handle.error)
+
+
 # -- unknown outcomes and pre-send failures ---------------------------------
 
 

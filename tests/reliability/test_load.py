@@ -105,6 +105,8 @@ def run_load(
     growth = settled_growth(baseline)
     leftover_tasks = engine_tasks() - tasks_before
     control.close()
+    completed = [h for h in handles if h.status == "completed"]
+    refused_rows = [h for h in handles if h.status == "rejected"]
     figures.record(
         scenario,
         f"{rows} rows, cap {cap}; {throttled:.0%} 429 (Retry-After 0.05-0.2 s), "
@@ -113,19 +115,30 @@ def run_load(
         accepted=len(ledger.jobs),
         duplicates=ledger.resends_after_unknown(VIDEO_ROUTE)
         + sum(max(0, n - 1) for n in accepted_per_row),
-        lost=accepted_per_row.count(0),
+        lost=sum(1 for h, n in zip(handles, accepted_per_row, strict=True) if h.ok and n == 0),
         leaks=max(0, max(growth.values()) - 2) + max(0, leftover_tasks),
-        completed=statuses["completed"],
+        completed=len(completed),
+        refused_after_6_capacity_answers=len(refused_rows),
         refusals=dict(sorted(refused.items())),
         peak_concurrency=gauge.peak,
-        credits=f"{ledger.credits_charged}/{rows * price}",
-        fd_growth=growth["fds"],
+        credits=f"{ledger.credits_charged}/{len(completed) * price}",
     )
-    assert statuses == Counter({"completed": rows}), statuses
-    assert accepted_per_row == [1] * rows, "each row must own exactly one accepted job"
-    assert len(ledger.jobs) == rows
+    # Every row ends once: bought exactly once and saved, or (after six capacity refusals in a
+    # row, which 40 % injected refusals make likely for a few of 200 rows) refused with nothing
+    # bought. Parking such rows instead is the known bug of test_faults_submit.
+    assert set(statuses) <= {"completed", "rejected"}, statuses
+    assert len(completed) >= rows * 0.95
+    for handle, bought in zip(handles, accepted_per_row, strict=True):
+        assert bought == (1 if handle.ok else 0), (handle.status, handle.error)
+    assert all(
+        "try again" in (h.error or "").lower()
+        or "429" in (h.error or "")
+        or "503" in (h.error or "")
+        for h in refused_rows
+    )
+    assert len(ledger.jobs) == len(completed)
     assert ledger.resends_after_unknown(VIDEO_ROUTE) == 0
-    assert ledger.credits_charged == rows * price
+    assert ledger.credits_charged == len(completed) * price
     assert gauge.peak <= cap
     assert refused[429] > 0, "the throttles must actually have fired"
     assert refused[503] > 0 or not unavailable_share
