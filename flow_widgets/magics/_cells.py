@@ -41,8 +41,10 @@ from flow_widgets.magics._refs import RefResolver
 from flow_widgets.ui.cards import LiveCard
 
 __all__ = [
+    "begin",
     "card_handles",
     "close_all_cards",
+    "dry_run_or_check_budget",
     "run_image",
     "run_video",
     "show_card",
@@ -189,26 +191,52 @@ def wait_for(magics: Any, cards: list[LiveCard], *, wait: bool) -> None:
             card.refresh(force=True)
 
 
+def begin(magics: Any, parser: Any, line: str, cell: str, magic: str) -> tuple[Any, str] | None:
+    """Parse a cell magic's options and take its prompt; ``None`` after ``--help``."""
+    args = parse(parser, line)
+    if args is None:
+        return None
+    check_out_name(args.out)
+    return args, prompt_of(magics, cell, args, magic)
+
+
+def dry_run_or_check_budget(
+    session: Any,
+    prompt: str,
+    labelled: list[tuple[str, Any]],
+    dry: RefResolver,
+    *,
+    dry_run: bool,
+    new: bool,
+) -> bool:
+    """Show the dry run (and return True), or refuse what the budget cannot cover."""
+    estimates = [_session.estimate(session, request) for _, request in labelled]
+    if dry_run:
+        credits = sum(credits for credits, _ in estimates)
+        plan = estimates[0][1] if estimates else None
+        _session.display_bundle(
+            dry_run_bundle(prompt, labelled, credits, placeholders=dry.placeholders, plan=plan)
+        )
+        return True
+    _session.check_budget(session, [request for _, request in labelled], new=new)
+    return False
+
+
 def run_video(magics: Any, line: str, cell: str) -> None:
     """``%%flow_video``: one request, one card."""
-    args = parse(video_parser(), line)
-    if args is None:
+    started = begin(magics, video_parser(), line, cell, "%%flow_video")
+    if started is None:
         return
-    check_out_name(args.out)
-    prompt = prompt_of(magics, cell, args, "%%flow_video")
+    args, prompt = started
+    new = args.new or not magics.reuse
     with usage_errors():
         session = _session.get(magics)
         dry, real = resolvers(magics, session, args, _raw_refs(args))
         request = video_request(args, prompt, dry, defaults_of(magics))
-        credits, plan = _session.estimate(session, request)
-        if args.dry_run:
-            bundle = dry_run_bundle(
-                prompt, [("", request)], credits, placeholders=dry.placeholders, plan=plan
-            )
-            _session.display_bundle(bundle)
+        if dry_run_or_check_budget(
+            session, prompt, [("", request)], dry, dry_run=args.dry_run, new=new
+        ):
             return
-        new = args.new or not magics.reuse
-        _session.check_budget(session, [request], new=new)
         if dry.placeholders:
             request = video_request(args, prompt, real(), defaults_of(magics))
         handle, note = _session.submit(session, request, new=new)
@@ -224,26 +252,18 @@ def run_video(magics: Any, line: str, cell: str) -> None:
 
 def run_image(magics: Any, line: str, cell: str) -> None:
     """``%%flow_image``: one request and card, or a labelled grid for ``--compare``/``--seeds``."""
-    args = parse(image_parser(), line)
-    if args is None:
+    started = begin(magics, image_parser(), line, cell, "%%flow_image")
+    if started is None:
         return
-    check_out_name(args.out)
-    prompt = prompt_of(magics, cell, args, "%%flow_image")
+    args, prompt = started
+    new = args.new or not magics.reuse
     with usage_errors():
         session = _session.get(magics)
         dry, real = resolvers(magics, session, args, _raw_refs(args))
         cells: list[GridCell] = image_requests(args, prompt, dry, defaults_of(magics))
-        estimates = [_session.estimate(session, c.request) for c in cells]
-        credits = sum(e[0] for e in estimates)
-        if args.dry_run:
-            labelled = [(_label(c, len(cells)), c.request) for c in cells]
-            bundle = dry_run_bundle(
-                prompt, labelled, credits, placeholders=dry.placeholders, plan=estimates[0][1]
-            )
-            _session.display_bundle(bundle)
+        labelled = [(_label(c, len(cells)), c.request) for c in cells]
+        if dry_run_or_check_budget(session, prompt, labelled, dry, dry_run=args.dry_run, new=new):
             return
-        new = args.new or not magics.reuse
-        _session.check_budget(session, [c.request for c in cells], new=new)
         if dry.placeholders:
             cells = image_requests(args, prompt, real(), defaults_of(magics))
         submitted = [(c, *_session.submit(session, c.request, new=new)) for c in cells]

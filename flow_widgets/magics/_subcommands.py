@@ -21,13 +21,13 @@ from flow_widgets.magics import _listings, _session
 from flow_widgets.magics._args import SUBCOMMANDS, parse, split_subcommand, subcommand_parser
 from flow_widgets.magics._build import (
     concat_request,
-    dry_run_bundle,
     extend_request,
     gif_request,
     upscale_request,
 )
 from flow_widgets.magics._cells import (
     check_out_name,
+    dry_run_or_check_budget,
     resolvers,
     show_card,
     usage_errors,
@@ -85,16 +85,12 @@ def _generate(magics: Any, name: str, args: argparse.Namespace) -> None:
             return concat_request(args, refs)
 
         request = build(dry)
-        credits, plan = _session.estimate(session, request)
-        if args.dry_run:
-            shown = prompt or f"({name} has no prompt)"
-            bundle = dry_run_bundle(
-                shown, [("", request)], credits, placeholders=dry.placeholders, plan=plan
-            )
-            _session.display_bundle(bundle)
-            return
         new = args.new or not magics.reuse
-        _session.check_budget(session, [request], new=new)
+        shown = prompt or f"({name} has no prompt)"
+        if dry_run_or_check_budget(
+            session, shown, [("", request)], dry, dry_run=args.dry_run, new=new
+        ):
+            return
         if dry.placeholders:
             request = build(real())
         handle, note = _session.submit(session, request, new=new)
@@ -124,13 +120,19 @@ def _upload(magics: Any, args: argparse.Namespace) -> None:
     _say(f"Uploaded {path.name}: {media_id}")
 
 
+def _delete(session: Any, what: str, ref: str) -> None:
+    """``%flow voice delete REF`` / ``%flow character delete REF``."""
+    resource = getattr(_session.api(session), f"{what}s")
+    result = _session.call(session, resource.delete(ref))
+    _say(f"Deleted {what} {getattr(result, 'ref', None) or ref}.")
+
+
 def _voice(magics: Any, args: argparse.Namespace) -> None:
     check_out_name(args.out)
     with usage_errors():
         session = _session.get(magics)
         if args.action == "delete":
-            result = _session.call(session, _session.api(session).voices.delete(args.name))
-            _say(f"Deleted voice {getattr(result, 'ref', None) or args.name}.")
+            _delete(session, "voice", args.name)
             return
         missing = [o for o in ("base", "dialog", "performance") if not getattr(args, o)]
         if missing:
@@ -157,8 +159,7 @@ def _character(magics: Any, args: argparse.Namespace) -> None:
     with usage_errors():
         session = _session.get(magics)
         if args.action == "delete":
-            result = _session.call(session, _session.api(session).characters.delete(args.name))
-            _say(f"Deleted character {getattr(result, 'ref', None) or args.name}.")
+            _delete(session, "character", args.name)
             return
         if not 1 <= len(args.image) <= 2:
             raise UsageError(

@@ -31,6 +31,7 @@ __all__ = [
     "gallery_html",
     "grid_html",
     "image_tag",
+    "media_facts",
     "media_figure",
     "snippet_html",
     "table_html",
@@ -152,17 +153,26 @@ def _audio_tag(media: MediaView) -> str:
     return f'<audio src="{_e(src)}" controls preload="none"></audio>'
 
 
-def _caption(media: MediaView) -> str:
+def media_facts(media: MediaView, *, times: str = "×") -> list[str]:
+    """The caption facts of a file, in order: seed, duration, size in pixels, size on disk.
+
+    >>> media_facts(MediaView(kind="video", src="", seed=3, duration_s=8.0, size_bytes=2048))
+    ['seed 3', '8 s', '2.0 KB']
+    """
     facts: list[str] = []
     if media.seed is not None:
         facts.append(f"seed {media.seed}")
     if media.duration_s is not None:
         facts.append(f"{media.duration_s:g} s")
     if media.width and media.height:
-        facts.append(f"{media.width}×{media.height}")
+        facts.append(f"{media.width}{times}{media.height}")
     if media.size_bytes is not None:
         facts.append(format_bytes(media.size_bytes))
-    text = " · ".join(_e(f) for f in facts)
+    return facts
+
+
+def _caption(media: MediaView) -> str:
+    text = " · ".join(_e(f) for f in media_facts(media))
     if media.file_name:
         name = f"<code>{_e(media.file_name)}</code>"
         src = _safe_src(media.src)

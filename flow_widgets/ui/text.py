@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from flow_widgets.ui.html import format_bytes, format_clock
+from flow_widgets.ui.html import format_clock, media_facts
 from flow_widgets.ui.view import CardView, MediaView
 
 __all__ = ["PROMPT_TEXT_CHARS", "card_text", "media_text", "one_line", "table_text"]
@@ -45,15 +45,7 @@ def media_text(media: MediaView) -> str:
         facts.append(one_line(media.src, 100))
     else:
         facts.append("(saving…)")
-    if media.seed is not None:
-        facts.append(f"seed {media.seed}")
-    if media.duration_s is not None:
-        facts.append(f"{media.duration_s:g} s")
-    if media.width and media.height:
-        facts.append(f"{media.width}x{media.height}")
-    if media.size_bytes is not None:
-        facts.append(format_bytes(media.size_bytes))
-    return " · ".join(facts)
+    return " · ".join(facts + media_facts(media, times="x"))
 
 
 def _credits(view: CardView) -> str | None:

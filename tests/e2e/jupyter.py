@@ -174,6 +174,20 @@ class JupyterServer:
         self.stop()
 
 
+def write_notebook(path: Path, *sources: str) -> None:
+    """Write a notebook of code cells (for the python3 kernel) to ``path``."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, path)
+
+
 def launch_chromium(playwright: Any) -> Any:
     """Launch Debian's Chromium headless (never a downloaded browser)."""
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)

@@ -13,10 +13,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import nbformat
 import pytest
 
-from tests.e2e.jupyter import Lab
+from tests.e2e.jupyter import Lab, write_notebook
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -41,21 +40,10 @@ IMAGES_LOADED = """(count) => {
 }"""
 
 
-def _notebook(path: Path, *sources: str) -> None:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, path)
-
-
 def test_cards_turn_into_playable_media_and_survive_without_a_kernel(
     lab: Lab, lab_root: Path
 ) -> None:
-    _notebook(
+    write_notebook(
         lab_root / "magics.ipynb",
         "%load_ext flow_widgets",
         "%%flow_video -m veo-3.1-lite\na red fox crossing a snowy field <b>at dusk</b>",
