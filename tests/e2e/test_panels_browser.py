@@ -42,7 +42,8 @@ def _notebook(path: Path) -> None:
 
 
 _STARTED = (
-    "() => [...document.querySelectorAll('.jp-InputArea-prompt')]"
+    "() => document.querySelector(\".jp-Notebook-ExecutionIndicator[data-status='busy']\")"
+    " || [...document.querySelectorAll('.jp-InputArea-prompt')]"
     ".some(p => /[*0-9]/.test(p.textContent))"
 )
 
@@ -58,7 +59,7 @@ def _run_all(lab: Lab) -> None:
         lab.page.click(".lm-MenuBar-itemLabel:text-is('Run')")
         lab.page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
         try:
-            lab.page.wait_for_function(_STARTED, timeout=10_000)
+            lab.page.wait_for_function(_STARTED, timeout=20_000)
             break
         except PlaywrightTimeout:
             continue
