@@ -74,12 +74,11 @@ def _quiet_announce(text: str) -> None:
 
 
 def close_session() -> None:
-    """Close the process-wide session if one was started (``%unload_ext``)."""
-    from flow_widgets.runtime.session import current_session
+    """Close the session, stop the engine thread and the embedded simulator (``%unload_ext``);
+    unfinished jobs stay in the ledger for the next session."""
+    from flow_widgets.runtime.session import shutdown
 
-    current = current_session()
-    if current is not None:
-        current.close()
+    shutdown()
 
 
 def kind_of(request: Any) -> str:
