@@ -185,3 +185,19 @@ def test_image_cell_and_comparison_grid(shell: Shell) -> None:
     assert "grid-template-columns:repeat(2," in html
     assert "nano-banana-pro · seed 2" in html and html.count("<img ") == 4
     assert len(card["metadata"]["flow_widgets"]["followups"]) == 3
+
+
+def test_unload_ext_stops_cleanly_and_load_ext_comes_back(shell: Shell) -> None:
+    from flow_widgets.runtime.engine import Engine
+    from flow_widgets.runtime.session import current_session
+
+    shell.cell("%%flow_video -m veo-3.1-lite\na fox before unloading")
+    shell.cell("%unload_ext flow_widgets")
+    magics = shell.ip.magics_manager.magics
+    assert "flow_video" not in magics["cell"] and "flow" not in magics["line"]
+    assert current_session() is None
+    engine = Engine.current()
+    assert engine is None or not engine.is_running
+    assert not [c for c in shell.ip.configurables if type(c).__name__ == "FlowMagics"]
+    shell.cell("%load_ext flow_widgets")
+    assert "flow_video" in shell.ip.magics_manager.magics["cell"]
