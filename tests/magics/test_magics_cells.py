@@ -201,3 +201,49 @@ def test_unload_ext_stops_cleanly_and_load_ext_comes_back(shell: Shell) -> None:
     assert not [c for c in shell.ip.configurables if type(c).__name__ == "FlowMagics"]
     shell.cell("%load_ext flow_widgets")
     assert "flow_video" in shell.ip.magics_manager.magics["cell"]
+
+
+def test_frames_start_end_voice_and_character_reach_the_request(shell: Shell) -> None:
+    shell.cell("%%flow_video -m veo-3.1-lite --out src\na source clip")
+    src = shell.ip.user_ns["src"]
+    shell.pub.outputs.clear()
+    shell.cell("%%flow_video -m omni-flash --video src --frames 12:96 --voice kore --dry-run\nedit")
+    text = shell.text()
+    assert f'"referenceVideo_1": "{src.media_id}"' in text
+    assert '"startFrameIndex_1": 12' in text and '"endFrameIndex_1": 96' in text
+    assert '"referenceAudio_1": "Kore"' in text and '"duration"' not in text
+    shell.pub.outputs.clear()
+    shell.cell("%%flow_image --out still\na still frame")
+    still = shell.ip.user_ns["still"]
+    shell.pub.outputs.clear()
+    shell.cell("%%flow_video -m veo-3.1-fast --start still --end still --dry-run\nmove")
+    assert f'"startImage": "{still.media_id}"' in shell.text()
+    assert f'"endImage": "{still.media_id}"' in shell.text()
+
+
+def test_media_folder_config_decides_where_files_go(shell: Shell, tmp_path: Path) -> None:
+    shell.cell("%config FlowMagics.media_folder = 'clips'")
+    shell.cell("%%flow_video -m veo-3.1-lite --out fox\na fox in its own folder")
+    path = shell.ip.user_ns["fox"].media[0].path
+    assert Path(path).parent == (tmp_path / "clips").resolve() and Path(path).exists()
+    assert '<video src="clips/' in shell.html()
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    ["<img src=x onerror=alert(1)>", "</script><script>alert(1)</script>", "שלום \u202e עולם"],
+)
+def test_hostile_prompts_are_escaped_in_cards_and_dry_runs(shell: Shell, prompt: str) -> None:
+    shell.cell(f"%%flow_video --dry-run --no-interp\n{prompt}")
+    shell.cell(f"%%flow_image --no-interp\n{prompt}")
+    html = shell.html()
+    assert "<img src=x" not in html and "<script>" not in html and "</script><" not in html
+    assert "&lt;" in html or "\u202e" in html
+
+
+def test_a_100k_prompt_is_one_short_usage_error(shell: Shell) -> None:
+    posts = shell.count_requests("POST /videos")
+    result = shell.cell("%%flow_video --no-interp\n" + "a fox " * 20_000)
+    error = result.error_in_exec
+    assert type(error) is UsageError and len(str(error)) < 300
+    assert shell.fired(posts) == 0
