@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from flow_widgets.simulator.server import RunningSimulator, start_background
-from tests.reliability.harness import CheapMedia, SimControl, cheap_media_installed
+from tests.reliability.harness import CanaryHost, CheapMedia, SimControl, cheap_media_installed
 from tests.reliability.report import Figures, rows_of, settle_outcome
 
 FAST_TIME = 0.002
@@ -75,6 +75,14 @@ def control(sim: RunningSimulator) -> Iterator[SimControl]:
     ctl = SimControl(sim)
     yield ctl
     ctl.close()
+
+
+@pytest.fixture
+def canary_host() -> Iterator[CanaryHost]:
+    """A loopback server counting the requests hostile URLs send it."""
+    host = CanaryHost()
+    yield host
+    host.close()
 
 
 @pytest.fixture

@@ -170,6 +170,50 @@ class SimLedger:
         return grouped
 
 
+# -- a place hostile URLs lead to ------------------------------------------------------------------
+
+
+class CanaryHost:
+    """A loopback HTTP server that answers every GET with ``body`` and records each request
+    (path, and whether it carried ``Authorization`` or a cookie): where a hostile URL would lead
+    the client. ``url`` is its root; ``hits`` the requests it saw."""
+
+    def __init__(self, body: bytes = b"CANARY-BODY", content_type: str = "video/mp4") -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        hits: list[dict[str, Any]] = []
+        self.hits = hits
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                names = {k.lower() for k in self.headers}
+                hits.append(
+                    {
+                        "path": self.path,
+                        "authorization": "authorization" in names,
+                        "cookie": "cookie" in names,
+                    }
+                )
+                self.send_response(200)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
+
+
 # -- fault recipes ------------------------------------------------------------------------------
 
 

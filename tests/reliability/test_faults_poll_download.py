@@ -10,19 +10,15 @@ download and session tests of the runtime (see docs/reliability.md).
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from flow_widgets.simulator.server import RunningSimulator
 from tests.reliability.harness import (
     JOB_ROUTE,
     VIDEO_ROUTE,
+    CanaryHost,
     CheapMedia,
     SimControl,
     files_under,
@@ -32,51 +28,6 @@ from tests.reliability.harness import (
 )
 
 MODEL = "veo-3.1-lite"
-
-
-class CanaryHost:
-    """A loopback HTTP server that counts every request it gets (and whether it carried
-    credentials): the place an unsafe URL would lead the client."""
-
-    def __init__(self) -> None:
-        hits: list[dict[str, Any]] = []
-        self.hits = hits
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                hits.append(
-                    {
-                        "path": self.path,
-                        "authorization": "authorization" in {k.lower() for k in self.headers},
-                        "cookie": "cookie" in {k.lower() for k in self.headers},
-                    }
-                )
-                body = b"canary"
-                self.send_response(200)
-                self.send_header("Content-Type", "video/mp4")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
-
-
-@pytest.fixture
-def canary_host() -> Iterator[CanaryHost]:
-    host = CanaryHost()
-    yield host
-    host.close()
 
 
 def test_a_network_drop_while_polling_fails_no_job(

@@ -13,16 +13,18 @@ names a local file or a canary URL reads nothing and fetches nothing.
 from __future__ import annotations
 
 import ast
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from flow_widgets.simulator.server import RunningSimulator
-from tests.reliability.harness import VIDEO_ROUTE, CheapMedia, SimControl, unsafe_markup, wait_all
+from tests.reliability.harness import (
+    VIDEO_ROUTE,
+    CanaryHost,
+    CheapMedia,
+    SimControl,
+    unsafe_markup,
+    wait_all,
+)
 
 PACKAGE = Path(__file__).resolve().parents[2] / "flow_widgets"
 MODEL = "veo-3.1-lite"
@@ -215,45 +217,10 @@ def test_no_display_object_is_built_from_untrusted_text(figures: Any) -> None:
     assert found == {}
 
 
-class Canary:
-    """A loopback URL that counts requests (a prompt pointing at it must never be fetched)."""
-
-    def __init__(self) -> None:
-        self.hits = 0
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                owner.hits += 1
-                self.send_response(200)
-                self.end_headers()
-                self.wfile.write(b"<b>CANARY-BODY</b>")
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/canary"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
-
-
-@pytest.fixture
-def canary_url() -> Iterator[Canary]:
-    canary = Canary()
-    yield canary
-    canary.close()
-
-
 def test_prompts_naming_a_file_or_a_url_read_and_fetch_nothing(
     sim: RunningSimulator,
     make_session: Any,
-    canary_url: Canary,
+    canary_host: CanaryHost,
     tmp_path: Path,
     figures: Any,
     cheap_media: CheapMedia,
@@ -263,7 +230,7 @@ def test_prompts_naming_a_file_or_a_url_read_and_fetch_nothing(
     secret = tmp_path / "local-secret.html"
     secret.write_text("<b>LOCAL-FILE-CONTENT</b>")
     flow = make_session(sim)
-    prompts = [str(secret), canary_url.url, f"{canary_url.url}?via=prompt"]
+    prompts = [str(secret), f"{canary_host.url}/canary", f"{canary_host.url}/canary?via=prompt"]
     handles = [flow.video(p, model=MODEL) for p in prompts]
     wait_all(handles, 60)
     from flow_widgets.ui.cards import LiveCard
@@ -279,11 +246,11 @@ def test_prompts_naming_a_file_or_a_url_read_and_fetch_nothing(
     figures.record(
         "R-31 prompts naming a file or URL",
         "prompt = a local HTML file path, a canary URL",
-        canary_hits=canary_url.hits,
+        canary_hits=len(canary_host.hits),
         file_content_shown=int("LOCAL-FILE-CONTENT" in text),
         outputs=len(formatted),
     )
     assert [h.status for h in handles] == ["completed"] * 3
-    assert canary_url.hits == 0
+    assert canary_host.hits == []
     assert "LOCAL-FILE-CONTENT" not in text and "CANARY-BODY" not in text
     assert str(secret) in text or "local-secret" in text  # the prompt itself is shown, as text
