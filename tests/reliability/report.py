@@ -226,10 +226,15 @@ class TableCollector:
         if self.config is None or base not in ELSEWHERE:
             return
         rows = rows_of(self.config)
-        if not any(row.nodeid == report.nodeid for row in rows):
+        row = next((r for r in rows if r.nodeid == base), None)
+        if row is None:  # one row per test, however many parameters it runs with
             scenario, applied = ELSEWHERE[base]
-            rows.append(Row(report.nodeid, scenario, applied, {"proved_in": base.split("::")[0]}))
-        settle_outcome(self.config, report)
+            row = Row(base, scenario, applied, {"proved_in": base.split("::")[0]})
+            rows.append(row)
+        if report.when == "call" or report.outcome != "passed":
+            verdict = {"passed": "ok", "failed": "FAILED", "skipped": "skipped"}[report.outcome]
+            if row.result in ("not run", "ok"):
+                row.result = verdict
 
     @property
     def rows(self) -> list[Row]:
@@ -252,6 +257,12 @@ def elsewhere_present(root: Path) -> list[str]:
         return rows_of(self.config) if self.config is not None else []
 
 
+def _target_order(row: Row) -> tuple[int, str]:
+    """Rows sorted by the first target they name (``R-05/06 …`` sorts as R-05)."""
+    digits = row.scenario[2:4] if row.scenario.startswith("R-") else ""
+    return (int(digits) if digits.isdigit() else 99, row.scenario)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the suite (no soaks unless asked) and print the table; returns pytest's exit code."""
     extra = list(sys.argv[1:] if argv is None else argv)
@@ -264,7 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a crash at the end of the run still leaves a table to print
         print(f"pytest stopped: {type(exc).__name__}: {exc}")
         code = pytest.ExitCode.INTERNAL_ERROR
-    rows = collector.rows
+    rows = sorted(collector.rows, key=_target_order)
     print()
     print(format_table(rows) if rows else "no scenario recorded any figures")
     bad = [row for row in rows if row.result in ("FAILED", "FIXED? (xpass)")]
