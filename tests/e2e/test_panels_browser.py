@@ -49,23 +49,26 @@ _STARTED = (
 
 
 def _run_all(lab: Lab) -> None:
-    """Run every cell; ask again if JupyterLab dropped the request (a kernel still settling
-    right after the notebook opened ignores it now and then on a loaded machine)."""
+    """Run every cell, one Shift+Enter per cell from the first; ask again if JupyterLab dropped
+    the request (a kernel still settling right after the notebook opened ignores it now and
+    then on a loaded machine)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+    page = lab.page
     for _attempt in range(4):
-        lab.page.click(".jp-Notebook")
-        lab.page.keyboard.press("Escape")
-        lab.page.click(".lm-MenuBar-itemLabel:text-is('Run')")
-        lab.page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+        page.locator(".jp-Notebook .jp-Cell .jp-InputPrompt").first.click()
+        page.keyboard.press("Escape")
+        for _cell in _CELLS:
+            page.keyboard.press("Shift+Enter")
         try:
-            lab.page.wait_for_function(_STARTED, timeout=20_000)
+            page.wait_for_function(_STARTED, timeout=20_000)
             break
         except PlaywrightTimeout:
             continue
-    lab.page.wait_for_function(
-        "() => [...document.querySelectorAll('.jp-InputArea-prompt')]"
-        ".every(p => /[0-9]/.test(p.textContent))",
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.jp-Notebook .jp-Cell.jp-CodeCell')]"
+        f".slice(0, {len(_CELLS)})"
+        ".every(c => /[0-9]/.test(c.querySelector('.jp-InputArea-prompt').textContent))",
         timeout=240_000,
     )
 
