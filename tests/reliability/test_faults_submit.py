@@ -562,3 +562,31 @@ def test_captcha_refusals_on_submit_final_and_provider_outage_retried(
     assert refused.status == "rejected" and "captcha" in (refused.error or "").lower()
     assert outage.status == "completed"
     assert statuses == [403, 503, 201]
+
+
+HUGE_RETRY_AFTER_BUG = (
+    "runtime/slots.py: SlotPool.throttled pauses an account for the server's Retry-After with "
+    "no cap, so one throttle 429 saying 'Retry-After: 999999' parks every later job of that "
+    "account for 11 days (the job sits 'queued', nothing says why). Follow Retry-After only "
+    "up to RetryPolicy.retry_after_cap (120 s) and use the capacity backoff above it, as the "
+    "API client does"
+)
+
+
+@pytest.mark.xfail(reason=HUGE_RETRY_AFTER_BUG, raises=AssertionError, strict=True)
+def test_a_huge_retry_after_does_not_park_the_account_for_days(
+    make_sim: Any, make_session: Any, figures: Any
+) -> None:
+    sim = make_sim(accounts=ONE_ACCOUNT)
+    control = SimControl(sim)
+    control.arm({**throttle("999999"), "route": VIDEO_ROUTE, "times": 1})
+    flow = make_session(sim)
+    handle = flow.video("a server asking for eleven days", model=MODEL)
+    handle.wait(8, raise_on_failure=False)
+    figures.record(
+        "R-03 Retry-After: 999999 on a throttle",
+        "one 429 asking for 11 days, one account",
+        posts=len(control.ledger().posts(VIDEO_ROUTE)),
+        status=handle.status,
+    )
+    assert handle.status == "completed", handle.status
