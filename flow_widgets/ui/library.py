@@ -27,14 +27,14 @@ from flow_widgets.ui import _session
 from flow_widgets.ui._board import Board, Bundle
 from flow_widgets.ui._handlers import StatusLine, guarded
 from flow_widgets.ui._panel import Panel
-from flow_widgets.ui.library_index import LibraryIndex, character_label, voice_label
-from flow_widgets.ui.panel_html import (
+from flow_widgets.ui.library_html import (
     VoiceRow,
     characters_html,
     characters_text,
     voices_html,
     voices_text,
 )
+from flow_widgets.ui.library_index import LibraryIndex, character_label, voice_label
 from flow_widgets.ui.studio_inputs import MediaChoices, MediaInput
 
 __all__ = ["Characters", "ConfirmDelete", "Voices"]

@@ -24,9 +24,6 @@ from flow_widgets.ui.view import MediaView
 __all__ = [
     "LIVE_NOTE",
     "Take",
-    "VoiceRow",
-    "characters_html",
-    "characters_text",
     "compare_html",
     "credits_html",
     "credits_text",
@@ -37,8 +34,6 @@ __all__ = [
     "panel_frame",
     "takes_html",
     "takes_text",
-    "voices_html",
-    "voices_text",
 ]
 
 LIVE_NOTE = "A live flow_widgets panel; run this cell with a kernel to use its controls."
@@ -332,78 +327,3 @@ def export_page(title: str, takes: Sequence[Take], *, generated: str = "") -> st
         f'<h1 style="font-size:20px">{_e(title)}</h1>{note}'
         f'<div style="display:flex;flex-wrap:wrap;gap:12px">{figures}</div></body></html>\n'
     )
-
-
-def _audio(src: str | None) -> str:
-    """A sample player for an http(s) or relative ``src`` (anything else is dropped)."""
-    if not src:
-        return ""
-    scheme, colon, _ = src.partition(":")
-    if colon and "/" not in scheme and scheme.lower() not in ("http", "https"):
-        return ""
-    return f'<audio src="{_e(src)}" controls preload="none" style="height:28px"></audio>'
-
-
-def voices_html(system: Sequence[VoiceRow], user: Sequence[VoiceRow]) -> str:
-    """User voices first (name, base preset, dialog, account, sample), then the presets."""
-    cell = "padding:2px 8px;text-align:left;vertical-align:middle;border-bottom:1px solid #e5e7eb"
-
-    def row(item: VoiceRow) -> str:
-        tds = "".join(f'<td style="{cell}">{_e(v)}</td>' for v in item.cells)
-        return f'<tr>{tds}<td style="{cell}">{_audio(item.sample)}</td></tr>'
-
-    def rows(items: Sequence[VoiceRow]) -> str:
-        return "".join(row(item) for item in items)
-
-    head = "".join(
-        f'<th style="{cell}">{h}</th>' for h in ("voice", "based on", "dialog", "account", "sample")
-    )
-    table = '<table style="border-collapse:collapse;font:13px/1.45 system-ui">'
-    mine = (
-        f"{table}<thead><tr>{head}</tr></thead><tbody>{rows(user)}</tbody></table>"
-        if user
-        else f'<div style="{_MUTED}">No voices of your own yet; create one below.</div>'
-    )
-    presets = (
-        f"<details><summary>{len(system)} system voices</summary>{table}<tbody>{rows(system)}"
-        "</tbody></table></details>"
-        if system
-        else ""
-    )
-    return mine + presets
-
-
-def voices_text(system: Sequence[VoiceRow], user: Sequence[VoiceRow]) -> str:
-    """The voices as plain text."""
-    heads = ["voice", "based on", "dialog", "account"]
-    mine = table_text(heads, [list(v.cells) for v in user]) if user else "No voices of your own."
-    return f"{mine}\n{len(system)} system voices"
-
-
-@dataclass(frozen=True)
-class VoiceRow:
-    """One voice as the manager lists it (account already masked)."""
-
-    name: str
-    base: str = ""
-    dialog: str = ""
-    account: str = ""
-    sample: str | None = None
-
-    @property
-    def cells(self) -> tuple[str, str, str, str]:
-        return (self.name, self.base, one_line(self.dialog, 60), self.account)
-
-
-def characters_html(rows: Sequence[tuple[str, ...]]) -> str:
-    """The characters table (name, images, voice, account, created)."""
-    if not rows:
-        return f'<div style="{_MUTED}">No characters yet; create one below.</div>'
-    return table_html(["character", "images", "voice", "account", "created"], rows)
-
-
-def characters_text(rows: Sequence[tuple[str, ...]]) -> str:
-    """The characters as plain text."""
-    if not rows:
-        return "No characters yet."
-    return table_text(["character", "images", "voice", "account", "created"], rows)

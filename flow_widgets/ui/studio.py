@@ -28,38 +28,30 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from flow_widgets.api.catalog import TIER_NAMES, VIDEO_MODELS
+from flow_widgets.api.catalog import TIER_NAMES
 from flow_widgets.api.ids import mask_email
 from flow_widgets.ui import _session
 from flow_widgets.ui._handlers import guarded
 from flow_widgets.ui._panel import Panel
 from flow_widgets.ui._throttle import Throttle
 from flow_widgets.ui.library_index import LibraryIndex
+from flow_widgets.ui.studio_controls import StudioControls
 from flow_widgets.ui.studio_form import (
-    COUNTS,
     KIND_LABELS,
-    Options,
-    Preview,
     StudioForm,
     options_for,
-    preview,
 )
-from flow_widgets.ui.studio_inputs import MediaChoices, MediaInput, MediaListInput, NamedTags
+from flow_widgets.ui.studio_inputs import MediaChoices
+from flow_widgets.ui.studio_preview import Preview, preview
 from flow_widgets.ui.studio_results import Result, StudioResults
 from flow_widgets.ui.text import one_line
 
 __all__ = ["Studio"]
 
-_DEFAULT = "default"
-_WIDE = {"description_width": "90px"}
 _MAX_SEED = 2**31 - 1
 
 
-def _dropdown(description: str, **kwargs: Any) -> widgets.Dropdown:
-    return widgets.Dropdown(description=description, style=_WIDE, **kwargs)
-
-
-class Studio(Panel):
+class Studio(StudioControls, Panel):
     """A form for text-to-video, first/last frame, ingredients, Omni edit, extend, upscale and
     images, sharing the kernel's session with the magics.
 
@@ -92,7 +84,14 @@ class Studio(Panel):
         self._watched: set[int] = set()
         self._tracked = Throttle(self.sync, min_interval=0.5)
         self.library = LibraryIndex.for_session(self.session)
-        self._build_controls(kind)
+        self._build_controls(
+            kind,
+            on_change=self._changed,
+            report=self.status.error,
+            uploader=self._upload,
+            on_generate=guarded(self.status, "Generate")(self._generate),
+            on_new_seed=guarded(self.status, "Random seed")(self._new_seed),
+        )
         self.results = StudioResults(
             on_vary=guarded(self.status, "Vary")(self._vary),
             on_edit=guarded(self.status, "Edit")(self._edit),
@@ -132,105 +131,8 @@ class Studio(Panel):
             self.library.refresh()
         self.sync()
 
-    # -- building ------------------------------------------------------------------------------
-
-    def _build_controls(self, kind: str) -> None:
-        changed = self._changed
-        report = self.status.error
-        self.kind = widgets.ToggleButtons(
-            options=[(label, key) for key, label in KIND_LABELS.items()],
-            value=kind,
-            style={"button_width": "auto"},
-        )
-        self.account = _dropdown("account", options=[("any account", "")], value="")
-        self.model = _dropdown("model", options=[])
-        self.prompt = widgets.Textarea(
-            placeholder="Describe the shot: subject, action, camera, light, sound…",
-            layout={"width": "100%", "height": "90px"},
-        )
-        self.prompt.add_class("fw-studio-prompt")
-        self.duration = _dropdown("duration", options=[])
-        self.aspect = _dropdown("aspect", options=[])
-        self.resolution = _dropdown("resolution", options=[])
-        self.count = _dropdown("takes", options=list(COUNTS), value=1)
-        self.seed = widgets.Text(
-            description="seed", placeholder="random", style=_WIDE, layout={"width": "220px"}
-        )
-        self.random_seed = widgets.Button(
-            description="", icon="random", tooltip="a new random seed", layout={"width": "40px"}
-        )
-        self.upscale_to = _dropdown("upscale to", options=[])
-        hooks: dict[str, Any] = {"uploader": self._upload, "on_change": changed, "report": report}
-        self.start = MediaInput("first frame", "image", self.choices, **hooks)
-        self.end = MediaInput("last frame", "image", self.choices, **hooks)
-        self.video = MediaInput("video", "video", self.choices, **hooks)
-        self.source = MediaInput("source", "video", self.choices, **hooks)
-        self.window = widgets.IntRangeSlider(
-            value=(0, 96), min=0, max=240, step=1, description="frames", style=_WIDE,
-            layout={"width": "520px"},
-        )  # fmt: skip
-        self.references = MediaListInput(self.choices, **hooks)
-        self.characters = NamedTags("pick characters", on_change=changed)
-        self.voices = NamedTags("pick voices", on_change=changed)
-        self.references_box = self._labelled("reference images", self.references.widget)
-        self.characters_box = self._labelled("characters", self.characters.widget)
-        self.voices_box = self._labelled("voices", self.voices.widget)
-        self.generate = widgets.Button(description="Generate", button_style="primary", icon="play")
-        self.generate.add_class("fw-studio-generate")
-        self.preview_line = widgets.HTML()
-        self.preview_line.add_class("fw-studio-preview")
-        for control in (
-            self.kind, self.account, self.model, self.prompt, self.duration, self.aspect,
-            self.resolution, self.count, self.seed, self.upscale_to, self.window,
-        ):  # fmt: skip
-            control.observe(lambda _c: changed(), names=["value"])
-        self.generate.on_click(guarded(self.status, "Generate")(self._generate))
-        self.random_seed.on_click(guarded(self.status, "Random seed")(self._new_seed))
-
-    @staticmethod
-    def _labelled(label: str, control: widgets.Widget) -> widgets.Box:
-        caption = widgets.HTML(f'<span style="color:#6b7280">{html.escape(label)}</span>')
-        return widgets.VBox([caption, control])
-
     def _upload(self, data: bytes, name: str) -> Any:
         return _session.upload_bytes(self.session, data, name, email=self.account.value or None)
-
-    # -- reading the form ----------------------------------------------------------------------
-
-    def form(self) -> StudioForm:
-        """The form's current values (ids, not files)."""
-        start, end = self.window.value
-        source = self.source.value
-        return StudioForm(
-            kind=self.kind.value,
-            prompt=self.prompt.value,
-            model=self.model.value or None,
-            duration=None if self.duration.value in (None, _DEFAULT) else int(self.duration.value),
-            aspect_ratio=None if self.aspect.value in (None, _DEFAULT) else self.aspect.value,
-            resolution=None if self.resolution.value in (None, _DEFAULT) else self.resolution.value,
-            count=int(self.count.value or 1),
-            seed=self._seed(),
-            start_image=self.start.value,
-            end_image=self.end.value,
-            reference_images=self.references.value,
-            characters=self.characters.value,
-            voices=self.voices.value,
-            reference_video=self.video.value,
-            start_frame=start,
-            end_frame=end,
-            source=source,
-            upscale_resolution=self.upscale_to.value or None,
-            email=self.account.value or None,
-        )
-
-    def _seed(self) -> int | None:
-        text = self.seed.value.strip()
-        if not text:
-            return None
-        try:
-            return int(text)
-        except ValueError:
-            return -1  # reported by the request as an invalid seed
 
     def _tier(self) -> Any:
         return self.session.tracker.tier_of(self.account.value or None)
@@ -303,44 +205,6 @@ class Studio(Panel):
     def _sync_library(self) -> None:
         self.characters.set_choices(self.library.character_choices())
         self.voices.set_choices(self.library.voice_choices())
-
-    def _apply_options(self, form: StudioForm, options: Options) -> None:
-        self.set_options(self.model, list(options.models), options.model or None)
-        durations = [(f"{d} s", d) for d in options.durations]
-        spec_default = form.duration if form.duration in options.durations else None
-        if spec_default is None and options.durations:
-            model_default = VIDEO_MODELS[options.model].default_duration if options.model else None
-            spec_default = (
-                model_default if model_default in options.durations else options.durations[-1]
-            )
-        self.set_options(self.duration, durations, spec_default)
-        aspects = [("default", _DEFAULT), *((a, a) for a in options.aspect_ratios)]
-        aspect = form.aspect_ratio if form.aspect_ratio in options.aspect_ratios else _DEFAULT
-        self.set_options(self.aspect, aspects, aspect)
-        resolutions = [("default", _DEFAULT), *((r, r) for r in options.resolutions)]
-        resolution = form.resolution if form.resolution in options.resolutions else _DEFAULT
-        self.set_options(self.resolution, resolutions, resolution)
-        upscales = list(options.upscale_resolutions)
-        upscale = form.upscale_resolution if form.upscale_resolution in upscales else None
-        self.set_options(self.upscale_to, upscales, upscale or (upscales[0] if upscales else None))
-        self.source.show_kind("image" if form.source and "-image:" in form.source else "video")
-        if options.reference_slots and len(self.references.value) > options.reference_slots:
-            self.references.set(self.references.value[: options.reference_slots])
-
-    def _show_fields(self, form: StudioForm) -> None:
-        uses = form.uses
-        for name, control in (
-            ("model", self.model), ("prompt", self.prompt), ("duration", self.duration),
-            ("aspect", self.aspect), ("resolution", self.resolution), ("count", self.count),
-            ("seed", self.seed), ("seed", self.random_seed), ("upscale", self.upscale_to),
-            ("start", self.start.widget), ("end", self.end.widget), ("video", self.video.widget),
-            ("window", self.window), ("source", self.source.widget),
-            ("references", self.references_box), ("characters", self.characters_box),
-            ("voices", self.voices_box),
-        ):  # fmt: skip
-            self.hide(control, not uses(name))
-        if form.kind == "image" and not uses("duration"):
-            self.hide(self.resolution, True)
 
     def _update_preview(self, form: StudioForm) -> None:
         snapshot = self.session.tracker.snapshot()

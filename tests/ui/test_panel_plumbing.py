@@ -309,3 +309,19 @@ def test_board_updates_answer_the_cell_that_showed_it_even_from_another_thread(
     worker.join()
     assert seen == [("cell-1", False), ("cell-1", True)]
     assert pub.parent_header["msg_id"] == "a-later-click"  # nothing leaked into this thread
+
+
+def test_voice_tables_escape_names_and_keep_only_safe_sample_links() -> None:
+    from flow_widgets.ui.library_html import VoiceRow, characters_html, voices_html
+
+    user = [
+        VoiceRow(HOSTILE, "Kore", "hi", "an***@example.com", "javascript:alert(1)"),
+        VoiceRow("Narrator", "Puck", "hello", "", "flow_media/voice.wav"),
+    ]
+    system = [VoiceRow("Achernar", "system preset", sample="https://example.com/a.wav")]
+    page = voices_html(system, user)
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "javascript:" not in page
+    assert 'src="flow_media/voice.wav"' in page and 'src="https://example.com/a.wav"' in page
+    assert "1 system voices" in page
+    assert "&lt;b&gt;" in characters_html([("<b>", "2", "", "", "")])

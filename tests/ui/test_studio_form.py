@@ -18,8 +18,8 @@ from flow_widgets.ui.studio_form import (
     build_request,
     normalise,
     options_for,
-    preview,
 )
+from flow_widgets.ui.studio_preview import preview
 
 EMAIL = "ann@example.com"
 IMAGE = make_media_id(1, EMAIL, "image", "img1")
