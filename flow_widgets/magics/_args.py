@@ -12,6 +12,7 @@ Defaults are ``None`` on purpose: the magic fills the gaps from ``%config FlowMa
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -319,12 +320,34 @@ def subcommand_parser(name: str) -> MagicArgumentParser:
     return parser
 
 
+#: The shape of a useapi.net token (``user:<number>-<letters>``). Media ids and refs start the
+#: same way but carry more ``:``-separated parts, so they never match a whole word.
+_TOKEN_WORD = re.compile(r"(?<![\w:-])user:\d+-[A-Za-z0-9]+(?![\w:-])")
+
+
+def refuse_token_in(line: str, prog: str) -> None:
+    """Refuse a magic line that holds something shaped like the API token, without echoing it.
+
+    Anything typed into a cell is saved with the notebook and kept in IPython's history, so the
+    token is never taken as an argument; argparse's own refusal would print the word back.
+
+    Raises:
+        UsageError: the line carries a token-shaped word.
+    """
+    if _TOKEN_WORD.search(line):
+        raise UsageError(
+            f"{prog} takes no API token: never type it into a cell (it is saved with the "
+            "notebook); run %flow login alone for a hidden prompt, or set USEAPI_TOKEN."
+        )
+
+
 def split_subcommand(line: str) -> tuple[str, str]:
     """Split ``%flow`` arguments into the subcommand and the rest of the line.
 
     Raises:
         UsageError: the subcommand is unknown (the message lists the known ones).
     """
+    refuse_token_in(line, "%flow")
     stripped = line.strip()
     name, _, rest = stripped.partition(" ")
     if name not in SUBCOMMANDS:
@@ -339,6 +362,7 @@ def parse(parser: MagicArgumentParser, line: str) -> argparse.Namespace | None:
     Raises:
         UsageError: one plain line for unknown options, bad values or unbalanced quotes.
     """
+    refuse_token_in(line, parser.prog)
     try:
         argv: Sequence[str] = shlex.split(line, posix=True)
     except ValueError as exc:

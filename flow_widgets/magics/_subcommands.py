@@ -252,6 +252,11 @@ def run_subcommand(magics: Any, line: str) -> Any:
         _say(usage())
         return None
     name, rest = split_subcommand(line)
+    if name == "login" and rest:
+        raise UsageError(
+            "%flow login takes no arguments: never type the token into a cell; run %flow login "
+            "alone for a hidden prompt, or set USEAPI_TOKEN."
+        )
     args = parse(subcommand_parser(name), rest)
     if args is None:
         return None

@@ -288,15 +288,6 @@ def test_headless_login_fails_at_once_with_guidance(swept: Any, figures: Any) ->
     assert "USEAPI_TOKEN" in text
 
 
-LOGIN_ECHO_BUG = (
-    "magics/_subcommands.py: '%flow login <token>' is parsed by argparse, whose refusal "
-    "'unrecognized arguments: <token>' echoes the token into the cell's output (saved with the "
-    "notebook). Refuse any argument to login before parsing, without repeating it: "
-    "'%flow login takes no arguments: never type the token into a cell; run %flow login alone "
-    "for a hidden prompt, or set USEAPI_TOKEN'"
-)
-
-
 @pytest.fixture
 def shell() -> Any:
     from IPython.core.interactiveshell import InteractiveShell
@@ -307,18 +298,27 @@ def shell() -> Any:
     ip.run_line_magic("unload_ext", "flow_widgets")
 
 
-@pytest.mark.xfail(reason=LOGIN_ECHO_BUG, raises=AssertionError, strict=True)
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "%flow login {canary}",
+        "%flow {canary}",
+        "%flow budget {canary}",
+        "%%flow_video --email {canary}\na red fox",
+        "%%flow_image --seed 1 {canary}\na red fox",
+    ],
+)
 def test_a_token_given_as_a_magic_argument_is_refused_without_echo(
-    shell: Any, canary: str, figures: Any
+    shell: Any, canary: str, figures: Any, cell: str
 ) -> None:
     from IPython.utils.capture import capture_output
 
     with capture_output() as captured:
-        result = shell.run_cell(f"%flow login {canary}")
+        result = shell.run_cell(cell.format(canary=canary))
     shown = captured.stdout + captured.stderr + str(result.error_in_exec or "")
     figures.record(
         "R-36 token as a magic argument",
-        "%flow login <canary>",
+        cell.split("\n")[0].format(canary="<canary>"),
         canary_hits=sum(shown.count(f) for f in canary_forms(canary).values()),
         refused=int(result.error_in_exec is not None or "login" in shown),
     )
