@@ -229,8 +229,11 @@ class Batch:
                     return
                 try:
                     await dispatcher.submit(item.handle, item.work, withdrawn=self._stop.is_set)
-                except NotSent:
-                    self._not_sent(item)
+                except NotSent as exc:
+                    if item.handle.status != "rejected":  # withdrawn, rather than refused
+                        self._not_sent(item)
+                    else:
+                        self.stop(str(exc))
                     return
                 except _STOPPERS as exc:  # the account or the budget is spent: send no more
                     self.stop(str(exc))

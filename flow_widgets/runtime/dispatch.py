@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from flow_widgets.api.client import AsyncFlowClient
 from flow_widgets.errors import (
     FlowError,
+    InsufficientCreditsError,
     NoEligibleAccountError,
     QuotaExceededError,
     ServiceUnavailableError,
@@ -119,13 +120,22 @@ class Dispatcher:
         if pool is None:
             await self.runner.submit(handle, work)
             return
+        if pool.closed:  # every account was spent earlier: a new request tries them again
+            pool.reopen()
         tries = 0
         while True:
             lane = await pool.acquire()
-            if lane is None or withdrawn():
-                if lane is not None:
-                    pool.release(lane)
+            if lane is not None and withdrawn():
+                pool.release(lane)
                 raise NotSent("withdrawn before it was sent")
+            if lane is None:  # every account was closed while this job waited
+                reason = pool.closed_reason or "no account can take more work"
+                handle._update(status="rejected", error=f"Not sent: {reason}", charged=False)
+                raise NotSent(reason)
+            if self._short_of_credits(lane, work):
+                pool.close(lane, f"{lane.account} has too few credits left for this request")
+                pool.release(lane)
+                continue
             tries += 1
             if not await self._attempt(handle, work, lane, pool, last=tries >= MAX_TRIES):
                 return
@@ -164,6 +174,16 @@ class Dispatcher:
             pool.release(lane)  # the slot frees as soon as the job stops running remotely
             unsubscribe()
 
+    def _short_of_credits(self, lane: Lane, work: Work) -> bool:
+        """True when the account's last known balance cannot pay for ``work`` (a sure 402)."""
+        if lane.account is None:
+            return False
+        known = {a.email: a for a in self.tracker.accounts()}.get(lane.account)
+        if known is None or known.credits is None:
+            return False
+        cost = self.tracker.estimate(work.request, self.tracker.tier_of(lane.account))
+        return cost > known.credits
+
     def _adapt(self, pool: SlotPool, lane: Lane, exc: FlowError) -> bool:
         """Learn from a refusal that bought nothing; True if the job should try again."""
         if isinstance(exc, ThrottledError):  # too busy: this account gets fewer slots for a while
@@ -172,8 +192,14 @@ class Dispatcher:
         if isinstance(exc, (QuotaExceededError, NoEligibleAccountError)):
             wait = exc.retry_after
             short = wait is not None and 0 <= wait <= MAX_WAIT_S
-            pool.pause(lane if lane.account else None, wait if short else None)
+            pool.pause(lane if lane.account else None, wait if short else None, str(exc))
             return not pool.closed  # another account, or this one soon, can take it
+        if isinstance(exc, InsufficientCreditsError):
+            # "not enough credits on <account>": that account is spent, another may not be;
+            # any other 402 (no plan, an expired subscription) stops every account.
+            own = lane.account is not None and lane.account in str(exc)
+            pool.close(lane if own else None, str(exc))
+            return not pool.closed
         if isinstance(exc, ServiceUnavailableError):  # Google or a captcha solver is overloaded
             pool.pause(lane, getattr(exc, "retry_after", None) or pool.default_pause)
             return True

@@ -88,6 +88,7 @@ class SlotPool:
         self._turn = itertools.count()
         self.peak_busy = 0
         self.throttles = 0
+        self.closed_reason: str | None = None
 
     def __repr__(self) -> str:
         lanes = ", ".join(f"{lane.account}:{lane.busy}/{lane.limit}" for lane in self.lanes)
@@ -177,19 +178,26 @@ class SlotPool:
         lane.paused_until = max(lane.paused_until, self._clock() + pause)
         self._changed.set()
 
-    def pause(self, lane: Lane | None, seconds: float | None) -> None:
+    def pause(self, lane: Lane | None, seconds: float | None, reason: str = "") -> None:
         """Give ``lane`` (every lane when ``None``) no work for ``seconds``; close it when
         ``None`` (out of quota until a reset too far away to wait for)."""
-        targets = [lane] if lane is not None else list(self._lanes.values())
-        for item in targets:
-            if seconds is None:
-                item.closed = True
-            else:
-                item.paused_until = max(item.paused_until, self._clock() + seconds)
+        if seconds is None:
+            self.close(lane, reason)
+            return
+        for item in [lane] if lane is not None else self._lanes.values():
+            item.paused_until = max(item.paused_until, self._clock() + seconds)
         self._changed.set()
 
-    def close(self, lane: Lane | None = None) -> None:
-        """Stop giving out slots on ``lane`` (out of quota), or on every lane when ``None``."""
+    def close(self, lane: Lane | None = None, reason: str = "") -> None:
+        """Stop giving out slots on ``lane`` (out of quota or credits), or on every lane."""
         for item in [lane] if lane is not None else self._lanes.values():
             item.closed = True
+        self.closed_reason = reason or self.closed_reason
+        self._changed.set()
+
+    def reopen(self) -> None:
+        """Open every closed lane again (a new, explicit submission after a top-up)."""
+        for item in self._lanes.values():
+            item.closed = False
+        self.closed_reason = None
         self._changed.set()

@@ -247,6 +247,8 @@ class Wiring:
             self.tracker.update_from_account(account)
         providers = await self.client.captcha.get_providers()
         self.tracker.update_captcha_credits(providers.free_captcha_credits)
+        for pool in self.dispatcher.pools.values():  # a topped-up account may take work again
+            pool.reopen()
 
     def refresh_accounts_soon(self) -> None:
         async def quietly() -> None:
