@@ -44,16 +44,18 @@ reliability: $(STAMP)
 simulator: $(STAMP)
 	$(PY) -m flow_widgets.simulator --port 8787
 
-# JupyterLab on 127.0.0.1 only, without a login token (nothing else can reach it); a busy port
-# fails loudly instead of moving, so the printed URL is always the right one (PORT=8890 to change).
+# JupyterLab on 127.0.0.1 only, protected by a fresh Jupyter login token that is printed in the URL
+# (any local process could otherwise run code in it); a busy port fails loudly instead of moving,
+# so the printed URL is always the right one (PORT=8890 to change). No useapi.net token is needed.
 demo: $(STAMP)
-	@echo ""
-	@echo "  flow_widgets demo: open http://127.0.0.1:$(PORT)/lab/tree/quickstart.ipynb"
-	@echo "  (no token needed; the built-in simulator answers; Ctrl+C stops the server)"
-	@echo ""
-	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
-		--ServerApp.port_retries=0 --IdentityProvider.token= --allow-root \
-		--ServerApp.open_browser=True notebooks/quickstart.ipynb
+	@token=$$($(PY) -c "import secrets; print(secrets.token_hex(16))"); \
+	echo ""; \
+	echo "  flow_widgets demo: open http://127.0.0.1:$(PORT)/lab/tree/quickstart.ipynb?token=$$token"; \
+	echo "  (no useapi.net token needed: the built-in simulator answers; Ctrl+C stops the server)"; \
+	echo ""; \
+	cd notebooks && "$(abspath $(VENV))/bin/jupyter" lab --ServerApp.ip=127.0.0.1 \
+		--ServerApp.port=$(PORT) --ServerApp.port_retries=0 --IdentityProvider.token=$$token \
+		--allow-root --ServerApp.open_browser=True quickstart.ipynb
 
 # The quickstart executed in a copy under $(DEMO_DIR), saved with its outputs and rendered as
 # HTML next to its flow_media/ folder, so the result can be looked at without a browser session.
