@@ -31,6 +31,7 @@ __all__ = [
     "request_options",
     "resolve",
     "run_in_background",
+    "scrubber",
     "submit",
     "upload_bytes",
 ]
@@ -47,6 +48,16 @@ def resolve(session: Any | None = None) -> Any:
     from flow_widgets.runtime.session import session as process_session
 
     return process_session()
+
+
+def scrubber(session: Any) -> Callable[[str], str] | None:
+    """A function that masks the session's API token (every form of it) in a text, if any."""
+    token = getattr(getattr(session, "settings", None), "token", None)
+    if not token:
+        return None
+    from flow_widgets.api._config import Secret
+
+    return Secret(str(token)).scrub
 
 
 def request_options(request: FlowRequest) -> dict[str, Any]:

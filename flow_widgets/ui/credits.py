@@ -86,8 +86,8 @@ class Credits(Panel):
     def __init__(
         self, session: Any | None = None, *, board_options: dict[str, Any] | None = None
     ) -> None:
-        super().__init__()
         self.session = _session.resolve(session)
+        super().__init__(scrub=_session.scrubber(self.session))
         tracker = self.session.tracker
         self.refresh_button = widgets.Button(
             description="refresh", icon="refresh", tooltip="read every account's balance now"

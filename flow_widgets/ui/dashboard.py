@@ -68,8 +68,8 @@ class Jobs(Panel):
         limit: int = 200,
         board_options: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__()
         self.session = _session.resolve(session)
+        super().__init__(scrub=_session.scrubber(self.session))
         self.limit = limit
         self._lock = threading.Lock()
         self._rows: list[JobRow] = []

@@ -101,8 +101,8 @@ class _Library(Panel):
     noun = "item"
 
     def __init__(self, session: Any | None, board_options: dict[str, Any] | None) -> None:
-        super().__init__()
         self.session = _session.resolve(session)
+        super().__init__(scrub=_session.scrubber(self.session))
         self.library = LibraryIndex.for_session(self.session)
         self.account = widgets.Dropdown(description="account", options=[])
         self.refresh_button = widgets.Button(description="refresh", icon="refresh")

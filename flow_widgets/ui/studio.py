@@ -71,9 +71,7 @@ class Studio(StudioControls, Panel):
         board_options: dict[str, Any] | None = None,
     ) -> None:
         self.session = _session.resolve(session)
-        secret = getattr(self.session.settings, "token", None)
-        scrub = getattr(secret, "scrub", None)
-        super().__init__(scrub=scrub if callable(scrub) else None)
+        super().__init__(scrub=_session.scrubber(self.session))
         # One sync at a time; a sync's own trait changes echo back on its thread and are
         # ignored, while a sync asked for from another thread waits its turn.
         self._sync_lock = threading.RLock()
@@ -197,10 +195,12 @@ class Studio(StudioControls, Panel):
                     self.on_close(job.on_change(self._tracked))
                 continue
             self._offered.add(id(job))
+            take = next((r.number for r in self.results.results if r.handle is job), None)
             prompt = one_line(str(job.prompt or ""), 30)
             for media in job.media:
                 if media.media_id:
-                    self.choices.add(f"{media.kind} · {prompt}", media.media_id)
+                    name = f"#{take} {media.kind} {media.index + 1}" if take else media.kind
+                    self.choices.add(f"{name} · {prompt}", media.media_id)
 
     def _sync_library(self) -> None:
         self.characters.set_choices(self.library.character_choices())
@@ -255,24 +255,9 @@ class Studio(StudioControls, Panel):
         finally:
             self.sync()
         result = self.results.add(handle, form, shown.request)
-        self._offer_result(result)
+        self._tracked()  # follow the new take, so its files are offered as inputs when done
         self.status.show(f"Started take #{result.number}: {one_line(form.prompt, 60)}", "ok")
         return result
-
-    def _offer_result(self, result: Result) -> None:
-        """Offer the take's files as inputs to later forms once they exist."""
-
-        def offer(handle: Any) -> None:
-            if handle.status != "completed":
-                return
-            for media in handle.media:
-                if media.media_id:
-                    self.choices.add(
-                        f"#{result.number} {media.kind} {media.index + 1}", media.media_id
-                    )
-
-        result.handle.on_change(offer)
-        offer(result.handle)
 
     def _new_seed(self, _button: Any = None) -> None:
         self.seed.value = str(random.randint(0, _MAX_SEED))

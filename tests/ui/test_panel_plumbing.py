@@ -325,3 +325,21 @@ def test_voice_tables_escape_names_and_keep_only_safe_sample_links() -> None:
     assert 'src="flow_media/voice.wav"' in page and 'src="https://example.com/a.wav"' in page
     assert "1 system voices" in page
     assert "&lt;b&gt;" in characters_html([("<b>", "2", "", "", "")])
+
+
+def test_panels_scrub_the_sessions_token_out_of_every_message() -> None:
+    from flow_widgets.ui import _session
+
+    token = "user:4242-s3cr3tT0kenValue"
+    scrub = _session.scrubber(SimpleNamespace(settings=SimpleNamespace(token=token)))
+    assert scrub is not None
+    status = StatusLine(scrub=scrub)
+
+    @guarded(status, "Refresh")
+    def leak() -> None:
+        raise RuntimeError(f"401 for Bearer {token}")
+
+    leak()
+    assert token not in status.text and token not in status.value
+    assert "***" in status.text
+    assert _session.scrubber(SimpleNamespace(settings=SimpleNamespace(token=None))) is None
