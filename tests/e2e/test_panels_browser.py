@@ -41,34 +41,35 @@ def _notebook(path: Path) -> None:
     nbformat.write(nb, path)
 
 
-_STARTED = (
-    "() => document.querySelector(\".jp-Notebook-ExecutionIndicator[data-status='busy']\")"
-    " || [...document.querySelectorAll('.jp-InputArea-prompt')]"
-    ".some(p => /[*0-9]/.test(p.textContent))"
-)
-
-
 def _run_all(lab: Lab) -> None:
-    """Run every cell, one Shift+Enter per cell from the first; ask again if JupyterLab dropped
-    the request (a kernel still settling right after the notebook opened ignores it now and
-    then on a loaded machine)."""
+    """Run the cells in order, one at a time, each asked again until JupyterLab shows it
+    queued or running: right after a notebook opens, a kernel that is not attached yet makes
+    JupyterLab drop run requests silently (seen on a loaded machine), and a retried cell that
+    never started cannot run twice."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     page = lab.page
-    for _attempt in range(4):
-        page.locator(".jp-Notebook .jp-Cell .jp-InputPrompt").first.click()
-        page.keyboard.press("Escape")
-        for _cell in _CELLS:
+    cells = page.locator(".jp-Notebook .jp-Cell.jp-CodeCell")
+    for index in range(len(_CELLS)):
+        started = (
+            "(i) => /[*0-9]/.test(document.querySelectorAll("
+            "'.jp-Notebook .jp-Cell.jp-CodeCell')[i].querySelector('.jp-InputArea-prompt')"
+            ".textContent)"
+        )
+        for _attempt in range(6):
+            cells.nth(index).locator(".jp-InputPrompt").click()
+            page.keyboard.press("Escape")
             page.keyboard.press("Shift+Enter")
-        try:
-            page.wait_for_function(_STARTED, timeout=20_000)
-            break
-        except PlaywrightTimeout:
-            continue
+            try:
+                page.wait_for_function(started, arg=index, timeout=10_000)
+                break
+            except PlaywrightTimeout:
+                continue
     page.wait_for_function(
-        "() => [...document.querySelectorAll('.jp-Notebook .jp-Cell.jp-CodeCell')]"
-        f".slice(0, {len(_CELLS)})"
-        ".every(c => /[0-9]/.test(c.querySelector('.jp-InputArea-prompt').textContent))",
+        "(n) => [...document.querySelectorAll('.jp-Notebook .jp-Cell.jp-CodeCell')]"
+        ".slice(0, n).every(c => /[0-9]/.test(c.querySelector('.jp-InputArea-prompt')"
+        ".textContent))",
+        arg=len(_CELLS),
         timeout=240_000,
     )
 
