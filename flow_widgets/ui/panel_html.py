@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flow_widgets.runtime.credit_snapshot import CreditSnapshot
+from flow_widgets.ui.html import _COLOURS as _CARD_COLOURS
 from flow_widgets.ui.html import media_figure, table_html
 from flow_widgets.ui.job_rows import JobRow
 from flow_widgets.ui.text import one_line, table_text
@@ -42,14 +43,7 @@ _FRAME = (
     "border:1px solid #d0d4da;border-radius:6px;padding:6px 10px;margin:4px 0;"
     "font:13px/1.45 system-ui,sans-serif;max-width:960px"
 )
-_PHASE_COLOURS = {
-    "queued": "#8a8f98",
-    "running": "#2a7ae2",
-    "completed": "#2e9d57",
-    "failed": "#d0342c",
-    "detached": "#b7791f",
-    "unknown": "#b7791f",
-}
+_PHASE_COLOURS = _CARD_COLOURS  # the job cards' colour per phase, so a table matches its card
 
 
 def _e(value: object) -> str:
