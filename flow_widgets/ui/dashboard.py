@@ -104,8 +104,12 @@ class Jobs(Panel):
         self.card = Board(self._card_bundle, name="job-card", **options)
         self.boards = [self.table, self.card]
         for control in (self.status_filter, self.model_filter):
-            control.observe(lambda _c: self.reload(now=True), names=["value"])
-        self.picker.observe(lambda _c: self._picked(), names=["value"])
+            control.observe(
+                guarded(self.status, "Filter")(lambda _c: self.reload(now=True)), names=["value"]
+            )
+        self.picker.observe(
+            guarded(self.status, "Pick")(lambda _c: self._picked()), names=["value"]
+        )
         self.refresh_button.on_click(
             guarded(self.status, "Refresh")(lambda _b: self.reload(now=True))
         )

@@ -167,9 +167,13 @@ class Gallery(Panel):
         self.grid = Board(self._grid_bundle, name="gallery", **options)
         self.compare = Board(self._compare_bundle, name="compare", **options)
         self.boards = [self.grid, self.compare]
-        self.layout_choice.observe(lambda _c: self.grid.refresh_now(), names=["value"])
+        self.layout_choice.observe(
+            guarded(self.status, "Layout")(lambda _c: self.grid.refresh_now()), names=["value"]
+        )
         for control in (self.a, self.b, self.position):
-            control.observe(lambda _c: self.compare.refresh(), names=["value"])
+            control.observe(
+                guarded(self.status, "Compare")(lambda _c: self.compare.refresh()), names=["value"]
+            )
         self.star_button.on_click(guarded(self.status, "Star")(self._star))
         self.export_button.on_click(guarded(self.status, "Export")(self._export))
         self._later = Throttle(self.reload, min_interval=0.5)

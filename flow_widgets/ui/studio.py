@@ -84,7 +84,7 @@ class Studio(StudioControls, Panel):
         self.library = LibraryIndex.for_session(self.session)
         self._build_controls(
             kind,
-            on_change=self._changed,
+            on_change=guarded(self.status, "Updating the form")(self._changed),
             report=self.status.error,
             uploader=self._upload,
             on_generate=guarded(self.status, "Generate")(self._generate),

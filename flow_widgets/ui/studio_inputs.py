@@ -12,6 +12,7 @@ stay in Python (selection widgets sync labels and an index, never the values).
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -20,8 +21,11 @@ import ipywidgets as widgets
 
 from flow_widgets.api.ids import parse_media_id
 from flow_widgets.ui import _session
+from flow_widgets.ui._handlers import describe_error
 
 __all__ = ["MediaChoices", "MediaInput", "MediaListInput", "NamedTags"]
+
+log = logging.getLogger("flow_widgets.ui")
 
 Uploader = Callable[[bytes, str], Any]  # (data, filename) -> upload job handle
 _ACCEPT = {"image": "image/png,image/jpeg,image/webp", "video": "video/mp4"}
@@ -110,8 +114,12 @@ class _Uploads:
         self.widget.value = ()  # the bytes must not stay in the widget's state
         for item in files:
             name = str(item.get("name", "file"))
-            data = bytes(item.get("content", b""))
-            handle = self._uploader(data, name)
+            try:
+                handle = self._uploader(bytes(item.get("content", b"")), name)
+            except Exception as exc:  # a refused file must be said, not swallowed by the widget
+                log.exception("Uploading %s failed", name)
+                self._report(describe_error(f"Uploading {name}", exc))
+                continue
             self.pending[name] = handle
             handle.on_change(lambda h, n=name: self._progress(n, h))
             self._progress(name, handle)

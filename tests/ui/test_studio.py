@@ -245,3 +245,19 @@ def test_upscale_of_an_image_take_offers_image_resolutions(studio: Studio) -> No
     assert studio.form().source == _session.first_media_id(first.handle, "image")
     assert list(studio.upscale_to.options) == ["2k", "4k"]
     assert not studio.generate.disabled and "free" in studio.preview_line.value
+
+
+def test_a_refused_upload_is_reported_in_plain_words(studio: Studio) -> None:
+    from datetime import datetime, timezone
+
+    studio.kind.value = "frames"
+    picked = {
+        "name": "notes.txt",
+        "type": "text/plain",
+        "size": 5,
+        "last_modified": datetime.now(timezone.utc),
+    }
+    studio.start.uploads.widget.value = ({**picked, "content": memoryview(b"hello")},)
+    eventually(lambda: studio.status.tone == "error", 10, "the upload to be refused")
+    assert "notes.txt" in studio.status.text and "failed" in studio.status.text
+    assert studio.start.value is None and studio.start.pending == []
