@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from flow_widgets.api.client import AsyncFlowClient
 from flow_widgets.errors import (
@@ -63,6 +63,8 @@ class Dispatcher:
         client: the API client that reports a throttle at once instead of retrying it.
         refresh_accounts: reads the accounts when none is known yet.
         time_scale: wall seconds per API second (an accelerated simulator rests shorter).
+        slots_per_account: ``{"video": n, "image": m}`` to start from other caps than the
+            documented ones (an account known to run more at once).
     """
 
     def __init__(
@@ -73,8 +75,10 @@ class Dispatcher:
         refresh_accounts: Callable[[], Awaitable[None]],
         *,
         time_scale: float = 1.0,
+        slots_per_account: Mapping[str, int] | None = None,
     ) -> None:
         self.time_scale = time_scale
+        self.slots_per_account = {**SLOTS_PER_ACCOUNT, **(slots_per_account or {})}
         self.runner = runner
         self.tracker = tracker
         self.client = client
@@ -92,7 +96,7 @@ class Dispatcher:
                 if not self.tracker.accounts():
                     with contextlib.suppress(FlowError):  # unknown accounts: one balancer lane
                         await self._refresh_accounts()
-                cap = SLOTS_PER_ACCOUNT[group]
+                cap = self.slots_per_account[group]
                 lanes: dict[str | None, int] = {
                     account.email: cap
                     for account in self.tracker.accounts()

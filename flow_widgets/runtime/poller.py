@@ -53,7 +53,7 @@ __all__ = [
 log = logging.getLogger("flow_widgets.poller")
 
 #: Spacing of polls inside the expected-finish window, as a share of the expected duration.
-DENSE_FRACTION = 0.03
+DENSE_FRACTION = 0.035
 #: Before the window each wait covers this share of the time left until the window opens.
 APPROACH_FRACTION = 0.8
 #: How uncertain the finish time is (± share of the expected duration) before anything is learnt.

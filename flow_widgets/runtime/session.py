@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, cast
 
@@ -58,6 +58,8 @@ class FlowSession:
         announce: where the one-line "using the simulator" notice goes (default stderr).
         time_scale: wall seconds per API second, when talking to an accelerated simulator that
             this session did not start (default: the simulator's own, else 1).
+        slots_per_account: jobs one account may run at once, per kind (default
+            ``{"video": 4, "image": 8}``); raise it for accounts known to take more.
         **settings_overrides: ``token``, ``media_dir``, ``data_dir``… when ``settings`` is
             not given.
     """
@@ -72,6 +74,7 @@ class FlowSession:
         auto_resume: bool = True,
         announce: Callable[[str], None] | None = None,
         time_scale: float | None = None,
+        slots_per_account: Mapping[str, int] | None = None,
         engine: Engine | None = None,
         **settings_overrides: Any,
     ) -> None:
@@ -85,6 +88,7 @@ class FlowSession:
             catalog=catalog,
             announce=announce,
             time_scale=time_scale,
+            slots_per_account=slots_per_account,
         )
         self.simulator = self._wiring.simulator
         self.ledger = self._wiring.ledger

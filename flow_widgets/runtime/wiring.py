@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -87,6 +87,7 @@ class Wiring:
         catalog: Catalog,
         announce: Callable[[str], None] | None,
         time_scale: float | None = None,
+        slots_per_account: Mapping[str, int] | None = None,
     ) -> Wiring:
         if simulator is None and settings.simulated:
             from flow_widgets.runtime.embedded import embedded_simulator
@@ -145,7 +146,12 @@ class Wiring:
 
         wiring = engine.run(open_parts())
         wiring.dispatcher = Dispatcher(
-            wiring.runner, tracker, wiring.batch_client, wiring.refresh_accounts, time_scale=scale
+            wiring.runner,
+            tracker,
+            wiring.batch_client,
+            wiring.refresh_accounts,
+            time_scale=scale,
+            slots_per_account=slots_per_account,
         )
         engine.add_closer(wiring.aclose)
         return wiring
