@@ -41,11 +41,20 @@ def _notebook(path: Path) -> None:
     nbformat.write(nb, path)
 
 
+def _accept_kernel_dialog(page: Any) -> None:
+    """JupyterLab now and then asks which kernel to start (a modal that swallows every key and
+    click until answered); take the one offered."""
+    dialog = page.locator(".jp-Dialog:has-text('Select Kernel')")
+    if dialog.count():
+        dialog.locator("button.jp-mod-accept").click()
+        dialog.wait_for(state="detached")
+
+
 def _run_all(lab: Lab) -> None:
     """Run the cells in order, one at a time, each asked again until JupyterLab shows it
-    queued or running: right after a notebook opens, a kernel that is not attached yet makes
-    JupyterLab drop run requests silently (seen on a loaded machine), and a retried cell that
-    never started cannot run twice."""
+    queued or running: right after a notebook opens, JupyterLab may still be attaching the
+    kernel (or asking which one to start) and drops run requests silently, and a retried cell
+    that never started cannot run twice."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     page = lab.page
@@ -57,6 +66,7 @@ def _run_all(lab: Lab) -> None:
             ".textContent)"
         )
         for _attempt in range(6):
+            _accept_kernel_dialog(page)
             cells.nth(index).locator(".jp-InputPrompt").click()
             page.keyboard.press("Escape")
             page.keyboard.press("Shift+Enter")
@@ -184,3 +194,10 @@ def _drive_the_panels(lab: Lab, lab_root: Path) -> None:
     lab.screenshot("panels-voices")
     page.get_by_text("create character").first.scroll_into_view_if_needed()
     lab.screenshot("panels-characters")
+
+    # Saved, the notebook keeps the results as plain HTML (no widget state needed), small.
+    lab.save()
+    saved = (lab_root / "panels.ipynb").read_text()
+    assert "fw-card fw-completed" in saved and "flow_media/video-a-red-fox" in saved
+    assert "fw-panel" in saved  # every panel's static fallback
+    assert "data:video" not in saved and len(saved) < 2_000_000
