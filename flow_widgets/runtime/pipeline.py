@@ -328,7 +328,7 @@ class JobRunner:
     async def refresh_job(self, handle: JobHandle) -> None:
         sid = handle.submission_id
         live = self.live.get(sid or "")
-        if sid is None or live is None:
+        if sid is None or live is None or handle.status == "completed":
             return
         if live.jobid is None:
             submission = self.ledger.get(sid)

@@ -45,6 +45,9 @@ __all__ = ["FlowSession", "current_session", "session", "shutdown"]
 
 log = logging.getLogger("flow_widgets.session")
 
+#: A re-run of an identical request picks these handles up again (the purchase stands).
+_WATCH_AGAIN = frozenset({"cancelled", "timed_out", "download_failed"})
+
 
 class FlowSession:
     """Generate, watch, download and account for Google Flow jobs from Python.
@@ -258,8 +261,10 @@ class FlowSession:
         with self._wiring.submit_lock:
             if not work.new:
                 same = self._wiring.handle_for(work.fingerprint)
-                if same is not None:
-                    return same  # this session already bought it: the same live handle
+                if same is not None:  # this session already bought it: the same handle
+                    if same.status in _WATCH_AGAIN:
+                        self._track(self.engine.submit(self._wiring.reattach(same)))
+                    return same
             self._wiring.precheck(work)
             handle = self._wiring.new_handle(work, status="queued")
             self._wiring.remember(work.fingerprint, handle)

@@ -234,6 +234,13 @@ class Wiring:
             handles.append(handle)
         return handles
 
+    async def reattach(self, handle: JobHandle) -> None:
+        """Watch a stopped handle again (a re-run of its cell after a cancel or a timeout)."""
+        submission = self.ledger.get(handle.submission_id or "")
+        if submission is not None:
+            self.saver.clear_disk_full()
+            await self.runner.attach(handle, submission, note="re-attached")
+
     def _handle_for(self, submission: Submission) -> JobHandle:
         work = request_from_submission(submission)
         handle = self.new_handle(work, kind=submission.kind, created=submission.created)

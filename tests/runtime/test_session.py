@@ -182,3 +182,20 @@ def test_a_loop_of_single_submissions_waits_for_slots_instead_of_being_refused(
     statuses = [r["status"] for r in control.requests("POST /videos")]
     assert statuses == [201] * 12  # never over an account's cap, so never throttled
     assert {job.account for job in jobs} == {"ultra.demo@gmail.com", "pro.demo@gmail.com"}
+
+
+def test_cancel_stops_watching_and_an_identical_rerun_watches_again(
+    flow: FlowSession, control: SimControl
+) -> None:
+    job = flow.video("a slow sunset", model="veo-3.1-quality")  # 2.4 s at this time scale
+    while job.jobid is None:
+        job.wait(0.01, raise_on_failure=False)
+    job.cancel()
+    assert job.status == "cancelled" and job.done
+    assert flow.ledger.get(job.submission_id or "").state == "cancelled"  # type: ignore[union-attr]
+    again = flow.video("a slow sunset", model="veo-3.1-quality")
+    assert again is job
+    check_completed_video(job.wait(60), count=1)
+    assert control.count("POST /videos") == 1
+    job.refresh()  # a finished job reads the same
+    assert job.status == "completed"
