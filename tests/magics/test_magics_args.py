@@ -101,9 +101,19 @@ def test_extend_takes_the_rest_as_prompt() -> None:
     assert args.source == "clip" and args.prompt == ["the fox runs", "away"] and args.count == 2
 
 
-def test_login_takes_no_token_argument() -> None:
-    with pytest.raises(UsageError, match="unrecognized arguments"):
+def test_login_takes_no_token_argument_and_never_repeats_it() -> None:
+    with pytest.raises(UsageError, match="takes no API token") as refused:
         parse(subcommand_parser("login"), "user:123-abc")
+    assert "user:123-abc" not in str(refused.value)
+    with pytest.raises(UsageError, match="unrecognized arguments"):
+        parse(subcommand_parser("login"), "something-else")
+
+
+def test_media_ids_are_not_mistaken_for_tokens() -> None:
+    args = parse(
+        subcommand_parser("upscale"), "user:12345-email:6a6f-video:0f1e2d --resolution 1080p"
+    )
+    assert args is not None
 
 
 def test_voice_and_character_actions() -> None:
