@@ -35,7 +35,7 @@ from flow_widgets.runtime.jobs import JobHandle, JobState
 from flow_widgets.runtime.ledger import Ledger, Submission
 from flow_widgets.runtime.outputs import OutputHandler
 from flow_widgets.runtime.poller import Poller
-from flow_widgets.runtime.reconcile import ReconcileTarget, find_bought_job
+from flow_widgets.runtime.reconcile import ReconcileTarget, find_bought_job, listing_may_hide
 from flow_widgets.runtime.tracker import CreditTracker
 from flow_widgets.runtime.work import Work, request_from_submission
 
@@ -207,14 +207,30 @@ class JobRunner:
             model=work.model if work else None,
             account=work.account if work else None,
         )
+        seen: list[JobsStats] = []
+
+        async def listings() -> list[JobsStats]:
+            seen[:] = await self._listings()
+            return seen
+
         found = await find_bought_job(
             target,
-            list_jobs=self._listings,
+            list_jobs=listings,
             get_job=self.client.jobs.get,
             owned=lambda jobid: self.ledger.by_jobid(jobid) is not None,
             attempts=self.reconcile_attempts,
             interval_s=self.reconcile_interval * self.time_scale,
         )
+        if found is None and (not seen or listing_may_hide(seen, target)):
+            message = (
+                "The request's reply was lost and its job could not be confirmed: GET /jobs "
+                "lists only the 10 most recent jobs of the last 15 minutes, so it may have run "
+                "and been charged. Nothing was resent; flow.resume() or re-running the cell "
+                "checks again, and new=True buys it anew."
+            )
+            self.ledger.mark_state(sid, "unknown", error=message)
+            handle._update(status="timed_out", error=message, charged=None, note=None)
+            return
         if found is None:
             message = (
                 "The request's reply was lost and no job was found for it, so it most likely "

@@ -9,14 +9,17 @@ the request was sent, read each one, and adopt the job whose ``replyRef`` is our
 does not echo ``replyRef``, the prompt and model must both match, and jobs another submission
 already owns are never adopted.
 
-Nothing here resends anything. No match after the search window means the request most likely
-never created a job; the caller marks it lost and leaves a new purchase to the user.
+Nothing here resends anything. The listings are short: ``history`` holds only the 10 most recent
+finished jobs of the last 15 minutes. When the search finds nothing but the listing could not
+have shown the job (full and newer than the send, or the send older than the window),
+:func:`listing_may_hide` says so, and the caller must not claim the request never ran.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,11 +28,23 @@ from flow_widgets.api.ids import parse_jobid
 from flow_widgets.api.models import Job, JobsStats
 from flow_widgets.errors import APIError
 
-__all__ = ["ReconcileTarget", "candidate_jobids", "find_bought_job", "matches_submission"]
+__all__ = [
+    "HISTORY_CAP",
+    "HISTORY_WINDOW_S",
+    "ReconcileTarget",
+    "candidate_jobids",
+    "find_bought_job",
+    "listing_may_hide",
+    "matches_submission",
+]
 
 log = logging.getLogger("flow_widgets.reconcile")
 
 _CLOCK_SKEW_S = 120.0
+HISTORY_CAP = 10
+"""``GET /jobs?options=history`` lists at most this many finished jobs per kind (spec 3.24)."""
+HISTORY_WINDOW_S = 15 * 60.0
+"""...and only those finished in the last 15 minutes."""
 
 
 @dataclass(frozen=True)
@@ -137,3 +152,29 @@ async def find_bought_job(
             if matches_submission(job, target):
                 return job
     return None
+
+
+def listing_may_hide(
+    stats: JobsStats | Sequence[JobsStats],
+    target: ReconcileTarget,
+    *,
+    now: float | None = None,
+    skew_s: float = _CLOCK_SKEW_S,
+) -> bool:
+    """True when the listings could not have shown the target's job, so its absence proves
+    nothing: the history is full and its oldest entry is newer than the send (the job may have
+    been pushed out), or the send is older than the history's 15-minute window.
+    """
+    now = time.time() if now is None else now
+    if now - target.sent_at > HISTORY_WINDOW_S - skew_s:
+        return True
+    listings = [stats] if isinstance(stats, JobsStats) else list(stats)
+    earliest_ms = (target.sent_at - skew_s) * 1000.0
+    for listing in listings:
+        history = (listing.images if target.kind == "image" else listing.videos).history
+        if len(history) < HISTORY_CAP:
+            continue
+        stamps = [done.timestamp for done in history.values() if done.timestamp is not None]
+        if not stamps or min(stamps) >= earliest_ms:
+            return True
+    return False

@@ -223,7 +223,11 @@ class Wiring:
         for sid, live in list(self.runner.live.items()):
             if live.handle.status in ("download_failed", "timed_out"):
                 submission = self.ledger.get(sid)
-                if submission is not None and submission.state in ("running", "timed_out"):
+                if submission is not None and submission.state in (
+                    "running",
+                    "timed_out",
+                    "unknown",
+                ):
                     self.engine.spawn(self.runner.attach(live.handle, submission))
                     handles.append(live.handle)
         waiting = [s for s in self.ledger.unfinished() if s.submission_id not in self.runner.live]

@@ -12,6 +12,7 @@ from flow_widgets.runtime.reconcile import (
     ReconcileTarget,
     candidate_jobids,
     find_bought_job,
+    listing_may_hide,
     matches_submission,
 )
 
@@ -129,3 +130,15 @@ async def test_search_gives_up_after_its_attempts() -> None:
         interval_s=0.0,
     )
     assert found is None and calls == 3
+
+
+def test_an_absent_job_proves_nothing_when_the_listing_could_not_show_it() -> None:
+    ms = SENT * 1000
+    now = SENT + 60
+    full_and_newer = stats({}, {jobid(ms + 1000 * n, n=n): ms + 1000 * n for n in range(1, 11)})
+    assert listing_may_hide(full_and_newer, TARGET, now=now)
+    reaches_back = stats({}, {jobid(ms - 300_000 + n, n=n): ms - 300_000 + n for n in range(10)})
+    assert not listing_may_hide(reaches_back, TARGET, now=now)  # full, but covers the send
+    short = stats({}, {jobid(ms + 1000 * n, n=n): ms + 1000 * n for n in range(1, 10)})
+    assert not listing_may_hide(short, TARGET, now=now)  # nine entries: everything recent shown
+    assert listing_may_hide(short, TARGET, now=SENT + 20 * 60)  # older than the 15-minute window
