@@ -39,7 +39,7 @@ from flow_widgets.api._calls import (
     Sleep,
 )
 from flow_widgets.api._config import BearerAuth, Secret, resolve_base_url, resolve_token
-from flow_widgets.api._error_mapping import error_message, map_error
+from flow_widgets.api._error_mapping import error_message, map_error, retry_after_of
 from flow_widgets.api._retry import Failure, RetryPolicy, Safety, next_delay
 from flow_widgets.api._upload import UploadBody
 from flow_widgets.errors import (
@@ -273,7 +273,10 @@ class BaseFlowClient:
         error = map_error(status, body, outcome.headers)
         if status == 503 or isinstance(error, RateLimitError):
             failure = Failure.CAPACITY if _is_throttle(error) else Failure.FINAL
-            return _Failed(failure, error, getattr(error, "retry_after", None))
+            wait = getattr(error, "retry_after", None)
+            if wait is None and status == 503:  # honoured like a throttle's, within the cap
+                wait = retry_after_of(outcome.headers, body)
+            return _Failed(failure, error, wait)
         if status == 408 or (status >= 500 and status not in _FINAL_5XX):
             detail = f"HTTP {status}: {error_message(body) or 'no message'}"
             return self._lost(call, detail, status, error)

@@ -107,6 +107,22 @@ def test_final_answers_are_not_retried(kind: str, response: httpx.Response, erro
 
 
 @pytest.mark.parametrize("kind", TWINS)
+def test_503_honours_retry_after_within_the_cap(kind: str) -> None:
+    busy = {"error": "Service Unavailable"}
+    twin = Twin(
+        kind,
+        [
+            reply(503, busy, **{"Retry-After": "3"}),
+            reply(503, busy, **{"Retry-After": "999999"}),
+            CREATED,
+        ],
+    )
+    assert twin(create).jobid == shapes.VIDEO_JOBID
+    assert twin.calls == 3
+    assert twin.clock.sleeps == [3.0, 10.0]  # 999999 s is above the cap: backoff instead
+
+
+@pytest.mark.parametrize("kind", TWINS)
 def test_503_is_retried_then_succeeds(kind: str) -> None:
     unavailable = reply(503, {"error": "Captcha service failed: timeout", "code": 503})
     twin = Twin(kind, [unavailable, reply(503, "overloaded"), CREATED])
