@@ -224,11 +224,42 @@ class Lab:
             command,
         )
 
-    def run_all(self, timeout: float = 240_000) -> None:
-        """Run every cell and wait until none is pending."""
-        self.page.click(".jp-Notebook")
-        self.page.keyboard.press("Escape")
-        self._menu("Run", "Run All Cells")
+    def dismiss_kernel_choice(self) -> bool:
+        """Cancel a "Select Kernel" dialog, leaving the running kernel as it is; True if one was
+        open.
+
+        On a busy machine JupyterLab may ask even though the notebook's kernel is already
+        running; the modal dialog would swallow every later click, and accepting it would start
+        a second kernel halfway through a run. Cancelling changes nothing.
+        """
+        dialog = self.page.locator(".jp-Dialog:has-text('Select Kernel')")
+        if not dialog.count():
+            return False
+        dialog.locator(".jp-mod-reject").click()
+        dialog.wait_for(state="detached", timeout=10_000)
+        return True
+
+    def run_all(self, timeout: float = 240_000, *, attempts: int = 3) -> None:
+        """Run every cell and wait until none is pending.
+
+        The menu click is retried (after closing a late kernel dialog) when no cell starts
+        within 20 s, so a dialog or a dropped click cannot turn into a silent timeout.
+        """
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        started = """() => [...document.querySelectorAll('.jp-InputArea-prompt')]
+            .some(p => p.textContent.includes('*') || /\\d/.test(p.textContent))"""
+        for attempt in range(1, attempts + 1):
+            try:
+                self.dismiss_kernel_choice()
+                self.page.click(".jp-Notebook", timeout=10_000)
+                self.page.keyboard.press("Escape")
+                self._menu("Run", "Run All Cells")
+                self.page.wait_for_function(started, timeout=20_000)
+                break
+            except PlaywrightTimeout:
+                if attempt == attempts:
+                    raise
         self.page.wait_for_function(
             """() => {
                 const prompts = [...document.querySelectorAll('.jp-InputArea-prompt')];
@@ -249,8 +280,8 @@ class Lab:
         )
 
     def _menu(self, top: str, item: str) -> None:
-        self.page.click(f".lm-MenuBar-itemLabel:text-is('{top}')")
-        self.page.click(f".lm-Menu-itemLabel:text-is('{item}')")
+        self.page.click(f".lm-MenuBar-itemLabel:text-is('{top}')", timeout=10_000)
+        self.page.click(f".lm-Menu-itemLabel:text-is('{item}')", timeout=10_000)
 
     def screenshot(self, name: str) -> Path:
         """Save a full-page screenshot under ``artifacts/`` (not committed) and return its path."""

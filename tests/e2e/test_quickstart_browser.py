@@ -71,13 +71,30 @@ def _saved_outputs(path: Path, timeout: float = 30.0) -> list[dict[str, Any]]:
     deadline = time.monotonic() + timeout
     outputs: list[dict[str, Any]] = []
     while time.monotonic() < deadline:
-        cells = json.loads(path.read_text())["cells"]
+        try:
+            cells = json.loads(path.read_text())["cells"]
+        except json.JSONDecodeError:  # caught halfway through the server's write: look again
+            time.sleep(0.2)
+            continue
         outputs = [o for c in cells if c["cell_type"] == "code" for o in c.get("outputs", [])]
         statuses = [o.get("metadata", {}).get("flow_widgets", {}).get("status") for o in outputs]
         if "completed" in statuses and "queued" not in statuses and "running" not in statuses:
             return outputs
         time.sleep(0.5)
     raise AssertionError(f"the saved notebook never held the finished cards: {outputs!r:.2000}")
+
+
+def _page_report(page: Any) -> str:
+    """Each cell's prompt and the start of its outputs, to see where a run stalled."""
+    report: str = page.evaluate(
+        """() => [...document.querySelectorAll('.jp-Cell')].map((cell, n) => {
+            const prompt = cell.querySelector('.jp-InputArea-prompt');
+            const out = cell.querySelector('.jp-OutputArea');
+            const shown = out ? out.innerText.slice(0, 300) : '';
+            return `${n} ${prompt ? prompt.textContent : ''} ${shown}`;
+        }).join('\\n')"""
+    )
+    return report
 
 
 def _joined(value: str | list[str]) -> str:
@@ -153,8 +170,16 @@ def test_quickstart_plays_saves_and_reopens_without_a_kernel(
         try:
             nb = Lab(context.new_page(), server)
             nb.open(NOTEBOOK)
-            nb.run_all(timeout=300_000)
-            _wait_for_media(nb.page, videos=1, images=2)
+            try:
+                nb.run_all(
+                    timeout=180_000
+                )  # well inside pytest's limit: a stall fails with a trace
+                _wait_for_media(nb.page, videos=1, images=2)
+            except BaseException:
+                nb.screenshot(f"quickstart-{label}-failure")
+                raise AssertionError(
+                    _page_report(nb.page) + "\n" + server.log_text()[-3000:]
+                ) from None
             _scroll_to_first_card(nb.page)
             _screenshot(nb, f"quickstart-{label}", for_readme=app == "lab")
             nb.save()
