@@ -6,9 +6,11 @@ and trips throttles. A :class:`Batch` validates every row first (a bad row fails
 its number), checks the whole estimated cost against the budget before anything is sent, then
 keeps every account's slots full through the session's
 :class:`~flow_widgets.runtime.dispatch.Dispatcher`, refilling a slot the moment the shared poller
-sees a job end. A throttled row waits for the next free slot; a 402, a spent quota or a budget
-refusal stops submitting while what runs finishes. Identical rows bought before are re-attached,
-not bought again.
+sees a job end. A throttled row waits for the next free slot; a 401, a 402, a spent quota or a
+budget refusal stops submitting while what runs finishes (a rejected token is refused for every
+row alike, so sending the rest would only collect more refusals); a row whose model is out of
+its daily quota on every account is refused alone. Identical rows bought before are
+re-attached, not bought again.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flow_widgets.errors import (
+    AuthenticationError,
     BudgetExceededError,
     FlowError,
     InsufficientCreditsError,
@@ -28,7 +31,7 @@ from flow_widgets.errors import (
     QuotaExceededError,
     ValidationError,
 )
-from flow_widgets.runtime.dispatch import GROUPS, NotSent
+from flow_widgets.runtime.dispatch import GROUPS, PER_MODEL_QUOTA, ModelBlocked, NotSent
 from flow_widgets.runtime.jobs import FAILED_STATUSES, TERMINAL_STATUSES, JobHandle
 from flow_widgets.runtime.slots import SlotPool
 from flow_widgets.runtime.work import Work
@@ -41,6 +44,7 @@ __all__ = ["BATCH_KINDS", "Batch", "BatchProgress", "rows_of"]
 #: Kinds a batch can submit (the ones with a per-account cap the dispatcher gates).
 BATCH_KINDS = frozenset(GROUPS)
 _STOPPERS = (
+    AuthenticationError,
     InsufficientCreditsError,
     BudgetExceededError,
     QuotaExceededError,
@@ -229,14 +233,17 @@ class Batch:
                     return
                 try:
                     await dispatcher.submit(item.handle, item.work, withdrawn=self._stop.is_set)
+                except ModelBlocked:  # this row's model only; the refusal is on its handle
+                    return
                 except NotSent as exc:
                     if item.handle.status != "rejected":  # withdrawn, rather than refused
                         self._not_sent(item)
                     else:
                         self.stop(str(exc))
                     return
-                except _STOPPERS as exc:  # the account or the budget is spent: send no more
-                    self.stop(str(exc))
+                except _STOPPERS as exc:  # token, account or budget spent: send no more
+                    if getattr(exc, "reason", None) != PER_MODEL_QUOTA:  # else: this model only
+                        self.stop(str(exc))
                     return
                 except FlowError:  # refused for this row only (content, validation…): on the handle
                     return

@@ -8,7 +8,15 @@ have its last four refused for good. So single submissions and batches alike go 
 (videos, images) over the session's healthy accounts, makes each job wait ``queued`` until a slot
 frees, sends it to the account with the most room (keeping the request's identity, so a re-run
 still re-attaches), holds the slot until the job stops running remotely, and on a throttle slows
-that account down and tries again -- nothing was bought, so nothing is lost by waiting.
+that account down and tries again -- nothing was bought, so nothing is lost by waiting. After
+:data:`MAX_TRIES` capacity refusals in a row (or :data:`BURST_S` of them) a job is *parked*: it
+stays ``queued``, its note says when it tries again, and after :data:`PARK_S` it gets a fresh
+round -- a busy hour must not turn paid intents into refusals the user has to resubmit.
+
+What refuses for good is sorted by scope: a 401 closes every account (no further POST until a
+new request after a new login), a 402 closes the spent account, a daily quota of one model
+blocks that model on that account until the reset (the account's other models stay usable),
+and a job that no open account can take is refused in plain words instead of waiting forever.
 
 Kinds without a per-account cap (GIF, joining, voices, characters, image upscales) pass straight
 through. Runs on the engine loop.
@@ -18,10 +26,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Mapping
 
 from flow_widgets.api.client import AsyncFlowClient
 from flow_widgets.errors import (
+    AuthenticationError,
     FlowError,
     InsufficientCreditsError,
     NoEligibleAccountError,
@@ -35,7 +45,7 @@ from flow_widgets.runtime.slots import Lane, SlotPool
 from flow_widgets.runtime.tracker import CreditTracker
 from flow_widgets.runtime.work import Work
 
-__all__ = ["GROUPS", "SLOTS_PER_ACCOUNT", "Dispatcher", "NotSent"]
+__all__ = ["GROUPS", "SLOTS_PER_ACCOUNT", "Dispatcher", "ModelBlocked", "NotSent"]
 
 #: Which per-account cap a kind of work counts against.
 GROUPS = {"video": "video", "extend": "video", "upscale": "video", "image": "image"}
@@ -44,14 +54,24 @@ GROUPS = {"video": "video", "extend": "video", "upscale": "video", "image": "ima
 SLOTS_PER_ACCOUNT = {"video": 4, "image": 8}
 #: A quota or balancer wait longer than this is reported rather than waited out.
 MAX_WAIT_S = 120.0
-#: Capacity refusals (429 throttle, 503) one job may meet before it is reported as refused.
+#: Capacity refusals (429 throttle, 503) in a row before a job is parked.
 MAX_TRIES = 6
+#: API seconds of capacity refusals in a row before a job is parked, however few they were.
+BURST_S = 600.0
+#: API seconds a parked job rests before its next round of tries.
+PARK_S = 120.0
+#: The 429 reason that spends one model's daily quota on one account, not the whole account.
+PER_MODEL_QUOTA = "PUBLIC_ERROR_PER_MODEL_DAILY_QUOTA_REACHED"
 
 _REMOTE_ACTIVE = frozenset({"queued", "submitting", "unknown", "accepted", "running"})
 
 
 class NotSent(FlowError):
-    """The caller withdrew the job before it was sent (a stopped batch)."""
+    """The job was not sent: withdrawn (a stopped batch), or no account can take it."""
+
+
+class ModelBlocked(NotSent):
+    """Every open account is out of its daily quota for this job's model (others may run)."""
 
 
 class Dispatcher:
@@ -116,9 +136,10 @@ class Dispatcher:
     ) -> None:
         """Send ``work`` when an account has room; returns once it stops running remotely.
 
-        Raises what refused it for good (budget, 402, a long quota, a refusal of the content,
-        capacity refusals past :data:`MAX_TRIES`), already recorded on the handle, or
-        :class:`NotSent` when ``withdrawn()`` became true while it waited.
+        Raises what refused it for good (budget, 401, 402, a long quota, a refusal of the
+        content), already recorded on the handle; :class:`ModelBlocked` when every account is
+        out of quota for its model; :class:`NotSent` when ``withdrawn()`` became true (or the
+        handle was cancelled) while it waited, or every account was closed.
         """
         pool = await self.pool(work.kind)
         if pool is None:
@@ -126,27 +147,45 @@ class Dispatcher:
             return
         if pool.closed:  # every account was spent earlier: a new request tries them again
             pool.reopen()
-        tries = 0
+
+        def gone() -> bool:
+            return withdrawn() or handle.done
+
+        tries, burst_start = 0, 0.0
         while True:
-            lane = await pool.acquire()
-            if lane is not None and withdrawn():
+            lane = await pool.acquire(work.model)
+            if lane is not None and gone():
                 pool.release(lane)
                 raise NotSent("withdrawn before it was sent")
-            if lane is None:  # every account was closed while this job waited
-                reason = pool.closed_reason or "no account can take more work"
+            if lane is None:  # every account was closed (or blocked for the model) meanwhile
+                reason = pool.refusal(work.model)
                 handle._update(status="rejected", error=f"Not sent: {reason}", charged=False)
-                raise NotSent(reason)
+                raise NotSent(reason) if pool.closed else ModelBlocked(reason)
             if self._short_of_credits(lane, work):
                 pool.close(lane, f"{lane.account} has too few credits left for this request")
                 pool.release(lane)
                 continue
+            if tries == 0:
+                burst_start = time.monotonic()
             tries += 1
-            if not await self._attempt(handle, work, lane, pool, last=tries >= MAX_TRIES):
+            if not await self._attempt(handle, work, lane, pool):
                 return
+            burst = (time.monotonic() - burst_start) / self.time_scale
+            if tries >= MAX_TRIES or burst >= BURST_S:
+                await self._park(handle, tries, gone)
+                tries = 0
 
-    async def _attempt(
-        self, handle: JobHandle, work: Work, lane: Lane, pool: SlotPool, *, last: bool
-    ) -> bool:
+    async def _park(self, handle: JobHandle, tries: int, gone: Callable[[], bool]) -> None:
+        """Rest :data:`PARK_S` with the job ``queued`` and the next try's time on its note."""
+        rest = PARK_S * self.time_scale
+        at = time.strftime("%H:%M:%S", time.localtime(time.time() + rest))
+        note = f"waiting for capacity after {tries} busy answers in a row; next try at {at}"
+        handle._update(status="queued", note=note)
+        deadline = time.monotonic() + rest
+        while not gone() and (left := deadline - time.monotonic()) > 0:
+            await asyncio.sleep(min(left, 1.0))  # a stopped batch or a cancel ends the rest
+
+    async def _attempt(self, handle: JobHandle, work: Work, lane: Lane, pool: SlotPool) -> bool:
         """One try on ``lane``; True when nothing was bought and the job should wait again."""
         sent = work.on_account(lane.account) if lane.account else work
         remote_done = asyncio.Event()
@@ -159,7 +198,7 @@ class Dispatcher:
 
         def again(exc: FlowError) -> bool:
             nonlocal requeued
-            requeued = not last and self._adapt(pool, lane, exc)
+            requeued = self._adapt(pool, lane, exc, work.model)
             return requeued
 
         unsubscribe = handle.on_change(watch)
@@ -188,11 +227,17 @@ class Dispatcher:
         cost = self.tracker.estimate(work.request, self.tracker.tier_of(lane.account))
         return cost > known.credits
 
-    def _adapt(self, pool: SlotPool, lane: Lane, exc: FlowError) -> bool:
+    def _adapt(self, pool: SlotPool, lane: Lane, exc: FlowError, model: str | None) -> bool:
         """Learn from a refusal that bought nothing; True if the job should try again."""
         if isinstance(exc, ThrottledError):  # too busy: this account gets fewer slots for a while
             pool.throttled(lane, exc.retry_after)
             return True
+        if isinstance(exc, AuthenticationError):  # the token is refused everywhere: send nothing
+            pool.close(None, str(exc))
+            return False
+        if isinstance(exc, QuotaExceededError) and exc.reason == PER_MODEL_QUOTA and model:
+            pool.block(lane, model, _until_reset(exc.retry_after), str(exc))
+            return pool.serves(model)  # another account may still have that model's quota
         if isinstance(exc, (QuotaExceededError, NoEligibleAccountError)):
             wait = exc.retry_after
             short = wait is not None and 0 <= wait <= MAX_WAIT_S
@@ -205,6 +250,13 @@ class Dispatcher:
             pool.close(lane if own else None, str(exc))
             return not pool.closed
         if isinstance(exc, ServiceUnavailableError):  # Google or a captcha solver is overloaded
-            pool.pause(lane, getattr(exc, "retry_after", None) or pool.default_pause)
+            pool.rest(lane, getattr(exc, "retry_after", None))
             return True
         return False
+
+
+def _until_reset(retry_after: float | None) -> float:
+    """Seconds until a daily quota resets: the server's word, else the next UTC midnight."""
+    if retry_after is not None and retry_after > 0:
+        return retry_after
+    return 86_400.0 - time.time() % 86_400.0

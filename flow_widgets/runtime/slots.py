@@ -4,8 +4,11 @@ Why: every Google account has a cap on executing jobs, and going over it is not 
 answers ``429 PUBLIC_ERROR_USER_REQUESTS_THROTTLED`` and may pull the account out of rotation for
 half an hour. A batch therefore starts from the documented caps, spreads work over the accounts
 that have room, halves an account's limit when it is throttled anyway (and pauses it for the
-``Retry-After``), raises the limit back one step after a run of clean submissions, and closes an
-account that is out of quota or credits, so the rest of the batch goes elsewhere or stops.
+``Retry-After`` when that is 0 < v <= 120 s, its own short rest otherwise -- a server asking for
+eleven days must not park the account for eleven days), raises the limit back one step after a
+run of clean submissions, and closes an account that is out of quota or credits, so the rest of
+the batch goes elsewhere or stops. A daily quota of one model blocks only that model on that
+account until the reset: the account's other models stay usable.
 
 :class:`SlotPool` lives on the engine loop. ``acquire()`` waits for a slot and names the account;
 ``release()`` gives it back when the job stops running remotely.
@@ -18,11 +21,13 @@ import contextlib
 import itertools
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-__all__ = ["Lane", "SlotPool"]
+__all__ = ["MAX_PAUSE_S", "Lane", "SlotPool"]
 
 _DEFAULT_PAUSE_S = 5.0
+#: The longest server-named wait a lane follows (reliability policy: 0 < Retry-After <= 120 s).
+MAX_PAUSE_S = 120.0
 
 
 @dataclass
@@ -36,6 +41,8 @@ class Lane:
         busy: jobs of this batch running on the account now.
         paused_until: no new job before this monotonic time (after a throttle).
         closed: the account cannot take more work in this batch (quota or credits).
+        blocked: model -> (monotonic time the block ends, why): that model's daily quota is
+            spent on this account; other models are not affected.
     """
 
     account: str | None
@@ -46,10 +53,18 @@ class Lane:
     paused_until: float = 0.0
     closed: bool = False
     order: int = 0
+    blocked: dict[str, tuple[float, str]] = field(default_factory=dict)
 
     @property
     def free(self) -> int:
         return self.limit - self.busy
+
+    def serves(self, model: str | None, now: float) -> bool:
+        """True when the lane is open and ``model`` is not blocked on it at ``now``."""
+        if self.closed:
+            return False
+        block = self.blocked.get(model) if model is not None else None
+        return block is None or block[0] <= now
 
 
 class SlotPool:
@@ -59,7 +74,8 @@ class SlotPool:
         caps: account -> documented cap of executing jobs (``{None: n}`` for one unnamed lane).
         total: an overall cap on top (the user's ``concurrency=``), or ``None``.
         recover_after: clean submissions in a row before a lowered limit grows by one.
-        default_pause: how long a throttled account rests when the API names no wait.
+        default_pause: how long a throttled account rests when the API names no usable wait.
+        max_pause: the longest ``Retry-After`` followed; a longer one gets ``default_pause``.
         clock: a monotonic clock (injectable for tests).
     """
 
@@ -70,9 +86,11 @@ class SlotPool:
         total: int | None = None,
         recover_after: int = 3,
         default_pause: float = _DEFAULT_PAUSE_S,
+        max_pause: float = MAX_PAUSE_S,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.default_pause = default_pause
+        self.max_pause = max_pause
         if not caps:
             raise ValueError("caps must name at least one account lane.")
         if total is not None and total < 1:
@@ -110,15 +128,33 @@ class SlotPool:
     def lane(self, account: str | None) -> Lane:
         return self._lanes[account]
 
+    def serves(self, model: str | None) -> bool:
+        """True when some open account is not blocked for ``model`` (it may be busy)."""
+        now = self._clock()
+        return any(lane.serves(model, now) for lane in self._lanes.values())
+
+    def refusal(self, model: str | None) -> str:
+        """Why no slot can be had for ``model``: every account closed, or blocked for it."""
+        if self.closed or model is None:
+            return self.closed_reason or "no account can take more work"
+        now = self._clock()
+        reasons = [
+            lane.blocked[model][1]
+            for lane in self._lanes.values()
+            if not lane.closed and model in lane.blocked and lane.blocked[model][0] > now
+        ]
+        return reasons[-1] if reasons else "no account can take more work"
+
     # -- taking and giving back --------------------------------------------------------------
 
-    async def acquire(self) -> Lane | None:
-        """Wait for a free slot and take it; ``None`` when every account is closed."""
+    async def acquire(self, model: str | None = None) -> Lane | None:
+        """Wait for a free slot for ``model`` and take it; ``None`` when every account is
+        closed or blocked for that model (:meth:`refusal` says why)."""
         while True:
-            if self.closed:
+            if not self.serves(model):
                 return None
             now = self._clock()
-            lane = self._pick(now)
+            lane = self._pick(now, model)
             if lane is not None:
                 lane.busy += 1
                 lane.order = next(self._turn)
@@ -130,13 +166,13 @@ class SlotPool:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), timeout)
 
-    def _pick(self, now: float) -> Lane | None:
+    def _pick(self, now: float, model: str | None) -> Lane | None:
         if self.total is not None and self.busy >= self.total:
             return None
         ready = [
             lane
             for lane in self._lanes.values()
-            if not lane.closed and lane.paused_until <= now and lane.free > 0
+            if lane.serves(model, now) and lane.paused_until <= now and lane.free > 0
         ]
         if not ready:
             return None
@@ -174,9 +210,13 @@ class SlotPool:
         self.throttles += 1
         lane.limit = max(1, lane.limit // 2)
         lane.clean_runs = 0
-        pause = retry_after if retry_after is not None and retry_after > 0 else self.default_pause
-        lane.paused_until = max(lane.paused_until, self._clock() + pause)
-        self._changed.set()
+        self.rest(lane, retry_after)
+
+    def rest(self, lane: Lane, retry_after: float | None) -> None:
+        """Give ``lane`` no work for the server's ``retry_after`` when 0 < v <= ``max_pause``,
+        for ``default_pause`` otherwise (no wait named, nonsense, or days away)."""
+        usable = retry_after is not None and 0 < retry_after <= self.max_pause
+        self.pause(lane, retry_after if usable and retry_after is not None else self.default_pause)
 
     def pause(self, lane: Lane | None, seconds: float | None, reason: str = "") -> None:
         """Give ``lane`` (every lane when ``None``) no work for ``seconds``; close it when
@@ -186,6 +226,14 @@ class SlotPool:
             return
         for item in [lane] if lane is not None else self._lanes.values():
             item.paused_until = max(item.paused_until, self._clock() + seconds)
+        self._changed.set()
+
+    def block(self, lane: Lane, model: str, seconds: float, reason: str) -> None:
+        """``model`` is out of its daily quota on ``lane`` for ``seconds``; others still run."""
+        until = self._clock() + max(0.0, seconds)
+        current = lane.blocked.get(model)
+        if current is None or current[0] < until:
+            lane.blocked[model] = (until, reason)
         self._changed.set()
 
     def close(self, lane: Lane | None = None, reason: str = "") -> None:

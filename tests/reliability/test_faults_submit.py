@@ -171,15 +171,6 @@ def test_capacity_backoff_is_equal_jitter_with_the_right_mean(figures: Any) -> N
     )
 
 
-PARKING_BUG = (
-    "runtime/dispatch.py: after MAX_TRIES (6) capacity refusals in a row a job is rejected for "
-    "good; the reliability policy (limit 6 attempts or 10 min, *then park*) keeps it queued "
-    "as waiting for capacity, with the next attempt time shown, and tries again later -- a busy "
-    "hour must not turn paid intents into refusals the user has to notice and resubmit"
-)
-
-
-@pytest.mark.xfail(reason=PARKING_BUG, raises=AssertionError, strict=True)
 def test_a_job_throttled_seven_times_is_parked_not_refused(
     sim: Any, control: SimControl, make_session: Any, figures: Any
 ) -> None:
@@ -358,14 +349,6 @@ def test_a_401_is_not_retried_and_its_message_carries_no_token(
     assert "token" in (handle.error or "").lower() or "401" in (handle.error or "")
 
 
-BATCH_401_BUG = (
-    "runtime/batch.py: an AuthenticationError (401) is caught by the generic FlowError branch "
-    "of Batch._one, so every queued row is still sent and refused; a 401 must stop the batch "
-    "like a 402 does (self.stop_reason = str(exc); pool.close())"
-)
-
-
-@pytest.mark.xfail(reason=BATCH_401_BUG, raises=AssertionError, strict=True)
 def test_a_401_in_a_batch_stops_sending_the_rest(
     sim: Any, control: SimControl, make_session: Any, figures: Any
 ) -> None:
@@ -420,16 +403,6 @@ def test_a_quota_lockout_is_final_and_names_its_reset(
     assert any(word in message for word in ("midnight", "UTC", ":00", "tomorrow", "reset"))
 
 
-PER_MODEL_QUOTA_BUG = (
-    "runtime/dispatch.py: Dispatcher._adapt closes the whole account lane (SlotPool.pause(lane, "
-    "None)) on any quota 429, so after PUBLIC_ERROR_PER_MODEL_DAILY_QUOTA_REACHED for one model "
-    "every later video of that session on that account -- any model -- waits 'queued' forever "
-    "with no message. Pause per (account, model) for the per-model reason, and put a plain "
-    "refusal on a job that can get no slot instead of leaving it queued"
-)
-
-
-@pytest.mark.xfail(reason=PER_MODEL_QUOTA_BUG, raises=AssertionError, strict=True)
 def test_a_per_model_quota_leaves_the_other_models_usable(
     make_sim: Any, make_session: Any, figures: Any
 ) -> None:
@@ -481,17 +454,11 @@ def test_a_quota_lockout_in_a_batch_closes_that_account_only(
 
 
 CAPTCHA_ERROR = "captcha_quality: reCAPTCHA rejected every token"
-FAILED_CHARGE_BUG = (
-    "runtime/outputs.py: OutputHandler.finish_job records every failed job as charged=False, "
-    "credits=0; the API may keep the credits of a failed job (spec §6 Q3; the simulator's "
-    "fail_job with charged=true does), so the spend shown is wrong. Record charged=None "
-    "(unknown) with the estimate, and settle from the account balance on the next refresh"
-)
 
 
 @pytest.mark.parametrize(
     "charged",
-    [False, pytest.param(True, marks=pytest.mark.xfail(reason=FAILED_CHARGE_BUG, strict=True))],
+    [False, True],
 )
 def test_a_captcha_failed_job_reports_its_charge_and_is_not_resubmitted(
     charged: bool, sim: Any, control: SimControl, make_session: Any, figures: Any
@@ -524,6 +491,8 @@ def test_a_captcha_failed_job_reports_its_charge_and_is_not_resubmitted(
     assert (ledger.credits_charged > 0) is charged
     if charged:  # the client must never claim "nothing spent" for credits the server kept
         assert handle.charged is not False
+        assert handle.credits == ledger.credits_charged
+        assert "may have been kept" in (handle.error or "")
     else:
         assert handle.charged is False
 
@@ -564,16 +533,6 @@ def test_captcha_refusals_on_submit_final_and_provider_outage_retried(
     assert statuses == [403, 503, 201]
 
 
-HUGE_RETRY_AFTER_BUG = (
-    "runtime/slots.py: SlotPool.throttled pauses an account for the server's Retry-After with "
-    "no cap, so one throttle 429 saying 'Retry-After: 999999' parks every later job of that "
-    "account for 11 days (the job sits 'queued', nothing says why). Follow Retry-After only "
-    "up to RetryPolicy.retry_after_cap (120 s) and use the capacity backoff above it, as the "
-    "API client does"
-)
-
-
-@pytest.mark.xfail(reason=HUGE_RETRY_AFTER_BUG, raises=AssertionError, strict=True)
 def test_a_huge_retry_after_does_not_park_the_account_for_days(
     make_sim: Any, make_session: Any, figures: Any
 ) -> None:

@@ -90,6 +90,38 @@ async def test_closed_accounts_get_no_more_work_and_a_closed_pool_returns_none()
     assert pool.closed
 
 
+@async_test
+async def test_a_retry_after_above_two_minutes_or_unusable_gets_the_short_rest() -> None:
+    now = [0.0]
+    pool = SlotPool({"a@x.com": 4}, default_pause=5.0, clock=lambda: now[0])
+    a = pool.lane("a@x.com")
+    for asked, rested in [(999_999.0, 5.0), (120.0, 120.0), (0.0, 5.0), (-3.0, 5.0), (None, 5.0)]:
+        a.paused_until = 0.0
+        pool.throttled(a, retry_after=asked)
+        assert a.paused_until == rested, asked
+    a.paused_until = 0.0
+    pool.rest(a, 86_400.0)  # a 503 asking for a day rests like a throttle
+    assert a.paused_until == 5.0
+
+
+@async_test
+async def test_a_model_out_of_quota_is_blocked_on_that_account_only() -> None:
+    now = [0.0]
+    pool = SlotPool({"a@x.com": 1, "b@x.com": 1}, clock=lambda: now[0])
+    a, b = pool.lane("a@x.com"), pool.lane("b@x.com")
+    pool.block(a, "veo-3.1-lite", 3600.0, "quota for veo-3.1-lite reached until 00:00 UTC")
+    assert await pool.acquire("veo-3.1-lite") is b
+    pool.release(b)
+    assert await pool.acquire("veo-3.1-fast") is a  # the account's other models still run
+    pool.release(a)
+    pool.block(b, "veo-3.1-lite", 3600.0, "quota for veo-3.1-lite reached until 00:00 UTC")
+    assert not pool.serves("veo-3.1-lite") and not pool.closed
+    assert await pool.acquire("veo-3.1-lite") is None  # refused at once, not left waiting
+    assert "00:00 UTC" in pool.refusal("veo-3.1-lite")
+    now[0] = 3601.0  # the reset
+    assert await pool.acquire("veo-3.1-lite") is not None
+
+
 # -- whole batches against the simulator ---------------------------------------------------------
 
 SIMULATOR = {"seed": 41}
