@@ -2,9 +2,10 @@
 
 Why separate from the runner: finishing is the same whether the result came from a poll, from a
 synchronous reply (images, GIFs, joined videos, voices) or from a re-attached ledger row, and it
-has its own rules -- a failed or fully moderated job charged nothing and is a failure in plain
-words; a completed one settles its estimate at the price of the account's real plan and updates
-the balance from ``remainingCredits``; the ledger row stays ``running`` until every file is on
+has its own rules -- a failed or fully moderated job is a failure in plain words, counted as
+not charged only when the account balance shows the refund (the API may keep the credits); a
+completed one settles its estimate at the price of the account's real plan and updates the
+balance from ``remainingCredits``; the ledger row stays ``running`` until every file is on
 disk, so a full disk or an expired URL is finished later by ``flow.resume()`` without buying
 anything again.
 """
@@ -24,7 +25,7 @@ from flow_widgets.api.models import (
     UpscaledImage,
     Voice,
 )
-from flow_widgets.errors import DownloadError
+from flow_widgets.errors import DownloadError, FlowError
 from flow_widgets.runtime.filenames import extension_for
 from flow_widgets.runtime.jobs import JobHandle, MediaFile
 from flow_widgets.runtime.ledger import Ledger, Submission
@@ -37,6 +38,7 @@ __all__ = ["PAYLOAD_KINDS", "OutputHandler", "job_failure_text"]
 log = logging.getLogger("flow_widgets.outputs")
 
 Refresher = Callable[[str, int], Awaitable[str | None]]
+BalanceReader = Callable[[str], Awaitable[int | None]]
 
 #: Kinds whose result arrives in the reply itself (nothing to poll, nothing the API keeps).
 PAYLOAD_KINDS = frozenset({"gif", "concatenate", "image_upscale", "voice", "character"})
@@ -58,10 +60,26 @@ def job_failure_text(job: Job) -> str:
 class OutputHandler:
     """Turns finished results into saved files, settled credits and closed ledger rows."""
 
-    def __init__(self, ledger: Ledger, tracker: CreditTracker, saver: MediaSaver) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        tracker: CreditTracker,
+        saver: MediaSaver,
+        *,
+        read_balance: BalanceReader | None = None,
+    ) -> None:
         self.ledger = ledger
         self.tracker = tracker
         self.saver = saver
+        self.read_balance = read_balance
+        self._balance_at_accept: dict[str, int] = {}
+
+    def note_accepted(self, sid: str, account: str | None) -> None:
+        """Remember the account's known balance when a job is accepted: the evidence a later
+        failure is judged by (the balance comes back up when the API refunds it)."""
+        known = {a.email: a.credits for a in self.tracker.accounts()}.get(account or "")
+        if known is not None:
+            self._balance_at_accept[sid] = known
 
     async def finish_job(
         self,
@@ -78,16 +96,22 @@ class OutputHandler:
         usable = tuple(m for m in job.media if not m.filtered)
         if job.status == "failed" or not usable:
             message = job_failure_text(job) if job.status == "failed" else MODERATED
+            charged, credits = await self._failed_charge(sid, work, account)
+            if charged is None:
+                message += (
+                    f" Its {credits} credits may have been kept: the account balance did not "
+                    "show them refunded."
+                )
             self.ledger.mark_state(
-                sid, "failed", error=message, charged=False, credits=0, job=job.to_dict()
+                sid, "failed", error=message, charged=charged, credits=credits, job=job.to_dict()
             )
-            self.tracker.settle(sid, 0, account=account)
+            self.tracker.settle(sid, credits, account=account)
             handle._update(
                 status="failed",
                 error=message,
                 error_code=job.code,
-                charged=False,
-                credits=0,
+                charged=charged,
+                credits=credits,
                 account=account,
             )
             return
@@ -207,6 +231,31 @@ class OutputHandler:
             status="download_failed",
             error=f"Saving the results failed: {exc} Call flow.resume() to finish.",
         )
+
+    async def _failed_charge(
+        self, sid: str, work: Work | None, account: str | None
+    ) -> tuple[bool | None, int]:
+        """Whether a failed job's credits were kept, from the evidence the API gives.
+
+        The API may keep a failed job's credits (spec §6 Q3) and its job record does not say.
+        The account balance does: read once more now, it is back at (or above) the balance known
+        when the job was accepted only if the credits were refunded. Without that evidence the
+        charge is unknown, ``(None, price)`` -- never "nothing spent".
+        """
+        before = self._balance_at_accept.pop(sid, None)
+        price = self._charge(sid, work, account)
+        if price <= 0:
+            return False, 0
+        if before is None or account is None or self.read_balance is None:
+            return None, price
+        try:
+            after = await self.read_balance(account)
+        except FlowError as exc:
+            log.warning("Reading the balance after a failed job failed: %s", exc)
+            return None, price
+        if after is not None and after >= before:
+            return False, 0
+        return None, price
 
     def _charge(self, sid: str, work: Work | None, account: str | None) -> int:
         """What the submission really cost: the estimate at the account's real plan (a charge

@@ -179,6 +179,7 @@ class JobRunner:
             await self.outputs.finish_payload(handle, sid, self._work(sid), result)
             return
         self.ledger.mark_accepted(sid, result.jobid, result.account_email, result.to_dict())
+        self.outputs.note_accepted(sid, result.account_email)
         self.live[sid].jobid = result.jobid
         handle._update(status="accepted", jobid=result.jobid, account=result.account_email)
         if result.is_terminal:

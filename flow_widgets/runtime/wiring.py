@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -122,7 +122,9 @@ class Wiring:
                 client=client,
                 ledger=ledger,
                 tracker=tracker,
-                outputs=OutputHandler(ledger, tracker, saver),
+                outputs=OutputHandler(
+                    ledger, tracker, saver, read_balance=_balance_reader(client, tracker)
+                ),
                 poller=poller,
                 run_sync=engine.run,
                 time_scale=scale,
@@ -284,13 +286,29 @@ class Wiring:
         self._closed = True
         self.engine.remove_closer(self.aclose)
         await self.poller.aclose()
-        for chore in self._chores:  # background reads (accounts) still under way
-            task = chore.result() if isinstance(chore, Future) else chore
+        chores = [c.result() if isinstance(c, Future) else c for c in self._chores]
+        tasks = [*chores, *self.runner._tasks]  # background reads (accounts), submissions
+        for task in tasks:
             task.cancel()
-        for task in list(self.runner._tasks):
-            task.cancel()
-        await asyncio.gather(*list(self.runner._tasks), return_exceptions=True)
+        # Awaited, not just cancelled: a read cut short must release its socket before the
+        # clients close, or it leaks (a ResourceWarning).
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self.client.aclose()
         await self.batch_client.aclose()
         await self.api_http.aclose()
         await self.media_http.aclose()
+
+
+def _balance_reader(
+    client: AsyncFlowClient, tracker: CreditTracker
+) -> Callable[[str], Awaitable[int | None]]:
+    """Reads one account's balance (recording it) -- the evidence of a failed job's refund."""
+
+    async def read(email: str) -> int | None:
+        account = await client.accounts.get(email)
+        if account.email is None:
+            account = replace(account, email=email)
+        tracker.update_from_account(account)
+        return account.credits
+
+    return read
