@@ -27,7 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flow_widgets.ui._throttle import Scheduler, Throttle, timer_scheduler
-from flow_widgets.ui.cards import Publisher, ipython_publisher
+from flow_widgets.ui.cards import Publisher, cell_publisher
 
 __all__ = ["Board", "Bundle", "cell_publisher", "only"]
 
@@ -43,37 +43,6 @@ def only(bundle: Bundle, include: Any = None, exclude: Any = None) -> Bundle:
     if exclude:
         data = {k: v for k, v in data.items() if k not in exclude}
     return data, metadata
-
-
-def cell_publisher() -> Publisher:
-    """A publisher whose updates answer the cell running now, from whatever thread they come.
-
-    Outside an ipykernel 7 kernel (terminal IPython, older kernels) it is the plain IPython
-    publisher.
-    """
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython is a dependency of the ui layer
-        return ipython_publisher
-    shell = get_ipython()
-    display_pub = getattr(shell, "display_pub", None)
-    set_parent = getattr(display_pub, "set_thread_parent", None)
-    reset_parent = getattr(display_pub, "reset_thread_parent", None)
-    parent = getattr(display_pub, "parent_header", None)
-    if set_parent is None or reset_parent is None or not parent:
-        return ipython_publisher
-    captured = dict(parent)
-
-    def publish(
-        data: dict[str, str], metadata: dict[str, Any], display_id: str, update: bool
-    ) -> None:
-        token = set_parent(captured)
-        try:
-            ipython_publisher(data, metadata, display_id, update)
-        finally:
-            reset_parent(token)
-
-    return publish
 
 
 class Board:

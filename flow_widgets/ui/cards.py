@@ -31,7 +31,14 @@ from flow_widgets.ui.html import card_html, snippet_html
 from flow_widgets.ui.text import card_text, one_line
 from flow_widgets.ui.view import CardView, card_view_from_job
 
-__all__ = ["LiveCard", "Publisher", "Scheduler", "card_bundle", "ipython_publisher"]
+__all__ = [
+    "LiveCard",
+    "Publisher",
+    "Scheduler",
+    "card_bundle",
+    "cell_publisher",
+    "ipython_publisher",
+]
 
 log = logging.getLogger("flow_widgets.cards")
 
@@ -80,6 +87,42 @@ def ipython_publisher(
         display(data, raw=True, metadata=metadata, display_id=display_id)  # type: ignore[no-untyped-call]
 
 
+def cell_publisher() -> Publisher:
+    """A publisher whose updates answer the cell running now, from whatever thread they come.
+
+    ipykernel stamps a message from a background thread with the parent of whatever the kernel
+    handled last, and JupyterLab applies ``update_display_data`` only within the output area of
+    that parent; so the cell's parent header is captured here, on the cell's thread, and set for
+    the publishing thread around each message (``set_thread_parent``, ipykernel 7).
+
+    Outside an ipykernel 7 kernel (terminal IPython, older kernels) it is the plain IPython
+    publisher.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency of the ui layer
+        return ipython_publisher
+    shell = get_ipython()
+    display_pub = getattr(shell, "display_pub", None)
+    set_parent = getattr(display_pub, "set_thread_parent", None)
+    reset_parent = getattr(display_pub, "reset_thread_parent", None)
+    parent = getattr(display_pub, "parent_header", None)
+    if set_parent is None or reset_parent is None or not parent:
+        return ipython_publisher
+    captured = dict(parent)
+
+    def publish(
+        data: dict[str, str], metadata: dict[str, Any], display_id: str, update: bool
+    ) -> None:
+        token = set_parent(captured)
+        try:
+            ipython_publisher(data, metadata, display_id, update)
+        finally:
+            reset_parent(token)
+
+    return publish
+
+
 def engine_scheduler(delay: float, callback: Callable[[], None]) -> None:
     """Run ``callback`` after ``delay`` seconds on the engine loop (the default scheduler)."""
     from flow_widgets.runtime.engine import Engine
@@ -112,7 +155,7 @@ class LiveCard:
         note: str | None = None,
         base: str | os.PathLike[str] | None = None,
         min_interval: float = 1.0,
-        publisher: Publisher = ipython_publisher,
+        publisher: Publisher | None = None,
         scheduler: Scheduler = engine_scheduler,
         clock: Callable[[], float] = time.monotonic,
         columns: int = 1,
@@ -123,7 +166,8 @@ class LiveCard:
         self._snippets: list[tuple[str, str]] = []
         self._columns = max(1, columns)
         self._min_interval = min_interval
-        self._publisher = publisher
+        # Captured now, on the cell's thread, so engine-thread updates answer this cell.
+        self._publisher = publisher if publisher is not None else cell_publisher()
         self._scheduler = scheduler
         self._clock = clock
         self._lock = threading.RLock()

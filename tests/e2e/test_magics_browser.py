@@ -76,3 +76,25 @@ def test_cards_turn_into_playable_media_and_survive_without_a_kernel(
     page.wait_for_function(VIDEO_READY, timeout=60_000)
     page.wait_for_function(IMAGES_LOADED, arg=2, timeout=60_000)
     lab.screenshot("magics-reopened")
+
+
+def test_every_card_updates_in_its_own_cell_while_later_cells_run(lab: Lab, lab_root: Path) -> None:
+    """Cards shown by earlier cells keep updating after other cells have run (parent capture)."""
+    write_notebook(
+        lab_root / "takes.ipynb",
+        "%load_ext flow_widgets",
+        "%%flow_video -m veo-3.1-lite\nfirst take: a paper boat on a pond",
+        "%%flow_video -m veo-3.1-lite\nsecond take: a paper boat in the rain",
+        "print('a later cell ran')",
+    )
+    page = lab.page
+    lab.open("takes.ipynb")
+    lab.run_all()
+    page.wait_for_function(
+        "() => document.querySelectorAll('.fw-card.fw-completed video').length >= 2",
+        timeout=180_000,
+    )
+    cells = page.query_selector_all(".jp-CodeCell")
+    assert cells[1].query_selector(".fw-card.fw-completed video") is not None
+    assert cells[2].query_selector(".fw-card.fw-completed video") is not None
+    assert "a later cell ran" in cells[3].inner_text()
