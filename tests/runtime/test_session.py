@@ -151,10 +151,16 @@ def test_gif_and_concatenate_save_inline_payloads(flow: FlowSession) -> None:
 def test_without_a_token_the_embedded_simulator_is_used_and_announced_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from flow_widgets.runtime import embedded
     from flow_widgets.runtime import session as session_module
     from flow_widgets.runtime.embedded import stop_embedded_simulator
 
     monkeypatch.chdir(tmp_path)  # no .env here, and ./flow_media lands in the temporary folder
+    # The banner is once per process: start from a process that has not shown it yet, whatever
+    # other tests ran before in this one.
+    session_module.shutdown()
+    stop_embedded_simulator()
+    monkeypatch.setattr(embedded, "_announced", False)
     notices: list[str] = []
     try:
         flow = session_module.session(announce=notices.append)
