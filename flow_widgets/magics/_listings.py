@@ -18,6 +18,7 @@ from IPython.core.error import UsageError
 
 from flow_widgets.api.catalog import TIER_NAMES
 from flow_widgets.api.ids import mask_email
+from flow_widgets.errors import ValidationError
 from flow_widgets.magics import _session
 from flow_widgets.magics._cells import show_card, usage_errors
 from flow_widgets.ui.html import table_html
@@ -47,9 +48,7 @@ def _voices(session: Any, args: argparse.Namespace) -> None:
     rows: dict[str, list[object]] = {}
     accounts = _session.account_emails(session, args.email)
     for email in accounts:
-        listed = _session.call(
-            session, _session.api(session).voices.list(email, source=args.source)
-        )
+        listed = session.voices(email, source=args.source)
         for v in listed:
             owner = "" if v.source == "system" else _mask(email)
             base = getattr(v, "base_voice", None) or ""
@@ -99,23 +98,21 @@ def _jobs(session: Any, args: argparse.Namespace) -> None:
 
 
 def _job(magics: Any, session: Any, args: argparse.Namespace) -> None:
-    from flow_widgets.runtime.work import request_from_submission
-
     wanted = args.id.strip()
-    for handle in session.jobs():
-        if wanted in (handle.jobid, mask_jobid(handle.jobid), handle.submission_id):
-            break
+    known = [h for h in session.jobs() if wanted == mask_jobid(h.jobid)]
+    if known:
+        handle = known[0]
     else:
-        submission = session.ledger.by_jobid(wanted) or session.ledger.get(wanted)
-        if submission is None:  # a masked jobid, as the cards and tables show it
+        if session.ledger.by_jobid(wanted) is None and session.ledger.get(wanted) is None:
+            # a masked jobid, as the cards and tables show it
             matches = [s for s in session.ledger.list(limit=None) if mask_jobid(s.jobid) == wanted]
-            submission = matches[0] if matches else None
-        if submission is None:
-            raise UsageError(f"%flow job: no job {wanted!r} in the ledger; %flow jobs lists them.")
-        wiring = session._wiring
-        handle = wiring._handle_for(submission)
-        if request_from_submission(submission) is not None or submission.jobid:
-            session.engine.run(session.runner.attach(handle, submission, note="shown again"), 120)
+            wanted = matches[0].submission_id if matches else wanted
+        try:
+            handle = session.job(wanted)
+        except ValidationError:
+            raise UsageError(
+                f"%flow job: no job {args.id.strip()!r} in the ledger; %flow jobs lists them."
+            ) from None
     show_card(magics, [(handle, None)], kind=handle.kind or "video", recipe=None)
     if args.out:
         magics.shell.user_ns[args.out] = handle

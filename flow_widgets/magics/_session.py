@@ -166,7 +166,7 @@ def upload(session: Any, path: Path, email: str | None) -> str:
 
 def api(session: Any) -> Any:
     """The session's async API client (runs on the engine loop)."""
-    return session._wiring.client
+    return session.client
 
 
 def call(session: Any, coro: Any, timeout: float = 120.0) -> Any:
@@ -199,7 +199,7 @@ def list_characters(session: Any, email: str | None) -> list[Any]:
     """The characters of the account(s) in question (for ``--character NAME`` and listings)."""
     found: list[Any] = []
     for account in account_emails(session, email):
-        found.extend(call(session, api(session).characters.list(account)))
+        found.extend(session.characters(account))
     return found
 
 

@@ -25,7 +25,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from flow_widgets.api.catalog import DEFAULT_CATALOG, Catalog
 from flow_widgets.api.requests import ConcatClip
@@ -35,9 +35,11 @@ from flow_widgets.runtime.engine import Engine
 from flow_widgets.runtime.jobs import JobHandle, JobState
 from flow_widgets.runtime.settings import Settings
 from flow_widgets.runtime.wiring import Wiring
-from flow_widgets.runtime.work import KIND_REQUESTS, Work
+from flow_widgets.runtime.work import KIND_REQUESTS, Work, request_from_submission
 
 if TYPE_CHECKING:  # pragma: no cover
+    from flow_widgets.api.client import AsyncFlowClient
+    from flow_widgets.api.models import Character, Voice
     from flow_widgets.runtime.batch import Batch
     from flow_widgets.simulator.server import RunningSimulator
 
@@ -201,6 +203,61 @@ class FlowSession:
         )
         return handles if limit is None else handles[:limit]
 
+    def job(self, jobid: str, *, timeout: float | None = 120.0) -> JobHandle:
+        """The handle of a known job: by jobid or submission id, from this session's jobs or the
+        ledger (a ledger row is re-attached, so an unfinished job is watched again).
+
+        Raises:
+            ValidationError: no job with that id in this session or the ledger.
+        """
+        wanted = jobid.strip() if isinstance(jobid, str) else ""
+        for handle in self.jobs():
+            if wanted and wanted in (handle.jobid, handle.submission_id):
+                return handle
+        submission = (self.ledger.by_jobid(wanted) or self.ledger.get(wanted)) if wanted else None
+        if submission is None:
+            raise ValidationError(
+                f"jobid {jobid!r} is not a job of this session or its ledger; pass the jobid or "
+                "submission id as flow.jobs() or the ledger lists it.",
+                field="jobid",
+            )
+        live = self.runner.live.get(submission.submission_id)
+        if live is not None:
+            return live.handle
+        handle = self._wiring.handle_for_submission(submission)
+        if request_from_submission(submission) is not None or submission.jobid:
+            self.engine.run(self.runner.attach(handle, submission, note="shown again"), timeout)
+        return handle
+
+    def voices(
+        self,
+        email: str | None = None,
+        *,
+        source: Literal["system", "user"] | None = None,
+        timeout: float = 60.0,
+    ) -> list[Voice]:
+        """The 30 system voices and the account's saved ones (``source``: system or user)."""
+        account = self._account(email)
+
+        async def read() -> tuple[Voice, ...]:
+            return await self._wiring.client.voices.list(account, source=source)
+
+        return list(self.engine.run(read(), timeout))
+
+    def characters(self, email: str | None = None, *, timeout: float = 60.0) -> list[Character]:
+        """The account's saved characters (``email`` defaults to ``USEAPI_EMAIL``)."""
+        account = self._account(email)
+
+        async def read() -> tuple[Character, ...]:
+            return await self._wiring.client.characters.list(account)
+
+        return list(self.engine.run(read(), timeout))
+
+    @property
+    def client(self) -> AsyncFlowClient:
+        """The async API client this session uses; run its calls with ``engine.run``."""
+        return self._wiring.client
+
     def resume(self, timeout: float | None = 60.0) -> list[JobHandle]:
         """Re-attach every unfinished job in the ledger (and finish interrupted downloads)."""
         return self.engine.run(self._wiring.resume(), timeout)
@@ -239,6 +296,17 @@ class FlowSession:
                 _current = None
 
     # -- internals -----------------------------------------------------------------------------
+
+    def _account(self, email: str | None) -> str:
+        """The account a listing is for: ``email``, else ``USEAPI_EMAIL``."""
+        chosen = email or self.settings.email
+        if not chosen:
+            raise ValidationError(
+                "email is needed to list an account's voices or characters; pass email= or set "
+                "USEAPI_EMAIL.",
+                field="email",
+            )
+        return str(chosen)
 
     def _build(self, kind: str, fields: dict[str, Any], *, new: bool = False) -> Work:
         """Validate ``fields`` into the request of ``kind`` (on the caller's thread)."""

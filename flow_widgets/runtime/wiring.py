@@ -200,6 +200,7 @@ class Wiring:
             model=work.model if work is not None else None,
             prompt=work.prompt if work is not None else None,
             expected_seconds=expected * self.time_scale,
+            request=work.request.to_payload() if work is not None else None,
             controller=self.runner,
             state=JobState(**state),
         )
@@ -235,7 +236,7 @@ class Wiring:
         waiting = [s for s in self.ledger.unfinished() if s.submission_id not in self.runner.live]
         self.tracker.adopt(waiting)
         for submission in waiting:
-            handle = self._handle_for(submission)
+            handle = self.handle_for_submission(submission)
             self.engine.spawn(self.runner.attach(handle, submission, note="resumed"))
             handles.append(handle)
         return handles
@@ -247,13 +248,15 @@ class Wiring:
             self.saver.clear_disk_full()
             await self.runner.attach(handle, submission, note="re-attached")
 
-    def _handle_for(self, submission: Submission) -> JobHandle:
+    def handle_for_submission(self, submission: Submission) -> JobHandle:
+        """A fresh handle describing a ledger row (not yet watching it)."""
         work = request_from_submission(submission)
         handle = self.new_handle(work, kind=submission.kind, created=submission.created)
         if work is None:
             prompt = submission.payload.get("prompt")
             handle.prompt = prompt if isinstance(prompt, str) else None
             handle.model = submission.model
+            handle.request = {k: v for k, v in submission.payload.items() if k != "replyRef"}
         return handle
 
     async def refresh_accounts(self) -> None:
