@@ -36,7 +36,7 @@ pytestmark = pytest.mark.skipif(os.name != "posix", reason="needs fork and SIGKI
 
 FORK_SERVER = textwrap.dedent(
     """
-    import os, random, signal, sqlite3, sys, time
+    import os, random, select, signal, sqlite3, sys, time
     from pathlib import Path
     from flow_widgets.runtime.session import FlowSession
     from flow_widgets.runtime.settings import Settings
@@ -46,11 +46,14 @@ FORK_SERVER = textwrap.dedent(
     rng = random.Random(seed)
     settings = Settings(token=token, base_url=base_url, data_dir=Path(home), media_dir=Path(media))
     for kill in range(kills):
+        ready_r, ready_w = os.pipe()
         pid = os.fork()
         if pid == 0:  # the victim: a session buying clips one after another until it is killed
             try:
+                os.close(ready_r)
                 flow = FlowSession(settings, time_scale=scale, auto_resume=False,
                                    announce=lambda text: None)
+                os.write(ready_w, b"1")  # set up: from here on every moment is a buying one
                 take = 0
                 while True:
                     job = flow.video(f"kill {kill} take {take}", model="veo-3.1-lite")
@@ -58,6 +61,11 @@ FORK_SERVER = textwrap.dedent(
                     take += 1
             finally:
                 os._exit(0)
+        os.close(ready_w)
+        # Wait (bounded) until the victim is set up, however loaded the machine: the random
+        # moment of the kill falls in the buying, not in the start-up.
+        select.select([ready_r], [], [], 30)
+        os.close(ready_r)
         time.sleep(rng.uniform(0.05, 0.6))
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
