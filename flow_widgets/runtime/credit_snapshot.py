@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flow_widgets.api.catalog import Tier
+from flow_widgets.api.ids import mask_email
 
 __all__ = ["UNASSIGNED", "AccountCredits", "CreditSnapshot"]
 
@@ -34,6 +35,13 @@ class AccountCredits:
     def healthy(self) -> bool:
         """True when the server last reported ``health == "OK"``."""
         return self.health == "OK"
+
+    def __repr__(self) -> str:
+        # Printed snapshots end up in saved notebooks and on classroom projectors: mask the email.
+        return (
+            f"AccountCredits(email={mask_email(self.email)!r}, health={self.health!r}, "
+            f"tier={self.tier!r}, credits={self.credits!r})"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able fields."""
@@ -77,6 +85,19 @@ class CreditSnapshot:
     captcha_credits: int | None
     total_credits: int | None
     updated: float
+
+    def __repr__(self) -> str:
+        by_account = {
+            key if key == UNASSIGNED else mask_email(key): value
+            for key, value in self.spent_by_account.items()
+        }
+        return (
+            f"CreditSnapshot(accounts={list(self.accounts)!r}, budget={self.budget!r}, "
+            f"spent={self.spent!r}, charged={self.charged!r}, pending={self.pending!r}, "
+            f"remaining_budget={self.remaining_budget!r}, "
+            f"spent_by_model={dict(self.spent_by_model)!r}, spent_by_account={by_account!r}, "
+            f"captcha_credits={self.captcha_credits!r}, total_credits={self.total_credits!r})"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able fields (what a widget trait or a saved output may hold)."""

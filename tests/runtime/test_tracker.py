@@ -308,3 +308,27 @@ def test_repr_is_short_and_free_of_account_details() -> None:
     tracker = CreditTracker(budget=10)
     tracker.update_from_account(_LeakyAccount())  # type: ignore[arg-type]
     assert repr(tracker) == "CreditTracker(accounts=1, spent=0, budget=10)"
+
+
+def test_printed_snapshots_mask_account_emails() -> None:
+    from flow_widgets.runtime.credit_snapshot import AccountCredits, CreditSnapshot
+
+    account = AccountCredits(email="john.doe@gmail.com", health="OK", tier="pro", credits=900)
+    snapshot = CreditSnapshot(
+        version=1,
+        accounts=(account,),
+        budget=None,
+        spent=20,
+        charged=20,
+        pending=0,
+        remaining_budget=None,
+        spent_by_model={"veo-3.1-fast": 20},
+        spent_by_account={"john.doe@gmail.com": 20},
+        captcha_credits=None,
+        total_credits=900,
+        updated=0.0,
+    )
+    shown = repr(snapshot)
+    assert "john.doe@gmail.com" not in shown
+    assert "jo***@gmail.com" in shown and "credits=900" in shown
+    assert snapshot.to_dict()["accounts"][0]["email"] == "john.doe@gmail.com"
