@@ -43,7 +43,20 @@ def cell(source: str, name: str, *, raises: bool = False) -> Any:
     return node
 
 
-def execute(folder: Path, cells: list[Any], **client_options: Any) -> Any:
+def kernel_env(home: Path, **extra: str) -> dict[str, str]:
+    """The kernel's environment: no USEAPI_*/FLOW_* settings of the machine, its own data folder.
+
+    Given to the kernel explicitly, so a module-scoped fixture (which runs before the per-test
+    ``isolated_environment``) can never write a ledger into the user's real data folder."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("USEAPI_", "FLOW_"))}
+    return {**env, "FLOW_WIDGETS_HOME": str(home), **extra}
+
+
+def execute(
+    folder: Path, cells: list[Any], *, env: dict[str, str] | None = None, **client_options: Any
+) -> Any:
+    """Run ``cells`` in a fresh kernel in ``folder`` (data folder ``folder/home`` unless ``env``
+    says otherwise)."""
     nb = nbformat.v4.new_notebook()
     nb.cells = cells
     nb.metadata["kernelspec"] = {
@@ -58,7 +71,7 @@ def execute(folder: Path, cells: list[Any], **client_options: Any) -> Any:
         resources={"metadata": {"path": str(folder)}},
         **client_options,
     )
-    client.execute()
+    client.execute(env=env if env is not None else kernel_env(folder / "home"))
     return nb
 
 
@@ -100,10 +113,6 @@ def tour(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Path]]
     """One notebook that uses every magic and subcommand, executed once."""
     folder = tmp_path_factory.mktemp("tour")
     (folder / "face.png").write_bytes(base64.b64decode(PNG))
-    isolated = pytest.MonkeyPatch()  # module scope runs before the per-test environment fixture
-    for key in [k for k in os.environ if k.startswith(("USEAPI_", "FLOW_"))]:
-        isolated.delenv(key)
-    isolated.setenv("FLOW_WIDGETS_HOME", str(folder / "home"))
     cells = [
         cell("%load_ext flow_widgets", "load"),
         cell(FAST_SESSION, "setup"),
@@ -158,10 +167,7 @@ def tour(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Path]]
         cell("%flow cancel all", "cancel"),
         cell("print(slow.status)", "cancelled"),
     ]
-    try:
-        nb = execute(folder, cells)
-    finally:
-        isolated.undo()
+    nb = execute(folder, cells)  # its own data folder: module scope precedes the per-test one
     yield nb, folder
 
 
@@ -310,13 +316,9 @@ def canary_simulator() -> Iterator[RunningSimulator]:
         running.stop()
 
 
-def test_no_trace_of_the_token_anywhere(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, canary_simulator: RunningSimulator
-) -> None:
+def test_no_trace_of_the_token_anywhere(tmp_path: Path, canary_simulator: RunningSimulator) -> None:
     home = tmp_path / "home"
-    monkeypatch.setenv("USEAPI_TOKEN", CANARY)
-    monkeypatch.setenv("FLOW_API_BASE", canary_simulator.base_url)
-    monkeypatch.setenv("FLOW_WIDGETS_HOME", str(home))
+    env = kernel_env(home, USEAPI_TOKEN=CANARY, FLOW_API_BASE=canary_simulator.base_url)
     log = tmp_path / "flow.log"
     cells = [
         cell(
@@ -332,7 +334,7 @@ def test_no_trace_of_the_token_anywhere(
         cell("%flow jobs", "jobs"),
         cell("print(repr(fox), fox.to_dict())", "repr"),
     ]
-    nb = execute(tmp_path, cells, store_widget_state=True)
+    nb = execute(tmp_path, cells, env=env, store_widget_state=True)
     saved = tmp_path / "saved.ipynb"
     nbformat.write(nb, saved)
     assert "application/vnd.jupyter.widget-state+json" in nb.metadata.get("widgets", {})
