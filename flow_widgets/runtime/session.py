@@ -330,7 +330,11 @@ class FlowSession:
             if not work.new:
                 same = self._wiring.handle_for(work.fingerprint)
                 if same is not None:  # this session already bought it: the same handle
-                    if same.status in _WATCH_AGAIN:
+                    if same.status in _WATCH_AGAIN and self.ledger.get(same.submission_id or ""):
+                        # Reopened here, so a wait() right after the re-run cannot see the old
+                        # terminal state before the engine gets to re-attach it.
+                        status = "accepted" if same.jobid else "submitting"
+                        same._update(status=status, error=None, note="re-attached", reopen=True)
                         self._track(self.engine.submit(self._wiring.reattach(same)))
                     return same
             self._wiring.precheck(work)
