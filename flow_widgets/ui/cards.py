@@ -95,6 +95,11 @@ def cell_publisher() -> Publisher:
     that parent; so the cell's parent header is captured here, on the cell's thread, and set for
     the publishing thread around each message (``set_thread_parent``, ipykernel 7).
 
+    Clients that follow only the cell executing now (nbclient, nbconvert, papermill) drop a
+    message stamped with a finished cell, and apply an update by display id wherever it sits; so
+    an *update* is also sent stamped with the kernel's current parent when that is another cell.
+    Updates are idempotent, so a frontend that sees both simply redraws the same output twice.
+
     Outside an ipykernel 7 kernel (terminal IPython, older kernels) it is the plain IPython
     publisher.
     """
@@ -119,6 +124,9 @@ def cell_publisher() -> Publisher:
             ipython_publisher(data, metadata, display_id, update)
         finally:
             reset_parent(token)
+        current = getattr(display_pub, "parent_header", None) or {}
+        if update and current.get("msg_id") != captured.get("msg_id"):
+            ipython_publisher(data, metadata, display_id, update)
 
     return publish
 

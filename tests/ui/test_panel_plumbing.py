@@ -307,7 +307,9 @@ def test_board_updates_answer_the_cell_that_showed_it_even_from_another_thread(
     worker = threading.Thread(target=board.refresh_now)
     worker.start()
     worker.join()
-    assert seen == [("cell-1", False), ("cell-1", True)]
+    # The update answers the cell that showed the board, and also the cell running now, for
+    # clients (nbclient) that only follow the executing cell.
+    assert seen == [("cell-1", False), ("cell-1", True), ("a-later-click", True)]
     assert pub.parent_header["msg_id"] == "a-later-click"  # nothing leaked into this thread
 
 
