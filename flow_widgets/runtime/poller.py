@@ -53,7 +53,9 @@ __all__ = [
 log = logging.getLogger("flow_widgets.poller")
 
 #: Spacing of polls inside the expected-finish window, as a share of the expected duration.
-DENSE_FRACTION = 0.035
+#: Median lateness is about half of it; measured with ``make bench`` (100 jobs): 0.035 gave 1.9 %
+#: lateness and 9 status requests per job, 0.045 gives 2.2 % and 7 (targets 3 % and 8).
+DENSE_FRACTION = 0.045
 #: Before the window each wait covers this share of the time left until the window opens.
 APPROACH_FRACTION = 0.8
 #: How uncertain the finish time is (± share of the expected duration) before anything is learnt.
