@@ -18,6 +18,7 @@ import ipywidgets as widgets
 
 from flow_widgets.api.catalog import VIDEO_MODELS
 from flow_widgets.ui._panel import Panel
+from flow_widgets.ui.prompt_box import PromptBox
 from flow_widgets.ui.studio_form import COUNTS, KIND_LABELS, Options, StudioForm
 from flow_widgets.ui.studio_inputs import MediaChoices, MediaInput, MediaListInput, NamedTags
 
@@ -55,9 +56,11 @@ class StudioControls:
         )
         self.account = _dropdown("account", options=[("any account", "")], value="")
         self.model = _dropdown("model", options=[])
-        self.prompt = widgets.Textarea(
-            placeholder="Describe the shot: subject, action, camera, light, sound…",
-            layout={"width": "100%", "height": "90px"},
+        self.prompt = PromptBox(
+            placeholder="Describe the shot: subject, action, camera, light, sound… "
+            "(Ctrl+Enter generates)",
+            rows=4,
+            layout={"width": "100%"},
         )
         self.prompt.add_class("fw-studio-prompt")
         self.duration = _dropdown("duration", options=[])
@@ -96,6 +99,7 @@ class StudioControls:
         ):  # fmt: skip
             control.observe(lambda _c: changed(), names=["value"])
         self.generate.on_click(on_generate)
+        self.prompt.on_submit(on_generate)  # Ctrl/Cmd+Enter: the same path as the button
         self.random_seed.on_click(on_new_seed)
 
     @staticmethod
