@@ -30,6 +30,7 @@ from flow_widgets.api.requests import (
     VideoRequest,
     VideoUpscaleRequest,
 )
+from flow_widgets.magics._actions import cell_for
 from flow_widgets.ui import _session
 from flow_widgets.ui._board import Board, Bundle
 from flow_widgets.ui._throttle import Throttle
@@ -38,7 +39,7 @@ from flow_widgets.ui.studio_form import StudioForm
 from flow_widgets.ui.text import one_line
 from flow_widgets.ui.toolbar import ActionBar
 
-__all__ = ["Result", "StudioResults", "cell_for_request"]
+__all__ = ["Result", "StudioResults", "cell_for_request", "cell_for_take"]
 
 _CARD_KINDS = {"text": "video", "frames": "video", "ingredients": "video", "edit": "video"}
 
@@ -78,6 +79,36 @@ def cell_for_request(request: FlowRequest, *, seed: int | None = None) -> str:
         "import flow_widgets as fw\nflow = fw.session()\n"
         f"take = flow.{method}({', '.join(args)})\ntake"
     )
+
+
+# Body fields the ``%%flow_video``/``%%flow_image`` options can say (see ``cell_for``); a body
+# with any other field (a reply URL, a captcha…) falls back to the Python form, which can.
+_MAGIC_FIELDS = frozenset(
+    {"prompt", "model", "aspectRatio", "duration", "resolution", "count", "seed", "startImage",
+     "endImage", "email", "referenceVideo_1", "startFrameIndex_1", "endFrameIndex_1", "async"}
+)  # fmt: skip
+_MAGIC_SLOTS = ("referenceImage_", "reference_", "character_", "referenceAudio_")
+
+
+def _magic_can_say(payload: dict[str, Any]) -> bool:
+    return all(key in _MAGIC_FIELDS or key.startswith(_MAGIC_SLOTS) for key in payload)
+
+
+def cell_for_take(request: FlowRequest, *, seed: int | None = None) -> str:
+    """A runnable cell for the take ``request`` made: a ``%%flow_video``/``%%flow_image``
+    magic cell when the magics can express it, else the Python form of
+    :func:`cell_for_request` (extend, upscale).
+
+    >>> print(cell_for_take(VideoRequest("a fox", model="veo-3.1-lite"), seed=7))
+    %%flow_video --model veo-3.1-lite --count 1 --seed 7
+    a fox
+    """
+    if isinstance(request, (VideoRequest, ImageRequest)):
+        payload = request.to_payload()
+        if _magic_can_say(payload):
+            kind = "image" if isinstance(request, ImageRequest) else "video"
+            return cell_for(kind, payload, seed=seed)
+    return cell_for_request(request, seed=seed)
 
 
 @dataclass
@@ -226,7 +257,7 @@ class StudioResults:
         seed = next((m.seed for m in result.handle.media if m.seed is not None), None)
         result.card.add_snippet(
             "A runnable cell for this take (copy it into a new cell):",
-            cell_for_request(result.request, seed=seed),
+            cell_for_take(result.request, seed=seed),
         )
 
     def close(self) -> None:

@@ -114,9 +114,10 @@ def test_follow_up_actions_load_the_form_vary_and_copy_as_cell(
     assert set(studio.results.bar.actions) >= {"vary", "edit", "extend", "upscale", "copy as cell"}
 
     studio.results.bar.click("copy as cell")
-    eventually(lambda: "flow.video('waves at dawn'" in board.last_text, 5, "the runnable cell")
-    assert "seed=11" in board.last_text and "duration=4" in board.last_text
-    assert "flow.video(" in board.last_html  # escaped into the card's snippet block
+    eventually(lambda: "%%flow_video" in board.last_text, 5, "the runnable magic cell")
+    assert "--seed 11" in board.last_text and "--duration 4" in board.last_text
+    assert "--model veo-3.1-fast" in board.last_text and "waves at dawn" in board.last_text
+    assert "%%flow_video" in board.last_html  # escaped into the card's snippet block
 
     studio.results.bar.click("extend")
     assert studio.kind.value == "extend"
