@@ -4,8 +4,9 @@ One notebook shows every panel: the Studio, the jobs dashboard, the credits pane
 and the voices and characters managers. The test then works
 the Studio like a person: picks models (invalid durations disappear), sees an invalid form keep
 *Generate* disabled with its reason, types a prompt, presses *Generate* and waits for a video
-that actually plays — while the dashboard and the credits panel, in other cells, update without
-any cell being run again. Screenshots of each panel go to ``artifacts/`` (not committed).
+that actually plays, then types a second prompt and presses Ctrl+Enter, which generates too —
+while the dashboard and the credits panel, in other cells, update without any cell being run
+again. Screenshots of each panel go to ``artifacts/`` (not committed).
 """
 
 from __future__ import annotations
@@ -167,6 +168,26 @@ def _drive_the_panels(lab: Lab, lab_root: Path) -> None:
     src = page.evaluate("() => document.querySelector('.fw-card.fw-completed video').src")
     assert "/files/flow_media/video-a-red-fox-runs-through-snow-" in src
     lab.screenshot("panels-studio-result")
+
+    # Ctrl+Enter in the prompt generates too: a second card appears.
+    cards = page.locator(".fw-card").count()
+    prompt = page.locator(".fw-studio .fw-studio-prompt textarea")
+    prompt.click()
+    prompt.fill("")
+    prompt.type("a heron lands on a pier")
+    page.wait_for_function(
+        "() => !document.querySelector('.fw-studio button.fw-studio-generate').disabled",
+        timeout=30_000,
+    )
+    prompt.press("Control+Enter")
+    page.wait_for_function(
+        "(n) => document.querySelectorAll('.fw-card').length > n", arg=cards, timeout=60_000
+    )
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.fw-card')]"
+        ".some(c => c.textContent.includes('a heron lands on a pier'))",
+        timeout=60_000,
+    )
 
     # The dashboard and the credits panel followed, with no cell run again.
     page.wait_for_function(
