@@ -30,12 +30,9 @@ from flow_widgets.api.models import (
     CaptchaProviders,
     CaptchaStats,
     Character,
-    ConcatenatedVideo,
     Deletion,
-    Gif,
     Job,
     JobsStats,
-    UpscaledImage,
     Voice,
     parse_account_list,
     parse_character_list,
@@ -46,17 +43,10 @@ from flow_widgets.api.requests import (
     Captcha,
     CaptchaStatsQuery,
     CharacterRequest,
-    ConcatenateRequest,
-    ExtendRequest,
     FlowRequest,
-    GifRequest,
-    ImageRequest,
-    ImageUpscaleRequest,
     JobsQuery,
     SetCaptchaProviders,
     UploadAsset,
-    VideoRequest,
-    VideoUpscaleRequest,
     VoiceRequest,
 )
 from flow_widgets.errors import ValidationError
@@ -77,24 +67,6 @@ def _object(parse: Callable[[Mapping[str, Any]], T]) -> Callable[[Any], T]:
     return read
 
 
-# How each request type is sent and read: (parse, safety).
-_REQUESTS: dict[type[FlowRequest], tuple[Callable[[Mapping[str, Any]], Any], Safety]] = {
-    AddAccount: (Account.from_api, Safety.IDEMPOTENT),
-    SetCaptchaProviders: (CaptchaProviders.from_api, Safety.IDEMPOTENT),
-    CaptchaStatsQuery: (CaptchaStats.from_api, Safety.IDEMPOTENT),
-    JobsQuery: (JobsStats.from_api, Safety.IDEMPOTENT),
-    ImageRequest: (Job.from_api, Safety.NEVER_RESEND),
-    ImageUpscaleRequest: (UpscaledImage.from_api, Safety.NEVER_RESEND),
-    VideoRequest: (Job.from_api, Safety.NEVER_RESEND),
-    VideoUpscaleRequest: (Job.from_api, Safety.NEVER_RESEND),
-    ExtendRequest: (Job.from_api, Safety.NEVER_RESEND),
-    GifRequest: (Gif.from_api, Safety.IDEMPOTENT),
-    ConcatenateRequest: (ConcatenatedVideo.from_api, Safety.IDEMPOTENT),
-    VoiceRequest: (Voice.from_api, Safety.NEVER_RESEND),
-    CharacterRequest: (Character.from_api, Safety.NEVER_RESEND),
-}
-
-
 def call_for(request: FlowRequest, *, idempotency_key: str | None = None) -> Call[Any]:
     """The call that sends an already validated request object of any endpoint.
 
@@ -109,16 +81,15 @@ def call_for(request: FlowRequest, *, idempotency_key: str | None = None) -> Cal
             email=request.email,
             idempotency_key=idempotency_key,
         )
-    try:
-        parse, safety = _REQUESTS[type(request)]
-    except KeyError:
-        raise TypeError(f"{type(request).__name__} cannot be sent with call_for") from None
+    reply, safety = request.reply, request.safety
+    if reply is None:
+        raise TypeError(f"{type(request).__name__} cannot be sent with call_for")
     payload = request.to_payload()
     is_get = request.method == "GET"
     return Call(
         request.method,
         request.request_path(),
-        _object(parse),
+        _object(reply.from_api),
         safety=safety,
         params={k: _query_value(v) for k, v in payload.items()} if is_get else {},
         json=None if is_get else payload,

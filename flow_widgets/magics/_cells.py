@@ -210,15 +210,15 @@ def dry_run_or_check_budget(
     new: bool,
 ) -> bool:
     """Show the dry run (and return True), or refuse what the budget cannot cover."""
-    estimates = [_session.estimate(session, request) for _, request in labelled]
+    quote = _session.quote(session, [request for _, request in labelled], new=new)
     if dry_run:
-        credits = sum(credits for credits, _ in estimates)
-        plan = estimates[0][1] if estimates else None
         _session.display_bundle(
-            dry_run_bundle(prompt, labelled, credits, placeholders=dry.placeholders, plan=plan)
+            dry_run_bundle(
+                prompt, labelled, quote.credits, placeholders=dry.placeholders, plan=quote.plan
+            )
         )
         return True
-    _session.check_budget(session, [request for _, request in labelled], new=new)
+    quote.check()
     return False
 
 
@@ -242,7 +242,7 @@ def run_video(magics: Any, line: str, cell: str) -> None:
         handle, note = _session.submit(session, request, new=new)
 
     def recipe() -> Any:
-        return _session.submit(session, request, new=True)[0]
+        return session.submit(request, new=True)
 
     card = show_card(magics, [(handle, note)], kind="video", recipe=recipe)
     if args.out:
@@ -277,7 +277,7 @@ def run_image(magics: Any, line: str, cell: str) -> None:
     def recipe() -> Any:
         if single is None:
             raise UsageError("A new take of a whole grid: re-run the cell with --new.")
-        return _session.submit(session, single, new=True)[0]
+        return session.submit(single, new=True)
 
     columns = 1 if len(cells) == 1 else (len(args.seeds) if args.seeds else len(cells))
     card = show_card(magics, entries, kind="image", recipe=recipe, columns=columns)

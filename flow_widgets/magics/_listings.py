@@ -160,12 +160,12 @@ def _captcha(session: Any, args: argparse.Namespace) -> None:
     captcha = _session.api(session).captcha
     if args.what == "providers":
         providers = _session.call(session, captcha.get_providers())
-        data = providers.to_dict() if hasattr(providers, "to_dict") else dict(providers)
+        data = providers.to_dict()
         rows = [[k, v] for k, v in sorted(data.items())]
         show_table(["setting", "value"], rows, caption="Captcha providers (keys masked)")
         return
     stats = _session.call(session, captcha.stats())
-    data = stats.to_dict() if hasattr(stats, "to_dict") else dict(stats)
+    data = stats.to_dict()
     summary = {k: v for k, v in data.items() if not isinstance(v, (list, dict))}
     show_table(["statistic", "value"], sorted(summary.items()), caption="Captcha statistics")
 

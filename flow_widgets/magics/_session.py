@@ -9,34 +9,40 @@ as plain steps and the session's surface is used in one place.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from IPython.core.error import UsageError
 
-from flow_widgets.api.catalog import TIER_NAMES
 from flow_widgets.api.ids import account_of, parse_media_id
+from flow_widgets.api.requests import FlowRequest
 from flow_widgets.errors import FlowError, ValidationError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flow_widgets.api.client import AsyncFlowClient
+    from flow_widgets.api.models import Character
+    from flow_widgets.runtime.jobs import JobHandle
+    from flow_widgets.runtime.quote import Quote
+    from flow_widgets.runtime.session import FlowSession
+
+T = TypeVar("T")
 
 __all__ = [
     "REATTACHED",
     "account_emails",
     "api",
-    "check_budget",
     "close_session",
     "default_email",
     "display_bundle",
     "download_missing",
-    "estimate",
     "extend",
     "get",
-    "kind_of",
     "list_characters",
     "payload_of",
     "placeholder_owner",
+    "quote",
     "submit",
     "upload",
     "upscale",
@@ -51,7 +57,7 @@ REATTACHED = (
 _UPLOAD_TIMEOUT_S = 300.0
 
 
-def get(magics: Any = None) -> Any:
+def get(magics: Any = None) -> FlowSession:
     """The process-wide session, created on first use (with ``FlowMagics.media_folder``)."""
     from flow_widgets.runtime.session import current_session, session
 
@@ -81,77 +87,20 @@ def close_session() -> None:
     shutdown()
 
 
-def kind_of(request: Any) -> str:
-    """The runtime's name for the kind of work a request is (``video``, ``image_upscale``…)."""
-    from flow_widgets.runtime.work import KIND_REQUESTS
-
-    for kind, cls in KIND_REQUESTS.items():
-        if type(request) is cls:
-            return kind
-    raise TypeError(f"{type(request).__name__} is not submitted through the session")
+def quote(session: FlowSession, requests: Iterable[FlowRequest], *, new: bool) -> Quote:
+    """What the cell's requests would cost and whether they re-attach (the session's answer)."""
+    return session.quote(requests, new=new)
 
 
-def _with_default_email(session: Any, request: Any) -> Any:
-    """The request as the session will send it (its default account filled in)."""
-    email = session.settings.email
-    if email and getattr(request, "email", "") is None:
-        return dataclasses.replace(request, email=email)
-    return request
-
-
-def estimate(session: Any, request: Any) -> tuple[int, str | None]:
-    """``(credits, plan name)``: what ``request`` would cost on its account's plan."""
-    from flow_widgets.runtime.work import Work
-
-    request = _with_default_email(session, request)
-    tier = session.tracker.tier_of(Work(kind_of(request), request).account)
-    if tier is not None:
-        request.validate_for_tier(tier)
-    plan = TIER_NAMES.get(tier) if tier is not None else None
-    return session.tracker.estimate(request, tier), plan
-
-
-def will_reattach(session: Any, request: Any) -> bool:
-    """True when submitting ``request`` (without ``new``) re-attaches to an earlier purchase."""
-    request = _with_default_email(session, request)
-    return session.ledger.find_reusable(request.fingerprint()) is not None
-
-
-def check_budget(session: Any, requests: Iterable[Any], *, new: bool) -> None:
-    """Refuse (``BudgetExceededError``) when the *new* purchases among ``requests`` together
-    exceed the budget; re-attached takes cost nothing."""
-    total = 0
-    for request in requests:
-        if new or not will_reattach(session, request):
-            total += estimate(session, request)[0]
-    session.tracker.check_budget(total)
-
-
-def submit(session: Any, request: Any, *, new: bool) -> tuple[Any, str | None]:
+def submit(
+    session: FlowSession, request: FlowRequest, *, new: bool
+) -> tuple[JobHandle, str | None]:
     """Hand ``request`` to the session; returns the job handle and a note for the card."""
-    request = _with_default_email(session, request)
-    reattach = not new and will_reattach(session, request)
-    kind = kind_of(request)
-    fields = {f.name: getattr(request, f.name) for f in dataclasses.fields(request)}
-    if kind == "video":
-        handle = session.video(fields.pop("prompt"), new=new, **fields)
-    elif kind == "image":
-        handle = session.image(fields.pop("prompt"), new=new, **fields)
-    elif kind == "extend":
-        source = fields.pop("media_generation_id")
-        handle = session.extend(source, fields.pop("prompt"), new=new, **fields)
-    elif kind in ("upscale", "image_upscale"):
-        handle = session.upscale(fields.pop("media_generation_id"), new=new, **fields)
-    elif kind == "gif":
-        handle = session.gif(fields["media_generation_id"], new=new)
-    elif kind == "concatenate":
-        handle = session.concatenate(fields["clips"], new=new)
-    else:  # pragma: no cover - kind_of only returns the kinds above for magic requests
-        raise TypeError(kind)
-    return handle, (REATTACHED if reattach else None)
+    reattach = not new and session.quote([request]).lines[0].reattach
+    return session.submit(request, new=new), (REATTACHED if reattach else None)
 
 
-def upload(session: Any, path: Path, email: str | None) -> str:
+def upload(session: FlowSession, path: Path, email: str | None) -> str:
     """Upload a local file (once per content; the ledger caches it) and return its media id."""
     handle = session.upload(path, email=email)
     try:
@@ -164,17 +113,21 @@ def upload(session: Any, path: Path, email: str | None) -> str:
     return str(media_id)
 
 
-def api(session: Any) -> Any:
+def api(session: FlowSession) -> AsyncFlowClient:
     """The session's async API client (runs on the engine loop)."""
     return session.client
 
 
-def call(session: Any, coro: Any, timeout: float = 120.0) -> Any:
+def call(session: FlowSession, call: Awaitable[T], timeout: float = 120.0) -> T:
     """Run one API call on the engine and return its result."""
-    return session.engine.run(coro, timeout)
+
+    async def run() -> T:
+        return await call
+
+    return session.engine.run(run(), timeout)
 
 
-def account_emails(session: Any, email: str | None) -> list[str]:
+def account_emails(session: FlowSession, email: str | None) -> list[str]:
     """The accounts a listing covers: ``--email``, else ``USEAPI_EMAIL``, else every linked one
     (healthy first)."""
     if email:
@@ -190,20 +143,20 @@ def account_emails(session: Any, email: str | None) -> list[str]:
     return [str(a.email) for a in sorted(accounts, key=lambda a: not a.healthy)]
 
 
-def default_email(session: Any, email: str | None) -> str:
+def default_email(session: FlowSession, email: str | None) -> str:
     """The one account an action is for (``--email``, ``USEAPI_EMAIL``, else the first)."""
     return account_emails(session, email)[0]
 
 
-def list_characters(session: Any, email: str | None) -> list[Any]:
+def list_characters(session: FlowSession, email: str | None) -> list[Character]:
     """The characters of the account(s) in question (for ``--character NAME`` and listings)."""
-    found: list[Any] = []
+    found: list[Character] = []
     for account in account_emails(session, email):
         found.extend(session.characters(account))
     return found
 
 
-def placeholder_owner(session: Any, raw: list[str], email: str | None) -> tuple[str, str]:
+def placeholder_owner(session: FlowSession, raw: list[str], email: str | None) -> tuple[str, str]:
     """The account stand-in uploads pretend to belong to (the one the request will use)."""
     for value in raw:
         parsed = parse_media_id(value)
@@ -216,28 +169,29 @@ def placeholder_owner(session: Any, raw: list[str], email: str | None) -> tuple[
     return "0", chosen or "uploads@example.invalid"
 
 
-def extend(session: Any, media_id: str, prompt: str, model: str) -> Any:
+def extend(session: FlowSession, media_id: str, prompt: str, model: str) -> JobHandle:
     """Extend a finished video with the same prompt (the toolbar's *extend*)."""
     return session.extend(media_id, prompt or "continue the scene", model=model, new=True)
 
 
-def upscale(session: Any, media_id: str) -> Any:
+def upscale(session: FlowSession, media_id: str) -> JobHandle:
     """Upscale a finished video (1080p, free) or image (2k) (the toolbar's *upscale*)."""
     return session.upscale(media_id)
 
 
-def download_missing(session: Any, handle: Any) -> str:
+def download_missing(session: FlowSession, handle: JobHandle) -> str:
     """Save any of ``handle``'s files that are not on disk yet; says where they are."""
     missing = [m for m in handle.media if m.path is None or not Path(m.path).exists()]
     if missing:
         session.resume()
         return f"Fetching {len(missing)} missing file(s) again; the card updates when saved."
-    folder = Path(handle.media[0].path).parent if handle.media else session.settings.media_dir
-    names = ", ".join(Path(m.path).name for m in handle.media)
+    saved = [Path(m.path) for m in handle.media if m.path is not None]  # all of them, here
+    folder = saved[0].parent if saved else Path(session.settings.media_dir)
+    names = ", ".join(path.name for path in saved)
     return f"All files are saved in {folder.name}/: {names}."
 
 
-def payload_of(session: Any, handle: Any) -> dict[str, Any]:
+def payload_of(session: FlowSession, handle: JobHandle) -> dict[str, Any]:
     """The API body a job was bought with (from the handle, else from the ledger)."""
     payload = dict(getattr(handle, "request", None) or {})
     if not payload and handle.submission_id:

@@ -97,7 +97,7 @@ def _generate(magics: Any, name: str, args: argparse.Namespace) -> None:
     kind = {"concat": "concatenate"}.get(name, name)
 
     def recipe() -> Any:
-        return _session.submit(session, request, new=True)[0]
+        return session.submit(request, new=True)
 
     card = show_card(
         magics, [(handle, note)], kind=kind, recipe=recipe if name == "extend" else None

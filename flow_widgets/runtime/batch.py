@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from flow_widgets.api.requests import FlowRequest
 from flow_widgets.errors import (
     AuthenticationError,
     BudgetExceededError,
@@ -31,18 +32,35 @@ from flow_widgets.errors import (
     QuotaExceededError,
     ValidationError,
 )
-from flow_widgets.runtime.dispatch import GROUPS, PER_MODEL_QUOTA, ModelBlocked, NotSent
+from flow_widgets.runtime.dispatch import PER_MODEL_QUOTA, Dispatcher, ModelBlocked, NotSent
+from flow_widgets.runtime.engine import Engine
 from flow_widgets.runtime.jobs import FAILED_STATUSES, TERMINAL_STATUSES, JobHandle
 from flow_widgets.runtime.slots import SlotPool
 from flow_widgets.runtime.work import Work
 
-if TYPE_CHECKING:  # pragma: no cover
-    from flow_widgets.runtime.session import FlowSession
+__all__ = ["Batch", "BatchProgress", "batch_class", "rows_of"]
 
-__all__ = ["BATCH_KINDS", "Batch", "BatchProgress", "rows_of"]
 
-#: Kinds a batch can submit (the ones with a per-account cap the dispatcher gates).
-BATCH_KINDS = frozenset(GROUPS)
+def batch_class(kind: str) -> type[FlowRequest]:
+    """The request class of ``kind``, refused in one sentence when it cannot be batched: a batch
+    is for the kinds whose request class counts against a per-account cap (``slot_group``),
+    which the dispatcher keeps full."""
+    cls = FlowRequest.for_kind(kind)
+    if cls is None or cls.slot_group is None:
+        batchable = (k for k in FlowRequest.kinds() if _class(k).slot_group is not None)
+        raise ValidationError(
+            f"kind {kind!r} cannot be batched; use one of {', '.join(sorted(batchable))}.",
+            field="kind",
+        )
+    return cls
+
+
+def _class(kind: str) -> type[FlowRequest]:
+    cls = FlowRequest.for_kind(kind)
+    assert cls is not None  # kinds() lists only registered kinds
+    return cls
+
+
 _STOPPERS = (
     AuthenticationError,
     InsufficientCreditsError,
@@ -94,54 +112,39 @@ class BatchProgress:
 
 @dataclass
 class _Item:
-    row: dict[str, Any]
     work: Work
     handle: JobHandle
 
 
 class Batch:
-    """A running batch. Returned at once by ``flow.batch(...)``; wait with :meth:`wait`."""
+    """A running batch. Returned at once by ``flow.batch(...)``; wait with :meth:`wait`.
+
+    Args:
+        engine: runs the batch's submissions.
+        dispatcher: the session's gate, which finds each job a slot.
+        items: each row's validated work and its ``queued`` handle (the session made them, after
+            quoting the whole batch against the budget).
+        kind: the kind of every row.
+        concurrency: at most this many of the batch's jobs at once (default: every slot).
+    """
 
     def __init__(
-        self, flow: FlowSession, items: list[_Item], *, kind: str, concurrency: int | None
+        self,
+        engine: Engine,
+        dispatcher: Dispatcher,
+        items: list[tuple[Work, JobHandle]],
+        *,
+        kind: str,
+        concurrency: int | None,
     ) -> None:
-        self.flow = flow
         self.kind = kind
         self.concurrency = concurrency
-        self._items = items
+        self._dispatcher = dispatcher
+        self._items = [_Item(work, handle) for work, handle in items]
         self.stop_reason: str | None = None
         self._stop = threading.Event()
         self.pool: SlotPool | None = None
-        self._future = flow.engine.submit(self._run())
-
-    @classmethod
-    def start(
-        cls,
-        flow: FlowSession,
-        rows: Iterable[Any],
-        *,
-        kind: str = "video",
-        concurrency: int | None = None,
-        new: bool = False,
-        **defaults: Any,
-    ) -> Batch:
-        """Validate every row, check the total against the budget, then start submitting."""
-        if kind not in BATCH_KINDS:
-            raise ValidationError(
-                f"kind {kind!r} cannot be batched; use one of {', '.join(sorted(BATCH_KINDS))}.",
-                field="kind",
-            )
-        if concurrency is not None and concurrency < 1:
-            raise ValidationError("concurrency must be 1 or more.", field="concurrency")
-        items: list[_Item] = []
-        for number, row in enumerate(rows_of(rows), start=1):
-            try:
-                work = flow._build(kind, {**defaults, **row}, new=new)
-            except ValidationError as exc:
-                raise ValidationError(f"Row {number}: {exc}", field=exc.field) from None
-            items.append(_Item(row, work, flow._wiring.new_handle(work, status="queued")))
-        flow._wiring.precheck_total([item.work for item in items])
-        return cls(flow, items, kind=kind, concurrency=concurrency)
+        self._future = engine.submit(self._run())
 
     def __repr__(self) -> str:
         return f"<Batch {self.kind} {self.progress}>"
@@ -221,8 +224,9 @@ class Batch:
     # -- the engine side -----------------------------------------------------------------------
 
     async def _run(self) -> Batch:
-        dispatcher = self.flow._wiring.dispatcher
-        self.pool = pool = await dispatcher.pool(self.kind)
+        dispatcher = self._dispatcher
+        group = self._items[0].work.request.slot_group if self._items else None
+        self.pool = pool = await dispatcher.pool(group)
         width = self.concurrency or (sum(lane.cap for lane in pool.lanes) if pool else 8)
         gate = asyncio.Semaphore(width)
 

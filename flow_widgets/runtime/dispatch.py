@@ -45,10 +45,8 @@ from flow_widgets.runtime.slots import Lane, SlotPool
 from flow_widgets.runtime.tracker import CreditTracker
 from flow_widgets.runtime.work import Work
 
-__all__ = ["GROUPS", "SLOTS_PER_ACCOUNT", "Dispatcher", "ModelBlocked", "NotSent"]
+__all__ = ["SLOTS_PER_ACCOUNT", "Dispatcher", "ModelBlocked", "NotSent"]
 
-#: Which per-account cap a kind of work counts against.
-GROUPS = {"video": "video", "extend": "video", "upscale": "video", "image": "image"}
 #: Executing jobs per account the gate starts from (the simulator's caps, which follow useapi's
 #: documented per-account concurrency); a throttle lowers an account's share.
 SLOTS_PER_ACCOUNT = {"video": 4, "image": 8}
@@ -106,9 +104,9 @@ class Dispatcher:
         self.pools: dict[str, SlotPool] = {}
         self._pool_lock = asyncio.Lock()
 
-    async def pool(self, kind: str) -> SlotPool | None:
-        """The pool ``kind`` counts against (``None``: no per-account cap applies)."""
-        group = GROUPS.get(kind)
+    async def pool(self, group: str | None) -> SlotPool | None:
+        """The pool of the per-account cap ``group`` (a request class's ``slot_group``;
+        ``None``: no per-account cap applies)."""
         if group is None:
             return None
         async with self._pool_lock:
@@ -141,7 +139,7 @@ class Dispatcher:
         out of quota for its model; :class:`NotSent` when ``withdrawn()`` became true (or the
         handle was cancelled) while it waited, or every account was closed.
         """
-        pool = await self.pool(work.kind)
+        pool = await self.pool(work.request.slot_group)
         if pool is None:
             await self.runner.submit(handle, work)
             return

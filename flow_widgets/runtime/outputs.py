@@ -25,6 +25,7 @@ from flow_widgets.api.models import (
     UpscaledImage,
     Voice,
 )
+from flow_widgets.api.requests import FlowRequest
 from flow_widgets.errors import DownloadError, FlowError
 from flow_widgets.runtime.filenames import extension_for
 from flow_widgets.runtime.jobs import JobHandle, MediaFile
@@ -33,7 +34,7 @@ from flow_widgets.runtime.saving import MediaSaver
 from flow_widgets.runtime.tracker import CreditTracker
 from flow_widgets.runtime.work import Work
 
-__all__ = ["PAYLOAD_KINDS", "OutputHandler", "job_failure_text"]
+__all__ = ["OutputHandler", "job_failure_text"]
 
 log = logging.getLogger("flow_widgets.outputs")
 
@@ -41,8 +42,6 @@ Refresher = Callable[[str, int], Awaitable[str | None]]
 BalanceReader = Callable[[str], Awaitable[int | None]]
 
 #: Kinds whose result arrives in the reply itself (nothing to poll, nothing the API keeps).
-PAYLOAD_KINDS = frozenset({"gif", "concatenate", "image_upscale", "voice", "character"})
-
 MODERATED = (
     "Google withheld every output of this job (content moderation); rephrase the prompt and "
     "submit again."
@@ -163,7 +162,8 @@ class OutputHandler:
     ) -> bool:
         """Finish a ledger row whose result was already in; ``False`` if it needs the API."""
         sid = submission.submission_id
-        if submission.kind in PAYLOAD_KINDS:
+        request_class = FlowRequest.for_kind(submission.kind)
+        if request_class is not None and request_class.inline_result:
             files = tuple(self.saver.saved_files(sid).values())
             if files or submission.kind in ("voice", "character"):
                 handle._update(status="completed", media=files, error=None, reopen=True)

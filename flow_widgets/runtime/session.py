@@ -25,17 +25,31 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
-from flow_widgets.api.catalog import DEFAULT_CATALOG, Catalog
-from flow_widgets.api.requests import ConcatClip
-from flow_widgets.errors import FlowError, ValidationError
+from flow_widgets.api.catalog import DEFAULT_CATALOG, TIER_NAMES, Catalog
+from flow_widgets.api.ids import parse_media_id
+from flow_widgets.api.requests import (
+    CharacterRequest,
+    ConcatClip,
+    ConcatenateRequest,
+    ExtendRequest,
+    FlowRequest,
+    GifRequest,
+    ImageRequest,
+    ImageUpscaleRequest,
+    VideoRequest,
+    VideoUpscaleRequest,
+    VoiceRequest,
+)
+from flow_widgets.errors import BudgetExceededError, FlowError, ValidationError
 from flow_widgets.runtime.credit_snapshot import CreditSnapshot
 from flow_widgets.runtime.engine import Engine
 from flow_widgets.runtime.jobs import JobHandle, JobState
+from flow_widgets.runtime.quote import Quote, QuoteLine
 from flow_widgets.runtime.settings import Settings
 from flow_widgets.runtime.wiring import Wiring
-from flow_widgets.runtime.work import KIND_REQUESTS, Work, request_from_submission
+from flow_widgets.runtime.work import Work, request_from_submission
 
 if TYPE_CHECKING:  # pragma: no cover
     from flow_widgets.api.client import AsyncFlowClient
@@ -43,9 +57,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from flow_widgets.runtime.batch import Batch
     from flow_widgets.simulator.server import RunningSimulator
 
-__all__ = ["FlowSession", "current_session", "session", "shutdown"]
+__all__ = ["FlowSession", "build_request", "current_session", "session", "shutdown"]
 
 log = logging.getLogger("flow_widgets.session")
+R = TypeVar("R", bound=FlowRequest)
 
 #: A re-run of an identical request picks these handles up again (the purchase stands).
 _WATCH_AGAIN = frozenset({"cancelled", "timed_out", "download_failed"})
@@ -116,40 +131,90 @@ class FlowSession:
 
     # -- generation ----------------------------------------------------------------------------
 
+    def submit(self, request: FlowRequest, *, new: bool = False) -> JobHandle:
+        """Start ``request`` (any job-making request object); returns its handle at once.
+
+        The one way a job is started: the builders below, the magics, the Studio and batches
+        all end here. On this thread the plan rules and the budget are checked (a refusal is
+        raised before anything is queued) and an identical earlier purchase is re-attached
+        instead of bought again unless ``new``; the engine then waits for a slot, checks the
+        budget again where it reserves the credits, records the ledger row and sends the POST.
+
+        Raises:
+            ValidationError: the request breaks a rule of the account's plan.
+            BudgetExceededError: the session budget cannot cover it.
+            TypeError: the request does not make a job (an account or listing request).
+        """
+        work = self._work(request, new=new)
+        with self._wiring.submit_lock:
+            if not new:
+                same = self._wiring.handle_for(work.fingerprint)
+                if same is not None:  # this session already bought it: the same handle
+                    if same.status in _WATCH_AGAIN and self.ledger.get(same.submission_id or ""):
+                        # Reopened here, so a wait() right after the re-run cannot see the old
+                        # terminal state before the engine gets to re-attach it.
+                        status = "accepted" if same.jobid else "submitting"
+                        same._update(status=status, error=None, note="re-attached", reopen=True)
+                        self._track(self.engine.submit(self._wiring.reattach(same)))
+                    return same
+            self._quote([work]).check()
+            handle = self._wiring.new_handle(work, status="queued")
+            self._wiring.remember(work.fingerprint, handle)
+        self._track(self.engine.submit(self._wiring.dispatcher.submit(handle, work)))
+        return handle
+
+    def quote(self, requests: Iterable[FlowRequest], *, new: bool = False) -> Quote:
+        """What submitting ``requests`` would do, without sending anything: each one's plan,
+        exact cost for the account it will use and whether it re-attaches to an earlier
+        purchase, and whether the budget covers the new purchases together
+        (:meth:`Quote.check` raises if not).
+
+        Raises:
+            ValidationError: a request breaks a rule of its account's plan.
+        """
+        return self._quote([self._work(request, new=new) for request in requests])
+
+    # -- builders: keyword arguments -> a request -> submit ------------------------------------
+
     def video(self, prompt: str, *, new: bool = False, **options: Any) -> JobHandle:
         """Start a video (Veo 3.1 / Omni Flash); returns at once. Options are
         :class:`~flow_widgets.api.requests.VideoRequest`'s (``model``, ``aspect_ratio``,
         ``duration``, ``count``, ``seed``, ``start_image``, ``reference_images``…)."""
-        return self._start(self._build("video", {"prompt": prompt, **options}, new=new))
+        return self.submit(build_request(VideoRequest, {"prompt": prompt, **options}), new=new)
 
     def image(self, prompt: str, *, new: bool = False, **options: Any) -> JobHandle:
         """Generate images (Nano Banana / Imagen 4); ``count`` defaults to 1 here."""
-        return self._start(self._build("image", {"prompt": prompt, **options}, new=new))
+        return self.submit(build_request(ImageRequest, {"prompt": prompt, **options}), new=new)
 
     def extend(self, video: Any, prompt: str, *, new: bool = False, **options: Any) -> JobHandle:
         """Continue a Veo video by about 8 s (``video``: a media id or a finished handle)."""
         fields = {"media_generation_id": _media_id(video), "prompt": prompt, **options}
-        return self._start(self._build("extend", fields, new=new))
+        return self.submit(build_request(ExtendRequest, fields), new=new)
 
     def upscale(self, media: Any, *, new: bool = False, **options: Any) -> JobHandle:
         """Upscale a video (``resolution`` 1080p/4K) or an image (2k/4k)."""
         media_id = _media_id(media)
-        kind = "image_upscale" if "-image:" in media_id else "upscale"
-        return self._start(self._build(kind, {"media_generation_id": media_id, **options}, new=new))
+        parsed = parse_media_id(media_id)
+        image = parsed is not None and parsed.kind == "image"
+        cls = ImageUpscaleRequest if image else VideoUpscaleRequest
+        return self.submit(
+            build_request(cls, {"media_generation_id": media_id, **options}), new=new
+        )
 
     def gif(self, video: Any, *, new: bool = False) -> JobHandle:
         """An animated GIF preview of a generated video (free)."""
-        return self._start(self._build("gif", {"media_generation_id": _media_id(video)}, new=new))
+        fields = {"media_generation_id": _media_id(video)}
+        return self.submit(build_request(GifRequest, fields), new=new)
 
     def concatenate(self, clips: Sequence[Any], *, new: bool = False) -> JobHandle:
         """Join 2–10 videos of one account into one MP4 (ids, handles or ``ConcatClip``)."""
         items = tuple(c if isinstance(c, ConcatClip) else ConcatClip(_media_id(c)) for c in clips)
-        return self._start(self._build("concatenate", {"clips": items}, new=new))
+        return self.submit(build_request(ConcatenateRequest, {"clips": items}), new=new)
 
     def voice(self, *, new: bool = False, **options: Any) -> JobHandle:
         """Create a custom voice (``voice`` preset, ``display_name``, ``dialog``,
         ``voice_performance``; ``email`` defaults to ``USEAPI_EMAIL``)."""
-        return self._start(self._build("voice", options, new=new))
+        return self.submit(build_request(VoiceRequest, options), new=new)
 
     def character(
         self, display_name: str, images: Sequence[Any], *, new: bool = False, **options: Any
@@ -157,7 +222,7 @@ class FlowSession:
         """Create a reusable character from 1–2 reference images (ids or upload handles)."""
         refs = tuple(_media_id(i) for i in images)
         fields = {"display_name": display_name, "image_references": refs, **options}
-        return self._start(self._build("character", fields, new=new))
+        return self.submit(build_request(CharacterRequest, fields), new=new)
 
     def upload(
         self, file: Any, *, email: str | None = None, content_type: str | None = None
@@ -187,10 +252,28 @@ class FlowSession:
         new: bool = False,
         **defaults: Any,
     ) -> Batch:
-        """Submit many prompts (strings, dicts or a DataFrame's rows) with adaptive concurrency."""
-        from flow_widgets.runtime.batch import Batch
+        """Submit many prompts (strings, dicts or a DataFrame's rows) with adaptive concurrency.
 
-        return Batch.start(self, rows, kind=kind, concurrency=concurrency, new=new, **defaults)
+        Every row is validated first (a bad row fails at once, naming its number) and the whole
+        cost is quoted against the budget before anything is sent.
+        """
+        from flow_widgets.runtime.batch import Batch, batch_class, rows_of
+
+        cls = batch_class(kind)
+        if concurrency is not None and concurrency < 1:
+            raise ValidationError("concurrency must be 1 or more.", field="concurrency")
+        requests: list[FlowRequest] = []
+        for number, row in enumerate(rows_of(rows), start=1):
+            try:
+                requests.append(build_request(cls, {**defaults, **row}))
+            except ValidationError as exc:
+                raise ValidationError(f"Row {number}: {exc}", field=exc.field) from None
+        works = [self._work(request, new=new) for request in requests]
+        self._quote(works).check()
+        items = [(work, self._wiring.new_handle(work, status="queued")) for work in works]
+        return Batch(
+            self.engine, self._wiring.dispatcher, items, kind=kind, concurrency=concurrency
+        )
 
     # -- jobs, resume, credits -----------------------------------------------------------------
 
@@ -308,40 +391,34 @@ class FlowSession:
             )
         return str(chosen)
 
-    def _build(self, kind: str, fields: dict[str, Any], *, new: bool = False) -> Work:
-        """Validate ``fields`` into the request of ``kind`` (on the caller's thread)."""
-        cls = KIND_REQUESTS[kind]
-        names = [f.name for f in dataclasses.fields(cast(Any, cls))]
-        values = {key: _resolve(value) for key, value in fields.items()}
-        unknown = sorted(set(values) - set(names))
-        if unknown:
-            raise ValidationError(
-                f"{kind} has no option {unknown[0]!r}; use one of {', '.join(names)}.",
-                field=unknown[0],
-            )
-        if kind == "image":
-            values.setdefault("count", 1)
-        if "email" in names and values.get("email") is None and self.settings.email:
-            values["email"] = self.settings.email
-        return Work(kind, cls(**values), new=new)
+    def _work(self, request: FlowRequest, *, new: bool) -> Work:
+        """``request`` as it will be sent: the default account filled in where it takes one."""
+        email = self.settings.email
+        if email and getattr(request, "email", "") is None:
+            request = dataclasses.replace(request, email=email)  # type: ignore[type-var]
+        return Work(request, new=new)
 
-    def _start(self, work: Work) -> JobHandle:
-        with self._wiring.submit_lock:
-            if not work.new:
-                same = self._wiring.handle_for(work.fingerprint)
-                if same is not None:  # this session already bought it: the same handle
-                    if same.status in _WATCH_AGAIN and self.ledger.get(same.submission_id or ""):
-                        # Reopened here, so a wait() right after the re-run cannot see the old
-                        # terminal state before the engine gets to re-attach it.
-                        status = "accepted" if same.jobid else "submitting"
-                        same._update(status=status, error=None, note="re-attached", reopen=True)
-                        self._track(self.engine.submit(self._wiring.reattach(same)))
-                    return same
-            self._wiring.precheck(work)
-            handle = self._wiring.new_handle(work, status="queued")
-            self._wiring.remember(work.fingerprint, handle)
-        self._track(self.engine.submit(self._wiring.dispatcher.submit(handle, work)))
-        return handle
+    def _quote(self, works: Sequence[Work]) -> Quote:
+        """The caller's-thread check of :meth:`quote` and :meth:`submit` (plan, price,
+        re-attach, budget); the engine's reservation is the authoritative one."""
+        lines: list[QuoteLine] = []
+        for work in works:
+            tier = self.tracker.tier_of(work.account)
+            if tier is not None:
+                work.request.validate_for_tier(tier)
+            reattach = not work.new and (
+                self._wiring.handle_for(work.fingerprint) is not None
+                or self.ledger.find_reusable(work.fingerprint) is not None
+            )
+            credits = self.tracker.estimate(work.request, tier)
+            plan = TIER_NAMES.get(tier) if tier is not None else None
+            lines.append(QuoteLine(work.request, work.account, plan, credits, reattach))
+        quote = Quote(tuple(lines), self.tracker.budget)
+        try:
+            self.tracker.check_budget(quote.to_spend)
+        except BudgetExceededError as exc:
+            return dataclasses.replace(quote, refusal=exc)
+        return quote
 
     @staticmethod
     def _track(future: Future[Any]) -> None:
@@ -363,6 +440,24 @@ def _media_id(value: Any) -> str:
     if not isinstance(resolved, str):
         raise TypeError(f"expected a media id or a job handle, got {type(value).__name__}")
     return resolved
+
+
+#: What the keyword builders fill in when it is left out (the Python API's conveniences).
+_BUILDER_DEFAULTS: dict[type[FlowRequest], dict[str, Any]] = {ImageRequest: {"count": 1}}
+
+
+def build_request(cls: type[R], fields: Mapping[str, Any]) -> R:
+    """Validate keyword ``fields`` into a ``cls`` request on the caller's thread: handles and
+    media files become their media ids, an unknown option is refused in one sentence."""
+    names = [f.name for f in dataclasses.fields(cast(Any, cls))]
+    values = {key: _resolve(value) for key, value in fields.items()}
+    unknown = sorted(set(values) - set(names))
+    if unknown:
+        raise ValidationError(
+            f"{cls.kind} has no option {unknown[0]!r}; use one of {', '.join(names)}.",
+            field=unknown[0],
+        )
+    return cls(**{**_BUILDER_DEFAULTS.get(cls, {}), **values})
 
 
 def _resolve(value: Any) -> Any:

@@ -160,27 +160,6 @@ class Wiring:
 
     # -- the caller's thread -------------------------------------------------------------------
 
-    def precheck(self, work: Work) -> None:
-        """Refuse on the caller's thread what can be refused before queueing anything: plan
-        rules (when the account's plan is known) and the budget (unless this re-attaches)."""
-        tier = self.tracker.tier_of(work.account)
-        if tier is not None:
-            work.request.validate_for_tier(tier)
-        if not work.new and self.ledger.find_reusable(work.fingerprint) is not None:
-            return
-        self.tracker.check_budget(self.tracker.estimate(work.request, tier))
-
-    def precheck_total(self, works: list[Work]) -> None:
-        """Refuse a batch whose new purchases together exceed the budget (nothing is sent)."""
-        total = 0
-        for work in works:
-            tier = self.tracker.tier_of(work.account)
-            if tier is not None:
-                work.request.validate_for_tier(tier)
-            if work.new or self.ledger.find_reusable(work.fingerprint) is None:
-                total += self.tracker.estimate(work.request, tier)
-        self.tracker.check_budget(total)
-
     def handle_for(self, fingerprint: str) -> JobHandle | None:
         """The handle this session already made for an identical request, if it still stands
         for a purchase (a refused, failed or lost one may be bought again)."""

@@ -15,16 +15,13 @@ import dataclasses
 import io
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flow_widgets.api.requests import (
-    ExtendRequest,
-    FlowRequest,
-    ImageRequest,
-    ImageUpscaleRequest,
-    VideoRequest,
-    VideoUpscaleRequest,
-)
+from flow_widgets.api.requests import FlowRequest
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flow_widgets.runtime.jobs import JobHandle
+    from flow_widgets.runtime.session import FlowSession
 
 __all__ = [
     "first_media_id",
@@ -71,22 +68,13 @@ def request_options(request: FlowRequest) -> dict[str, Any]:
     return options
 
 
-def submit(session: Any, request: FlowRequest, *, new: bool = True) -> Any:
-    """Start ``request`` through the session's public methods; returns the job handle.
+def submit(session: FlowSession, request: FlowRequest, *, new: bool = True) -> JobHandle:
+    """Start ``request`` through the session; returns the job handle.
 
     ``new=True`` (the default for a button) buys a new take even when the same request was
     bought before; the session still checks the plan and the budget first.
     """
-    options = request_options(request)
-    if isinstance(request, VideoRequest):
-        return session.video(request.prompt, new=new, **options)
-    if isinstance(request, ImageRequest):
-        return session.image(request.prompt, new=new, **options)
-    if isinstance(request, ExtendRequest):
-        return session.extend(request.media_generation_id, request.prompt, new=new, **options)
-    if isinstance(request, (VideoUpscaleRequest, ImageUpscaleRequest)):
-        return session.upscale(request.media_generation_id, new=new, **options)
-    raise TypeError(f"the panels do not submit {type(request).__name__} requests")
+    return session.submit(request, new=new)
 
 
 def upload_bytes(session: Any, data: bytes, filename: str, *, email: str | None = None) -> Any:

@@ -15,14 +15,15 @@ import difflib
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
+from flow_widgets.api._retry import Safety
 from flow_widgets.api.catalog import DEFAULT_CATALOG, Catalog, Tier
 from flow_widgets.api.requests._captcha import Captcha
 from flow_widgets.api.requests._fields import Field, coerce, fail
 from flow_widgets.errors import ValidationError
 
-__all__ = ["VOLATILE_FIELDS", "FlowRequest"]
+__all__ = ["VOLATILE_FIELDS", "FlowRequest", "Reply"]
 
 R = TypeVar("R", bound="FlowRequest")
 
@@ -42,12 +43,32 @@ def _required_attrs(cls: type) -> set[str]:
     }
 
 
+_BY_KIND: dict[str, type[FlowRequest]] = {}
+
+
+class Reply(Protocol):
+    """What an endpoint's reply is read into: a model with ``from_api(body)``."""
+
+    @classmethod
+    def from_api(cls, body: Mapping[str, Any]) -> Any: ...
+
+
 class FlowRequest:
     """Base of every request object: derives payload handling from the class's ``_fields``.
 
     Subclasses are frozen dataclasses that set ``method``, ``path`` and ``_fields`` and put their
     endpoint's rules in ``_validate``. ``_async`` adds ``"async": True`` to the payload;
     ``_captcha`` says the endpoint takes captcha options (a ``captcha`` attribute).
+
+    Every other fact about an endpoint lives on its class too, so adding an endpoint is one class
+    (and its tests): which model its reply is read into (``reply``) and how safe a resend is
+    (``safety``); and, for the endpoints the runtime submits as jobs, the ``kind`` its ledger
+    rows and handles carry, the catalog ``task`` that times it (per model when
+    ``timed_by_model``), the per-account cap it counts against (``slot_group``), whether the
+    reply carries the result itself rather than a job to poll (``inline_result``), and which
+    fields hold media ids that bind it to their account (``owner_fields``). A class with a
+    ``kind`` is found again by it (:meth:`for_kind`), which is how the runtime rebuilds a request
+    from a ledger row.
     """
 
     method: ClassVar[str]
@@ -55,6 +76,37 @@ class FlowRequest:
     _fields: ClassVar[tuple[Field, ...]]
     _async: ClassVar[bool] = False
     _captcha: ClassVar[bool] = False
+    reply: ClassVar[type[Reply] | None] = None
+    safety: ClassVar[Safety] = Safety.IDEMPOTENT
+    kind: ClassVar[str | None] = None
+    task: ClassVar[str | None] = None
+    timed_by_model: ClassVar[bool] = False
+    slot_group: ClassVar[str | None] = None
+    inline_result: ClassVar[bool] = False
+    owner_fields: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        kind = cls.__dict__.get("kind")
+        if kind is not None:
+            if kind in _BY_KIND and _BY_KIND[kind].__qualname__ != cls.__qualname__:
+                raise TypeError(f"two request classes claim the kind {kind!r}")
+            _BY_KIND[kind] = cls
+
+    @staticmethod
+    def for_kind(kind: str) -> type[FlowRequest] | None:
+        """The request class whose jobs carry ``kind`` (``None``: no such kind)."""
+        return _BY_KIND.get(kind)
+
+    @staticmethod
+    def kinds() -> frozenset[str]:
+        """Every kind of job the runtime can submit."""
+        return frozenset(_BY_KIND)
+
+    def follow_ups(self) -> frozenset[str]:
+        """What can be asked of this request's finished result (``extend``, ``upscale``, ``gif``,
+        ``concatenate``), by the catalog's facts about its model."""
+        return frozenset()
 
     def __post_init__(self) -> None:
         required = _required_attrs(type(self))

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from flow_widgets.api.requests._base import FlowRequest
+from flow_widgets.api._retry import Safety
+from flow_widgets.api.models import Account, CaptchaProviders, CaptchaStats, JobsStats
+from flow_widgets.api.requests._base import FlowRequest, Reply
 from flow_widgets.api.requests._captcha import CAPTCHA_PROVIDERS
 from flow_widgets.api.requests._fields import Field, Scalar, coerce, fail
 
@@ -43,6 +45,8 @@ class AddAccount(FlowRequest):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/accounts"
+    reply: ClassVar[type[Reply] | None] = Account
+    safety: ClassVar[Safety] = Safety.IDEMPOTENT
     _fields: ClassVar[tuple[Field, ...]] = (Scalar("cookies", "cookies"),)
 
     cookies: str
@@ -93,6 +97,8 @@ class SetCaptchaProviders(FlowRequest):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/accounts/captcha-providers"
+    reply: ClassVar[type[Reply] | None] = CaptchaProviders
+    safety: ClassVar[Safety] = Safety.IDEMPOTENT
     _fields: ClassVar[tuple[Field, ...]] = (_ProviderKeys(),)
 
     providers: Mapping[str, str]
@@ -126,6 +132,8 @@ class CaptchaStatsQuery(FlowRequest):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/accounts/captcha-stats"
+    reply: ClassVar[type[Reply] | None] = CaptchaStats
+    safety: ClassVar[Safety] = Safety.IDEMPOTENT
     _fields: ClassVar[tuple[Field, ...]] = (
         Scalar("date", "date"),
         Scalar("limit", "limit", int),
@@ -161,6 +169,8 @@ class JobsQuery(FlowRequest):
 
     method: ClassVar[str] = "GET"
     path: ClassVar[str] = "/jobs"
+    reply: ClassVar[type[Reply] | None] = JobsStats
+    safety: ClassVar[Safety] = Safety.IDEMPOTENT
     _fields: ClassVar[tuple[Field, ...]] = (Scalar("options", "options"),)
 
     options: str | None = None

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from flow_widgets.api._retry import Safety
 from flow_widgets.api.catalog import (
     DEFAULT_CATALOG,
     DEFAULT_IMAGE_MODEL,
@@ -28,8 +29,9 @@ from flow_widgets.api.catalog import (
     Tier,
     resolve_image_model,
 )
+from flow_widgets.api.models import Job, UpscaledImage
 from flow_widgets.api.requests import _rules as rules
-from flow_widgets.api.requests._base import FlowRequest
+from flow_widgets.api.requests._base import FlowRequest, Reply
 from flow_widgets.api.requests._captcha import Captcha
 from flow_widgets.api.requests._fields import Field, Scalar, Slots, fail
 
@@ -47,6 +49,13 @@ class ImageRequest(FlowRequest):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/images"
+    reply: ClassVar[type[Reply] | None] = Job
+    safety: ClassVar[Safety] = Safety.NEVER_RESEND
+    kind: ClassVar[str | None] = "image"
+    task: ClassVar[str | None] = "image"
+    timed_by_model: ClassVar[bool] = True
+    slot_group: ClassVar[str | None] = "image"
+    owner_fields: ClassVar[tuple[str, ...]] = ("references", "characters")
     _captcha: ClassVar[bool] = True
     _fields: ClassVar[tuple[Field, ...]] = (
         Scalar("prompt", "prompt"),
@@ -144,6 +153,12 @@ class ImageUpscaleRequest(FlowRequest):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/images/upscale"
+    reply: ClassVar[type[Reply] | None] = UpscaledImage
+    safety: ClassVar[Safety] = Safety.NEVER_RESEND
+    kind: ClassVar[str | None] = "image_upscale"
+    task: ClassVar[str | None] = "image_upscale"
+    inline_result: ClassVar[bool] = True
+    owner_fields: ClassVar[tuple[str, ...]] = ("media_generation_id",)
     _captcha: ClassVar[bool] = True
     _fields: ClassVar[tuple[Field, ...]] = (
         Scalar("media_generation_id", "mediaGenerationId"),

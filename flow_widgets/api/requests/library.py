@@ -16,8 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from flow_widgets.api._retry import Safety
+from flow_widgets.api.models import Character, Voice
 from flow_widgets.api.requests import _rules as rules
-from flow_widgets.api.requests._base import FlowRequest
+from flow_widgets.api.requests._base import FlowRequest, Reply
 from flow_widgets.api.requests._captcha import Captcha
 from flow_widgets.api.requests._fields import Field, Scalar, Slots, fail
 
@@ -33,6 +35,11 @@ class VoiceRequest(FlowRequest):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/voices"
+    reply: ClassVar[type[Reply] | None] = Voice
+    safety: ClassVar[Safety] = Safety.NEVER_RESEND
+    kind: ClassVar[str | None] = "voice"
+    task: ClassVar[str | None] = "voice"
+    inline_result: ClassVar[bool] = True
     _captcha: ClassVar[bool] = True
     _fields: ClassVar[tuple[Field, ...]] = (
         Scalar("email", "email"),
@@ -70,6 +77,12 @@ class CharacterRequest(FlowRequest):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/characters"
+    reply: ClassVar[type[Reply] | None] = Character
+    safety: ClassVar[Safety] = Safety.NEVER_RESEND
+    kind: ClassVar[str | None] = "character"
+    task: ClassVar[str | None] = "character"
+    inline_result: ClassVar[bool] = True
+    owner_fields: ClassVar[tuple[str, ...]] = ("image_references",)
     _fields: ClassVar[tuple[Field, ...]] = (
         Scalar("display_name", "displayName"),
         Slots("image_references", "imageReference_", 2),

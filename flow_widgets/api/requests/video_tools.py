@@ -19,6 +19,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from flow_widgets.api._retry import Safety
 from flow_widgets.api.catalog import (
     DEFAULT_CATALOG,
     DEFAULT_VIDEO_MODEL,
@@ -26,8 +27,9 @@ from flow_widgets.api.catalog import (
     Catalog,
     Tier,
 )
+from flow_widgets.api.models import ConcatenatedVideo, Gif, Job
 from flow_widgets.api.requests import _rules as rules
-from flow_widgets.api.requests._base import FlowRequest
+from flow_widgets.api.requests._base import FlowRequest, Reply
 from flow_widgets.api.requests._captcha import Captcha
 from flow_widgets.api.requests._fields import Field, Scalar, coerce, fail
 
@@ -53,6 +55,12 @@ class VideoUpscaleRequest(FlowRequest):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/videos/upscale"
+    reply: ClassVar[type[Reply] | None] = Job
+    safety: ClassVar[Safety] = Safety.NEVER_RESEND
+    kind: ClassVar[str | None] = "upscale"
+    task: ClassVar[str | None] = "video_upscale"
+    slot_group: ClassVar[str | None] = "video"
+    owner_fields: ClassVar[tuple[str, ...]] = ("media_generation_id",)
     _async: ClassVar[bool] = True
     _captcha: ClassVar[bool] = True
     _fields: ClassVar[tuple[Field, ...]] = (
@@ -96,6 +104,12 @@ class GifRequest(FlowRequest):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/videos/gif"
+    reply: ClassVar[type[Reply] | None] = Gif
+    safety: ClassVar[Safety] = Safety.IDEMPOTENT
+    kind: ClassVar[str | None] = "gif"
+    task: ClassVar[str | None] = "gif"
+    inline_result: ClassVar[bool] = True
+    owner_fields: ClassVar[tuple[str, ...]] = ("media_generation_id",)
     _fields: ClassVar[tuple[Field, ...]] = (Scalar("media_generation_id", "mediaGenerationId"),)
 
     media_generation_id: str
@@ -115,6 +129,13 @@ class ExtendRequest(FlowRequest):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/videos/extend"
+    reply: ClassVar[type[Reply] | None] = Job
+    safety: ClassVar[Safety] = Safety.NEVER_RESEND
+    kind: ClassVar[str | None] = "extend"
+    task: ClassVar[str | None] = "extend"
+    timed_by_model: ClassVar[bool] = True
+    slot_group: ClassVar[str | None] = "video"
+    owner_fields: ClassVar[tuple[str, ...]] = ("media_generation_id",)
     _async: ClassVar[bool] = True
     _captcha: ClassVar[bool] = True
     _fields: ClassVar[tuple[Field, ...]] = (
@@ -256,6 +277,12 @@ class ConcatenateRequest(FlowRequest):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/videos/concatenate"
+    reply: ClassVar[type[Reply] | None] = ConcatenatedVideo
+    safety: ClassVar[Safety] = Safety.IDEMPOTENT
+    kind: ClassVar[str | None] = "concatenate"
+    task: ClassVar[str | None] = "concatenate"
+    inline_result: ClassVar[bool] = True
+    owner_fields: ClassVar[tuple[str, ...]] = ("clips",)
     _fields: ClassVar[tuple[Field, ...]] = (_ClipList(),)
 
     clips: tuple[ConcatClip, ...]

@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
+from flow_widgets.api._retry import Safety
 from flow_widgets.api.catalog import (
     DEFAULT_CATALOG,
     DEFAULT_VIDEO_MODEL,
@@ -34,8 +35,9 @@ from flow_widgets.api.catalog import (
     VideoModel,
     is_ultra,
 )
+from flow_widgets.api.models import Job
 from flow_widgets.api.requests import _rules as rules
-from flow_widgets.api.requests._base import FlowRequest
+from flow_widgets.api.requests._base import FlowRequest, Reply
 from flow_widgets.api.requests._captcha import Captcha
 from flow_widgets.api.requests._fields import Field, Scalar, Slots, fail
 
@@ -64,6 +66,19 @@ class VideoRequest(FlowRequest):
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/videos"
+    reply: ClassVar[type[Reply] | None] = Job
+    safety: ClassVar[Safety] = Safety.NEVER_RESEND
+    kind: ClassVar[str | None] = "video"
+    task: ClassVar[str | None] = "video"
+    timed_by_model: ClassVar[bool] = True
+    slot_group: ClassVar[str | None] = "video"
+    owner_fields: ClassVar[tuple[str, ...]] = (
+        "start_image",
+        "end_image",
+        "reference_video",
+        "reference_images",
+        "characters",
+    )
     _async: ClassVar[bool] = True
     _captcha: ClassVar[bool] = True
     _fields: ClassVar[tuple[Field, ...]] = (
@@ -113,6 +128,12 @@ class VideoRequest(FlowRequest):
     def spec(self) -> VideoModel:
         """The catalog entry of :attr:`model`."""
         return VIDEO_MODELS[self.model]
+
+    def follow_ups(self) -> frozenset[str]:
+        """A finished video can be upscaled, turned into a GIF and joined; a model the catalog
+        says can extend (Veo) can also be continued."""
+        extend = {"extend"} if self.spec.can_extend else set()
+        return frozenset({"upscale", "gif", "concatenate", *extend})
 
     @property
     def mode(self) -> VideoMode:
