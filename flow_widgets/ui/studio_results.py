@@ -30,7 +30,7 @@ from flow_widgets.api.requests import (
     VideoRequest,
     VideoUpscaleRequest,
 )
-from flow_widgets.magics._actions import cell_for
+from flow_widgets.cell_text import cell_for
 from flow_widgets.ui import _session
 from flow_widgets.ui._board import Board, Bundle
 from flow_widgets.ui._throttle import Throttle
