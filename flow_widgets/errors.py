@@ -60,6 +60,9 @@ __all__ = [
     "ContentPolicyError",
     "DiskFullError",
     "DownloadError",
+    "EngineClosedError",
+    "EngineError",
+    "EngineThreadError",
     "FlowError",
     "InsufficientCreditsError",
     "JobError",
@@ -67,8 +70,10 @@ __all__ = [
     "JobFailedError",
     "JobTimeoutError",
     "MediaExpiredError",
+    "ModelBlocked",
     "NoEligibleAccountError",
     "NotFoundError",
+    "NotSent",
     "PermissionDeniedError",
     "QuotaExceededError",
     "RateLimitError",
@@ -304,3 +309,26 @@ class MediaExpiredError(DownloadError):
     def __init__(self, message: str, *, path: Any = None, status_code: int | None = None) -> None:
         super().__init__(message, path=path)
         self.status_code = status_code
+
+
+# -- the runtime's own refusals ---------------------------------------------------------------
+
+
+class EngineError(FlowError, RuntimeError):
+    """The background engine cannot run the work it was handed."""
+
+
+class EngineThreadError(EngineError):
+    """A blocking call was made from the engine's own thread, where it would deadlock."""
+
+
+class EngineClosedError(EngineError):
+    """Work was handed to an engine that has been shut down."""
+
+
+class NotSent(FlowError):
+    """The job was not sent: withdrawn (a stopped batch), or no account can take it."""
+
+
+class ModelBlocked(NotSent):
+    """Every open account is out of its daily quota for this job's model (others may run)."""

@@ -1,9 +1,97 @@
-"""The public surface is explicit: every name in ``__all__`` resolves."""
+"""The public surface is explicit: exactly these names are exported, and every one resolves.
+
+A name added to (or dropped from) ``flow_widgets.__all__`` or ``flow_widgets.errors.__all__``
+fails here on purpose: the public surface changes only on purpose, with this list.
+"""
 
 from __future__ import annotations
 
+import inspect
+
 import flow_widgets
 import flow_widgets.errors as errors
+
+PACKAGE_EXPORTS = {
+    "AsyncFlowClient",
+    "Characters",
+    "Credits",
+    "FlowClient",
+    "Gallery",
+    "Jobs",
+    "Studio",
+    "Voices",
+    "__version__",
+    "load_ipython_extension",
+    "session",
+    "unload_ipython_extension",
+}
+ERRORS = {
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "BudgetExceededError",
+    "CaptchaRejectedError",
+    "CaptchaServiceError",
+    "ConfigError",
+    "ContentPolicyError",
+    "DiskFullError",
+    "DownloadError",
+    "EngineClosedError",
+    "EngineError",
+    "EngineThreadError",
+    "FlowError",
+    "InsufficientCreditsError",
+    "JobError",
+    "JobExpiredError",
+    "JobFailedError",
+    "JobTimeoutError",
+    "MediaExpiredError",
+    "ModelBlocked",
+    "NoEligibleAccountError",
+    "NotFoundError",
+    "NotSent",
+    "PermissionDeniedError",
+    "QuotaExceededError",
+    "RateLimitError",
+    "RequestTimeoutError",
+    "ServerError",
+    "ServiceUnavailableError",
+    "SessionBrokenError",
+    "ThrottledError",
+    "UnknownOutcomeError",
+    "ValidationError",
+}
+
+
+def test_the_package_exports_exactly_its_public_names() -> None:
+    assert set(flow_widgets.__all__) == PACKAGE_EXPORTS
+    assert len(flow_widgets.__all__) == len(PACKAGE_EXPORTS)  # no name listed twice
+
+
+def test_the_error_module_exports_exactly_the_error_tree() -> None:
+    assert set(errors.__all__) == ERRORS
+    assert len(errors.__all__) == len(ERRORS)
+    defined = {
+        name
+        for name, value in vars(errors).items()
+        if inspect.isclass(value)
+        and issubclass(value, BaseException)
+        and value.__module__ == errors.__name__
+    }
+    assert defined == ERRORS  # every error the module defines is exported
+
+
+def test_every_error_the_package_raises_is_in_the_tree() -> None:
+    """The runtime's own refusals live in the tree too (importable from their old homes)."""
+    from flow_widgets.runtime import dispatch, engine
+
+    for cls in (engine.EngineThreadError, engine.EngineClosedError, dispatch.NotSent):
+        assert issubclass(cls, errors.FlowError) and cls.__module__ == errors.__name__
+    assert issubclass(dispatch.ModelBlocked, dispatch.NotSent)
+    assert issubclass(engine.EngineThreadError, RuntimeError)  # what callers caught before
 
 
 def test_every_exported_name_resolves() -> None:

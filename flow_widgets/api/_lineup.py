@@ -165,11 +165,6 @@ class VideoModel:
         """True when reference images, characters and voices are accepted."""
         return self.max_image_refs > 0
 
-    @property
-    def supports_upscale(self) -> bool:
-        """Veo outputs go through ``/videos/upscale``; Omni tops out at 720p."""
-        return self.family == "veo"
-
 
 _VEO_DURATIONS = (4, 6, 8)
 _OMNI_ASPECTS = ("landscape", "portrait")

@@ -20,10 +20,11 @@ import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 
+from flow_widgets.api.requests import FlowRequest
 from flow_widgets.errors import BudgetExceededError, ConfigError, ValidationError
 from flow_widgets.magics import _session
 from flow_widgets.magics._actions import attach_toolbar
@@ -40,11 +41,16 @@ from flow_widgets.magics._mode import should_block
 from flow_widgets.magics._refs import RefResolver
 from flow_widgets.ui.cards import LiveCard
 
+if TYPE_CHECKING:  # pragma: no cover
+    from flow_widgets.magics import FlowMagics
+    from flow_widgets.runtime.quote import Quote
+    from flow_widgets.runtime.session import FlowSession
+
 __all__ = [
     "begin",
     "card_handles",
     "close_all_cards",
-    "dry_run_or_check_budget",
+    "quote_or_dry_run",
     "run_image",
     "run_video",
     "show_card",
@@ -65,7 +71,14 @@ def usage_errors() -> Iterator[None]:
         raise UsageError(str(exc)) from None
 
 
-def defaults_of(magics: Any) -> Defaults:
+def user_ns(magics: FlowMagics) -> dict[str, Any]:
+    """The user's variables: the magics run only inside a shell."""
+    if magics.shell is None:  # pragma: no cover - IPython registers magics with their shell
+        raise UsageError("The flow magics need an IPython shell.")
+    return magics.shell.user_ns  # type: ignore[no-any-return]
+
+
+def defaults_of(magics: FlowMagics) -> Defaults:
     """The ``%config FlowMagics`` defaults as one value."""
     return Defaults(
         model=magics.model,
@@ -78,7 +91,7 @@ def defaults_of(magics: Any) -> Defaults:
     )
 
 
-def prompt_of(magics: Any, cell: str, args: argparse.Namespace, magic: str) -> str:
+def prompt_of(magics: FlowMagics, cell: str, args: argparse.Namespace, magic: str) -> str:
     """The cell body as the final prompt (interpolated unless turned off)."""
     text = cell.strip("\n").strip()
     if not text:
@@ -88,7 +101,7 @@ def prompt_of(magics: Any, cell: str, args: argparse.Namespace, magic: str) -> s
     if args.no_interp or not magics.interpolate:
         return text
     with usage_errors():
-        return interpolate(text, magics.shell.user_ns)
+        return interpolate(text, user_ns(magics))
 
 
 def check_out_name(name: str | None) -> None:
@@ -98,10 +111,10 @@ def check_out_name(name: str | None) -> None:
 
 
 def resolvers(
-    magics: Any, session: Any, args: argparse.Namespace, raw: list[str]
+    magics: FlowMagics, session: FlowSession, args: argparse.Namespace, raw: list[str]
 ) -> tuple[RefResolver, Callable[[], RefResolver]]:
     """A stand-in resolver (nothing uploaded) and a factory for the real one."""
-    ns = magics.shell.user_ns
+    ns = user_ns(magics)
     email = getattr(args, "email", None)
 
     def list_characters() -> Any:
@@ -134,7 +147,7 @@ def _raw_refs(args: argparse.Namespace) -> list[str]:
 
 
 def show_card(
-    magics: Any,
+    magics: FlowMagics,
     entries: list[tuple[Any, str | None]],
     *,
     kind: str,
@@ -173,7 +186,7 @@ def close_all_cards() -> None:
     _LIVE.clear()
 
 
-def wait_for(magics: Any, cards: list[LiveCard], *, wait: bool) -> None:
+def wait_for(magics: FlowMagics, cards: list[LiveCard], *, wait: bool) -> None:
     """Block until the cards' jobs finish when headless or asked to; a failure raises.
 
     Each card is published once more from this (the cell's) thread before returning: a job's
@@ -191,7 +204,9 @@ def wait_for(magics: Any, cards: list[LiveCard], *, wait: bool) -> None:
             card.refresh(force=True)
 
 
-def begin(magics: Any, parser: Any, line: str, cell: str, magic: str) -> tuple[Any, str] | None:
+def begin(
+    magics: FlowMagics, parser: Any, line: str, cell: str, magic: str
+) -> tuple[Any, str] | None:
     """Parse a cell magic's options and take its prompt; ``None`` after ``--help``."""
     args = parse(parser, line)
     if args is None:
@@ -200,29 +215,30 @@ def begin(magics: Any, parser: Any, line: str, cell: str, magic: str) -> tuple[A
     return args, prompt_of(magics, cell, args, magic)
 
 
-def dry_run_or_check_budget(
-    session: Any,
+def quote_or_dry_run(
+    session: FlowSession,
     prompt: str,
-    labelled: list[tuple[str, Any]],
+    labelled: list[tuple[str, FlowRequest]],
     dry: RefResolver,
     *,
     dry_run: bool,
     new: bool,
-) -> bool:
-    """Show the dry run (and return True), or refuse what the budget cannot cover."""
-    quote = _session.quote(session, [request for _, request in labelled], new=new)
+) -> Quote | None:
+    """Show the dry run (and return ``None``), or the session's quote once the budget is known
+    to cover the new purchases (``BudgetExceededError`` otherwise)."""
+    quote = session.quote([request for _, request in labelled], new=new)
     if dry_run:
         _session.display_bundle(
             dry_run_bundle(
                 prompt, labelled, quote.credits, placeholders=dry.placeholders, plan=quote.plan
             )
         )
-        return True
+        return None
     quote.check()
-    return False
+    return quote
 
 
-def run_video(magics: Any, line: str, cell: str) -> None:
+def run_video(magics: FlowMagics, line: str, cell: str) -> None:
     """``%%flow_video``: one request, one card."""
     started = begin(magics, video_parser(), line, cell, "%%flow_video")
     if started is None:
@@ -232,25 +248,28 @@ def run_video(magics: Any, line: str, cell: str) -> None:
     with usage_errors():
         session = _session.get(magics)
         dry, real = resolvers(magics, session, args, _raw_refs(args))
-        request = video_request(args, prompt, dry, defaults_of(magics))
-        if dry_run_or_check_budget(
+        request: FlowRequest = video_request(args, prompt, dry, defaults_of(magics))
+        quote = quote_or_dry_run(
             session, prompt, [("", request)], dry, dry_run=args.dry_run, new=new
-        ):
+        )
+        if quote is None:
             return
-        if dry.placeholders:
+        if dry.placeholders:  # the uploads' real ids decide whether it re-attaches
             request = video_request(args, prompt, real(), defaults_of(magics))
-        handle, note = _session.submit(session, request, new=new)
+            quote = session.quote([request], new=new)
+        handle = session.submit(request, new=new)
+        note = _session.reattach_note(quote.lines[0])
 
     def recipe() -> Any:
         return session.submit(request, new=True)
 
     card = show_card(magics, [(handle, note)], kind="video", recipe=recipe)
     if args.out:
-        magics.shell.user_ns[args.out] = handle
+        user_ns(magics)[args.out] = handle
     wait_for(magics, [card], wait=args.wait)
 
 
-def run_image(magics: Any, line: str, cell: str) -> None:
+def run_image(magics: FlowMagics, line: str, cell: str) -> None:
     """``%%flow_image``: one request and card, or a labelled grid for ``--compare``/``--seeds``."""
     started = begin(magics, image_parser(), line, cell, "%%flow_image")
     if started is None:
@@ -261,12 +280,19 @@ def run_image(magics: Any, line: str, cell: str) -> None:
         session = _session.get(magics)
         dry, real = resolvers(magics, session, args, _raw_refs(args))
         cells: list[GridCell] = image_requests(args, prompt, dry, defaults_of(magics))
-        labelled = [(_label(c, len(cells)), c.request) for c in cells]
-        if dry_run_or_check_budget(session, prompt, labelled, dry, dry_run=args.dry_run, new=new):
+        labelled: list[tuple[str, FlowRequest]] = [
+            (_label(c, len(cells)), c.request) for c in cells
+        ]
+        quote = quote_or_dry_run(session, prompt, labelled, dry, dry_run=args.dry_run, new=new)
+        if quote is None:
             return
-        if dry.placeholders:
+        if dry.placeholders:  # the uploads' real ids decide whether they re-attach
             cells = image_requests(args, prompt, real(), defaults_of(magics))
-        submitted = [(c, *_session.submit(session, c.request, new=new)) for c in cells]
+            quote = session.quote([c.request for c in cells], new=new)
+        submitted = [
+            (c, session.submit(c.request, new=new), _session.reattach_note(line))
+            for c, line in zip(cells, quote.lines, strict=True)
+        ]
     entries = [
         (handle, " · ".join(p for p in (_label(c, len(cells)), note) if p) or None)
         for c, handle, note in submitted
@@ -282,7 +308,7 @@ def run_image(magics: Any, line: str, cell: str) -> None:
     columns = 1 if len(cells) == 1 else (len(args.seeds) if args.seeds else len(cells))
     card = show_card(magics, entries, kind="image", recipe=recipe, columns=columns)
     if args.out:
-        magics.shell.user_ns[args.out] = handles[0] if len(handles) == 1 else handles
+        user_ns(magics)[args.out] = handles[0] if len(handles) == 1 else handles
     wait_for(magics, [card], wait=args.wait)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from IPython.core.error import UsageError
 
@@ -20,10 +20,14 @@ from flow_widgets.api.catalog import TIER_NAMES
 from flow_widgets.api.ids import mask_email
 from flow_widgets.errors import ValidationError
 from flow_widgets.magics import _session
-from flow_widgets.magics._cells import show_card, usage_errors
+from flow_widgets.magics._cells import show_card, usage_errors, user_ns
 from flow_widgets.ui.html import table_html
 from flow_widgets.ui.text import one_line, table_text
 from flow_widgets.ui.view import mask_jobid
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flow_widgets.magics import FlowMagics
+    from flow_widgets.runtime.session import FlowSession
 
 __all__ = ["run_listing", "show_table"]
 
@@ -44,7 +48,7 @@ def _mask(email: str | None) -> str:
     return mask_email(email) if email and "*" not in email else (email or "")
 
 
-def _voices(session: Any, args: argparse.Namespace) -> None:
+def _voices(session: FlowSession, args: argparse.Namespace) -> None:
     rows: dict[str, list[object]] = {}
     accounts = _session.account_emails(session, args.email)
     for email in accounts:
@@ -60,7 +64,7 @@ def _voices(session: Any, args: argparse.Namespace) -> None:
     )
 
 
-def _characters(session: Any, args: argparse.Namespace) -> None:
+def _characters(session: FlowSession, args: argparse.Namespace) -> None:
     rows = []
     for c in _session.list_characters(session, args.email):
         voice = getattr(c, "voice", None)
@@ -73,7 +77,7 @@ def _when(stamp: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp))
 
 
-def _jobs(session: Any, args: argparse.Namespace) -> None:
+def _jobs(session: FlowSession, args: argparse.Namespace) -> None:
     rows = []
     submissions = session.ledger.list(limit=args.limit, states=args.state or None, model=args.model)
     for s in submissions:
@@ -97,7 +101,7 @@ def _jobs(session: Any, args: argparse.Namespace) -> None:
     )
 
 
-def _job(magics: Any, session: Any, args: argparse.Namespace) -> None:
+def _job(magics: FlowMagics, session: FlowSession, args: argparse.Namespace) -> None:
     wanted = args.id.strip()
     known = [h for h in session.jobs() if wanted == mask_jobid(h.jobid)]
     if known:
@@ -115,10 +119,10 @@ def _job(magics: Any, session: Any, args: argparse.Namespace) -> None:
             ) from None
     show_card(magics, [(handle, None)], kind=handle.kind or "video", recipe=None)
     if args.out:
-        magics.shell.user_ns[args.out] = handle
+        user_ns(magics)[args.out] = handle
 
 
-def _resume(magics: Any, session: Any) -> None:
+def _resume(magics: FlowMagics, session: FlowSession) -> None:
     handles = session.resume()
     if not handles:
         print("Nothing to resume: every job in the ledger has finished.")  # noqa: T201
@@ -127,7 +131,7 @@ def _resume(magics: Any, session: Any) -> None:
         show_card(magics, [(handle, "resumed")], kind=handle.kind or "video", recipe=None)
 
 
-def _show_accounts(session: Any, caption: str) -> None:
+def _show_accounts(session: FlowSession, caption: str) -> None:
     rows = [
         [_mask(a.email), a.health or "", TIER_NAMES.get(a.tier, "") if a.tier else "", a.credits]
         for a in session.credits.accounts
@@ -135,7 +139,7 @@ def _show_accounts(session: Any, caption: str) -> None:
     show_table(["account", "health", "plan", "credits"], rows, caption=caption)
 
 
-def _credits(session: Any) -> None:
+def _credits(session: FlowSession) -> None:
     _show_accounts(session, "Accounts")
     snap = session.credits
     spend = [[model, credits] for model, credits in sorted(snap.spent_by_model.items())]
@@ -151,12 +155,12 @@ def _credits(session: Any) -> None:
     )
 
 
-def _accounts(session: Any) -> None:
+def _accounts(session: FlowSession) -> None:
     session.refresh_accounts()
     _show_accounts(session, "Linked accounts")
 
 
-def _captcha(session: Any, args: argparse.Namespace) -> None:
+def _captcha(session: FlowSession, args: argparse.Namespace) -> None:
     captcha = _session.api(session).captcha
     if args.what == "providers":
         providers = _session.call(session, captcha.get_providers())
@@ -170,7 +174,7 @@ def _captcha(session: Any, args: argparse.Namespace) -> None:
     show_table(["statistic", "value"], sorted(summary.items()), caption="Captcha statistics")
 
 
-def _config(magics: Any) -> None:
+def _config(magics: FlowMagics) -> None:
     from flow_widgets.magics import backend_banner
     from flow_widgets.runtime.session import current_session
 
@@ -194,7 +198,7 @@ def _config(magics: Any) -> None:
     show_table(["setting", "value"], rows, caption=caption)
 
 
-def run_listing(magics: Any, name: str, args: argparse.Namespace) -> None:
+def run_listing(magics: FlowMagics, name: str, args: argparse.Namespace) -> None:
     """Run one read-only subcommand."""
     if name == "config":
         _config(magics)

@@ -10,21 +10,20 @@ as plain steps and the session's surface is used in one place.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from IPython.core.error import UsageError
 
 from flow_widgets.api.ids import account_of, parse_media_id
-from flow_widgets.api.requests import FlowRequest
 from flow_widgets.errors import FlowError, ValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
     from flow_widgets.api.client import AsyncFlowClient
     from flow_widgets.api.models import Character
     from flow_widgets.runtime.jobs import JobHandle
-    from flow_widgets.runtime.quote import Quote
+    from flow_widgets.runtime.quote import QuoteLine
     from flow_widgets.runtime.session import FlowSession
 
 T = TypeVar("T")
@@ -42,8 +41,7 @@ __all__ = [
     "list_characters",
     "payload_of",
     "placeholder_owner",
-    "quote",
-    "submit",
+    "reattach_note",
     "upload",
     "upscale",
 ]
@@ -87,17 +85,9 @@ def close_session() -> None:
     shutdown()
 
 
-def quote(session: FlowSession, requests: Iterable[FlowRequest], *, new: bool) -> Quote:
-    """What the cell's requests would cost and whether they re-attach (the session's answer)."""
-    return session.quote(requests, new=new)
-
-
-def submit(
-    session: FlowSession, request: FlowRequest, *, new: bool
-) -> tuple[JobHandle, str | None]:
-    """Hand ``request`` to the session; returns the job handle and a note for the card."""
-    reattach = not new and session.quote([request]).lines[0].reattach
-    return session.submit(request, new=new), (REATTACHED if reattach else None)
+def reattach_note(line: QuoteLine) -> str | None:
+    """The card's note for a request the quote says re-attaches (nothing sent or spent)."""
+    return REATTACHED if line.reattach else None
 
 
 def upload(session: FlowSession, path: Path, email: str | None) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import getpass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 
@@ -27,14 +27,21 @@ from flow_widgets.magics._build import (
 )
 from flow_widgets.magics._cells import (
     check_out_name,
-    dry_run_or_check_budget,
+    quote_or_dry_run,
     resolvers,
     show_card,
     usage_errors,
+    user_ns,
     wait_for,
 )
 from flow_widgets.magics._interp import interpolate
 from flow_widgets.ui.view import mask_jobid
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flow_widgets.api.requests import FlowRequest
+    from flow_widgets.magics import FlowMagics
+    from flow_widgets.magics._refs import RefResolver
+    from flow_widgets.runtime.session import FlowSession
 
 __all__ = ["run_subcommand", "usage"]
 
@@ -62,7 +69,7 @@ def _sources(args: argparse.Namespace) -> list[str]:
     return [args.source] if getattr(args, "source", None) else []
 
 
-def _generate(magics: Any, name: str, args: argparse.Namespace) -> None:
+def _generate(magics: FlowMagics, name: str, args: argparse.Namespace) -> None:
     """extend / upscale / gif / concat: build, estimate, dry-run or submit, show a card."""
     check_out_name(args.out)
     prompt = ""
@@ -70,12 +77,12 @@ def _generate(magics: Any, name: str, args: argparse.Namespace) -> None:
         prompt = " ".join(args.prompt).strip()
         if not args.no_interp and magics.interpolate:
             with usage_errors():
-                prompt = interpolate(prompt, magics.shell.user_ns)
+                prompt = interpolate(prompt, user_ns(magics))
     with usage_errors():
         session = _session.get(magics)
         dry, real = resolvers(magics, session, args, _sources(args))
 
-        def build(refs: Any) -> Any:
+        def build(refs: RefResolver) -> FlowRequest:
             if name == "extend":
                 return extend_request(args, prompt, refs)
             if name == "upscale":
@@ -87,13 +94,16 @@ def _generate(magics: Any, name: str, args: argparse.Namespace) -> None:
         request = build(dry)
         new = args.new or not magics.reuse
         shown = prompt or f"({name} has no prompt)"
-        if dry_run_or_check_budget(
+        quote = quote_or_dry_run(
             session, shown, [("", request)], dry, dry_run=args.dry_run, new=new
-        ):
+        )
+        if quote is None:
             return
-        if dry.placeholders:
+        if dry.placeholders:  # the uploads' real ids decide whether it re-attaches
             request = build(real())
-        handle, note = _session.submit(session, request, new=new)
+            quote = session.quote([request], new=new)
+        handle = session.submit(request, new=new)
+        note = _session.reattach_note(quote.lines[0])
     kind = {"concat": "concatenate"}.get(name, name)
 
     def recipe() -> Any:
@@ -103,11 +113,11 @@ def _generate(magics: Any, name: str, args: argparse.Namespace) -> None:
         magics, [(handle, note)], kind=kind, recipe=recipe if name == "extend" else None
     )
     if args.out:
-        magics.shell.user_ns[args.out] = handle
+        user_ns(magics)[args.out] = handle
     wait_for(magics, [card], wait=args.wait)
 
 
-def _upload(magics: Any, args: argparse.Namespace) -> None:
+def _upload(magics: FlowMagics, args: argparse.Namespace) -> None:
     check_out_name(args.out)
     path = Path(args.path).expanduser()
     if not path.is_file():
@@ -116,18 +126,18 @@ def _upload(magics: Any, args: argparse.Namespace) -> None:
         session = _session.get(magics)
         media_id = _session.upload(session, path, args.email)
     if args.out:
-        magics.shell.user_ns[args.out] = media_id
+        user_ns(magics)[args.out] = media_id
     _say(f"Uploaded {path.name}: {media_id}")
 
 
-def _delete(session: Any, what: str, ref: str) -> None:
+def _delete(session: FlowSession, what: str, ref: str) -> None:
     """``%flow voice delete REF`` / ``%flow character delete REF``."""
     resource = getattr(_session.api(session), f"{what}s")
     result = _session.call(session, resource.delete(ref))
     _say(f"Deleted {what} {getattr(result, 'ref', None) or ref}.")
 
 
-def _voice(magics: Any, args: argparse.Namespace) -> None:
+def _voice(magics: FlowMagics, args: argparse.Namespace) -> None:
     check_out_name(args.out)
     with usage_errors():
         session = _session.get(magics)
@@ -150,11 +160,11 @@ def _voice(magics: Any, args: argparse.Namespace) -> None:
         handle.wait(magics.timeout)
     voice = handle.result
     if args.out:
-        magics.shell.user_ns[args.out] = voice
+        user_ns(magics)[args.out] = voice
     _say(f"Created voice {args.name!r}: {getattr(voice, 'voice', voice)}")
 
 
-def _character(magics: Any, args: argparse.Namespace) -> None:
+def _character(magics: FlowMagics, args: argparse.Namespace) -> None:
     check_out_name(args.out)
     with usage_errors():
         session = _session.get(magics)
@@ -178,11 +188,11 @@ def _character(magics: Any, args: argparse.Namespace) -> None:
         handle.wait(magics.timeout)
     character = handle.result
     if args.out:
-        magics.shell.user_ns[args.out] = character
+        user_ns(magics)[args.out] = character
     _say(f"Created character {args.name!r}: {getattr(character, 'character', character)}")
 
 
-def _cancel(magics: Any, args: argparse.Namespace) -> None:
+def _cancel(magics: FlowMagics, args: argparse.Namespace) -> None:
     session = _session.get(magics)
     wanted = args.id.strip()
     from flow_widgets.magics._cells import card_handles
@@ -202,7 +212,7 @@ def _cancel(magics: Any, args: argparse.Namespace) -> None:
     )
 
 
-def _budget(magics: Any, args: argparse.Namespace) -> None:
+def _budget(magics: FlowMagics, args: argparse.Namespace) -> None:
     session = _session.get(magics)
     if args.amount is not None:
         text = args.amount.strip().lower()
@@ -224,7 +234,7 @@ def _budget(magics: Any, args: argparse.Namespace) -> None:
         )
 
 
-def _login(magics: Any) -> None:
+def _login(magics: FlowMagics) -> None:
     from flow_widgets.runtime.session import session as make_session
 
     try:
@@ -246,7 +256,7 @@ def _login(magics: Any) -> None:
     _say("Token accepted for this kernel (kept in memory only). The real API is now used.")
 
 
-def run_subcommand(magics: Any, line: str) -> Any:
+def run_subcommand(magics: FlowMagics, line: str) -> Any:
     """Run ``%flow …`` (see :data:`~flow_widgets.magics._args.SUBCOMMANDS`)."""
     if not line.strip():
         _say(usage())

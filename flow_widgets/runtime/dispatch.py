@@ -34,7 +34,9 @@ from flow_widgets.errors import (
     AuthenticationError,
     FlowError,
     InsufficientCreditsError,
+    ModelBlocked,
     NoEligibleAccountError,
+    NotSent,
     QuotaExceededError,
     ServiceUnavailableError,
     ThrottledError,
@@ -62,14 +64,6 @@ PARK_S = 120.0
 PER_MODEL_QUOTA = "PUBLIC_ERROR_PER_MODEL_DAILY_QUOTA_REACHED"
 
 _REMOTE_ACTIVE = frozenset({"queued", "submitting", "unknown", "accepted", "running"})
-
-
-class NotSent(FlowError):
-    """The job was not sent: withdrawn (a stopped batch), or no account can take it."""
-
-
-class ModelBlocked(NotSent):
-    """Every open account is out of its daily quota for this job's model (others may run)."""
 
 
 class Dispatcher:

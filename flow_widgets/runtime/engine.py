@@ -24,6 +24,8 @@ import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
+from flow_widgets.errors import EngineClosedError, EngineThreadError
+
 __all__ = ["Engine", "EngineClosedError", "EngineThreadError", "in_engine_thread"]
 
 T = TypeVar("T")
@@ -32,14 +34,6 @@ log = logging.getLogger("flow_widgets.engine")
 
 THREAD_NAME = "flow-engine"
 _SHUTDOWN_GRACE_S = 5.0
-
-
-class EngineThreadError(RuntimeError):
-    """A blocking call was made from the engine's own thread, where it would deadlock."""
-
-
-class EngineClosedError(RuntimeError):
-    """Work was handed to an engine that has been shut down."""
 
 
 def in_engine_thread() -> bool:

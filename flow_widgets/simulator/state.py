@@ -17,10 +17,8 @@ from __future__ import annotations
 import hashlib
 import random
 import uuid
-from typing import Any
 
 from flow_widgets.api.catalog import DEFAULT_CATALOG, Catalog
-from flow_widgets.api.ids import account_of, parse_character_ref, parse_media_id, parse_voice_ref
 from flow_widgets.simulator.accounts import Account
 from flow_widgets.simulator.balancer import Balancer
 from flow_widgets.simulator.captcha import CaptchaDesk
@@ -114,18 +112,3 @@ class SimulatorState:
 
     def healthy_emails(self) -> list[str]:
         return [email for email, account in self.accounts.items() if account.healthy]
-
-    def check_owner(self, identifier: str, what: str) -> str:
-        """The account email inside a media id or ref, after checking it belongs to this user.
-
-        Raises:
-            HttpError: 400 when ``identifier`` is not an id of ``what``'s kind, 403 when it is
-                another useapi user's.
-        """
-        parsed: Any = parse_media_id(identifier) or parse_voice_ref(identifier)
-        parsed = parsed or parse_character_ref(identifier)
-        if parsed is None or account_of(identifier) is None:
-            raise HttpError(400, f"Parameter {what} has incorrect format")
-        if str(parsed.user) != str(self.config.user_id):
-            raise HttpError(403, f"Unauthorized access to user:{parsed.user} detected in {what}")
-        return str(parsed.email)

@@ -38,7 +38,7 @@ __all__ = [
 _NOT_OPTIONS = frozenset({"prompt", "media_generation_id", "captcha", "reply_url", "reply_ref"})
 
 
-def resolve(session: Any | None = None) -> Any:
+def resolve(session: FlowSession | None = None) -> FlowSession:
     """``session`` itself, or the kernel's process-wide one (started on first use)."""
     if session is not None:
         return session
@@ -47,7 +47,7 @@ def resolve(session: Any | None = None) -> Any:
     return process_session()
 
 
-def scrubber(session: Any) -> Callable[[str], str] | None:
+def scrubber(session: FlowSession) -> Callable[[str], str] | None:
     """A function that masks the session's API token (every form of it) in a text, if any."""
     token = getattr(getattr(session, "settings", None), "token", None)
     if not token:
@@ -77,14 +77,16 @@ def submit(session: FlowSession, request: FlowRequest, *, new: bool = True) -> J
     return session.submit(request, new=new)
 
 
-def upload_bytes(session: Any, data: bytes, filename: str, *, email: str | None = None) -> Any:
+def upload_bytes(
+    session: FlowSession, data: bytes, filename: str, *, email: str | None = None
+) -> Any:
     """Upload a file's bytes (from a ``FileUpload`` widget); returns the upload's job handle."""
     buffer = io.BytesIO(bytes(data))
     buffer.name = filename
     return session.upload(buffer, email=email)
 
 
-def first_media_id(handle: Any, kind: str | None = None) -> str | None:
+def first_media_id(handle: JobHandle, kind: str | None = None) -> str | None:
     """The media id of the first file of ``handle`` (of ``kind``, when given)."""
     for media in getattr(handle, "media", None) or ():
         media_id = getattr(media, "media_id", None)
@@ -94,7 +96,7 @@ def first_media_id(handle: Any, kind: str | None = None) -> str | None:
 
 
 def run_in_background(
-    session: Any,
+    session: FlowSession,
     make: Callable[[Any], Coroutine[Any, Any, Any]],
     done: Callable[[Any, BaseException | None], None],
 ) -> Future[Any]:

@@ -25,7 +25,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
@@ -37,6 +37,9 @@ from flow_widgets.ui._throttle import Throttle
 from flow_widgets.ui.html import grid_html
 from flow_widgets.ui.panel_html import Take, compare_html, export_page, takes_html, takes_text
 from flow_widgets.ui.view import MediaView, media_view_from_file, relative_src
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flow_widgets.runtime.session import FlowSession
 
 __all__ = ["Gallery", "takes_from_folder", "takes_from_jobs"]
 
@@ -121,7 +124,7 @@ class Gallery(Panel):
         self,
         jobs_or_folder: Any = None,
         *,
-        session: Any | None = None,
+        session: FlowSession | None = None,
         board_options: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()

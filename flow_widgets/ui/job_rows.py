@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flow_widgets.api.ids import mask_email
 from flow_widgets.ui.view import (
@@ -26,6 +26,10 @@ from flow_widgets.ui.view import (
     phase_of,
     relative_src,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flow_widgets.runtime.jobs import JobHandle
+
 
 __all__ = [
     "JobRow",
@@ -77,7 +81,7 @@ class JobRow:
         return f"{self.kind}{model} · {self.phase} · {short}"
 
 
-def row_from_handle(handle: Any, *, base: str | os.PathLike[str] | None = None) -> JobRow:
+def row_from_handle(handle: JobHandle, *, base: str | os.PathLike[str] | None = None) -> JobRow:
     """A row for a live job handle (through the same view the job cards use)."""
     view = card_view_from_job(handle, kind=str(getattr(handle, "kind", "video")), base=base)
     return JobRow(

@@ -17,7 +17,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
@@ -36,6 +36,10 @@ from flow_widgets.ui.library_html import (
 )
 from flow_widgets.ui.library_index import LibraryIndex, character_label, voice_label
 from flow_widgets.ui.studio_inputs import MediaChoices, MediaInput
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flow_widgets.runtime.jobs import JobHandle
+    from flow_widgets.runtime.session import FlowSession
 
 __all__ = ["Characters", "ConfirmDelete", "Voices"]
 
@@ -100,7 +104,7 @@ class _Library(Panel):
 
     noun = "item"
 
-    def __init__(self, session: Any | None, board_options: dict[str, Any] | None) -> None:
+    def __init__(self, session: FlowSession | None, board_options: dict[str, Any] | None) -> None:
         self.session = _session.resolve(session)
         super().__init__(scrub=_session.scrubber(self.session))
         self.library = LibraryIndex.for_session(self.session)
@@ -149,7 +153,7 @@ class _Library(Panel):
         self.status.show(f"Deleting {label!r}…")
         _session.run_in_background(self.session, delete, done)
 
-    def _created(self, handle: Any, what: str) -> None:
+    def _created(self, handle: JobHandle, what: str) -> None:
         """Follow a creation job; when it is done, the index (and every Studio) learns of it."""
 
         def follow(job: Any) -> None:
@@ -181,7 +185,7 @@ class Voices(_Library):
     noun = "voice"
 
     def __init__(
-        self, session: Any | None = None, *, board_options: dict[str, Any] | None = None
+        self, session: FlowSession | None = None, *, board_options: dict[str, Any] | None = None
     ) -> None:
         super().__init__(session, board_options)
         self.preset = widgets.Dropdown(description="preset", options=list(VOICE_PRESETS))
@@ -259,7 +263,7 @@ class Characters(_Library):
     noun = "character"
 
     def __init__(
-        self, session: Any | None = None, *, board_options: dict[str, Any] | None = None
+        self, session: FlowSession | None = None, *, board_options: dict[str, Any] | None = None
     ) -> None:
         super().__init__(session, board_options)
         self.choices = MediaChoices()

@@ -16,11 +16,13 @@ import logging
 import threading
 import weakref
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flow_widgets.api.catalog import VOICE_PRESETS
-from flow_widgets.api.ids import mask_email
 from flow_widgets.ui import _session
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flow_widgets.runtime.session import FlowSession
 
 __all__ = ["LibraryIndex", "character_label", "voice_label"]
 
@@ -63,7 +65,7 @@ class LibraryIndex:
     Use :meth:`for_session` to get the session's shared index.
     """
 
-    def __init__(self, session: Any) -> None:
+    def __init__(self, session: FlowSession) -> None:
         self._session = session
         self._lock = threading.Lock()
         self._voices: dict[str, Any] = {}
@@ -75,7 +77,7 @@ class LibraryIndex:
         self.loaded = False
 
     @classmethod
-    def for_session(cls, session: Any) -> LibraryIndex:
+    def for_session(cls, session: FlowSession) -> LibraryIndex:
         """The one index of ``session`` (made on first use)."""
         with _INDEXES_LOCK:
             index = _INDEXES.get(session)
@@ -176,31 +178,12 @@ class LibraryIndex:
 
         _session.run_in_background(self._session, read, done)
 
-    def add_voice(self, voice: Any) -> None:
-        """Record a voice just created (pickers offer it at once)."""
-        with self._lock:
-            self._voices[voice.voice] = voice
-        self._changed()
-
-    def add_character(self, character: Any) -> None:
-        """Record a character just created."""
-        with self._lock:
-            self._characters[character.character] = character
-        self._changed()
-
     def remove(self, ref: str) -> None:
         """Forget a deleted voice or character."""
         with self._lock:
             self._voices.pop(ref, None)
             self._characters.pop(ref, None)
         self._changed()
-
-    def describe_owner(self, ref: str) -> str:
-        """The masked account that owns ``ref`` (for tables)."""
-        from flow_widgets.api.ids import account_of
-
-        email = account_of(ref)
-        return mask_email(email) if email else ""
 
     def _changed(self) -> None:
         with self._lock:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any, Literal, Protocol
 from urllib.parse import quote
@@ -145,10 +145,6 @@ class CardView:
             "credits": self.credits if self.charged is not False else 0,
             "status": self.phase,
         }
-
-    def with_note(self, note: str | None) -> CardView:
-        """A copy carrying ``note`` (used for "re-attached" and similar messages)."""
-        return replace(self, note=note)
 
 
 class MediaLike(Protocol):

@@ -68,7 +68,7 @@ def test_video_model_facts() -> None:
     assert (fast.durations, fast.default_duration, fast.r2v_durations) == ((4, 6, 8), 8, (8,))
     assert fast.aspect_ratios == ("landscape", "portrait", "1:1", "4:3", "3:4")
     assert (fast.max_image_refs, fast.max_voices, fast.supports_v2v) == (3, 1, False)
-    assert fast.can_extend and fast.supports_r2v and fast.supports_upscale
+    assert fast.can_extend and fast.supports_r2v
     quality = VIDEO_MODELS["veo-3.1-quality"]
     assert quality.durations == (8,) and not quality.supports_r2v and quality.max_voices == 0
     assert VIDEO_MODELS["veo-3.1-lite-low-priority"].ultra_200_only

@@ -176,14 +176,29 @@ def test_repr_mimebundle_respects_include_and_exclude(tmp_path: Path) -> None:
 
 
 def test_an_observer_error_never_reaches_the_engine(tmp_path: Path) -> None:
+    """The card's own guard, not the handle's: a throttled update is flushed later by the
+    engine loop itself (``scheduler``), where nothing else would catch a failing publish."""
+
     def broken(*_: Any) -> None:
         raise OSError("display channel closed")
 
+    now = [0.0]
+    scheduled: list[Callable[[], None]] = []
     handle = new_handle(status="running")
-    card = LiveCard(handle, base=tmp_path, publisher=lambda *a: None, scheduler=lambda *a: None)
+    card = LiveCard(
+        handle,
+        base=tmp_path,
+        publisher=lambda *a: None,
+        scheduler=lambda _wait, flush: scheduled.append(flush),
+        clock=lambda: now[0],
+    )
     card.show()
     card._publisher = broken
-    handle._update(status="completed")  # must not raise
+    handle._update(note="half way")  # the same phase, too soon: left for a later flush
+    assert len(scheduled) == 1
+    now[0] += 5.0
+    scheduled[0]()  # what the engine loop runs: must not raise
+    assert card.publish_count == 1  # the failed publish was not counted as sent
 
 
 def test_card_bundle_of_one_view() -> None:
