@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
+from IPython.core.magic_arguments import MagicArgumentParser
 
 from flow_widgets.api.requests import FlowRequest
 from flow_widgets.errors import BudgetExceededError, ConfigError, ValidationError
@@ -42,7 +43,9 @@ from flow_widgets.magics._refs import RefResolver
 from flow_widgets.ui.cards import LiveCard
 
 if TYPE_CHECKING:  # pragma: no cover
+    from flow_widgets.api.models import Character
     from flow_widgets.magics import FlowMagics
+    from flow_widgets.runtime.jobs import JobHandle
     from flow_widgets.runtime.quote import Quote
     from flow_widgets.runtime.session import FlowSession
 
@@ -117,7 +120,7 @@ def resolvers(
     ns = user_ns(magics)
     email = getattr(args, "email", None)
 
-    def list_characters() -> Any:
+    def list_characters() -> list[Character]:
         return _session.list_characters(session, email)
 
     owner = _session.placeholder_owner(session, raw, email)
@@ -148,10 +151,10 @@ def _raw_refs(args: argparse.Namespace) -> list[str]:
 
 def show_card(
     magics: FlowMagics,
-    entries: list[tuple[Any, str | None]],
+    entries: list[tuple[JobHandle, str | None]],
     *,
     kind: str,
-    recipe: Callable[..., Any] | None,
+    recipe: Callable[[], JobHandle] | None,
     columns: int = 1,
 ) -> LiveCard:
     """Display one live card for ``(handle, note)`` entries (a grid when ``columns`` > 1), and
@@ -174,7 +177,7 @@ def show_card(
     return card
 
 
-def card_handles() -> list[Any]:
+def card_handles() -> list[JobHandle]:
     """Every job shown on a card this kernel still follows (newest last)."""
     return [handle for card in _LIVE for handle in card.handles]
 
@@ -205,8 +208,8 @@ def wait_for(magics: FlowMagics, cards: list[LiveCard], *, wait: bool) -> None:
 
 
 def begin(
-    magics: FlowMagics, parser: Any, line: str, cell: str, magic: str
-) -> tuple[Any, str] | None:
+    magics: FlowMagics, parser: MagicArgumentParser, line: str, cell: str, magic: str
+) -> tuple[argparse.Namespace, str] | None:
     """Parse a cell magic's options and take its prompt; ``None`` after ``--help``."""
     args = parse(parser, line)
     if args is None:
@@ -260,7 +263,7 @@ def run_video(magics: FlowMagics, line: str, cell: str) -> None:
         handle = session.submit(request, new=new)
         note = _session.reattach_note(quote.lines[0])
 
-    def recipe() -> Any:
+    def recipe() -> JobHandle:
         return session.submit(request, new=True)
 
     card = show_card(magics, [(handle, note)], kind="video", recipe=recipe)
@@ -300,7 +303,7 @@ def run_image(magics: FlowMagics, line: str, cell: str) -> None:
     handles = [handle for handle, _ in entries]
     single = cells[0].request if len(cells) == 1 else None
 
-    def recipe() -> Any:
+    def recipe() -> JobHandle:
         if single is None:
             raise UsageError("A new take of a whole grid: re-run the cell with --new.")
         return session.submit(single, new=True)

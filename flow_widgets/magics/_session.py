@@ -22,6 +22,7 @@ from flow_widgets.errors import FlowError, ValidationError
 if TYPE_CHECKING:  # pragma: no cover
     from flow_widgets.api.client import AsyncFlowClient
     from flow_widgets.api.models import Character
+    from flow_widgets.magics import FlowMagics
     from flow_widgets.runtime.jobs import JobHandle
     from flow_widgets.runtime.quote import QuoteLine
     from flow_widgets.runtime.session import FlowSession
@@ -55,7 +56,7 @@ REATTACHED = (
 _UPLOAD_TIMEOUT_S = 300.0
 
 
-def get(magics: Any = None) -> FlowSession:
+def get(magics: FlowMagics | None = None) -> FlowSession:
     """The process-wide session, created on first use (with ``FlowMagics.media_folder``)."""
     from flow_widgets.runtime.session import current_session, session
 

@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from flow_widgets.api.requests import FlowRequest
     from flow_widgets.magics import FlowMagics
     from flow_widgets.magics._refs import RefResolver
+    from flow_widgets.runtime.jobs import JobHandle
     from flow_widgets.runtime.session import FlowSession
 
 __all__ = ["run_subcommand", "usage"]
@@ -106,7 +107,7 @@ def _generate(magics: FlowMagics, name: str, args: argparse.Namespace) -> None:
         note = _session.reattach_note(quote.lines[0])
     kind = {"concat": "concatenate"}.get(name, name)
 
-    def recipe() -> Any:
+    def recipe() -> JobHandle:
         return session.submit(request, new=True)
 
     card = show_card(

@@ -15,13 +15,16 @@ import dataclasses
 import io
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flow_widgets.api.requests import FlowRequest
 
 if TYPE_CHECKING:  # pragma: no cover
+    from flow_widgets.api.client import AsyncFlowClient
     from flow_widgets.runtime.jobs import JobHandle
     from flow_widgets.runtime.session import FlowSession
+
+T = TypeVar("T")
 
 __all__ = [
     "first_media_id",
@@ -97,14 +100,14 @@ def first_media_id(handle: JobHandle, kind: str | None = None) -> str | None:
 
 def run_in_background(
     session: FlowSession,
-    make: Callable[[Any], Coroutine[Any, Any, Any]],
-    done: Callable[[Any, BaseException | None], None],
-) -> Future[Any]:
+    make: Callable[[AsyncFlowClient], Coroutine[Any, Any, T]],
+    done: Callable[[T | None, BaseException | None], None],
+) -> Future[T]:
     """Run ``make(client)`` on the engine with the session's API client; ``done(result, error)``
     is called on the engine thread when it finishes (it must only set traits)."""
-    future: Future[Any] = session.engine.submit(make(session.runner.client))
+    future: Future[T] = session.engine.submit(make(session.runner.client))
 
-    def finished(f: Future[Any]) -> None:
+    def finished(f: Future[T]) -> None:
         if f.cancelled():
             done(None, RuntimeError("the request was cancelled"))
             return

@@ -132,7 +132,7 @@ class Gallery(Panel):
         self._stars: set[str] = set()
         self._folder: Path | None = None
         self._jobs: list[Any] = []
-        self._session: Any | None = None
+        self._session: FlowSession | None = None
         self._followed: set[int] = set()
         if isinstance(jobs_or_folder, (str, os.PathLike)):
             self._folder = Path(jobs_or_folder)

@@ -38,6 +38,8 @@ from flow_widgets.ui.library_index import LibraryIndex, character_label, voice_l
 from flow_widgets.ui.studio_inputs import MediaChoices, MediaInput
 
 if TYPE_CHECKING:  # pragma: no cover
+    from flow_widgets.api.client import AsyncFlowClient
+    from flow_widgets.api.models import Deletion
     from flow_widgets.runtime.jobs import JobHandle
     from flow_widgets.runtime.session import FlowSession
 
@@ -139,11 +141,11 @@ class _Library(Panel):
         raise NotImplementedError
 
     def _delete(self, ref: str, label: str) -> None:
-        async def delete(client: Any) -> Any:
+        async def delete(client: AsyncFlowClient) -> Deletion:
             resource = client.voices if self.noun == "voice" else client.characters
             return await resource.delete(ref)
 
-        def done(_result: Any, error: BaseException | None) -> None:
+        def done(_result: Deletion | None, error: BaseException | None) -> None:
             if error is not None:
                 self.status.error(f"Deleting {label!r} failed: {error}")
                 return
@@ -156,7 +158,7 @@ class _Library(Panel):
     def _created(self, handle: JobHandle, what: str) -> None:
         """Follow a creation job; when it is done, the index (and every Studio) learns of it."""
 
-        def follow(job: Any) -> None:
+        def follow(job: JobHandle) -> None:
             if not job.done:
                 return
             if job.ok:

@@ -22,6 +22,8 @@ from flow_widgets.api.catalog import VOICE_PRESETS
 from flow_widgets.ui import _session
 
 if TYPE_CHECKING:  # pragma: no cover
+    from flow_widgets.api.client import AsyncFlowClient
+    from flow_widgets.api.models import Character, Voice
     from flow_widgets.runtime.session import FlowSession
 
 __all__ = ["LibraryIndex", "character_label", "voice_label"]
@@ -34,7 +36,7 @@ _INDEXES: weakref.WeakKeyDictionary[Any, LibraryIndex] = weakref.WeakKeyDictiona
 _INDEXES_LOCK = threading.Lock()
 
 
-def voice_label(voice: Any) -> str:
+def voice_label(voice: Voice) -> str:
     """How a voice is named in pickers: its display name (user voices) or preset name."""
     if getattr(voice, "source", None) == "system" or voice.voice in VOICE_PRESETS:
         return str(voice.voice)
@@ -43,7 +45,7 @@ def voice_label(voice: Any) -> str:
     return f"{name} (on {base})" if base else str(name)
 
 
-def character_label(character: Any) -> str:
+def character_label(character: Character) -> str:
     """How a character is named in pickers: its display name, else the end of its ref."""
     return str(getattr(character, "display_name", None) or character.character[-12:])
 
@@ -68,9 +70,9 @@ class LibraryIndex:
     def __init__(self, session: FlowSession) -> None:
         self._session = session
         self._lock = threading.Lock()
-        self._voices: dict[str, Any] = {}
-        self._system: dict[str, Any] = {}
-        self._characters: dict[str, Any] = {}
+        self._voices: dict[str, Voice] = {}
+        self._system: dict[str, Voice] = {}
+        self._characters: dict[str, Character] = {}
         self._listeners: list[Listener] = []
         self.loading = False
         self.error: str | None = None
@@ -92,19 +94,19 @@ class LibraryIndex:
     # -- reading -------------------------------------------------------------------------------
 
     @property
-    def voices(self) -> list[Any]:
+    def voices(self) -> list[Voice]:
         """User voices known so far (system presets are in :meth:`voice_choices`)."""
         with self._lock:
             return list(self._voices.values())
 
     @property
-    def system_voices(self) -> list[Any]:
+    def system_voices(self) -> list[Voice]:
         """The presets as the API lists them (with their never-expiring samples), once read."""
         with self._lock:
             return list(self._system.values())
 
     @property
-    def characters(self) -> list[Any]:
+    def characters(self) -> list[Character]:
         with self._lock:
             return list(self._characters.values())
 
@@ -152,18 +154,20 @@ class LibraryIndex:
         with self._lock:
             self.loading = True
 
-        async def read(client: Any) -> tuple[list[Any], list[Any]]:
-            voices: list[Any] = []
-            characters: list[Any] = []
+        async def read(client: AsyncFlowClient) -> tuple[list[Voice], list[Character]]:
+            voices: list[Voice] = []
+            characters: list[Character] = []
             for email in emails:
                 voices.extend(await client.voices.list(email))
                 characters.extend(await client.characters.list(email))
             return voices, characters
 
-        def done(result: Any, error: BaseException | None) -> None:
+        def done(
+            result: tuple[list[Voice], list[Character]] | None, error: BaseException | None
+        ) -> None:
             with self._lock:
                 self.loading = False
-                if error is None:
+                if result is not None and error is None:
                     voices, characters = result
                     self._system = {v.voice: v for v in voices if v.is_system}
                     self._voices = {v.voice: v for v in voices if not v.is_system}
