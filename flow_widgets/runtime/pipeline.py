@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flow_widgets.api.catalog import DEFAULT_CATALOG, Catalog
 from flow_widgets.api.client import AsyncFlowClient, call_for
 from flow_widgets.api.models import Job, JobsStats
 from flow_widgets.errors import (
@@ -63,12 +64,17 @@ class JobRunner:
         run_sync: blocks a foreign thread on a coroutine (``Engine.run``).
         time_scale: wall seconds per API second (the embedded simulator runs faster).
         reconcile_attempts, reconcile_interval: how long an unknown outcome is searched for.
+        catalog: the timings a new handle's expected duration comes from.
+        spawn: starts a coroutine on the engine loop and keeps it (``Engine.spawn``); re-attaching
+            many ledger rows at once must not wait for each.
     """
 
     def __init__(
         self,
         *,
         client: AsyncFlowClient,
+        catalog: Catalog = DEFAULT_CATALOG,
+        spawn: Callable[[Coroutine[Any, Any, None]], object] | None = None,
         ledger: Ledger,
         tracker: CreditTracker,
         outputs: OutputHandler,
@@ -79,6 +85,8 @@ class JobRunner:
         reconcile_interval: float = 10.0,
     ) -> None:
         self.client = client
+        self.catalog = catalog
+        self._spawn_kept = spawn
         self.ledger = ledger
         self.tracker = tracker
         self.outputs = outputs
@@ -339,6 +347,67 @@ class JobRunner:
             await self._reconcile(handle, sid, work, submission.created, "resumed without a reply")
             return
         handle._update(status="lost", error=submission.error or "nothing to re-attach to")
+
+    def new_handle(self, work: Work | None, *, kind: str = "", **state: Any) -> JobHandle:
+        """A fresh handle for ``work`` that this runner drives, its expected duration in
+        wall-clock seconds."""
+        expected = work.expected_seconds(self.catalog) if work is not None else 0.0
+        return JobHandle(
+            kind=work.kind if work is not None else kind,
+            model=work.model if work is not None else None,
+            prompt=work.prompt if work is not None else None,
+            expected_seconds=expected * self.time_scale,
+            request=work.request.to_payload() if work is not None else None,
+            controller=self,
+            state=JobState(**state),
+        )
+
+    def handle_for_submission(self, submission: Submission) -> JobHandle:
+        """A fresh handle describing a ledger row (not yet watching it)."""
+        work = request_from_submission(submission)
+        handle = self.new_handle(work, kind=submission.kind, created=submission.created)
+        if work is None:
+            prompt = submission.payload.get("prompt")
+            handle.prompt = prompt if isinstance(prompt, str) else None
+            handle.model = submission.model
+            handle.request = {k: v for k, v in submission.payload.items() if k != "replyRef"}
+        return handle
+
+    async def resume(self) -> list[JobHandle]:
+        """Re-attach unfinished ledger rows and retry interrupted downloads; returns the handles."""
+        self.outputs.saver.clear_disk_full()
+        handles: list[JobHandle] = []
+        for sid, live in list(self.live.items()):
+            if live.handle.status in ("download_failed", "timed_out"):
+                submission = self.ledger.get(sid)
+                if submission is not None and submission.state in (
+                    "running",
+                    "timed_out",
+                    "unknown",
+                ):
+                    self._start(self.attach(live.handle, submission))
+                    handles.append(live.handle)
+        waiting = [s for s in self.ledger.unfinished() if s.submission_id not in self.live]
+        self.tracker.adopt(waiting)
+        for submission in waiting:
+            handle = self.handle_for_submission(submission)
+            self._start(self.attach(handle, submission, note="resumed"))
+            handles.append(handle)
+        return handles
+
+    async def reattach(self, handle: JobHandle) -> None:
+        """Watch a stopped handle again (a re-run of its cell after a cancel or a timeout)."""
+        submission = self.ledger.get(handle.submission_id or "")
+        if submission is not None:
+            self.outputs.saver.clear_disk_full()
+            await self.attach(handle, submission, note="re-attached")
+
+    def _start(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run ``coro`` alongside (kept by the engine, so a refresh never waits for it)."""
+        if self._spawn_kept is not None:
+            self._spawn_kept(coro)
+        else:
+            self._spawn(coro)
 
     # -- the handle's controller ---------------------------------------------------------------
 

@@ -155,10 +155,10 @@ class FlowSession:
                         # terminal state before the engine gets to re-attach it.
                         status = "accepted" if same.jobid else "submitting"
                         same._update(status=status, error=None, note="re-attached", reopen=True)
-                        self._track(self.engine.submit(self._wiring.reattach(same)))
+                        self._track(self.engine.submit(self.runner.reattach(same)))
                     return same
             self._quote([work]).check()
-            handle = self._wiring.new_handle(work, status="queued")
+            handle = self.runner.new_handle(work, status="queued")
             self._wiring.remember(work.fingerprint, handle)
         self._track(self.engine.submit(self._wiring.dispatcher.submit(handle, work)))
         return handle
@@ -270,7 +270,7 @@ class FlowSession:
                 raise ValidationError(f"Row {number}: {exc}", field=exc.field) from None
         works = [self._work(request, new=new) for request in requests]
         self._quote(works).check()
-        items = [(work, self._wiring.new_handle(work, status="queued")) for work in works]
+        items = [(work, self.runner.new_handle(work, status="queued")) for work in works]
         return Batch(
             self.engine, self._wiring.dispatcher, items, kind=kind, concurrency=concurrency
         )
@@ -307,7 +307,7 @@ class FlowSession:
         live = self.runner.live.get(submission.submission_id)
         if live is not None:
             return live.handle
-        handle = self._wiring.handle_for_submission(submission)
+        handle = self.runner.handle_for_submission(submission)
         if request_from_submission(submission) is not None or submission.jobid:
             self.engine.run(self.runner.attach(handle, submission, note="shown again"), timeout)
         return handle
@@ -343,7 +343,7 @@ class FlowSession:
 
     def resume(self, timeout: float | None = 60.0) -> list[JobHandle]:
         """Re-attach every unfinished job in the ledger (and finish interrupted downloads)."""
-        return self.engine.run(self._wiring.resume(), timeout)
+        return self.engine.run(self.runner.resume(), timeout)
 
     @property
     def credits(self) -> CreditSnapshot:

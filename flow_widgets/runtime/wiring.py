@@ -3,8 +3,9 @@
 Why apart from :mod:`flow_widgets.runtime.session`: the session module is the Python API users
 read; this one is plumbing -- which token and base URL (simulator or API), the httpx clients made
 on the engine loop (one for the API, one without credentials for media), the poller paced in
-wall-clock seconds for the simulator's accelerated clock, resuming from the ledger, refreshing
-accounts, and closing everything in order.
+wall-clock seconds for the simulator's accelerated clock, refreshing accounts, and closing
+everything in order. Resuming and re-attaching ledger rows are the runner's
+(:class:`~flow_widgets.runtime.pipeline.JobRunner`), next to the submissions they continue.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from flow_widgets.api.client import AsyncFlowClient
 from flow_widgets.errors import FlowError
 from flow_widgets.runtime.dispatch import Dispatcher
 from flow_widgets.runtime.engine import Engine
-from flow_widgets.runtime.jobs import JobHandle, JobState
-from flow_widgets.runtime.ledger import Ledger, Submission
+from flow_widgets.runtime.jobs import JobHandle
+from flow_widgets.runtime.ledger import Ledger
 from flow_widgets.runtime.outputs import OutputHandler
 from flow_widgets.runtime.pipeline import JobRunner, job_run_seconds
 from flow_widgets.runtime.poller import Poller
@@ -35,7 +36,6 @@ from flow_widgets.runtime.saving import MediaSaver
 from flow_widgets.runtime.settings import Settings
 from flow_widgets.runtime.tracker import CreditTracker
 from flow_widgets.runtime.uploads import upload_once
-from flow_widgets.runtime.work import Work, request_from_submission
 
 if TYPE_CHECKING:  # pragma: no cover
     from flow_widgets.simulator.server import RunningSimulator
@@ -119,6 +119,8 @@ class Wiring:
             )
             saver = MediaSaver(media_http, ledger, settings.media_dir)
             runner = JobRunner(
+                catalog=catalog,
+                spawn=engine.spawn,
                 client=client,
                 ledger=ledger,
                 tracker=tracker,
@@ -171,19 +173,6 @@ class Wiring:
     def remember(self, fingerprint: str, handle: JobHandle) -> None:
         self._by_fingerprint[fingerprint] = handle
 
-    def new_handle(self, work: Work | None, *, kind: str = "", **state: Any) -> JobHandle:
-        """A fresh handle for ``work``, its expected duration in wall-clock seconds."""
-        expected = work.expected_seconds(self.catalog) if work is not None else 0.0
-        return JobHandle(
-            kind=work.kind if work is not None else kind,
-            model=work.model if work is not None else None,
-            prompt=work.prompt if work is not None else None,
-            expected_seconds=expected * self.time_scale,
-            request=work.request.to_payload() if work is not None else None,
-            controller=self.runner,
-            state=JobState(**state),
-        )
-
     # -- the engine loop -----------------------------------------------------------------------
 
     async def upload(
@@ -197,46 +186,6 @@ class Wiring:
             email=email,
             content_type=content_type,
         )
-
-    async def resume(self) -> list[JobHandle]:
-        """Re-attach unfinished ledger rows and retry interrupted downloads; returns the handles."""
-        self.saver.clear_disk_full()
-        handles: list[JobHandle] = []
-        for sid, live in list(self.runner.live.items()):
-            if live.handle.status in ("download_failed", "timed_out"):
-                submission = self.ledger.get(sid)
-                if submission is not None and submission.state in (
-                    "running",
-                    "timed_out",
-                    "unknown",
-                ):
-                    self.engine.spawn(self.runner.attach(live.handle, submission))
-                    handles.append(live.handle)
-        waiting = [s for s in self.ledger.unfinished() if s.submission_id not in self.runner.live]
-        self.tracker.adopt(waiting)
-        for submission in waiting:
-            handle = self.handle_for_submission(submission)
-            self.engine.spawn(self.runner.attach(handle, submission, note="resumed"))
-            handles.append(handle)
-        return handles
-
-    async def reattach(self, handle: JobHandle) -> None:
-        """Watch a stopped handle again (a re-run of its cell after a cancel or a timeout)."""
-        submission = self.ledger.get(handle.submission_id or "")
-        if submission is not None:
-            self.saver.clear_disk_full()
-            await self.runner.attach(handle, submission, note="re-attached")
-
-    def handle_for_submission(self, submission: Submission) -> JobHandle:
-        """A fresh handle describing a ledger row (not yet watching it)."""
-        work = request_from_submission(submission)
-        handle = self.new_handle(work, kind=submission.kind, created=submission.created)
-        if work is None:
-            prompt = submission.payload.get("prompt")
-            handle.prompt = prompt if isinstance(prompt, str) else None
-            handle.model = submission.model
-            handle.request = {k: v for k, v in submission.payload.items() if k != "replyRef"}
-        return handle
 
     async def refresh_accounts(self) -> None:
         """Health, plan and credits of every account, and the free captcha solves left."""
