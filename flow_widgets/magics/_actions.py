@@ -60,7 +60,8 @@ def actions_for(
     media_id = _first_media_id(first)
     if first.status == "completed" and media_id:
         model = str(first.model or "")
-        if kind == "video" and model.startswith("veo"):
+        request = _session.request_of(session, first)
+        if kind == "video" and request is not None and "extend" in request.follow_ups():
             actions["extend"] = lambda: card.add_followup(
                 _session.extend(session, media_id, str(first.prompt or ""), model),
                 kind="extend",

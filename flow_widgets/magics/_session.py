@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from IPython.core.error import UsageError
 
 from flow_widgets.api.ids import account_of, parse_media_id
+from flow_widgets.api.requests import FlowRequest
 from flow_widgets.errors import FlowError, ValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -43,6 +44,7 @@ __all__ = [
     "payload_of",
     "placeholder_owner",
     "reattach_note",
+    "request_of",
     "upload",
     "upscale",
 ]
@@ -190,6 +192,18 @@ def payload_of(session: FlowSession, handle: JobHandle) -> dict[str, Any]:
         if submission is not None:
             payload = dict(submission.payload)
     return payload
+
+
+def request_of(session: FlowSession, handle: JobHandle) -> FlowRequest | None:
+    """The request a job was bought with, rebuilt (``None`` when it no longer validates)."""
+    cls = FlowRequest.for_kind(handle.kind)
+    if cls is None:
+        return None
+    payload = {k: v for k, v in payload_of(session, handle).items() if k != "replyRef"}
+    try:
+        return cls.from_payload(payload)
+    except (ValidationError, TypeError, ValueError):
+        return None
 
 
 def display_bundle(bundle: dict[str, str]) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from flow_widgets.api.catalog import TIERS, VIDEO_MODELS, Tier
 from flow_widgets.api.ids import make_character_ref, make_media_id, make_voice_ref
-from flow_widgets.api.requests import Captcha, VideoRequest
+from flow_widgets.api.requests import Captcha, ImageRequest, VideoRequest
 from flow_widgets.errors import ValidationError
 
 ME = "john@gmail.com"
@@ -277,3 +277,11 @@ def test_omni_credits_follow_duration_resolution_and_edit() -> None:
     assert _build({**V2V, "count": 2}).estimate_credits("ultra_200") == 40
     assert _build({**V2V, "resolution": "360p"}).estimate_credits("plus") == 10
     assert _build({"model": "omni-flash-1.2", "duration": 15}).estimate_credits("pro") == 23
+
+
+def test_what_can_follow_a_video_comes_from_the_catalog() -> None:
+    veo = VideoRequest("a fox", model="veo-3.1-lite")
+    omni = VideoRequest("a fox", model="omni-flash")
+    assert veo.follow_ups() == {"extend", "upscale", "gif", "concatenate"}
+    assert "extend" not in omni.follow_ups()  # the catalog: omni models cannot extend
+    assert ImageRequest("a fox").follow_ups() == frozenset()
