@@ -92,6 +92,20 @@ def test_the_wheel_without_extras_plays_a_first_video_with_no_token(
     )
     assert install.returncode == 0, install.stderr[-3000:]
 
+    # The console script finds the notebooks packaged inside the wheel.
+    script = env_dir / "bin" / "flow-widgets"
+    copied = subprocess.run(
+        [str(script), "demo", "--no-open", str(tmp_path / "demo")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert copied.returncode == 0, copied.stderr
+    assert (tmp_path / "demo" / "quickstart.ipynb").is_file()
+    version = subprocess.run([str(script), "--version"], capture_output=True, text=True, env=env)
+    assert version.stdout.startswith("flow-widgets ")
+
     folder = tmp_path / "work"
     folder.mkdir()
     run = subprocess.run(
