@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 _ENV_PREFIXES = ("USEAPI_", "FLOW_")
+
+# No test, and no kernel or process a test starts, may find a token in the developer's real OS
+# keychain (it would switch a simulator test to the real API): keyring's null backend for all.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 
 
 @pytest.fixture(autouse=True)

@@ -50,6 +50,7 @@ def _environment(home: Path, jupyter: Path) -> dict[str, str]:
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("USEAPI_", "FLOW_", "PYTHON", "JUPYTER", "VIRTUAL_ENV"))
+        or k == "PYTHON_KEYRING_BACKEND"
     }
     return {
         **env,
