@@ -6,12 +6,13 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8888
 DEMO_DIR ?= build/demo
 
-.PHONY: help install test lint unit bench reliability demo demo-headless simulator clean
+.PHONY: help install test lint unit lowest bench reliability demo demo-headless simulator clean
 
 help:
 	@echo "make demo   - set up and open the quickstart notebook on the embedded simulator (no token needed)"
 	@echo "make demo-headless - run the quickstart without a browser; writes $(DEMO_DIR)/quickstart.html"
 	@echo "make test   - set up and run lint, type checks and every test"
+	@echo "make lowest - the core tests on the lowest supported versions (Colab's), as CI runs them"
 	@echo "make bench  - print the benchmark table"
 	@echo "make lint   - ruff and mypy only"
 	@echo "make reliability - run the fault/load/secrets scenarios and print their table"
@@ -34,6 +35,10 @@ test: lint
 
 unit: $(STAMP)
 	$(PY) -m pytest -m "not e2e and not browser"
+
+# Its own environment (kept in ~/.cache/flow_widgets/venv-lowest), pinned by .ci/lowest-versions.txt.
+lowest:
+	PYTHON=$(PYTHON) bash .ci/lowest
 
 bench: $(STAMP)
 	$(PY) -m tests.benchmarks

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 _ENV_PREFIXES = ("USEAPI_", "FLOW_")
+
+# Bind the name ``tests`` to this folder now: IPython 7 puts its own ``IPython/extensions`` on
+# sys.path, whose ``tests`` package would otherwise win ``from tests.magics... import``.
+import tests  # noqa: E402, F401
+
+# No test, and no kernel or process a test starts, may find a token in the developer's real OS
+# keychain (it would switch a simulator test to the real API): keyring's null backend for all.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 
 
 @pytest.fixture(autouse=True)

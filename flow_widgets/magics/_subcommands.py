@@ -249,7 +249,7 @@ def _login(magics: FlowMagics) -> None:
         raise UsageError("%flow login: no token entered; nothing changed.")
     folder = getattr(magics, "media_folder", None)
     with usage_errors():
-        options: dict[str, Any] = {"token": token}
+        options: dict[str, Any] = {"token": token, "token_source": "%flow login"}
         if folder:
             options["media_dir"] = folder
         make_session(**options)

@@ -10,10 +10,13 @@ only then, so ``import flow_widgets`` stays cheap.
 from __future__ import annotations
 
 import atexit
+import importlib.util
 import sys
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+
+from flow_widgets.errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
     from flow_widgets.simulator.server import RunningSimulator
@@ -28,6 +31,9 @@ BANNER = (
     "simulator at {url} -- results are synthetic and no credits are spent. Set USEAPI_TOKEN "
     "(in the environment or a .env file) to use the real API.\n"
 )
+
+# What the simulator imports, including what it imports only when it first draws a clip.
+_SIMULATOR_MODULES = ("starlette", "uvicorn", "av", "PIL", "numpy")
 
 _lock = threading.Lock()
 _running: RunningSimulator | None = None
@@ -55,7 +61,8 @@ def embedded_simulator(
         if _running is not None and _running._thread.is_alive():
             return _running
         from flow_widgets.runtime.settings import simulator_time_scale
-        from flow_widgets.simulator.server import start_background
+
+        start_background = _simulator_starter()
 
         if time_scale is None:
             time_scale = simulator_time_scale() or DEFAULT_TIME_SCALE
@@ -67,6 +74,35 @@ def embedded_simulator(
             (announce or _stderr)(BANNER.format(url=_running.base_url))
             _announced = True
         return _running
+
+
+def _simulator_starter() -> Callable[..., RunningSimulator]:
+    """The simulator's entry point, or one plain sentence naming what to install.
+
+    The simulator's packages are core dependencies, but an environment can still lack one (a
+    ``--no-deps`` install, a package removed by hand, a platform without a wheel). The media
+    packages are imported only when the first clip is drawn, so they are looked up here, before
+    anything is sent, rather than failing inside the server later."""
+    missing = next((name for name in _SIMULATOR_MODULES if not _importable(name)), None)
+    if missing is None:
+        try:
+            from flow_widgets.simulator.server import start_background
+        except ImportError as exc:
+            missing = exc.name or "a simulator package"
+        else:
+            return start_background
+    raise ConfigError(
+        f"The built-in simulator needs the Python package {missing!r}, which is not installed "
+        "here: run  pip install --upgrade flow-widgets  in this kernel's environment and restart "
+        "the kernel (or set USEAPI_TOKEN to use the real API)."
+    )
+
+
+def _importable(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def stop_embedded_simulator() -> None:

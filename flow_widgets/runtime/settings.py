@@ -1,24 +1,35 @@
-"""Where the session's settings come from: arguments, the environment, a ``.env`` file, defaults.
+"""Where the session's settings come from: arguments, the environment, a ``.env`` file, Colab's
+secrets, the OS keychain, defaults.
 
-Why a module of its own: the token must be found the way users expect (``USEAPI_TOKEN`` in the
-environment, or a ``.env`` file next to the notebook, never a magic argument), and it must never
-leak through a ``repr``, a log line or a traceback. :class:`Settings` keeps the token out of its
-``repr`` and shows only where it came from. Paths are resolved once, here, so every part of the
-runtime agrees on the data folder (ledger) and the media folder (downloads).
+Why a module of its own: the token must be found where users already keep it (``USEAPI_TOKEN``
+in the environment, a ``.env`` file next to the notebook, Colab's Secrets panel, the OS keychain,
+or ``%flow login`` — never a magic argument), and it must never leak through a ``repr``, a log
+line or a traceback. :class:`Settings` keeps the token out of its ``repr`` and shows only where
+it came from. Paths are resolved once, here, so every part of the runtime agrees on the data
+folder (ledger) and the media folder (downloads).
 
-Precedence for each value: explicit argument, then the process environment, then ``.env`` in the
-working folder, then the default. No token at all means the embedded simulator.
+Each source is read by the library its ecosystem uses: ``.env`` by python-dotenv (quotes,
+escapes, multiline values, ``${VAR}``), Colab's secrets by ``google.colab.userdata``, the
+keychain by keyring (an optional extra: ``pip install "flow-widgets[keyring]"``), the per-user
+data folder by platformdirs.
+
+Precedence for each value: explicit argument (or ``%flow login``), then the process environment,
+then ``.env`` in the working folder, then — for the token only — Colab's secrets and the OS
+keychain, then the default. No token at all means the embedded simulator.
 """
 
 from __future__ import annotations
 
+import io
+import logging
 import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from flow_widgets.errors import ConfigError
+
+log = logging.getLogger("flow_widgets.settings")
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -28,7 +39,10 @@ __all__ = [
     "ENV_MEDIA_DIR",
     "ENV_SIM_TIME_SCALE",
     "ENV_TOKEN",
+    "KEYRING_SERVICE",
     "Settings",
+    "colab_secret",
+    "keychain_token",
     "read_dotenv",
     "simulator_time_scale",
     "user_data_dir",
@@ -44,51 +58,82 @@ ENV_SIM_TIME_SCALE = "FLOW_SIM_TIME_SCALE"
 _KNOWN_KEYS = (ENV_TOKEN, ENV_EMAIL, ENV_BASE_URL, ENV_DATA_DIR, ENV_MEDIA_DIR, ENV_SIM_TIME_SCALE)
 _DOTENV_MAX_BYTES = 64 * 1024
 LEDGER_FILE = "ledger.sqlite3"
+#: The keychain entry holding the token: ``keyring set flow-widgets USEAPI_TOKEN``.
+KEYRING_SERVICE = "flow-widgets"
+SOURCE_COLAB = "Colab secrets"
+SOURCE_KEYCHAIN = "OS keychain"
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
-    """The flow_widgets keys found in a ``.env`` file (``KEY=value`` lines), or ``{}``.
+    """The flow_widgets keys found in a ``.env`` file, or ``{}``.
 
-    Understands comments, blank lines, ``export KEY=value`` and single or double quotes. Only the
-    keys this package reads are returned; nothing is put into ``os.environ``.
+    python-dotenv reads it the way other tools do: comments, ``export KEY=value``, single or
+    double quotes, escapes and multiline values in double quotes, and ``${VAR}`` taken from keys
+    earlier in the file or from the environment. Only the keys this package reads are returned;
+    nothing is put into ``os.environ``. Undecodable bytes are replaced rather than fatal, and a
+    file larger than 64 KiB is not a ``.env`` file.
     """
+    from dotenv import dotenv_values
+
     try:
         if not path.is_file() or path.stat().st_size > _DOTENV_MAX_BYTES:
             return {}
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return {}
-    found: dict[str, str] = {}
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("export "):
-            line = line[len("export ") :].lstrip()
-        key, sep, value = line.partition("=")
-        key = key.strip()
-        if not sep or key not in _KNOWN_KEYS:
-            continue
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        elif " #" in value:
-            value = value.split(" #", 1)[0].rstrip()
-        found[key] = value
-    return found
+    values = dotenv_values(stream=io.StringIO(text), interpolate=True)
+    return {key: value for key, value in values.items() if key in _KNOWN_KEYS and value}
+
+
+def colab_secret(name: str = ENV_TOKEN) -> str | None:
+    """``name`` from Colab's Secrets panel when running in Colab, else ``None``.
+
+    ``google.colab`` exists only inside Colab, so it is looked up before being imported. A secret
+    that is missing, or that this notebook was not granted access to, is no token rather than
+    an error: the embedded simulator answers and the banner says how to set one.
+    """
+    import importlib.util
+
+    try:
+        if importlib.util.find_spec("google.colab") is None:
+            return None
+        from google.colab import userdata  # type: ignore[import-not-found,unused-ignore]
+
+        value = userdata.get(name)
+    except Exception as exc:  # noqa: BLE001 - not found / no access / not a Colab kernel
+        log.debug("no %s in Colab secrets (%s)", name, type(exc).__name__)
+        return None
+    return str(value) if value else None
+
+
+def keychain_token() -> str | None:
+    """The token stored in the OS keychain under :data:`KEYRING_SERVICE`, else ``None``.
+
+    keyring is optional (``pip install "flow-widgets[keyring]"``); without it, or without a
+    usable keychain backend (a server with no Secret Service), there is simply no token here.
+    """
+    try:
+        import keyring
+
+        value = keyring.get_password(KEYRING_SERVICE, ENV_TOKEN)
+    except Exception as exc:  # noqa: BLE001 - not installed / no backend / locked keychain
+        log.debug("no token in the OS keychain (%s)", type(exc).__name__)
+        return None
+    return value or None
 
 
 def user_data_dir(env: Mapping[str, str] | None = None) -> Path:
-    """The per-user folder for the ledger and caches on this platform."""
-    env = os.environ if env is None else env
-    home = Path(env.get("HOME") or Path.home())
-    if sys.platform == "win32":
-        base = Path(env.get("LOCALAPPDATA") or home / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = home / "Library" / "Application Support"
-    else:
-        base = Path(env.get("XDG_DATA_HOME") or home / ".local" / "share")
-    return base / "flow_widgets"
+    """The per-user folder for the ledger and caches on this platform, from platformdirs.
+
+    ``~/.local/share/flow_widgets`` (or ``$XDG_DATA_HOME/flow_widgets``) on Linux,
+    ``~/Library/Application Support/flow_widgets`` on macOS, ``%LOCALAPPDATA%\\flow_widgets``
+    on Windows. ``FLOW_WIDGETS_HOME`` overrides it in :meth:`Settings.resolve`. ``env`` is
+    accepted for earlier callers and not read: platformdirs reads the process environment.
+    """
+    import platformdirs
+
+    del env
+    return platformdirs.user_data_path("flow_widgets", appauthor=False)
 
 
 @dataclass(frozen=True)
@@ -97,8 +142,9 @@ class Settings:
 
     Attributes:
         token: the useapi.net API token, or ``None`` for the embedded simulator.
-        token_source: where the token came from (``"argument"``, ``"environment"``,
-            ``".env file"``), or ``None``.
+        token_source: where the token came from (``"argument"``, ``"%flow login"``,
+            ``"environment"``, ``".env file"``, ``"Colab secrets"``, ``"OS keychain"``), or
+            ``None``.
         base_url: the API's base URL (ignored when the simulator is used).
         email: the default Google account for requests (``None``: load balancing).
         media_dir: where downloaded media go (relative paths resolve against the working folder).
@@ -154,8 +200,12 @@ class Settings:
         data_dir: str | os.PathLike[str] | None = None,
         env: Mapping[str, str] | None = None,
         cwd: str | os.PathLike[str] | None = None,
+        token_source: str = "argument",
     ) -> Settings:
-        """Settings from arguments, the environment, ``.env`` in ``cwd``, then defaults."""
+        """Settings from arguments, the environment, ``.env`` in ``cwd``, then (token only)
+        Colab's secrets and the OS keychain, then defaults.
+
+        ``token_source`` names where an explicit ``token`` came from (``"%flow login"``)."""
         environ = os.environ if env is None else env
         folder = Path.cwd() if cwd is None else Path(cwd)
         dotenv = read_dotenv(folder / ".env")
@@ -171,7 +221,15 @@ class Settings:
                 return dotenv[key], ".env file"
             return None, None
 
-        found_token, token_source = pick(token, ENV_TOKEN)
+        found_token, found_source = pick(token, ENV_TOKEN)
+        if found_source == "argument":
+            found_source = token_source
+        elif not found_token:
+            for source, lookup in ((SOURCE_COLAB, colab_secret), (SOURCE_KEYCHAIN, keychain_token)):
+                found_token = lookup()
+                if found_token:
+                    found_source = source
+                    break
         found_base, _ = pick(base_url, ENV_BASE_URL)
         found_email, _ = pick(email, ENV_EMAIL)
         found_media, _ = pick(media_dir, ENV_MEDIA_DIR)
@@ -181,11 +239,11 @@ class Settings:
             media = folder / media
         return cls(
             token=found_token.strip() if found_token else None,
-            token_source=token_source if found_token else None,
+            token_source=found_source if found_token else None,
             base_url=(found_base or DEFAULT_BASE_URL).rstrip("/"),
             email=found_email or None,
             media_dir=media,
-            data_dir=Path(found_data).expanduser() if found_data else user_data_dir(environ),
+            data_dir=Path(found_data).expanduser() if found_data else user_data_dir(),
         )
 
 

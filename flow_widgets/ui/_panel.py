@@ -72,7 +72,7 @@ class Panel:
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Bundle:
         data, metadata = self.fallback()
-        view = self.widget._repr_mimebundle_() if hasattr(self.widget, "_repr_mimebundle_") else {}
+        view = _widget_view(self.widget)
         if isinstance(view, tuple):
             view = view[0]
         if isinstance(view, dict) and _WIDGET_VIEW in view:
@@ -128,3 +128,14 @@ class Panel:
                     control.value = value
         elif value is not None and control.value != value:
             control.value = value
+
+
+def _widget_view(widget: Any) -> Any:
+    """The widget's view bundle; ipywidgets 7 (Colab's) has no ``_repr_mimebundle_``, so the
+    same reference to the model is built here, as its ``_ipython_display_`` would."""
+    if hasattr(widget, "_repr_mimebundle_"):
+        return widget._repr_mimebundle_()
+    model_id = getattr(widget, "model_id", None)
+    if not model_id:
+        return {}
+    return {_WIDGET_VIEW: {"version_major": 2, "version_minor": 0, "model_id": model_id}}

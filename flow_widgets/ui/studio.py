@@ -70,6 +70,9 @@ class Studio(StudioControls, Panel):
         kind: str = "text",
         board_options: dict[str, Any] | None = None,
     ) -> None:
+        from flow_widgets.ui._widgets_version import require_ipywidgets_8
+
+        require_ipywidgets_8("The Studio (fw.Studio())")
         self.session = _session.resolve(session)
         super().__init__(scrub=_session.scrubber(self.session))
         # One sync at a time; a sync's own trait changes echo back on its thread and are

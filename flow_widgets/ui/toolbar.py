@@ -66,6 +66,7 @@ class ActionBar(widgets.ToggleButtons):  # type: ignore[misc]
     ) -> None:
         self._actions: dict[str, Callable[[], None]] = dict(actions)
         self._on_error = on_error
+        self._relabelling = False
         super().__init__(
             options=list(self._actions),
             icons=[ACTION_ICONS.get(name, "") for name in self._actions],
@@ -90,10 +91,15 @@ class ActionBar(widgets.ToggleButtons):  # type: ignore[misc]
             self._actions = dict(actions)
             return
         self._actions = dict(actions)
-        with self.hold_sync():
-            self.index = None
-            self.options = list(names)
-            self.icons = [ACTION_ICONS.get(name, "") for name in names]
+        # ipywidgets 7 (Colab's) selects the first option when options change: not a click.
+        self._relabelling = True
+        try:
+            with self.hold_sync():
+                self.options = list(names)
+                self.icons = [ACTION_ICONS.get(name, "") for name in names]
+                self.index = None
+        finally:
+            self._relabelling = False
 
     def click(self, name: str) -> None:
         """Run the action called ``name`` (what a click in the browser does)."""
@@ -101,7 +107,7 @@ class ActionBar(widgets.ToggleButtons):  # type: ignore[misc]
 
     def _clicked(self, change: Mapping[str, Any]) -> None:
         index = change["new"]
-        if index is None:
+        if index is None or self._relabelling:
             return
         name = list(self._actions)[index]
         try:

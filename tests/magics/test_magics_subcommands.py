@@ -173,7 +173,7 @@ def test_login_uses_getpass_and_never_shows_the_token(
     assert "Token accepted" in out and token not in out
     shell.cell("%flow config")
     config = shell.text() + shell.html()
-    assert "set (argument)" in config and token not in config
+    assert "set (%flow login)" in config and token not in config
     result = shell.cell("%flow login user:1-abc")
     assert type(result.error_in_exec) is UsageError
 

@@ -13,7 +13,21 @@ import pytest
 
 from flow_widgets.runtime.session import FlowSession
 from flow_widgets.simulator.server import RunningSimulator
+from flow_widgets.ui._widgets_version import IPYWIDGETS_MAJOR
 from tests.ui.panel_support import Recorder, session, simulator
+
+_NEEDS_IPYWIDGETS_8 = ("test_studio.py", "test_prompt_box.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """On ipywidgets 7 (the lowest-versions run), the Studio's tests are skipped: the Studio
+    refuses to start there in one sentence, which test_widgets_version.py checks."""
+    if IPYWIDGETS_MAJOR >= 8:
+        return
+    skip = pytest.mark.skip(reason="the Studio needs ipywidgets 8")
+    for item in items:
+        if item.path.name in _NEEDS_IPYWIDGETS_8 or "studio" in getattr(item, "fixturenames", ()):
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="module")
