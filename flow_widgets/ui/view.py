@@ -76,7 +76,7 @@ class MediaView:
         src: a URL the frontend can load: relative to the notebook's folder (the default), or
             an ``http(s)`` URL when the file is not on disk yet. Empty when there is nothing.
         file_name: the file's base name, shown in the caption.
-        poster: a relative URL of a still frame for a video, when one exists.
+        poster: a still frame for a video: a small JPEG data URL (or a relative URL).
         seed, duration_s, size_bytes, width, height: facts for the caption, when known.
         label: a heading for grids and comparisons (``"nano-banana-pro · seed 2"``).
         media_id: the API's mediaGenerationId, for extend/upscale and copy-as-cell.
@@ -249,7 +249,7 @@ def media_view_from_file(media: Any, *, base: str | os.PathLike[str] | None = No
         poster = getattr(media, "poster", None)
         if poster is not None and Path(poster).exists():
             poster_src = relative_src(poster, base)
-    return MediaView(
+    view = MediaView(
         kind=str(_attr(media, "kind", "video")),
         src=src,
         file_name=file_name,
@@ -261,6 +261,11 @@ def media_view_from_file(media: Any, *, base: str | os.PathLike[str] | None = No
         height=_optional_int(getattr(media, "height", None)),
         media_id=getattr(media, "media_id", None),
     )
+    if path is None:
+        return view
+    from flow_widgets.ui.media_modes import present  # the frontend's media mode (DESIGN 11)
+
+    return present(view, Path(path))
 
 
 def _epoch(value: Any) -> float | None:
