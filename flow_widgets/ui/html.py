@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from dataclasses import replace
 
 from flow_widgets.ui.view import CardView, MediaView
 
 __all__ = [
+    "EMBED_OUTPUT_CAP",
     "PROMPT_DISPLAY_CHARS",
     "card_html",
     "format_bytes",
@@ -36,9 +38,12 @@ __all__ = [
     "snippet_html",
     "table_html",
     "video_tag",
+    "within_output_cap",
 ]
 
 PROMPT_DISPLAY_CHARS = 600
+#: Most bytes of embedded previews in one output (one card and its follow-ups' gallery).
+EMBED_OUTPUT_CAP = 8 * 1024 * 1024
 
 _COLOURS = {
     "queued": "#8a8f98",
@@ -175,11 +180,33 @@ def _caption(media: MediaView) -> str:
     text = " · ".join(_e(f) for f in media_facts(media))
     if media.file_name:
         name = f"<code>{_e(media.file_name)}</code>"
-        src = _safe_src(media.src)
+        src = _safe_src(media.link or media.src)
         if src is not None:
             name = f'<a href="{_e(src)}" download>{name}</a>'
         text = f"{text} · {name}" if text else name
+    if media.note:
+        text = f"{text} · {_e(media.note)}" if text else _e(media.note)
     return text
+
+
+def within_output_cap(items: Sequence[MediaView], cap: int | None = None) -> list[MediaView]:
+    """``items`` with embedded previews past ``cap`` bytes swapped back for their file link.
+
+    One output carrying several embedded clips must stay well under a frontend's message limit
+    (about 10 MB in Jupyter; Colab's runtime has crashed on large base64 videos).
+    """
+    limit = EMBED_OUTPUT_CAP if cap is None else cap
+    used = 0
+    kept: list[MediaView] = []
+    for media in items:
+        if media.src.startswith("data:") and media.link:
+            used += len(media.src)
+            if used > limit:
+                media = replace(
+                    media, src=media.link, link=None, note="not embedded: the output's cap"
+                )
+        kept.append(media)
+    return kept
 
 
 def media_figure(media: MediaView, *, width: int = 360) -> str:
@@ -200,7 +227,7 @@ def media_figure(media: MediaView, *, width: int = 360) -> str:
 
 def gallery_html(items: Sequence[MediaView], *, width: int = 300) -> str:
     """A wrapping row of media figures (a labelled grid when the items carry labels)."""
-    figures = "".join(media_figure(m, width=width) for m in items)
+    figures = "".join(media_figure(m, width=width) for m in within_output_cap(items))
     return f'<div style="display:flex;flex-wrap:wrap;gap:8px;margin-top:6px">{figures}</div>'
 
 

@@ -2,26 +2,102 @@
 
 Why one place: the same card is seen live in JupyterLab, VS Code or Colab, and saved into a
 notebook that is reopened on GitHub or nbviewer; each can reach different things. Every view of
-a file on disk passes through :func:`present`, which adds what that frontend needs.
+a file on disk passes through :func:`present`, which applies the mode in force
+(:func:`flow_widgets.runtime.media_mode.media_choice`):
 
-Every video gets a poster (a small JPEG data URL) so a saved notebook shows a frame anywhere.
+* every video gets a poster (a small JPEG data URL) so a saved notebook shows a frame anywhere;
+* ``embed`` puts a compact preview in the output (:mod:`flow_widgets.runtime.previews`) and
+  links the full file; at most :data:`EMBED_NOTEBOOK_CAP` bytes of previews per kernel (one
+  notebook), and :func:`flow_widgets.ui.html.gallery_html` keeps one output under
+  :data:`~flow_widgets.ui.html.EMBED_OUTPUT_CAP`. Past a cap the file is linked as in
+  ``files`` and the caption says why;
+* in VS Code (``auto``) a clip whose sound VS Code cannot play is shown through its companion
+  (:mod:`flow_widgets.runtime.companions`: the video copied, the sound as MP3), and the
+  caption links the original.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import threading
 from pathlib import Path
 
+from flow_widgets.runtime.companions import COMPANION_FOLDER, companion_for
+from flow_widgets.runtime.media_mode import media_choice
 from flow_widgets.runtime.posters import poster_data_url
+from flow_widgets.runtime.previews import preview_data_url
 from flow_widgets.ui.view import MediaView
 
-__all__ = ["present"]
+__all__ = ["EMBED_NOTEBOOK_CAP", "embedded_bytes", "forget_embedded", "present"]
+
+#: Most bytes of embedded previews one kernel (one notebook) puts into its outputs: 30 MB is
+#: about 20 embedded 8 s clips, and keeps a notebook openable and Colab's runtime alive.
+EMBED_NOTEBOOK_CAP = 30 * 1024 * 1024
+
+_EMBEDDABLE = ("video", "image")
+_lock = threading.Lock()
+_embedded: dict[str, int] = {}
+
+
+def embedded_bytes() -> int:
+    """Bytes of previews this kernel has embedded so far."""
+    with _lock:
+        return sum(_embedded.values())
+
+
+def forget_embedded() -> None:
+    """Start counting the notebook cap afresh (tests; a new notebook in the same kernel)."""
+    with _lock:
+        _embedded.clear()
+
+
+def _claim(key: str, size: int) -> bool:
+    """Count ``size`` bytes against the notebook cap once per file; False when over it."""
+    with _lock:
+        if key in _embedded:
+            return True
+        if sum(_embedded.values()) + size > EMBED_NOTEBOOK_CAP:
+            return False
+        _embedded[key] = size
+        return True
+
+
+def _with_poster(view: MediaView, path: Path) -> MediaView:
+    if view.kind == "video" and not view.poster and path.exists():
+        poster = poster_data_url(path)
+        if poster:
+            return dataclasses.replace(view, poster=poster)
+    return view
+
+
+def _embedded_view(view: MediaView, path: Path) -> MediaView | None:
+    if view.kind not in _EMBEDDABLE or not path.exists():
+        return None
+    url = preview_data_url(path, view.kind)
+    if url is None:
+        return None
+    if not _claim(str(path.resolve()), len(url)):
+        return dataclasses.replace(view, note="not embedded: the notebook's embed cap is reached")
+    return dataclasses.replace(view, src=url, link=view.src)
+
+
+def _companion_view(view: MediaView, path: Path) -> MediaView:
+    if view.kind != "video" or not path.exists() or "://" in view.src:
+        return view
+    playable = companion_for(path)
+    if playable is None or playable == path:
+        return view
+    folder, _, name = view.src.rpartition("/")
+    src = f"{folder}/{COMPANION_FOLDER}/{name}" if folder else f"{COMPANION_FOLDER}/{name}"
+    return dataclasses.replace(view, src=src, link=view.src)
 
 
 def present(view: MediaView, path: Path) -> MediaView:
     """``view`` of the file at ``path`` as this frontend should show it."""
-    if view.kind == "video" and not view.poster and path.exists():
-        poster = poster_data_url(path)
-        if poster:
-            view = dataclasses.replace(view, poster=poster)
+    view = _with_poster(view, path)
+    mode = media_choice().mode
+    if mode in ("embed", "colab"):
+        return _embedded_view(view, path) or view
+    if mode == "vscode":
+        return _companion_view(view, path)
     return view

@@ -80,6 +80,9 @@ class MediaView:
         seed, duration_s, size_bytes, width, height: facts for the caption, when known.
         label: a heading for grids and comparisons (``"nano-banana-pro · seed 2"``).
         media_id: the API's mediaGenerationId, for extend/upscale and copy-as-cell.
+        link: the full file's relative URL when ``src`` is something else (an embedded
+            preview, a served URL); the caption links it.
+        note: a short remark for the caption (why a preview was not embedded).
     """
 
     kind: str
@@ -93,6 +96,8 @@ class MediaView:
     height: int | None = None
     label: str | None = None
     media_id: str | None = None
+    link: str | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
