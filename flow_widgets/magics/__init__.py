@@ -151,6 +151,9 @@ def unload(ipython: Any) -> None:
 
     close_all_cards()
     close_session()
+    from flow_widgets.runtime.media_server import stop_media_servers
+
+    stop_media_servers()
     registry = ipython.magics_manager.magics
     for kind, names in (("cell", ("flow_video", "flow_image")), ("line", ("flow",))):
         for name in names:

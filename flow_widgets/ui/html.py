@@ -27,6 +27,7 @@ from flow_widgets.ui.view import CardView, MediaView
 __all__ = [
     "EMBED_OUTPUT_CAP",
     "PROMPT_DISPLAY_CHARS",
+    "SERVED_SCRIPT",
     "card_html",
     "format_bytes",
     "format_clock",
@@ -134,9 +135,29 @@ def video_tag(media: MediaView, *, width: int = 360) -> str:
     poster = _safe_src(media.poster or "")
     poster_attr = f' poster="{_e(poster)}"' if poster else ""
     return (
-        f'<video src="{_e(src)}" controls preload="metadata"{poster_attr} width="{width}"'
-        f' style="max-width:100%;border-radius:4px;background:#000"></video>'
+        f'<video src="{_e(src)}" controls preload="metadata"{poster_attr}{_served(media)}'
+        f' width="{width}" style="max-width:100%;border-radius:4px;background:#000"></video>'
     )
+
+
+def _served(media: MediaView) -> str:
+    """The attributes :data:`SERVED_SCRIPT` reads to reach the kernel's media server."""
+    if media.serve_port is None or not media.serve_path:
+        return ""
+    return f' data-fw-port="{int(media.serve_port)}" data-fw-path="{_e(media.serve_path)}"'
+
+
+#: Run in the output frame: where Colab's kernel proxy exists, point every served player at it.
+#: Elsewhere (and where scripts are stripped) the loopback URL or the poster stays.
+SERVED_SCRIPT = (
+    "<script>(function(){var g=window.google,k=g&&g.colab&&g.colab.kernel;"
+    "if(!k||!k.proxyPort)return;"
+    "document.querySelectorAll('[data-fw-port]:not([data-fw-done])').forEach(function(m){"
+    "m.setAttribute('data-fw-done','1');"
+    "k.proxyPort(Number(m.getAttribute('data-fw-port')),{cache:true}).then(function(base){"
+    "m.src=String(base).replace(/\\/+$/,'')+m.getAttribute('data-fw-path');});});})();"
+    "</script>"
+)
 
 
 def image_tag(media: MediaView, *, width: int = 360) -> str:
@@ -146,7 +167,7 @@ def image_tag(media: MediaView, *, width: int = 360) -> str:
         return f'<span style="{_MUTED}">(image not available)</span>'
     alt = media.label or media.file_name or media.kind
     return (
-        f'<img src="{_e(src)}" alt="{_e(alt)}" loading="lazy" width="{width}"'
+        f'<img src="{_e(src)}" alt="{_e(alt)}" loading="lazy"{_served(media)} width="{width}"'
         f' style="max-width:100%;height:auto;border-radius:4px">'
     )
 
@@ -228,7 +249,10 @@ def media_figure(media: MediaView, *, width: int = 360) -> str:
 def gallery_html(items: Sequence[MediaView], *, width: int = 300) -> str:
     """A wrapping row of media figures (a labelled grid when the items carry labels)."""
     figures = "".join(media_figure(m, width=width) for m in within_output_cap(items))
-    return f'<div style="display:flex;flex-wrap:wrap;gap:8px;margin-top:6px">{figures}</div>'
+    script = SERVED_SCRIPT if any(m.serve_port is not None for m in items) else ""
+    return (
+        f'<div style="display:flex;flex-wrap:wrap;gap:8px;margin-top:6px">{figures}</div>{script}'
+    )
 
 
 def grid_html(

@@ -13,7 +13,10 @@ a file on disk passes through :func:`present`, which applies the mode in force
   ``files`` and the caption says why;
 * in VS Code (``auto``) a clip whose sound VS Code cannot play is shown through its companion
   (:mod:`flow_widgets.runtime.companions`: the video copied, the sound as MP3), and the
-  caption links the original.
+  caption links the original;
+* ``serve`` shows the file through the kernel's loopback server
+  (:mod:`flow_widgets.runtime.media_server`), which Colab reaches through its kernel proxy;
+  in Colab, ``auto`` embeds while under the caps and serves beyond them.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 
 from flow_widgets.runtime.companions import COMPANION_FOLDER, companion_for
 from flow_widgets.runtime.media_mode import media_choice
+from flow_widgets.runtime.media_server import media_server
 from flow_widgets.runtime.posters import poster_data_url
 from flow_widgets.runtime.previews import preview_data_url
 from flow_widgets.ui.view import MediaView
@@ -92,12 +96,31 @@ def _companion_view(view: MediaView, path: Path) -> MediaView:
     return dataclasses.replace(view, src=src, link=view.src)
 
 
+def _served_view(view: MediaView, path: Path, note: str | None = None) -> MediaView:
+    if not path.exists() or "://" in view.src:
+        return view
+    server = media_server(path.parent)
+    url, url_path = server.url_for(path), server.path_for(path)
+    if url is None or url_path is None:
+        return view
+    return dataclasses.replace(
+        view, src=url, link=view.src, serve_port=server.port, serve_path=url_path, note=note
+    )
+
+
 def present(view: MediaView, path: Path) -> MediaView:
     """``view`` of the file at ``path`` as this frontend should show it."""
     view = _with_poster(view, path)
     mode = media_choice().mode
-    if mode in ("embed", "colab"):
+    if mode == "embed":
         return _embedded_view(view, path) or view
+    if mode == "colab":
+        embedded = _embedded_view(view, path)
+        if embedded is not None and embedded.src.startswith("data:"):
+            return embedded
+        return _served_view(view, path, note="served by the kernel: past the embed cap")
+    if mode == "serve":
+        return _served_view(view, path)
     if mode == "vscode":
         return _companion_view(view, path)
     return view

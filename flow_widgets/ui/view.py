@@ -83,6 +83,8 @@ class MediaView:
         link: the full file's relative URL when ``src`` is something else (an embedded
             preview, a served URL); the caption links it.
         note: a short remark for the caption (why a preview was not embedded).
+        serve_port, serve_path: where the kernel's media server has the file (``serve``
+            mode); a frontend behind a proxy (Colab) turns them into a URL it can reach.
     """
 
     kind: str
@@ -98,6 +100,8 @@ class MediaView:
     media_id: str | None = None
     link: str | None = None
     note: str | None = None
+    serve_port: int | None = None
+    serve_path: str | None = None
 
 
 @dataclass(frozen=True)
