@@ -6,10 +6,11 @@ where a video was. A frame of about 5 KB (240 px wide, JPEG quality 60; base64 m
 7 KB in the notebook) keeps a notebook of ten clips well under the 16 KB-per-video budget
 while still telling the takes apart (DESIGN decision 3).
 
-The frame is taken one second in (or at the middle of shorter clips): many generated clips
-open on a fade from black. Posters are computed once per file (keyed by path, size and
-modification time) because a card is re-drawn many times while its job runs. PyAV and Pillow
-are imported only when a poster is first made.
+The frame is the first keyframe from one second on (the first frame of clips of two seconds
+or less): generated clips may open on a fade from black, and a keyframe is one frame to
+decode, so a poster costs a few milliseconds. Posters are computed once per file (keyed by
+path, size and modification time) because a card is re-drawn many times while its job runs.
+PyAV and Pillow are imported only when a poster is first made.
 """
 
 from __future__ import annotations
@@ -45,16 +46,19 @@ def poster_jpeg(path: str | os.PathLike[str], *, width: int = POSTER_WIDTH) -> b
             if not container.streams.video:
                 return None
             stream = container.streams.video[0]
-            duration = (
-                float(container.duration) / av.time_base if container.duration else _AT_SECONDS
-            )
-            at = min(_AT_SECONDS, duration / 2)
-            if stream.time_base and at > 0:
-                container.seek(int(at / stream.time_base), stream=stream, backward=True)
+            duration = float(container.duration) / av.time_base if container.duration else 0.0
             picture: Image.Image | None = None
-            for frame in container.decode(stream):
-                picture = frame.to_image()
-                if frame.time is None or frame.time >= at - 0.05:
+            if stream.time_base and duration > 2 * _AT_SECONDS:
+                # The first keyframe from one second on: one frame to decode, so it is quick.
+                at = int(_AT_SECONDS / stream.time_base)
+                container.seek(at, stream=stream, backward=False)
+                for frame in container.decode(stream):
+                    picture = frame.to_image()
+                    break
+            if picture is None:
+                container.seek(0)
+                for frame in container.decode(stream):
+                    picture = frame.to_image()
                     break
     except (OSError, ValueError, av.error.FFmpegError) as exc:
         log.debug("no poster for %s: %s", path, exc)

@@ -24,15 +24,18 @@ from __future__ import annotations
 import dataclasses
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flow_widgets.runtime.companions import COMPANION_FOLDER, companion_for
 from flow_widgets.runtime.media_mode import media_choice
 from flow_widgets.runtime.media_server import media_server
 from flow_widgets.runtime.posters import poster_data_url
 from flow_widgets.runtime.previews import preview_data_url
-from flow_widgets.ui.view import MediaView
 
-__all__ = ["EMBED_NOTEBOOK_CAP", "embedded_bytes", "forget_embedded", "present"]
+if TYPE_CHECKING:  # pragma: no cover - view.py imports this module
+    from flow_widgets.ui.view import MediaView
+
+__all__ = ["EMBED_NOTEBOOK_CAP", "embedded_bytes", "forget_embedded", "present", "warm_up"]
 
 #: Most bytes of embedded previews one kernel (one notebook) puts into its outputs: 30 MB is
 #: about 20 embedded 8 s clips, and keeps a notebook openable and Colab's runtime alive.
@@ -41,6 +44,26 @@ EMBED_NOTEBOOK_CAP = 30 * 1024 * 1024
 _EMBEDDABLE = ("video", "image")
 _lock = threading.Lock()
 _embedded: dict[str, int] = {}
+_warmed = False
+
+
+def _import_codecs() -> None:
+    import av  # noqa: F401 - imported for its side effect: loaded once, off the card's path
+    import PIL.Image  # noqa: F401
+
+
+def warm_up() -> None:
+    """Load PyAV and Pillow on a background thread, so the first finished card is not late.
+
+    Importing them takes a few tenths of a second; a card publishes its finished state from
+    the engine thread, and a poster needs both.
+    """
+    global _warmed
+    with _lock:
+        if _warmed:
+            return
+        _warmed = True
+    threading.Thread(target=_import_codecs, name="flow-media-warm-up", daemon=True).start()
 
 
 def embedded_bytes() -> int:

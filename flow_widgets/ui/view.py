@@ -19,6 +19,8 @@ from pathlib import Path, PurePath
 from typing import Any, Literal, Protocol
 from urllib.parse import quote
 
+from flow_widgets.ui.media_modes import present, warm_up
+
 __all__ = [
     "CardPhase",
     "CardView",
@@ -272,9 +274,7 @@ def media_view_from_file(media: Any, *, base: str | os.PathLike[str] | None = No
     )
     if path is None:
         return view
-    from flow_widgets.ui.media_modes import present  # the frontend's media mode (DESIGN 11)
-
-    return present(view, Path(path))
+    return present(view, Path(path))  # the frontend's media mode (DESIGN decision 11)
 
 
 def _epoch(value: Any) -> float | None:
@@ -314,6 +314,8 @@ def card_view_from_job(
 
     status = str(_attr(job, "status", "unknown"))
     phase = phase_of(status)
+    if phase in ("queued", "running"):
+        warm_up()  # the codecs the finished card's poster needs load while the job runs
     if note is None and phase not in ("detached", "unknown"):
         note = getattr(getattr(job, "state", None), "note", None)  # e.g. "re-attached to …"
     account = getattr(job, "account", None)
