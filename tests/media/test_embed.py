@@ -124,3 +124,23 @@ def test_embedded_output_plays_in_a_blank_page(tmp_path: Path, page: Any) -> Non
         "() => [...document.querySelectorAll('img')].map(i => [i.src.slice(0, 23), i.naturalWidth])"
     )
     assert images and all(src == "data:image/jpeg;base64," and w > 0 for src, w in images)
+
+
+def test_panels_never_carry_more_than_the_output_cap() -> None:
+    from flow_widgets.ui.html import EMBED_OUTPUT_CAP
+    from flow_widgets.ui.panel_html import Take, _thumb, takes_html
+
+    url = "data:video/mp4;base64," + "A" * (3 * 1024 * 1024)
+    takes = [
+        Take(key=str(i), media=MediaView(kind="video", src=url, link=f"flow_media/v{i}.mp4"))
+        for i in range(6)
+    ]
+    grid = takes_html(takes)
+    assert len(grid) < EMBED_OUTPUT_CAP + 64 * 1024
+    assert 'src="flow_media/v5.mp4"' in grid and "cap" in grid
+    row = _thumb(
+        MediaView(
+            kind="video", src=url, link="flow_media/v0.mp4", poster="data:image/jpeg;base64,AA"
+        )
+    )
+    assert 'src="flow_media/v0.mp4"' in row and url not in row and 'poster="data:image/jpeg' in row
