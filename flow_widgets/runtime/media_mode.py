@@ -141,14 +141,20 @@ def detect_frontend(namespace: dict[str, Any] | None = None) -> str:
 
 
 def media_choice(env: dict[str, str] | None = None) -> MediaChoice:
-    """The mode in force now (cheap: called for every card drawn)."""
+    """The mode in force now (cheap: called for every card drawn; never raises).
+
+    A wrong ``FLOW_MEDIA_MODE`` falls back to ``auto``, and :meth:`MediaChoice.describe` says so.
+    """
     with _lock:
         explicit = _explicit
     environ = os.environ if env is None else env
     if explicit is not None:
         asked, source = explicit
     elif environ.get(ENV_VAR, "").strip():
-        asked, source = _check(environ[ENV_VAR], ENV_VAR), ENV_VAR
+        try:
+            asked, source = _check(environ[ENV_VAR], ENV_VAR), ENV_VAR
+        except ValidationError:  # a card must still show: say so in %flow config instead
+            asked, source = "auto", f"{ENV_VAR}={environ[ENV_VAR].strip()!r} is not a mode"
     else:
         asked, source = "auto", "default"
     frontend = detect_frontend()

@@ -22,6 +22,7 @@ a file on disk passes through :func:`present`, which applies the mode in force
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,6 +41,8 @@ __all__ = ["EMBED_NOTEBOOK_CAP", "embedded_bytes", "forget_embedded", "present",
 #: Most bytes of embedded previews one kernel (one notebook) puts into its outputs: 30 MB is
 #: about 20 embedded 8 s clips, and keeps a notebook openable and Colab's runtime alive.
 EMBED_NOTEBOOK_CAP = 30 * 1024 * 1024
+
+log = logging.getLogger("flow_widgets.media")
 
 _EMBEDDABLE = ("video", "image")
 _lock = threading.Lock()
@@ -132,7 +135,19 @@ def _served_view(view: MediaView, path: Path, note: str | None = None) -> MediaV
 
 
 def present(view: MediaView, path: Path) -> MediaView:
-    """``view`` of the file at ``path`` as this frontend should show it."""
+    """``view`` of the file at ``path`` as this frontend should show it.
+
+    Never raises: a conversion or a server that fails leaves the plain file link (``files``),
+    so a card always shows its result.
+    """
+    try:
+        return _present(view, path)
+    except Exception:  # a card must never break on how its media is shown
+        log.exception("Showing %s in the chosen media mode failed; linking the file", path.name)
+        return view
+
+
+def _present(view: MediaView, path: Path) -> MediaView:
     view = _with_poster(view, path)
     mode = media_choice().mode
     if mode == "embed":
