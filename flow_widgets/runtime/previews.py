@@ -11,7 +11,8 @@ down to a budget instead:
 * sound: MP3 at 64 kbit/s in the same MP4. Veo 3.1 and Omni clips carry AAC, which VS Code's
   notebook webview cannot play (it ships H.264, VP8, MP3, Vorbis, FLAC and WAV only), and
   MP3-in-MP4 plays in Chromium, Firefox and Safari alike;
-* images: JPEG at quality 82, the long side at most 1280 px.
+* images: JPEG at quality 82, the long side at most 1280 px; GIFs and voice samples as they are
+  (up to 4 MB).
 
 The full file stays on disk; the card links to it. PyAV and Pillow are imported on first use.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import io
+import mimetypes
 import os
 import tempfile
 import threading
@@ -46,6 +48,8 @@ AUDIO_BITRATE = 64_000
 #: Largest side of an embedded image.
 IMAGE_LONG_SIDE = 1280
 _IMAGE_QUALITY = 82
+#: GIFs and audio are embedded as they are, up to this size.
+_AS_IS_LIMIT = 4 * 1024 * 1024
 _X264 = {
     "preset": "superfast",
     "crf": "26",
@@ -142,11 +146,18 @@ def preview_data_url(path: str | os.PathLike[str], kind: str) -> str | None:
             return _cache[key]
     import av.error
 
+    url: str | None
     try:
         if kind == "video":
             url = "data:video/mp4;base64," + base64.b64encode(video_preview(file)).decode()
         elif kind == "image":
             url = "data:image/jpeg;base64," + base64.b64encode(image_preview(file)).decode()
+        elif kind in ("gif", "audio") and stat.st_size <= _AS_IS_LIMIT:
+            # An animation or a voice sample is small and already plays everywhere: as is.
+            mime = mimetypes.guess_type(file.name)[0] or ""
+            top = mime.split("/")[0]
+            encoded = base64.b64encode(file.read_bytes()).decode()
+            url = f"data:{mime};base64,{encoded}" if top in ("image", "audio") else None
         else:
             url = None
     except (OSError, ValueError, IndexError, av.error.FFmpegError):

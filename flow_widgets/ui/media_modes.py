@@ -44,7 +44,7 @@ EMBED_NOTEBOOK_CAP = 30 * 1024 * 1024
 
 log = logging.getLogger("flow_widgets.media")
 
-_EMBEDDABLE = ("video", "image")
+_EMBEDDABLE = ("video", "image", "gif", "audio")
 _lock = threading.Lock()
 _embedded: dict[str, int] = {}
 _warmed = False

@@ -144,3 +144,16 @@ def test_panels_never_carry_more_than_the_output_cap() -> None:
         )
     )
     assert 'src="flow_media/v0.mp4"' in row and url not in row and 'poster="data:image/jpeg' in row
+
+
+def test_gifs_are_embedded_as_they_are(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from flow_widgets.runtime.previews import preview_data_url
+
+    frames = [Image.new("RGB", (32, 18), (40 * i, 0, 0)) for i in range(3)]
+    gif = tmp_path / "loop.gif"
+    frames[0].save(gif, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    url = preview_data_url(gif, "gif")
+    assert url == "data:image/gif;base64," + base64.b64encode(gif.read_bytes()).decode()
+    assert preview_data_url(gif, "unknown-kind") is None
