@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from flow_widgets.runtime.session import session
     from flow_widgets.ui.credits import Credits
     from flow_widgets.ui.dashboard import Jobs
+    from flow_widgets.ui.export import export
     from flow_widgets.ui.gallery import Gallery
     from flow_widgets.ui.library import Characters, Voices
     from flow_widgets.ui.studio import Studio
@@ -34,6 +35,7 @@ __all__ = [
     "Studio",
     "Voices",
     "__version__",
+    "export",
     "load_ipython_extension",
     "session",
     "unload_ipython_extension",
@@ -44,6 +46,7 @@ _LAZY = {
     "FlowClient": "flow_widgets.api.client",
     "AsyncFlowClient": "flow_widgets.api.client",
     "session": "flow_widgets.runtime.session",
+    "export": "flow_widgets.ui.export",
     "Studio": "flow_widgets.ui.studio",
     "Jobs": "flow_widgets.ui.dashboard",
     "Credits": "flow_widgets.ui.credits",

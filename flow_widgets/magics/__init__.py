@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
-from traitlets import Bool, Float, Int, Unicode
+from traitlets import Bool, Enum, Float, Int, Unicode, observe
 
 from flow_widgets.magics._args import image_parser, subcommand_parser, video_parser
 
@@ -81,6 +81,18 @@ class FlowMagics(Magics):
         config=True
     )
     timeout = Float(3600.0, help="Longest a blocking cell waits for its jobs (s).").tag(config=True)
+    media = Enum(
+        ["auto", "files", "embed", "serve"],
+        None,
+        allow_none=True,
+        help="How results are shown: auto, files, embed or serve (see %flow config).",
+    ).tag(config=True)
+
+    @observe("media")
+    def _media_changed(self, change: Any) -> None:
+        from flow_widgets.runtime.media_mode import set_media_mode
+
+        set_media_mode(change["new"], "%config FlowMagics.media")
 
     @no_var_expand
     @cell_magic
@@ -139,6 +151,9 @@ def unload(ipython: Any) -> None:
 
     close_all_cards()
     close_session()
+    from flow_widgets.runtime.media_server import stop_media_servers
+
+    stop_media_servers()
     registry = ipython.magics_manager.magics
     for kind, names in (("cell", ("flow_video", "flow_image")), ("line", ("flow",))):
         for name in names:

@@ -279,6 +279,11 @@ def _budget(p: MagicArgumentParser) -> None:
     p.add_argument("amount", nargs="?", help="credits for this session, or 'off'")
 
 
+def _export(p: MagicArgumentParser) -> None:
+    p.add_argument("path", help="the page to write, e.g. results.html")
+    p.add_argument("--title", default=None, help="the page's heading")
+
+
 def _captcha(p: MagicArgumentParser) -> None:
     p.add_argument("what", choices=["providers", "stats"])
 
@@ -308,6 +313,7 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[MagicArgumentParser], None]]] = {
     "login": ("enter the API token (hidden prompt; never an argument)", _nothing),
     "captcha": ("captcha providers | captcha stats", _captcha),
     "config": ("the active configuration (no secrets)", _nothing),
+    "export": ("this notebook's results as one self-contained HTML page", _export),
     "help": ("this list", _nothing),
 }
 

@@ -180,6 +180,9 @@ def _config(magics: FlowMagics) -> None:
 
     names = sorted(magics.class_traits(config=True))
     rows: list[list[object]] = [[f"FlowMagics.{n}", repr(getattr(magics, n))] for n in names]
+    from flow_widgets.runtime.media_mode import media_choice
+
+    rows.append(["media mode", media_choice().describe()])
     current = current_session()
     caption = backend_banner()
     if current is not None:

@@ -213,6 +213,20 @@ def _cancel(magics: FlowMagics, args: argparse.Namespace) -> None:
     )
 
 
+def _export(args: argparse.Namespace) -> None:
+    """Write the results of this kernel's cards and session as one page (no session started)."""
+    from flow_widgets.magics._cells import card_handles
+    from flow_widgets.runtime.session import current_session
+    from flow_widgets.ui.export import export
+
+    current = current_session()
+    handles = [*card_handles(), *(current.jobs() if current is not None else [])]
+    unique = list({id(h): h for h in handles}.values())
+    with usage_errors():
+        written = export(args.path, unique, title=args.title)
+    _say(f"Wrote {written} ({written.stat().st_size:,} bytes): it plays anywhere, no files needed.")
+
+
 def _budget(magics: FlowMagics, args: argparse.Namespace) -> None:
     session = _session.get(magics)
     if args.amount is not None:
@@ -283,6 +297,8 @@ def run_subcommand(magics: FlowMagics, line: str) -> Any:
         _cancel(magics, args)
     elif name == "budget":
         _budget(magics, args)
+    elif name == "export":
+        _export(args)
     elif name == "login":
         _login(magics)
     elif name == "help":

@@ -362,15 +362,17 @@ class JobHandle:
             state = dataclasses.replace(current, **changes)
             self._state = state
             observers = list(self._observers)
-            if state.status in TERMINAL_STATUSES:
-                self._done.set()
-            else:
+            if state.status not in TERMINAL_STATUSES:
                 self._done.clear()
         for callback in observers:
             try:
                 callback(self)
             except Exception:
                 log.exception("A job observer failed")
+        # Done only after the observers ran: wait() returns once the card shows the result.
+        with self._lock:
+            if self._state.status in TERMINAL_STATUSES:
+                self._done.set()
         return state
 
     # -- waiting -------------------------------------------------------------------------------

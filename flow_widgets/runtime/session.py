@@ -80,6 +80,8 @@ class FlowSession:
             this session did not start (default: the simulator's own, else 1).
         slots_per_account: jobs one account may run at once, per kind (default
             ``{"video": 4, "image": 8}``); raise it for accounts known to take more.
+        media: how results are shown in this kernel: ``auto``, ``files``, ``embed`` or
+            ``serve`` (see :mod:`flow_widgets.runtime.media_mode`).
         **settings_overrides: ``token``, ``media_dir``, ``data_dir``… when ``settings`` is
             not given.
     """
@@ -96,8 +98,13 @@ class FlowSession:
         time_scale: float | None = None,
         slots_per_account: Mapping[str, int] | None = None,
         engine: Engine | None = None,
+        media: str | None = None,
         **settings_overrides: Any,
     ) -> None:
+        if media is not None:  # checked first: bad input fails before anything starts
+            from flow_widgets.runtime.media_mode import set_media_mode
+
+            set_media_mode(media, "fw.session(media=…)")
         self.settings = settings or Settings.resolve(**settings_overrides)
         self.engine = engine or Engine.get()
         self._wiring = Wiring.build(

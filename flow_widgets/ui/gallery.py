@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -29,13 +28,12 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from flow_widgets.runtime.atomic_files import write_bytes_atomic
 from flow_widgets.ui._board import Board, Bundle
 from flow_widgets.ui._handlers import guarded
 from flow_widgets.ui._panel import Panel
 from flow_widgets.ui._throttle import Throttle
 from flow_widgets.ui.html import grid_html
-from flow_widgets.ui.panel_html import Take, compare_html, export_page, takes_html, takes_text
+from flow_widgets.ui.panel_html import Take, compare_html, takes_html, takes_text
 from flow_widgets.ui.view import MediaView, media_view_from_file, relative_src
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -265,7 +263,7 @@ class Gallery(Panel):
     def export(self, path: str | os.PathLike[str], keys: Sequence[str] | None = None) -> Path:
         """Write the takes ``keys`` (default: the selected, else the starred) as an HTML page.
 
-        Media links are relative to the page's folder, so keep the page next to the media.
+        The page is self-contained (previews embedded, see :mod:`flow_widgets.ui.export`).
         """
         target = Path(path)
         if target.suffix.lower() not in (".html", ".htm"):
@@ -278,12 +276,12 @@ class Gallery(Panel):
                 "export has no takes to write; select takes in the list or star some first.",
                 field="takes",
             )
-        takes = {t.key: t for t in self.takes(base=target.resolve().parent)}
+        folder = target.resolve().parent
+        takes = {t.key: t for t in self.takes(base=folder)}
         chosen = [takes[k] for k in wanted if k in takes]
-        stamp = time.strftime("%Y-%m-%d %H:%M")
-        page = export_page(f"{len(chosen)} takes", chosen, generated=f"Exported {stamp}.")
-        write_bytes_atomic(page.encode("utf-8"), target)
-        return target
+        from flow_widgets.ui.export import items_from_takes, write_page  # the one page writer
+
+        return write_page(target, items_from_takes(chosen, folder), title=f"{len(chosen)} takes")
 
     def _export(self, _button: Any = None) -> None:
         written = self.export(self.export_name.value.strip() or "takes.html")

@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from dataclasses import replace
 
 from flow_widgets.ui.view import CardView, MediaView
 
 __all__ = [
+    "EMBED_OUTPUT_CAP",
     "PROMPT_DISPLAY_CHARS",
+    "SERVED_SCRIPT",
     "card_html",
     "format_bytes",
     "format_clock",
@@ -36,9 +39,12 @@ __all__ = [
     "snippet_html",
     "table_html",
     "video_tag",
+    "within_output_cap",
 ]
 
 PROMPT_DISPLAY_CHARS = 600
+#: Most bytes of embedded previews in one output (one card and its follow-ups' gallery).
+EMBED_OUTPUT_CAP = 8 * 1024 * 1024
 
 _COLOURS = {
     "queued": "#8a8f98",
@@ -129,9 +135,29 @@ def video_tag(media: MediaView, *, width: int = 360) -> str:
     poster = _safe_src(media.poster or "")
     poster_attr = f' poster="{_e(poster)}"' if poster else ""
     return (
-        f'<video src="{_e(src)}" controls preload="metadata"{poster_attr} width="{width}"'
-        f' style="max-width:100%;border-radius:4px;background:#000"></video>'
+        f'<video src="{_e(src)}" controls preload="metadata"{poster_attr}{_served(media)}'
+        f' width="{width}" style="max-width:100%;border-radius:4px;background:#000"></video>'
     )
+
+
+def _served(media: MediaView) -> str:
+    """The attributes :data:`SERVED_SCRIPT` reads to reach the kernel's media server."""
+    if media.serve_port is None or not media.serve_path:
+        return ""
+    return f' data-fw-port="{int(media.serve_port)}" data-fw-path="{_e(media.serve_path)}"'
+
+
+#: Run in the output frame: where Colab's kernel proxy exists, point every served player at it.
+#: Elsewhere (and where scripts are stripped) the loopback URL or the poster stays.
+SERVED_SCRIPT = (
+    "<script>(function(){var g=window.google,k=g&&g.colab&&g.colab.kernel;"
+    "if(!k||!k.proxyPort)return;"
+    "document.querySelectorAll('[data-fw-port]:not([data-fw-done])').forEach(function(m){"
+    "m.setAttribute('data-fw-done','1');"
+    "k.proxyPort(Number(m.getAttribute('data-fw-port')),{cache:true}).then(function(base){"
+    "m.src=String(base).replace(/\\/+$/,'')+m.getAttribute('data-fw-path');});});})();"
+    "</script>"
+)
 
 
 def image_tag(media: MediaView, *, width: int = 360) -> str:
@@ -141,7 +167,7 @@ def image_tag(media: MediaView, *, width: int = 360) -> str:
         return f'<span style="{_MUTED}">(image not available)</span>'
     alt = media.label or media.file_name or media.kind
     return (
-        f'<img src="{_e(src)}" alt="{_e(alt)}" loading="lazy" width="{width}"'
+        f'<img src="{_e(src)}" alt="{_e(alt)}" loading="lazy"{_served(media)} width="{width}"'
         f' style="max-width:100%;height:auto;border-radius:4px">'
     )
 
@@ -175,11 +201,33 @@ def _caption(media: MediaView) -> str:
     text = " · ".join(_e(f) for f in media_facts(media))
     if media.file_name:
         name = f"<code>{_e(media.file_name)}</code>"
-        src = _safe_src(media.src)
+        src = _safe_src(media.link or media.src)
         if src is not None:
             name = f'<a href="{_e(src)}" download>{name}</a>'
         text = f"{text} · {name}" if text else name
+    if media.note:
+        text = f"{text} · {_e(media.note)}" if text else _e(media.note)
     return text
+
+
+def within_output_cap(items: Sequence[MediaView], cap: int | None = None) -> list[MediaView]:
+    """``items`` with embedded previews past ``cap`` bytes swapped back for their file link.
+
+    One output carrying several embedded clips must stay well under a frontend's message limit
+    (about 10 MB in Jupyter; Colab's runtime has crashed on large base64 videos).
+    """
+    limit = EMBED_OUTPUT_CAP if cap is None else cap
+    used = 0
+    kept: list[MediaView] = []
+    for media in items:
+        if media.src.startswith("data:") and media.link:
+            used += len(media.src)
+            if used > limit:
+                media = replace(
+                    media, src=media.link, link=None, note="not embedded: the output's cap"
+                )
+        kept.append(media)
+    return kept
 
 
 def media_figure(media: MediaView, *, width: int = 360) -> str:
@@ -200,8 +248,11 @@ def media_figure(media: MediaView, *, width: int = 360) -> str:
 
 def gallery_html(items: Sequence[MediaView], *, width: int = 300) -> str:
     """A wrapping row of media figures (a labelled grid when the items carry labels)."""
-    figures = "".join(media_figure(m, width=width) for m in items)
-    return f'<div style="display:flex;flex-wrap:wrap;gap:8px;margin-top:6px">{figures}</div>'
+    figures = "".join(media_figure(m, width=width) for m in within_output_cap(items))
+    script = SERVED_SCRIPT if any(m.serve_port is not None for m in items) else ""
+    return (
+        f'<div style="display:flex;flex-wrap:wrap;gap:8px;margin-top:6px">{figures}</div>{script}'
+    )
 
 
 def grid_html(

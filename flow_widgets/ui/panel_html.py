@@ -13,11 +13,11 @@ from __future__ import annotations
 import html
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flow_widgets.runtime.credit_snapshot import CreditSnapshot
 from flow_widgets.ui.html import _COLOURS as _CARD_COLOURS
-from flow_widgets.ui.html import media_figure, table_html
+from flow_widgets.ui.html import media_figure, table_html, within_output_cap
 from flow_widgets.ui.job_rows import JobRow
 from flow_widgets.ui.text import one_line, table_text
 from flow_widgets.ui.view import MediaView
@@ -86,10 +86,12 @@ def _credits_cell(row: JobRow) -> str:
 def _thumb(media: MediaView | None) -> str:
     if media is None or not media.src:
         return ""
-    src = _e(media.src)
+    # A table row never carries an embedded preview (50 rows would be 50 MB): the file link.
+    src = _e(media.link if media.src.startswith("data:") and media.link else media.src)
     if media.kind == "video":
+        poster = f' poster="{_e(media.poster)}"' if media.poster else ""
         return (
-            f'<video src="{src}" preload="metadata" muted width="96" '
+            f'<video src="{src}" preload="metadata" muted width="96"{poster} '
             'style="border-radius:3px;background:#000;vertical-align:middle"></video>'
         )
     return (
@@ -262,7 +264,10 @@ def takes_html(takes: Sequence[Take], *, width: int = 240) -> str:
     """A wrapping grid of takes with captions (starred ones framed in gold)."""
     if not takes:
         return f'<div style="{_MUTED}">No takes to show.</div>'
-    figures = "".join(_take_figure(t, width) for t in takes)
+    capped = within_output_cap([t.media for t in takes])  # embedded previews stay under a cap
+    figures = "".join(
+        _take_figure(replace(t, media=m), width) for t, m in zip(takes, capped, strict=True)
+    )
     return f'<div style="display:flex;flex-wrap:wrap;gap:8px;margin-top:6px">{figures}</div>'
 
 

@@ -19,6 +19,8 @@ from pathlib import Path, PurePath
 from typing import Any, Literal, Protocol
 from urllib.parse import quote
 
+from flow_widgets.ui.media_modes import present, warm_up
+
 __all__ = [
     "CardPhase",
     "CardView",
@@ -76,10 +78,15 @@ class MediaView:
         src: a URL the frontend can load: relative to the notebook's folder (the default), or
             an ``http(s)`` URL when the file is not on disk yet. Empty when there is nothing.
         file_name: the file's base name, shown in the caption.
-        poster: a relative URL of a still frame for a video, when one exists.
+        poster: a still frame for a video: a small JPEG data URL (or a relative URL).
         seed, duration_s, size_bytes, width, height: facts for the caption, when known.
         label: a heading for grids and comparisons (``"nano-banana-pro · seed 2"``).
         media_id: the API's mediaGenerationId, for extend/upscale and copy-as-cell.
+        link: the full file's relative URL when ``src`` is something else (an embedded
+            preview, a served URL); the caption links it.
+        note: a short remark for the caption (why a preview was not embedded).
+        serve_port, serve_path: where the kernel's media server has the file (``serve``
+            mode); a frontend behind a proxy (Colab) turns them into a URL it can reach.
     """
 
     kind: str
@@ -93,6 +100,10 @@ class MediaView:
     height: int | None = None
     label: str | None = None
     media_id: str | None = None
+    link: str | None = None
+    note: str | None = None
+    serve_port: int | None = None
+    serve_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -245,7 +256,7 @@ def media_view_from_file(media: Any, *, base: str | os.PathLike[str] | None = No
         poster = getattr(media, "poster", None)
         if poster is not None and Path(poster).exists():
             poster_src = relative_src(poster, base)
-    return MediaView(
+    view = MediaView(
         kind=str(_attr(media, "kind", "video")),
         src=src,
         file_name=file_name,
@@ -257,6 +268,9 @@ def media_view_from_file(media: Any, *, base: str | os.PathLike[str] | None = No
         height=_optional_int(getattr(media, "height", None)),
         media_id=getattr(media, "media_id", None),
     )
+    if path is None:
+        return view
+    return present(view, Path(path))  # the frontend's media mode (DESIGN decision 11)
 
 
 def _epoch(value: Any) -> float | None:
@@ -296,6 +310,8 @@ def card_view_from_job(
 
     status = str(_attr(job, "status", "unknown"))
     phase = phase_of(status)
+    if phase in ("queued", "running"):
+        warm_up()  # the codecs the finished card's poster needs load while the job runs
     if note is None and phase not in ("detached", "unknown"):
         note = getattr(getattr(job, "state", None), "note", None)  # e.g. "re-attached to …"
     account = getattr(job, "account", None)

@@ -76,7 +76,7 @@ def test_compare_slider_moves_the_divider_and_works_without_script(
         gallery.close()
 
 
-def test_star_frames_keepers_and_export_writes_a_page_with_relative_links(
+def test_star_frames_keepers_and_export_writes_a_self_contained_page(
     fan_out: list[Any], board: Recorder, tmp_path: Path
 ) -> None:
     gallery = _open(fan_out, board)
@@ -94,7 +94,8 @@ def test_star_frames_keepers_and_export_writes_a_page_with_relative_links(
         page = (tmp_path / "exports" / "keepers.html").read_text()
         assert gallery.status.tone == "ok" and "keepers.html" in gallery.status.text
         assert page.count("<img") == 2  # the starred takes, as nothing is selected
-        assert 'src="../flow_media/image-a-lighthouse-at-dusk-' in page
+        assert page.count('<img src="data:image/jpeg;base64,') == 2  # plays anywhere
+        assert 'href="../flow_media/image-a-lighthouse-at-dusk-' in page  # and links the file
         assert "<script" not in page and "&lt;lighthouse&gt;" in page
     finally:
         gallery.close()
