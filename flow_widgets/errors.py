@@ -78,6 +78,7 @@ __all__ = [
     "SessionBrokenError",
     "ThrottledError",
     "UnknownOutcomeError",
+    "UnknownPriceError",
     "ValidationError",
 ]
 
@@ -100,6 +101,14 @@ class ValidationError(FlowError, ValueError):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class UnknownPriceError(ValidationError):
+    """No price is known for a request (a model newer than the catalog) and a budget needs one.
+
+    Refused only while a budget is set and no ceiling (``max_credits=``) was stated: a budget is
+    a promise, so spending an unknown amount under it is the one place §7.1 does not apply.
+    """
 
 
 class BudgetExceededError(FlowError):

@@ -55,10 +55,13 @@ OMNI_CREDITS: Mapping[tuple[int, str], int] = MappingProxyType(
 )
 OMNI_V2V_CREDITS: Mapping[str, int] = MappingProxyType({"720p": 20, "360p": 10})
 
-# omni-flash-1.2 (Nov 2026) is priced per second, but Google's numbers were not published. This
-# is an ESTIMATE from the Omni 1.1 table: 8 s = 12 and 10 s = 15 credits at 720p is 1.5 per
-# second; 360p costs about half. Clips are rounded up to whole credits.
-OMNI_CREDITS_PER_SECOND: Mapping[str, float] = MappingProxyType({"720p": 1.5, "360p": 0.75})
+# omni-flash-1.2 (C3, [ART:google-flow-bash-ja] updated Nov 6 2026): 3 credits per second up to
+# 10 s, 6 per second beyond, at 720p (8 s = 24, 15 s = 30 + 30 = 60). The 360p rate is not
+# stated; half the 720p rate, as for omni-flash, is our estimate. Rounded up per clip.
+OMNI_CREDITS_PER_SECOND: Mapping[str, float] = MappingProxyType({"720p": 3.0, "360p": 1.5})
+#: Seconds billed at the base rate; every second beyond costs ``OMNI_LONG_FACTOR`` times more.
+OMNI_BASE_SECONDS = 10
+OMNI_LONG_FACTOR = 2
 
 # Video upscale page (May 2026): 1080p free, 4K 50 credits (Ultra only).
 UPSCALE_CREDITS: Mapping[str, int] = MappingProxyType({"1080p": 0, "4K": 50})

@@ -24,6 +24,7 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
+from flow_widgets.api.requests._evidence import collecting, strict_rules
 from flow_widgets.errors import BudgetExceededError, ConfigError, ValidationError
 from flow_widgets.magics import _session
 from flow_widgets.magics._actions import attach_toolbar
@@ -63,6 +64,16 @@ def usage_errors() -> Iterator[None]:
         yield
     except (ValidationError, BudgetExceededError, ConfigError) as exc:
         raise UsageError(str(exc)) from None
+
+
+@contextmanager
+def rule_notes(magics: Any) -> Iterator[None]:
+    """Build the cell's requests with ``%config FlowMagics.strict``; then print each
+    reported-rule warning (spec §7.1) as one quiet line in the cell output."""
+    with strict_rules(bool(getattr(magics, "strict", False))), collecting() as found:
+        yield
+    for warning in found:
+        print(warning.line())  # noqa: T201 - the cell's own output is where it belongs
 
 
 def defaults_of(magics: Any) -> Defaults:
@@ -229,7 +240,7 @@ def run_video(magics: Any, line: str, cell: str) -> None:
         return
     args, prompt = started
     new = args.new or not magics.reuse
-    with usage_errors():
+    with usage_errors(), rule_notes(magics):
         session = _session.get(magics)
         dry, real = resolvers(magics, session, args, _raw_refs(args))
         request = video_request(args, prompt, dry, defaults_of(magics))
@@ -257,7 +268,7 @@ def run_image(magics: Any, line: str, cell: str) -> None:
         return
     args, prompt = started
     new = args.new or not magics.reuse
-    with usage_errors():
+    with usage_errors(), rule_notes(magics):
         session = _session.get(magics)
         dry, real = resolvers(magics, session, args, _raw_refs(args))
         cells: list[GridCell] = image_requests(args, prompt, dry, defaults_of(magics))

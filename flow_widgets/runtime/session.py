@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from flow_widgets.api.catalog import DEFAULT_CATALOG, Catalog
 from flow_widgets.api.requests import ConcatClip
+from flow_widgets.api.requests._evidence import collecting, emit, strict_rules
 from flow_widgets.errors import FlowError, ValidationError
 from flow_widgets.runtime.credit_snapshot import CreditSnapshot
 from flow_widgets.runtime.engine import Engine
@@ -65,6 +66,8 @@ class FlowSession:
             this session did not start (default: the simulator's own, else 1).
         slots_per_account: jobs one account may run at once, per kind (default
             ``{"video": 4, "image": 8}``); raise it for accounts known to take more.
+        strict: refuse requests that break a reported rule (spec §7.1) instead of sending
+            them with a one-line warning.
         **settings_overrides: ``token``, ``media_dir``, ``data_dir``… when ``settings`` is
             not given.
     """
@@ -81,8 +84,10 @@ class FlowSession:
         time_scale: float | None = None,
         slots_per_account: Mapping[str, int] | None = None,
         engine: Engine | None = None,
+        strict: bool = False,
         **settings_overrides: Any,
     ) -> None:
+        self.strict = bool(strict)
         self.settings = settings or Settings.resolve(**settings_overrides)
         self.engine = engine or Engine.get()
         self._wiring = Wiring.build(
@@ -323,7 +328,10 @@ class FlowSession:
             values.setdefault("count", 1)
         if "email" in names and values.get("email") is None and self.settings.email:
             values["email"] = self.settings.email
-        return Work(kind, cls(**values), new=new)
+        with strict_rules(self.strict), collecting() as found:
+            request = cls(**values)
+        emit(found, stacklevel=4)  # reported rules (spec §7.1): one line in the cell output
+        return Work(kind, request, new=new)
 
     def _start(self, work: Work) -> JobHandle:
         with self._wiring.submit_lock:

@@ -27,7 +27,7 @@ from types import MappingProxyType
 from typing import Protocol
 
 from flow_widgets.api.catalog import DEFAULT_CATALOG, TIERS, Catalog, Tier
-from flow_widgets.errors import BudgetExceededError, ValidationError
+from flow_widgets.errors import BudgetExceededError, UnknownPriceError, ValidationError
 from flow_widgets.runtime.credit_snapshot import UNASSIGNED, AccountCredits, CreditSnapshot
 from flow_widgets.runtime.ledger import UNFINISHED_STATES
 
@@ -196,7 +196,12 @@ class CreditTracker:
         highest), so an estimate never understates the cost.
         """
         chosen = tier or self.tier_of(None) or _CONSERVATIVE_TIER
-        return int(request.estimate_credits(chosen, self.catalog))
+        try:
+            return int(request.estimate_credits(chosen, self.catalog))
+        except UnknownPriceError:
+            if self.budget is not None:
+                raise  # a budget is a promise: an unknown cost needs a stated ceiling
+            return 0  # no budget: sent with the open-set warning; the charge is read after
 
     @property
     def budget(self) -> int | None:

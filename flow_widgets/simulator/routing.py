@@ -25,6 +25,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from flow_widgets.api.requests import wants_async
+from flow_widgets.api.requests._evidence import SERVER_ENFORCED, enforcing
 from flow_widgets.errors import ValidationError
 from flow_widgets.simulator.clock import iso_time
 from flow_widgets.simulator.faults import JOB_ACTIONS, Fault
@@ -162,7 +163,8 @@ def api_route(state: SimulatorState, method: str, template: str, handler: Handle
                 return DroppedResponse()
             if fault is not None and fault.action == "delay":
                 await asyncio.sleep(fault.seconds)
-            response = await handler(state, Call(request, body, route_key, fault))
+            with enforcing(SERVER_ENFORCED):
+                response = await handler(state, Call(request, body, route_key, fault))
         except HttpError as error:
             response = error.response()
         except ValidationError as error:

@@ -174,7 +174,7 @@ def test_omni_flash_credits_do_not_depend_on_the_plan(tier: Tier) -> None:
 
 @pytest.mark.parametrize(
     ("duration", "resolution", "credits"),
-    [(3, "720p", 5), (8, "720p", 12), (10, "720p", 15), (15, "720p", 23), (15, "360p", 12)],
+    [(3, "720p", 9), (8, "720p", 24), (10, "720p", 30), (15, "720p", 60), (15, "360p", 30)],
 )
 def test_omni_flash_1_2_is_priced_per_second(duration: int, resolution: str, credits: int) -> None:
     assert DEFAULT_CATALOG.video_credits("omni-flash-1.2", duration, resolution, "pro") == credits

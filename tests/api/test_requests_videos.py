@@ -74,12 +74,8 @@ VALID: list[dict[str, Any]] = [
 INVALID: list[tuple[dict[str, Any], str]] = [
     ({"prompt": ""}, "prompt"),
     ({"prompt": "   "}, "prompt"),
-    ({"prompt": "p" * 8001}, "prompt"),
-    ({"model": "veo-4"}, "model"),
     ({**OMNI, "aspect_ratio": "1:1"}, "aspectRatio"),
-    ({"aspect_ratio": "16:9"}, "aspectRatio"),
     ({"resolution": "360p"}, "resolution"),
-    ({**OMNI, "resolution": "1080p"}, "resolution"),
     ({"count": 0}, "count"),
     ({"count": 5}, "count"),
     ({"seed": -1}, "seed"),
@@ -110,9 +106,6 @@ INVALID: list[tuple[dict[str, Any], str]] = [
     ({"reference_images": IMG[:1], "voices": ("Kore", "Puck")}, "referenceAudio_2"),
     ({**OMNI, "reference_images": IMG[:1], "voices": ("Kore",) * 6}, "referenceAudio_6"),
     ({**V2V, "voices": ("Kore", "Puck", "Leda", "Orus")}, "referenceAudio_4"),
-    ({"voices": ("Kore",)}, "referenceAudio_1"),
-    ({"start_image": IMG[0], "voices": ("Kore",)}, "referenceAudio_1"),
-    ({"reference_images": IMG[:1], "voices": ("Alexa",)}, "referenceAudio_1"),
     ({"reference_video": VID}, "referenceVideo_1"),
     ({"model": "omni-flash-1.2", "reference_video": VID}, "referenceVideo_1"),
     ({**OMNI, "reference_video": IMG[0]}, "referenceVideo_1"),
@@ -182,7 +175,7 @@ def test_invalid_requests_name_the_field(kwargs: dict[str, Any], field: str) -> 
     [
         ({"prompt": "x", "duration": 8}, None),
         ({"prompt": "x", "referenceImage_1": IMG[0], "duration": "6"}, "duration"),
-        ({"prompt": "x", "referenceAudio_1": "Kore"}, "referenceAudio_1"),
+        ({"prompt": "@referenceImage_2 waves", "referenceImage_1": IMG[0]}, "prompt"),
     ],
 )
 def test_the_simulator_path_applies_the_same_rules(
@@ -231,8 +224,6 @@ TIER_CASES: list[tuple[dict[str, Any], Tier, str | None]] = [
     ({"duration": 6}, "plus", "duration"),
     ({"duration": 4}, "ultra_100", None),
     ({"duration": 6, "model": "veo-3.1-lite"}, "ultra_200", None),
-    ({"model": "veo-3.1-lite-low-priority"}, "ultra_100", "model"),
-    ({"model": "veo-3.1-lite-low-priority"}, "pro", "model"),
     ({"model": "veo-3.1-lite-low-priority", "duration": 4}, "ultra_200", None),
     ({**OMNI, "duration": 4}, "pro", None),
 ]
@@ -257,7 +248,7 @@ EXPECTED: dict[str, dict[Tier, int]] = {
     "veo-3.1-quality": dict.fromkeys(TIERS, 100),
     "veo-3.1-lite-low-priority": dict.fromkeys(TIERS, 0),
     "omni-flash": dict.fromkeys(TIERS, 12),
-    "omni-flash-1.2": dict.fromkeys(TIERS, 12),
+    "omni-flash-1.2": dict.fromkeys(TIERS, 24),  # C3: 8 s at 3 credits/s
 }
 
 
@@ -276,4 +267,5 @@ def test_omni_credits_follow_duration_resolution_and_edit() -> None:
     assert _build({**OMNI, "duration": 4, "resolution": "360p"}).estimate_credits("pro") == 4
     assert _build({**V2V, "count": 2}).estimate_credits("ultra_200") == 40
     assert _build({**V2V, "resolution": "360p"}).estimate_credits("plus") == 10
-    assert _build({"model": "omni-flash-1.2", "duration": 15}).estimate_credits("pro") == 23
+    # C3 (Nov 2026): 3 credits/s to 10 s, 6/s beyond.
+    assert _build({"model": "omni-flash-1.2", "duration": 15}).estimate_credits("pro") == 60

@@ -19,6 +19,7 @@ from typing import Any, ClassVar, TypeVar
 
 from flow_widgets.api.catalog import DEFAULT_CATALOG, Catalog, Tier
 from flow_widgets.api.requests._captcha import Captcha
+from flow_widgets.api.requests._evidence import RuleWarning, collecting, report
 from flow_widgets.api.requests._fields import Field, coerce, fail
 from flow_widgets.errors import ValidationError
 
@@ -55,6 +56,8 @@ class FlowRequest:
     _fields: ClassVar[tuple[Field, ...]]
     _async: ClassVar[bool] = False
     _captcha: ClassVar[bool] = False
+    #: Reported rules this request breaks (spec §7.1): sent anyway, shown to the user.
+    rule_warnings: ClassVar[tuple[RuleWarning, ...]] = ()
 
     def __post_init__(self) -> None:
         required = _required_attrs(type(self))
@@ -67,7 +70,10 @@ class FlowRequest:
             captcha = getattr(self, "captcha", None)
             if captcha is not None and not isinstance(captcha, Captcha):
                 raise fail("captcha", "captcha must be a Captcha(token=…|retry=…|order=…).")
-        self._validate()
+        with collecting() as found:
+            report(getattr(getattr(self, "captcha", None), "rule_warnings", ()))
+            self._validate()
+        object.__setattr__(self, "rule_warnings", tuple(found))
 
     def _validate(self) -> None:
         """The endpoint's own rules; raise :class:`ValidationError` on the first broken one."""

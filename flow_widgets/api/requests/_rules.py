@@ -15,11 +15,13 @@ from flow_widgets.api.catalog import canonical_voice_preset
 from flow_widgets.api.ids import (
     CharacterRef,
     MediaId,
+    decode_email,
     mask_email,
     parse_character_ref,
     parse_media_id,
     parse_voice_ref,
 )
+from flow_widgets.api.requests._evidence import breach
 from flow_widgets.api.requests._fields import fail
 
 __all__ = [
@@ -46,6 +48,10 @@ MAX_PROMPT_CHARS = 8000
 MAX_REPLY_CHARS = 1024
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: Any ``user:<n>-email:<hex>-<kind>:<id>``: a kind newer than ours (spec §7.1) still has owners.
+_ANY_KIND = re.compile(
+    r"^user:(?P<user>\d+)-email:(?P<hex>(?:[0-9a-fA-F]{2})+)-(?P<kind>[a-z][a-z0-9_]*):\S+$"
+)
 _MARKER = re.compile(
     r"@(referenceimage|referenceaudio|referencevideo|reference|character)_(\d+)", re.IGNORECASE
 )
@@ -83,8 +89,16 @@ def check_length(value: str, field: str, low: int, high: int) -> None:
 
 
 def check_prompt(prompt: str, field: str = "prompt") -> None:
-    """A prompt is required, not blank, and at most :data:`MAX_PROMPT_CHARS` characters."""
-    check_length(prompt, field, 1, MAX_PROMPT_CHARS)
+    """A prompt is required and not blank; beyond :data:`MAX_PROMPT_CHARS` it warns (our own
+    limit against a runaway paste: the API states none)."""
+    if not prompt.strip():
+        raise fail(field, f"{field} is empty; write 1 to {MAX_PROMPT_CHARS} characters.")
+    if len(prompt) > MAX_PROMPT_CHARS:
+        breach(
+            "prompt-length",
+            field,
+            f"{field} is {len(prompt)} characters long, more than {MAX_PROMPT_CHARS}",
+        )
 
 
 def check_count(count: int) -> None:
@@ -117,6 +131,16 @@ def check_reply(reply_url: str | None, reply_ref: str | None) -> None:
 def check_media_id(value: str, field: str, kind: str) -> Owner:
     """``value`` is a mediaGenerationId of ``kind`` (image or video); returns its owner."""
     parsed: MediaId | None = parse_media_id(value)
+    other = _ANY_KIND.match(value) if parsed is None else None
+    email = decode_email(other["hex"]) if other is not None else None
+    if other is not None and email is not None and other["kind"] not in ("image", "video"):
+        breach(
+            "known-id-kind",
+            field,
+            f"{field} is a {other['kind']} id, a kind this version does not know; the API "
+            f"expects an {kind} mediaGenerationId",
+        )
+        return Owner(field, other["user"], email)
     if parsed is None:
         raise fail(
             field,
@@ -146,15 +170,21 @@ def check_voice(value: str, field: str, *, case_sensitive: bool = False) -> Owne
         return None
     parsed = parse_voice_ref(value)
     if parsed is None:
-        hint = "exact spelling, " if case_sensitive else ""
         preset = canonical_voice_preset(value)
-        if case_sensitive and preset is not None:
+        if case_sensitive and preset is not None:  # [D:voices-post]: presets are case-sensitive
             raise fail(field, f"{field} {value!r} must be spelled exactly {preset!r}.")
-        raise fail(
+        if not value.strip() or value.startswith("user:"):
+            raise fail(
+                field,
+                f"{field} {value!r} is neither a voice preset nor a voice ref; use one of the "
+                "30 presets (such as Achernar) or a ref from POST /voices.",
+            )
+        breach(  # presets are an open set: a voice Google added yesterday is sent
+            "known-voice-preset",
             field,
-            f"{field} {value!r} is neither a voice preset nor a voice ref; use one of the 30 "
-            f"presets ({hint}such as Achernar) or a ref from POST /voices.",
+            f"{field} {value!r} is not one of the 30 voice presets this version knows",
         )
+        return None
     return Owner(field, parsed.user, parsed.email)
 
 

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 from flow_widgets.api.requests._base import FlowRequest
 from flow_widgets.api.requests._captcha import CAPTCHA_PROVIDERS
+from flow_widgets.api.requests._evidence import breach
 from flow_widgets.api.requests._fields import Field, Scalar, coerce, fail
 
 __all__ = [
@@ -104,10 +105,12 @@ class SetCaptchaProviders(FlowRequest):
                 f"providers is empty; set at least one of {', '.join(CAPTCHA_PROVIDERS)}.",
             )
         for name, key in self.providers.items():
-            if name not in CAPTCHA_PROVIDERS:
-                raise fail(
+            if name not in CAPTCHA_PROVIDERS:  # an open set (spec §7.1): sent with a warning
+                breach(
+                    "known-captcha-provider",
                     name,
-                    f"{name} is not a captcha provider; use {', '.join(CAPTCHA_PROVIDERS)}.",
+                    f"{name} is not a captcha provider this version knows "
+                    f"({', '.join(CAPTCHA_PROVIDERS)})",
                 )
             if not isinstance(key, str):
                 raise fail(name, f"{name} must be the solver's API key as text ('' removes it).")

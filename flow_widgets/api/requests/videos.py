@@ -28,6 +28,7 @@ from typing import ClassVar, Literal
 from flow_widgets.api.catalog import (
     DEFAULT_CATALOG,
     DEFAULT_VIDEO_MODEL,
+    VIDEO_ASPECTS,
     VIDEO_MODELS,
     Catalog,
     Tier,
@@ -37,6 +38,7 @@ from flow_widgets.api.catalog import (
 from flow_widgets.api.requests import _rules as rules
 from flow_widgets.api.requests._base import FlowRequest
 from flow_widgets.api.requests._captcha import Captcha
+from flow_widgets.api.requests._evidence import breach
 from flow_widgets.api.requests._fields import Field, Scalar, Slots, fail
 
 __all__ = ["VideoMode", "VideoRequest"]
@@ -106,6 +108,9 @@ class VideoRequest(FlowRequest):
     reply_url: str | None = None
     reply_ref: str | None = None
     captcha: Captcha | None = None
+    #: The most credits the caller accepts for a request whose price is unknown (a model newer
+    #: than the catalog); never sent, it lets such a request run under a budget.
+    max_credits: int | None = None
 
     # ------------------------------------------------------------------ derived facts
 
@@ -134,7 +139,10 @@ class VideoRequest(FlowRequest):
             start = self.start_frame or 0
             end = self.end_frame if self.end_frame is not None else 240
             return max(1, round((end - start) / 24))
-        return self.duration if self.duration is not None else self.spec.default_duration
+        if self.duration is not None:
+            return self.duration
+        spec = VIDEO_MODELS.get(self.model)
+        return spec.default_duration if spec is not None else 8
 
     @property
     def image_budget_used(self) -> int:
@@ -149,33 +157,74 @@ class VideoRequest(FlowRequest):
 
     def _validate(self) -> None:
         rules.check_prompt(self.prompt)
-        if self.model not in VIDEO_MODELS:
-            raise fail(
-                "model", f"model {self.model!r} is unknown; use one of {', '.join(VIDEO_MODELS)}."
-            )
-        spec = self.spec
-        if self.aspect_ratio is not None and self.aspect_ratio not in spec.aspect_ratios:
-            raise fail(
-                "aspectRatio",
-                f"aspectRatio {self.aspect_ratio!r} is not available on {self.model}; "
-                f"use {', '.join(spec.aspect_ratios)}.",
-            )
-        if self.resolution is not None and self.resolution not in spec.resolutions:
-            fix = "use 720p" if self.resolution == "360p" else "use 720p or 360p on omni models"
-            raise fail(
-                "resolution",
-                f"resolution {self.resolution!r} is not available on {self.model}; {fix}.",
-            )
         rules.check_count(self.count)
         rules.check_seed(self.seed)
         rules.check_email(self.email)
         rules.check_reply(self.reply_url, self.reply_ref)
+        if self.max_credits is not None and (
+            not isinstance(self.max_credits, int) or self.max_credits < 0
+        ):
+            raise fail("max_credits", f"max_credits {self.max_credits!r} must be 0 or more.")
+        if self.model not in VIDEO_MODELS:
+            # An open set (spec §7.1): a model Google added yesterday is sent; the API decides.
+            breach(
+                "known-video-model",
+                "model",
+                f"model {self.model!r} is not in this version's catalog "
+                f"({', '.join(VIDEO_MODELS)})",
+            )
+            self._check_open_ids()
+            return
+        spec = self.spec
+        if self.aspect_ratio is not None and self.aspect_ratio not in spec.aspect_ratios:
+            if self.aspect_ratio not in VIDEO_ASPECTS:
+                breach(
+                    "known-aspect-ratio",
+                    "aspectRatio",
+                    f"aspectRatio {self.aspect_ratio!r} is not one this version knows "
+                    f"({', '.join(VIDEO_ASPECTS)})",
+                )
+            else:
+                breach(
+                    "model-aspect-ratio",
+                    "aspectRatio",
+                    f"aspectRatio {self.aspect_ratio!r} is not available on {self.model}; "
+                    f"use {', '.join(spec.aspect_ratios)}.",
+                )
+        if self.resolution is not None and self.resolution not in spec.resolutions:
+            if self.resolution == "360p":
+                breach(
+                    "veo-no-360p",
+                    "resolution",
+                    f"resolution '360p' is not available on {self.model}; use 720p.",
+                )
+            else:
+                breach(
+                    "known-resolution",
+                    "resolution",
+                    f"resolution {self.resolution!r} is not one this version knows (720p, 360p)",
+                )
         self._check_frames_and_v2v(spec)
         self._check_modes(spec)
         owners = self._check_ids()
         self._check_image_budget(spec)
         self._check_voices(spec)
         self._check_duration(spec)
+        rules.check_markers(
+            self.prompt,
+            {
+                "character": [i for i, _ in rules.filled(self.characters)],
+                "referenceImage": [i for i, _ in rules.filled(self.reference_images)],
+                "referenceAudio": [i for i, _ in rules.filled(self.voices)],
+            },
+            forbidden=["referenceVideo"],
+            endpoint="POST /videos",
+        )
+        rules.check_same_account(owners, self.email)
+
+    def _check_open_ids(self) -> None:
+        """What holds whatever the model: ids well formed, from one account, markers filled."""
+        owners = self._check_ids()
         rules.check_markers(
             self.prompt,
             {
@@ -308,12 +357,16 @@ class VideoRequest(FlowRequest):
                 where = "with referenceVideo_1" if v2v else f"on {self.model}"
                 fix = "omni-flash" if spec.family == "veo" else f"slots 1-{limit}"
                 raise fail(field, f"{field} is not available {where}; use {fix}.")
-        if not (rules.filled(self.reference_images) or self.characters or v2v):
+        # C5 (Dec 2026): Omni narrates with a voice and no face in the vendor's own examples;
+        # for Veo the "needs a face" rule has no source, so it only warns.
+        has_face = rules.filled(self.reference_images) or self.characters or v2v
+        if not has_face and spec.family != "omni":
             field = f"referenceAudio_{voices[0][0]}"
-            raise fail(
+            breach(
+                "voice-needs-face-veo",
                 field,
-                f"{field} needs a face to speak; add a referenceImage_N, a character_N or a "
-                "referenceVideo_1.",
+                f"{field} without a face (referenceImage_N, character_N) may be refused on "
+                f"{self.model}",
             )
 
     def _check_duration(self, spec: VideoModel) -> None:
@@ -350,6 +403,8 @@ class VideoRequest(FlowRequest):
     def validate_for_tier(self, tier: Tier) -> None:
         """Plan rules: paid plan for video, Ultra for 4/6 s Veo, Ultra $200 for Lite Lower
         Priority, Pro or Ultra for omni-flash-1.2 beyond 10 s."""
+        if self.model not in VIDEO_MODELS:
+            return  # an unknown model: the API knows its plans
         spec = self.spec
         if tier == "free" and self.model != "omni-flash-1.2":
             raise fail(
@@ -358,9 +413,10 @@ class VideoRequest(FlowRequest):
                 "free account use omni-flash-1.2 up to 10 seconds.",
             )
         if spec.ultra_200_only and tier != "ultra_200":
-            raise fail(
+            breach(
+                "model-plan-ultra-200",
                 "model",
-                f"model {self.model} is only for Ultra $200 accounts; use veo-3.1-lite instead.",
+                f"model {self.model} is for the owner of an Ultra $200 plan (others get 403)",
             )
         duration = self.effective_duration
         if spec.family == "veo" and duration in (4, 6) and not is_ultra(tier):
@@ -376,7 +432,18 @@ class VideoRequest(FlowRequest):
             )
 
     def estimate_credits(self, tier: Tier, catalog: Catalog = DEFAULT_CATALOG) -> int:
-        """Credits for all ``count`` variations on plan ``tier``."""
+        """Credits for all ``count`` variations on plan ``tier``.
+
+        A model the catalog does not know costs what the account's ``creditCost`` said, else
+        the caller's ``max_credits`` ceiling, else :class:`~flow_widgets.errors.UnknownPriceError`.
+        """
+        if self.model not in VIDEO_MODELS:
+            known = catalog.open_price(self.model)
+            if known is not None:
+                return known * self.count
+            if self.max_credits is not None:
+                return self.max_credits
+            raise catalog.unknown_price(self.model)
         per_video = catalog.video_credits(
             self.model,
             self.effective_duration,
