@@ -150,7 +150,8 @@ def upscale_video(
     captcha: Captcha | None = None,
     idempotency_key: str | None = None,
 ) -> Call[Job]:
-    """Start an upscale to ``1080p`` (default, free) or ``4K`` (Ultra); returns the job."""
+    """Start an upscale to ``1080p`` (default, free), ``4K`` (Ultra) or ``720p`` (an Omni 360p
+    clip, free; C1 Oct 2026); returns the job."""
     request = VideoUpscaleRequest(
         media_generation_id,
         resolution=resolution,

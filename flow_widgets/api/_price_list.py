@@ -64,7 +64,8 @@ OMNI_BASE_SECONDS = 10
 OMNI_LONG_FACTOR = 2
 
 # Video upscale page (May 2026): 1080p free, 4K 50 credits (Ultra only).
-UPSCALE_CREDITS: Mapping[str, int] = MappingProxyType({"1080p": 0, "4K": 50})
+# C1 (Oct 2026): Omni 360p -> 720p is free too ("upscaling and joining are free", n8n README).
+UPSCALE_CREDITS: Mapping[str, int] = MappingProxyType({"720p": 0, "1080p": 0, "4K": 50})
 
 # Quality 240 s and Fast 100 s are ``videoGenerationTimeSeconds`` from an account's model list;
 # Omni clips take "1 to 3 minutes"; nano-banana-2 took 23.6 s in a live test; the rest are

@@ -15,6 +15,7 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, ParamSpec, Protocol, TypeVar, overload
 
+from flow_widgets.api import _asset_endpoints as asset_ep
 from flow_widgets.api import _endpoints as ep
 from flow_widgets.api import _media_endpoints as media
 from flow_widgets.api._calls import Plan
@@ -204,15 +205,17 @@ class AsyncCaptchaResource(AsyncResource):
 
 
 class Assets(SyncResource):
-    """Uploads: ``upload``."""
+    """Uploads: ``upload``; ``get``: a fresh signed URL for a generated clip or image (C4)."""
 
     upload = SyncEndpoint(ep.upload_asset)
+    get = SyncEndpoint(asset_ep.get_asset)
 
 
 class AsyncAssets(AsyncResource):
-    """Uploads: ``upload``."""
+    """Uploads: ``upload``; ``get``: a fresh signed URL for a generated clip or image (C4)."""
 
     upload = AsyncEndpoint(ep.upload_asset)
+    get = AsyncEndpoint(asset_ep.get_asset)
 
 
 class Images(SyncResource):

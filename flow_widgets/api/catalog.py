@@ -107,7 +107,7 @@ TASK_KINDS: tuple[str, ...] = (
     "upload",
 )
 _MODEL_KINDS = ("video", "extend", "image")
-_UPSCALE_RESOLUTIONS = {"1080p": "1080p", "4k": "4K"}
+_UPSCALE_RESOLUTIONS = {"720p": "720p", "1080p": "1080p", "4k": "4K"}
 
 K = TypeVar("K")
 
@@ -216,7 +216,7 @@ class Catalog:
         canonical = _UPSCALE_RESOLUTIONS.get(resolution.lower())
         if canonical is None:
             raise ValidationError(
-                f"resolution {resolution!r} cannot be upscaled to; use 1080p or 4K.",
+                f"resolution {resolution!r} cannot be upscaled to; use 720p, 1080p or 4K.",
                 field="resolution",
             )
         return self.upscale_credits[canonical]
@@ -435,7 +435,7 @@ def _canonical_upscale(res: str) -> str:
     canonical = _UPSCALE_RESOLUTIONS.get(res.lower())
     if canonical is None:
         raise ValidationError(
-            f"upscale_credits names {res!r}; use 1080p or 4K.", field="upscale_credits"
+            f"upscale_credits names {res!r}; use 720p, 1080p or 4K.", field="upscale_credits"
         )
     return canonical
 

@@ -205,7 +205,7 @@ def _extend(p: MagicArgumentParser) -> None:
 
 def _upscale(p: MagicArgumentParser) -> None:
     p.add_argument("source", metavar="MEDIA", help="a video or image result, variable or id")
-    p.add_argument("--resolution", help="videos: 1080p or 4K; images: 2k or 4k")
+    p.add_argument("--resolution", help="videos: 720p (Omni 360p), 1080p or 4K; images: 2k or 4k")
     _add_run_options(p)
 
 
@@ -290,7 +290,7 @@ def _nothing(p: MagicArgumentParser) -> None:
 # name -> (one-line summary, option builder). Order is the order %flow help shows.
 SUBCOMMANDS: dict[str, tuple[str, Callable[[MagicArgumentParser], None]]] = {
     "extend": ("continue a Veo video by about 8 s", _extend),
-    "upscale": ("upscale a video (1080p/4K) or an image (2k/4k)", _upscale),
+    "upscale": ("upscale a video (720p/1080p/4K) or an image (2k/4k)", _upscale),
     "gif": ("an animated GIF preview of a video", _gif),
     "concat": ("join 2-10 clips into one MP4", _concat),
     "upload": ("upload a local image or mp4 (cached by content hash)", _upload),

@@ -137,7 +137,8 @@ class FlowSession:
         return self._start(self._build("extend", fields, new=new))
 
     def upscale(self, media: Any, *, new: bool = False, **options: Any) -> JobHandle:
-        """Upscale a video (``resolution`` 1080p/4K) or an image (2k/4k)."""
+        """Upscale a video (``resolution`` 1080p/4K, or 720p for an Omni 360p clip) or an image
+        (2k/4k)."""
         media_id = _media_id(media)
         kind = "image_upscale" if "-image:" in media_id else "upscale"
         return self._start(self._build(kind, {"media_generation_id": media_id, **options}, new=new))

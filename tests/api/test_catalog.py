@@ -260,7 +260,7 @@ def test_overrides_replace_only_what_is_given() -> None:
         ({"omni_credits": {(8, "1080p"): 3}}, "omni_credits"),
         ({"omni_v2v_credits": {"4K": 3}}, "omni_v2v_credits"),
         ({"omni_credits_per_second": {"720p": "fast"}}, "omni_credits_per_second"),
-        ({"upscale_credits": {"720p": 3}}, "upscale_credits"),
+        ({"upscale_credits": {"8K": 3}}, "upscale_credits"),
         ({"image_credits": True}, "image_credits"),
         ({"generation_seconds": {"sora": 3}}, "generation_seconds"),
         ({"generation_seconds": {"omni-flash": 0}}, "generation_seconds"),

@@ -119,7 +119,7 @@ INVALID: list[tuple[Factory, dict[str, Any], str]] = [
     (image_upscale, {"media_generation_id": "img-1"}, "mediaGenerationId"),
     (image_upscale, {"resolution": "8k"}, "resolution"),
     (video_upscale, {"media_generation_id": IMG[0]}, "mediaGenerationId"),
-    (video_upscale, {"resolution": "720p"}, "resolution"),
+    (video_upscale, {"resolution": "2K"}, "resolution"),
     (video_upscale, {"reply_url": "webhook"}, "replyUrl"),
     (gif, {"media_generation_id": IMG[0]}, "mediaGenerationId"),
     (gif, {"media_generation_id": None}, "mediaGenerationId"),

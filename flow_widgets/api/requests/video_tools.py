@@ -29,6 +29,7 @@ from flow_widgets.api.catalog import (
 from flow_widgets.api.requests import _rules as rules
 from flow_widgets.api.requests._base import FlowRequest
 from flow_widgets.api.requests._captcha import Captcha
+from flow_widgets.api.requests._evidence import breach
 from flow_widgets.api.requests._fields import Field, Scalar, coerce, fail
 
 __all__ = [
@@ -39,7 +40,8 @@ __all__ = [
     "VideoUpscaleRequest",
 ]
 
-_VIDEO_UPSCALES = {"1080p": "1080p", "4k": "4K"}
+#: C1 (Oct 2026): Omni 360p clips are promoted to 720p, Omni 720p clips go to 1080p, free.
+_VIDEO_UPSCALES = {"720p": "720p", "1080p": "1080p", "4k": "4K"}
 _ALL_MARKERS = ("character", "referenceImage", "referenceAudio", "referenceVideo", "reference")
 MAX_TRIM_SECONDS = 8.0
 
@@ -47,9 +49,10 @@ MAX_TRIM_SECONDS = 8.0
 @dataclass(frozen=True)
 class VideoUpscaleRequest(FlowRequest):
     """A validated ``POST /videos/upscale`` body: ``1080p`` (default, free) or ``4K``
-    (50 credits, Ultra only). The resolution is accepted in any case and sent as the upscale
-    page spells it. Upscaling the same video twice is free the second time (cached); the
-    estimate cannot know that and prices it as new."""
+    (50 credits, Ultra only), and ``720p`` for an Omni 360p clip (C1, free). The resolution
+    is accepted in any case and sent as the upscale page spells it. Upscaling the same video
+    twice is free the second time (cached); the estimate cannot know that and prices it as
+    new."""
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/videos/upscale"
@@ -73,10 +76,13 @@ class VideoUpscaleRequest(FlowRequest):
         if self.resolution is not None:
             canonical = _VIDEO_UPSCALES.get(self.resolution.lower())
             if canonical is None:
-                raise fail(
+                breach(
+                    "upscale-resolution",
                     "resolution",
-                    f"resolution {self.resolution!r} is not a video upscale; use 1080p or 4K.",
+                    f"resolution {self.resolution!r} is not a video upscale; use 720p (Omni), "
+                    "1080p or 4K.",
                 )
+                return
             object.__setattr__(self, "resolution", canonical)
         rules.check_reply(self.reply_url, self.reply_ref)
 
