@@ -25,7 +25,12 @@ from typing import Any
 from IPython.core.error import UsageError
 
 from flow_widgets.api.requests._evidence import collecting, strict_rules
-from flow_widgets.errors import BudgetExceededError, ConfigError, ValidationError
+from flow_widgets.errors import (
+    BudgetExceededError,
+    ConfigError,
+    UnknownPriceError,
+    ValidationError,
+)
 from flow_widgets.magics import _session
 from flow_widgets.magics._actions import attach_toolbar
 from flow_widgets.magics._args import image_parser, parse, video_parser
@@ -224,6 +229,8 @@ def dry_run_or_check_budget(
     estimates = [_session.estimate(session, request) for _, request in labelled]
     if dry_run:
         credits = sum(credits for credits, _ in estimates)
+        if not all(_price_known(session, request) for _, request in labelled):
+            credits = -1
         plan = estimates[0][1] if estimates else None
         _session.display_bundle(
             dry_run_bundle(prompt, labelled, credits, placeholders=dry.placeholders, plan=plan)
@@ -231,6 +238,15 @@ def dry_run_or_check_budget(
         return True
     _session.check_budget(session, [request for _, request in labelled], new=new)
     return False
+
+
+def _price_known(session: Any, request: Any) -> bool:
+    """False for a model newer than the catalog with no account price and no ``max_credits``."""
+    try:
+        request.estimate_credits("pro", session.tracker.catalog)
+    except UnknownPriceError:
+        return False
+    return True
 
 
 def run_video(magics: Any, line: str, cell: str) -> None:

@@ -18,7 +18,7 @@ import pytest
 
 from flow_widgets.api.client import AsyncFlowClient
 from flow_widgets.api.ids import encode_email
-from flow_widgets.api.requests import VideoRequest
+from flow_widgets.api.requests import ExtendRequest, ImageRequest, VideoRequest
 from flow_widgets.api.requests._evidence import RULES, RuleWarning, strict_rules
 from flow_widgets.errors import BadRequestError, ValidationError
 from flow_widgets.simulator.app import create_app
@@ -190,3 +190,37 @@ def test_strict_refuses_a_warning_raised_before_the_request_was_built() -> None:
     assert [w.rule.name for w in captcha.rule_warnings] == ["known-captcha-provider"]
     with pytest.raises(ValidationError, match="strict"):
         _run(lambda c: c.videos.create("a fox", email=EMAIL, captcha=captcha), strict=True)
+
+
+@pytest.mark.parametrize(
+    ("build", "rule"),
+    [
+        (
+            lambda: ImageRequest("a cat", model="dall-e-3", count=1),
+            "known-image-model",
+        ),
+        (
+            lambda: ImageRequest("a cat", aspect_ratio="21:9", count=1),
+            "known-aspect-ratio",
+        ),
+        (
+            lambda: ExtendRequest(f"user:1-email:{HEX}-video:v", "more", model="veo-4"),
+            "known-video-model",
+        ),
+    ],
+    ids=["image-model", "image-aspect", "extend-model"],
+)
+def test_other_endpoints_pass_open_sets_through(build: Callable[[], Any], rule: str) -> None:
+    request = build()
+    assert [w.rule.name for w in request.rule_warnings] == [rule]
+    with strict_rules(), pytest.raises(ValidationError):
+        build()
+
+
+def test_a_plan_guess_is_a_note_not_a_refusal() -> None:
+    # C17: both Ultra plans report PAYGATE_TIER_TWO, so the client cannot always tell them apart.
+    from flow_widgets.api.requests._evidence import collecting
+
+    with collecting() as found:
+        VideoRequest("a fox", model="veo-3.1-lite-low-priority").validate_for_tier("ultra_100")
+    assert [w.rule.name for w in found] == ["model-plan-ultra-200"]

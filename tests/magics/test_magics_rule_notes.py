@@ -29,3 +29,36 @@ def test_strict_config_refuses_the_cell_before_sending(shell: Shell) -> None:
     assert isinstance(result.error_in_exec, UsageError)
     assert "voice-needs-face-veo" in str(result.error_in_exec)
     assert shell.fired(posts) == 0
+
+
+def test_extra_and_an_unknown_price_show_in_the_dry_run(shell: Shell) -> None:
+    posts = shell.count_requests("POST /videos")
+    shell.cell(
+        "%%flow_video -m omni-flash-1.3 --extra motionStrength=0.5 --extra look=film --dry-run\n"
+        "a fox"
+    )
+    assert shell.fired(posts) == 0
+    text = shell.text()
+    assert '"motionStrength": 0.5' in text and '"look": "film"' in text
+    assert "Estimated cost: unknown" in text
+
+
+def test_under_a_budget_an_unknown_price_needs_max_credits(shell: Shell) -> None:
+    from flow_widgets.runtime.session import current_session
+
+    flow = current_session()
+    assert flow is not None
+    flow.budget = 500
+    posts = shell.count_requests("POST /videos")
+    refused = shell.cell("%%flow_video -m omni-flash-1.3\na fox")
+    assert isinstance(refused.error_in_exec, UsageError)
+    assert "max_credits" in str(refused.error_in_exec)
+    assert shell.fired(posts) == 0
+    shell.cell("%%flow_video -m omni-flash-1.3 --max-credits 40\na fox")
+    assert shell.fired(posts) == 1  # sent; the simulator's catalog answers for the model
+
+
+def test_extra_cannot_set_async_in_a_cell(shell: Shell) -> None:
+    result = shell.cell("%%flow_video --extra async=false\na fox")
+    assert isinstance(result.error_in_exec, UsageError)
+    assert "exactly once" in str(result.error_in_exec)

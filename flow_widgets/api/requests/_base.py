@@ -20,7 +20,7 @@ from typing import Any, ClassVar, TypeVar
 from flow_widgets.api.catalog import DEFAULT_CATALOG, Catalog, Tier
 from flow_widgets.api.requests._captcha import Captcha
 from flow_widgets.api.requests._evidence import RuleWarning, collecting, report
-from flow_widgets.api.requests._fields import Field, coerce, fail
+from flow_widgets.api.requests._fields import Field, check_extra, coerce, fail
 from flow_widgets.errors import ValidationError
 
 __all__ = ["VOLATILE_FIELDS", "FlowRequest"]
@@ -70,6 +70,10 @@ class FlowRequest:
             captcha = getattr(self, "captcha", None)
             if captcha is not None and not isinstance(captcha, Captcha):
                 raise fail("captcha", "captcha must be a Captcha(token=…|retry=…|order=…).")
+        if getattr(self, "extra", None) is not None:
+            declared = frozenset(self._declared_names())
+            where = f"{self.method} {self.path}"
+            object.__setattr__(self, "extra", check_extra(self.extra, declared, where))  # type: ignore[attr-defined]
         with collecting() as found:
             report(getattr(getattr(self, "captcha", None), "rule_warnings", ()))
             self._validate()
@@ -99,7 +103,21 @@ class FlowRequest:
             out.update(captcha.to_payload())
         if self._async:
             out["async"] = True
+        out.update(getattr(self, "extra", None) or {})  # checked: never a declared key
         return out
+
+    @classmethod
+    def _declared_names(cls) -> list[str]:
+        """Every body field this class knows (``Slots`` expanded), for ``extra=`` checks."""
+        names: list[str] = []
+        for spec in cls._fields:
+            size = getattr(spec, "size", None)
+            prefix = getattr(spec, "prefix", None)
+            if isinstance(size, int) and isinstance(prefix, str):
+                names += [f"{prefix}{i}" for i in range(1, size + 1)]
+            else:
+                names += [n.strip() for n in spec.names().split(",")]
+        return names
 
     @classmethod
     def from_payload(cls: type[R], payload: Mapping[str, Any]) -> R:

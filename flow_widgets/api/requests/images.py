@@ -15,12 +15,15 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from flow_widgets.api.catalog import (
     DEFAULT_CATALOG,
     DEFAULT_IMAGE_MODEL,
+    IMAGE_ASPECTS,
     IMAGE_MODEL_ALIASES,
     IMAGE_MODELS,
     Catalog,
@@ -31,9 +34,22 @@ from flow_widgets.api.catalog import (
 from flow_widgets.api.requests import _rules as rules
 from flow_widgets.api.requests._base import FlowRequest
 from flow_widgets.api.requests._captcha import Captcha
+from flow_widgets.api.requests._evidence import breach
 from flow_widgets.api.requests._fields import Field, Scalar, Slots, fail
 
 __all__ = ["ImageRequest", "ImageUpscaleRequest"]
+
+
+#: What an image model this version does not know is checked against: every known ratio and
+#: the largest reference budget, so only the API refuses what it does not take.
+_OPEN_MODEL = ImageModel(
+    id="",
+    display_name="unknown model",
+    max_refs=10,
+    aspect_ratios=IMAGE_ASPECTS,
+    default_aspect="landscape",
+    upscalable=True,
+)
 
 
 @dataclass(frozen=True)
@@ -72,23 +88,37 @@ class ImageRequest(FlowRequest):
     reply_url: str | None = None
     reply_ref: str | None = None
     captcha: Captcha | None = None
+    #: Fields the API gained after this release, merged into the body as given (see
+    #: :func:`~flow_widgets.api.requests._fields.check_extra`).
+    extra: Mapping[str, Any] | None = dataclasses.field(default=None, hash=False)
 
     @property
     def spec(self) -> ImageModel:
-        """The catalog entry of :attr:`model`, aliases followed."""
-        resolved = resolve_image_model(self.model)
-        assert resolved is not None  # checked at construction
-        return resolved
+        """The catalog entry of :attr:`model`, aliases followed (a permissive stand-in for a
+        model this version does not know)."""
+        return resolve_image_model(self.model) or _OPEN_MODEL
 
     def _validate(self) -> None:
         rules.check_prompt(self.prompt)
-        if resolve_image_model(self.model) is None:
+        known = resolve_image_model(self.model)
+        if known is None:  # an open set (spec §7.1): sent, and the API decides
             names = [*IMAGE_MODELS, *IMAGE_MODEL_ALIASES]
-            raise fail("model", f"model {self.model!r} is unknown; use one of {', '.join(names)}.")
-        spec = self.spec
+            breach(
+                "known-image-model",
+                "model",
+                f"model {self.model!r} is not in this version's catalog ({', '.join(names)})",
+            )
+        spec = known or _OPEN_MODEL
         refs = rules.filled(self.references)
         if self.aspect_ratio is not None:
-            if self.aspect_ratio not in spec.aspect_ratios:
+            if self.aspect_ratio not in IMAGE_ASPECTS:
+                breach(
+                    "known-aspect-ratio",
+                    "aspectRatio",
+                    f"aspectRatio {self.aspect_ratio!r} is not one this version knows "
+                    f"({', '.join(IMAGE_ASPECTS)})",
+                )
+            elif self.aspect_ratio not in spec.aspect_ratios:
                 raise fail(
                     "aspectRatio",
                     f"aspectRatio {self.aspect_ratio!r} is not available on {self.model}; "
@@ -153,6 +183,9 @@ class ImageUpscaleRequest(FlowRequest):
     media_generation_id: str
     resolution: str | None = None
     captcha: Captcha | None = None
+    #: Fields the API gained after this release, merged into the body as given (see
+    #: :func:`~flow_widgets.api.requests._fields.check_extra`).
+    extra: Mapping[str, Any] | None = dataclasses.field(default=None, hash=False)
 
     def _validate(self) -> None:
         rules.check_media_id(self.media_generation_id, "mediaGenerationId", "image")

@@ -13,8 +13,10 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from flow_widgets.api.requests import _rules as rules
 from flow_widgets.api.requests._base import FlowRequest
@@ -48,6 +50,9 @@ class VoiceRequest(FlowRequest):
     dialog: str
     voice_performance: str
     captcha: Captcha | None = None
+    #: Fields the API gained after this release, merged into the body as given (see
+    #: :func:`~flow_widgets.api.requests._fields.check_extra`).
+    extra: Mapping[str, Any] | None = dataclasses.field(default=None, hash=False)
 
     def _validate(self) -> None:
         rules.check_email(self.email)
@@ -81,6 +86,9 @@ class CharacterRequest(FlowRequest):
     image_references: tuple[str | None, ...]
     personality_notes: str | None = None
     voice: str | None = None
+    #: Fields the API gained after this release, merged into the body as given (see
+    #: :func:`~flow_widgets.api.requests._fields.check_extra`).
+    extra: Mapping[str, Any] | None = dataclasses.field(default=None, hash=False)
 
     def _validate(self) -> None:
         rules.check_length(self.display_name, "displayName", 1, 200)

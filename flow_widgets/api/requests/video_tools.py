@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -70,6 +71,9 @@ class VideoUpscaleRequest(FlowRequest):
     reply_url: str | None = None
     reply_ref: str | None = None
     captcha: Captcha | None = None
+    #: Fields the API gained after this release, merged into the body as given (see
+    #: :func:`~flow_widgets.api.requests._fields.check_extra`).
+    extra: Mapping[str, Any] | None = dataclasses.field(default=None, hash=False)
 
     def _validate(self) -> None:
         rules.check_media_id(self.media_generation_id, "mediaGenerationId", "video")
@@ -105,6 +109,9 @@ class GifRequest(FlowRequest):
     _fields: ClassVar[tuple[Field, ...]] = (Scalar("media_generation_id", "mediaGenerationId"),)
 
     media_generation_id: str
+    #: Fields the API gained after this release, merged into the body as given (see
+    #: :func:`~flow_widgets.api.requests._fields.check_extra`).
+    extra: Mapping[str, Any] | None = dataclasses.field(default=None, hash=False)
 
     def _validate(self) -> None:
         rules.check_media_id(self.media_generation_id, "mediaGenerationId", "video")
@@ -141,12 +148,22 @@ class ExtendRequest(FlowRequest):
     reply_url: str | None = None
     reply_ref: str | None = None
     captcha: Captcha | None = None
+    #: Fields the API gained after this release, merged into the body as given (see
+    #: :func:`~flow_widgets.api.requests._fields.check_extra`).
+    extra: Mapping[str, Any] | None = dataclasses.field(default=None, hash=False)
 
     def _validate(self) -> None:
         rules.check_media_id(self.media_generation_id, "mediaGenerationId", "video")
         rules.check_prompt(self.prompt)
         spec = VIDEO_MODELS.get(self.model)
-        if spec is None or not spec.can_extend:
+        if spec is None:  # an open set (spec §7.1): a new extender is sent
+            breach(
+                "known-video-model",
+                "model",
+                f"model {self.model!r} is not in this version's catalog "
+                f"({', '.join(VIDEO_MODELS)})",
+            )
+        elif not spec.can_extend:
             extenders = [m.id for m in VIDEO_MODELS.values() if m.can_extend]
             raise fail(
                 "model",
@@ -161,14 +178,22 @@ class ExtendRequest(FlowRequest):
         """Extending needs a paid plan; Lite Lower Priority needs Ultra $200."""
         if tier == "free":
             raise fail("model", f"model {self.model} needs a paid Google AI plan to extend videos.")
-        if VIDEO_MODELS[self.model].ultra_200_only and tier != "ultra_200":
-            raise fail(
+        spec = VIDEO_MODELS.get(self.model)
+        if spec is not None and spec.ultra_200_only and tier != "ultra_200":
+            breach(
+                "model-plan-ultra-200",
                 "model",
-                f"model {self.model} is only for Ultra $200 accounts; use veo-3.1-lite instead.",
+                f"model {self.model} is for the owner of an Ultra $200 plan (others get 403)",
             )
 
     def estimate_credits(self, tier: Tier, catalog: Catalog = DEFAULT_CATALOG) -> int:
-        """One generation of the chosen Veo model per variation."""
+        """One generation of the chosen Veo model per variation (a model the catalog does not
+        know: the account's ``creditCost`` for it, else :class:`UnknownPriceError`)."""
+        if self.model not in VIDEO_MODELS:
+            known = catalog.open_price(self.model)
+            if known is None:
+                raise catalog.unknown_price(self.model)
+            return known * self.count
         return catalog.extend_credits(self.model, tier) * self.count
 
 
@@ -265,6 +290,9 @@ class ConcatenateRequest(FlowRequest):
     _fields: ClassVar[tuple[Field, ...]] = (_ClipList(),)
 
     clips: tuple[ConcatClip, ...]
+    #: Fields the API gained after this release, merged into the body as given (see
+    #: :func:`~flow_widgets.api.requests._fields.check_extra`).
+    extra: Mapping[str, Any] | None = dataclasses.field(default=None, hash=False)
 
     def _validate(self) -> None:
         if not 2 <= len(self.clips) <= 10:

@@ -22,8 +22,10 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from flow_widgets.api.catalog import (
     DEFAULT_CATALOG,
@@ -111,6 +113,9 @@ class VideoRequest(FlowRequest):
     #: The most credits the caller accepts for a request whose price is unknown (a model newer
     #: than the catalog); never sent, it lets such a request run under a budget.
     max_credits: int | None = None
+    #: Fields the API gained after this release, merged into the body as given (see
+    #: :func:`~flow_widgets.api.requests._fields.check_extra`).
+    extra: Mapping[str, Any] | None = dataclasses.field(default=None, hash=False)
 
     # ------------------------------------------------------------------ derived facts
 
