@@ -26,6 +26,15 @@ def build_parser() -> argparse.ArgumentParser:
             description="A local, offline twin of useapi.net's Google Flow API.",
         )
     )
+    from flow_widgets.doctor import add_arguments as add_doctor_arguments
+
+    add_doctor_arguments(
+        commands.add_parser(
+            "doctor",
+            help="measure how far the live API drifted from this version (free calls only)",
+            description="Checks the API's answers against the parser and the catalog.",
+        )
+    )
     return parser
 
 
@@ -37,5 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from flow_widgets.simulator.command import run
 
         return run(args, parser)
+    if args.command == "doctor":
+        from flow_widgets.doctor import run as run_doctor
+
+        return run_doctor(args)
     parser.error(f"unknown command {args.command!r}")  # pragma: no cover - argparse refuses first
     return 2

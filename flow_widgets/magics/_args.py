@@ -326,6 +326,13 @@ def _captcha(p: MagicArgumentParser) -> None:
     p.add_argument("what", choices=["providers", "stats"])
 
 
+def _doctor(p: MagicArgumentParser) -> None:
+    p.add_argument(
+        "--images", action="store_true", help="also generate one image (one captcha solve)"
+    )
+    p.add_argument("--yes", action="store_true", help="do not ask before --images")
+
+
 def _nothing(p: MagicArgumentParser) -> None:
     del p
 
@@ -351,6 +358,7 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[MagicArgumentParser], None]]] = {
     "login": ("enter the API token (hidden prompt; never an argument)", _nothing),
     "captcha": ("captcha providers | captcha stats", _captcha),
     "config": ("the active configuration (no secrets)", _nothing),
+    "doctor": ("report how the live API drifted from this version (free calls)", _doctor),
     "help": ("this list", _nothing),
 }
 

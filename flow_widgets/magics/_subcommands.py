@@ -246,6 +246,21 @@ def _login(magics: Any) -> None:
     _say("Token accepted for this kernel (kept in memory only). The real API is now used.")
 
 
+def _doctor(magics: Any, args: argparse.Namespace) -> None:
+    """``%flow doctor``: the drift report for the session's API (or its simulator)."""
+    from flow_widgets.doctor import check
+
+    with usage_errors():
+        flow = _session.get(magics)
+    where = flow.simulator if flow.simulator is not None else flow.settings
+
+    def confirm(question: str) -> bool:
+        return bool(args.yes) or input(question).strip().lower() in ("y", "yes")
+
+    report = check(base_url=where.base_url, token=where.token, images=args.images, ask=confirm)
+    _say(report.render())
+
+
 def run_subcommand(magics: Any, line: str) -> Any:
     """Run ``%flow …`` (see :data:`~flow_widgets.magics._args.SUBCOMMANDS`)."""
     if not line.strip():
@@ -274,6 +289,8 @@ def run_subcommand(magics: Any, line: str) -> Any:
         _budget(magics, args)
     elif name == "login":
         _login(magics)
+    elif name == "doctor":
+        _doctor(magics, args)
     elif name == "help":
         _say(usage())
     else:

@@ -62,3 +62,12 @@ def test_extra_cannot_set_async_in_a_cell(shell: Shell) -> None:
     result = shell.cell("%%flow_video --extra async=false\na fox")
     assert isinstance(result.error_in_exec, UsageError)
     assert "exactly once" in str(result.error_in_exec)
+
+
+def test_flow_doctor_prints_the_report_for_the_sessions_simulator(
+    shell: Shell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shell.cell("%flow doctor")
+    out = capsys.readouterr().out + shell.text()
+    assert "API drift report" in out and "no drift" in out
+    assert shell.sim.token not in out
