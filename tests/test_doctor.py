@@ -145,3 +145,19 @@ def test_the_command_exits_with_the_verdict(
     assert main(["doctor", "--base-url", sim.base_url]) == 1
     out = capsys.readouterr().out
     assert "DRIFT" in out and sim.token not in out
+
+
+def test_c18_the_simulator_can_refuse_pythons_default_user_agent() -> None:
+    import urllib.error
+    import urllib.request
+
+    with start_background(seed=3, refuse_default_user_agent=True, token=TOKEN) as strict:
+        report = check(base_url=strict.base_url, token=strict.token)
+        assert report.exit_code == 0, report.render()  # our own User-Agent passes
+        plain = urllib.request.Request(
+            f"{strict.base_url}/accounts", headers={"Authorization": f"Bearer {TOKEN}"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(plain, timeout=10)
+        assert refused.value.code == 403 and b"1010" in refused.value.read()
+        refused.value.close()

@@ -146,6 +146,9 @@ class SimulatorConfig:
     job_failure_rate: float = 0.0
     duration_jitter: float = 0.2
     max_accounts: int = 50
+    #: C18 (Dec 2026): Cloudflare in front of the API answers 403 (error 1010) to Python's
+    #: default urllib User-Agent. Off by default; on, the simulator does the same.
+    refuse_default_user_agent: bool = False
     media_cache_bytes: int = 512 * 1024 * 1024
 
     def __post_init__(self) -> None:
