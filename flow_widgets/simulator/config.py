@@ -145,7 +145,7 @@ class SimulatorConfig:
     captcha_outage_rate: float = 0.0
     job_failure_rate: float = 0.0
     duration_jitter: float = 0.2
-    max_accounts: int = 50
+    max_accounts: int = 3  # C7: the $15 plan covers 3 Google Flow accounts (configurable)
     #: C18 (Dec 2026): Cloudflare in front of the API answers 403 (error 1010) to Python's
     #: default urllib User-Agent. Off by default; on, the simulator does the same.
     refuse_default_user_agent: bool = False

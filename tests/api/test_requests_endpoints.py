@@ -97,8 +97,6 @@ VALID: list[tuple[Factory, dict[str, Any]]] = [
 
 INVALID: list[tuple[Factory, dict[str, Any], str]] = [
     (image, {"prompt": ""}, "prompt"),
-    (image, {"aspect_ratio": "auto"}, "aspectRatio"),
-    (image, {"aspect_ratio": "auto", "characters": (CH2,)}, "aspectRatio"),
     (image, {"count": 0}, "count"),
     (image, {"count": 5}, "count"),
     (image, {"seed": -3}, "seed"),

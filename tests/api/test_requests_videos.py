@@ -107,7 +107,6 @@ INVALID: list[tuple[dict[str, Any], str]] = [
     ({**OMNI, "reference_images": IMG[:1], "voices": ("Kore",) * 6}, "referenceAudio_6"),
     ({**V2V, "voices": ("Kore", "Puck", "Leda", "Orus")}, "referenceAudio_4"),
     ({"reference_video": VID}, "referenceVideo_1"),
-    ({"model": "omni-flash-1.2", "reference_video": VID}, "referenceVideo_1"),
     ({**OMNI, "reference_video": IMG[0]}, "referenceVideo_1"),
     ({**V2V, "duration": 8}, "duration"),
     ({**V2V, "start_image": IMG[0]}, "startImage"),

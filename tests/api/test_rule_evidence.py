@@ -207,8 +207,15 @@ def test_strict_refuses_a_warning_raised_before_the_request_was_built() -> None:
             lambda: ExtendRequest(f"user:1-email:{HEX}-video:v", "more", model="veo-4"),
             "known-video-model",
         ),
+        (lambda: ImageRequest("a cat", aspect_ratio="auto", count=1), "image-auto-needs-reference"),
+        (
+            lambda: VideoRequest(
+                "restyle", model="omni-flash-1.2", reference_video=f"user:1-email:{HEX}-video:v"
+            ),
+            "omni-1.2-edit",
+        ),
     ],
-    ids=["image-model", "image-aspect", "extend-model"],
+    ids=["image-model", "image-aspect", "extend-model", "image-auto", "omni-1.2-edit"],
 )
 def test_other_endpoints_pass_open_sets_through(build: Callable[[], Any], rule: str) -> None:
     request = build()

@@ -157,3 +157,9 @@ def test_control_state_shows_accounts(api: httpx.Client) -> None:
     state = control(api, "GET", "state")
     assert state["accounts"][ULTRA]["tier"] == "ultra_200"
     assert state["iso"].endswith("Z")
+
+
+def test_c7_the_demo_takes_three_accounts_by_default() -> None:
+    from flow_widgets.simulator.config import SimulatorConfig
+
+    assert SimulatorConfig().max_accounts == 3  # the $15 plan covers 3 (configurable)

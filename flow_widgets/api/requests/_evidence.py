@@ -105,6 +105,16 @@ RULES: dict[str, Rule] = {
         # -- our own inference
         _rule("prompt-length", "reported", "our limit of 8,000 characters; the API states none"),
         _rule(
+            "omni-1.2-edit",
+            "reported",
+            "spec §7.3 Dec 2026: Omni 1.2's edit parameters are not documented yet",
+        ),
+        _rule(
+            "image-auto-needs-reference",
+            "reported",
+            "our inference from [GH:images/prompts.json] ('auto' derives from reference_1)",
+        ),
+        _rule(
             "voice-needs-face-veo",
             "reported",
             "spec §3.11 sentence without a source; Omni allows it (C5, omni-flash/prompts.json)",

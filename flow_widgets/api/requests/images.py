@@ -125,10 +125,11 @@ class ImageRequest(FlowRequest):
                     f"use {', '.join(spec.aspect_ratios)}.",
                 )
             if self.aspect_ratio == "auto" and not refs:
-                raise fail(
+                breach(
+                    "image-auto-needs-reference",
                     "aspectRatio",
-                    "aspectRatio auto copies the first reference's shape; add a reference_N "
-                    "or pick a ratio such as 16:9.",
+                    "aspectRatio auto copies the first reference's shape, and there is no "
+                    "reference_N",
                 )
         rules.check_count(self.count)
         rules.check_seed(self.seed)

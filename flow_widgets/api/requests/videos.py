@@ -251,7 +251,14 @@ class VideoRequest(FlowRequest):
                 if value is not None:
                     raise fail(field, f"{field} trims a referenceVideo_1; add one or drop {field}.")
             return
-        if not spec.supports_v2v:
+        if not spec.supports_v2v and spec.family == "omni":
+            # Omni 1.2's edit parameters are still open (spec §7.3): send, and let the API say.
+            breach(
+                "omni-1.2-edit",
+                "referenceVideo_1",
+                f"referenceVideo_1 (video edit) is documented for omni-flash, not {self.model}",
+            )
+        elif not spec.supports_v2v:
             raise fail(
                 "referenceVideo_1",
                 f"referenceVideo_1 (video edit) needs model omni-flash, not {self.model}.",
