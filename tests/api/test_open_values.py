@@ -132,3 +132,18 @@ def test_an_odd_key_in_get_accounts_is_neither_an_error_nor_an_account() -> None
     accounts = parse_account_list(body)
     assert [a.email for a in accounts] == ["a@example.org"]
     assert accounts[0].healthy
+
+
+def test_a_request_with_extra_is_rebuilt_from_the_ledger_with_the_same_fingerprint() -> None:
+    from types import SimpleNamespace
+
+    from flow_widgets.runtime.work import request_from_submission
+
+    sent = VideoRequest("a fox", email=EMAIL, extra={"motionStrength": 0.5})
+    with pytest.raises(ValidationError, match="motionStrength"):
+        VideoRequest.from_payload(sent.to_payload())  # the simulator's view: an unknown field
+    again = VideoRequest.from_payload(sent.to_payload(), keep_extra=True)
+    assert again == sent and again.fingerprint() == sent.fingerprint()
+    row = SimpleNamespace(kind="video", payload={**sent.to_payload(), "replyRef": "sid-1"})
+    work = request_from_submission(row)  # type: ignore[arg-type]
+    assert work is not None and work.request.fingerprint() == sent.fingerprint()

@@ -231,3 +231,25 @@ def test_a_plan_guess_is_a_note_not_a_refusal() -> None:
     with collecting() as found:
         VideoRequest("a fox", model="veo-3.1-lite-low-priority").validate_for_tier("ultra_100")
     assert [w.rule.name for w in found] == ["model-plan-ultra-200"]
+
+
+def test_the_sync_client_is_strict_too() -> None:
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(201, json={"jobid": "j1", "status": "created"})
+
+    from flow_widgets.api.client import FlowClient
+
+    with (
+        FlowClient(
+            "user:1-x",
+            base_url="http://api.test",
+            transport=httpx.MockTransport(answer),
+            strict=True,
+        ) as client,
+        pytest.raises(ValidationError, match="strict"),
+    ):
+        client.videos.create("a fox", model="omni-flash-1.3")
+    assert sent == []  # nothing reached the wire

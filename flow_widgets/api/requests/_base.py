@@ -120,8 +120,10 @@ class FlowRequest:
         return names
 
     @classmethod
-    def from_payload(cls: type[R], payload: Mapping[str, Any]) -> R:
-        """Build and validate from a body: JSON types or multipart strings; unknown fields fail."""
+    def from_payload(cls: type[R], payload: Mapping[str, Any], *, keep_extra: bool = False) -> R:
+        """Build and validate from a body: JSON types or multipart strings; unknown fields fail,
+        unless ``keep_extra`` (a body this client sent with ``extra=``, read back from the
+        ledger) keeps them as the request's ``extra``."""
         if not isinstance(payload, Mapping):
             raise fail("body", f"the body of {cls.method} {cls.path} must be a JSON object.")
         data = dict(payload)
@@ -136,6 +138,8 @@ class FlowRequest:
             coerce(data.pop("async"), bool, "async")
         for attr in _required_attrs(cls) - set(kwargs):
             kwargs[attr] = None  # reported as "<field> is required" by the constructor
+        if data and keep_extra and "extra" in {f.name for f in dataclasses.fields(cls)}:  # type: ignore[arg-type]
+            kwargs["extra"], data = data, {}
         if data:
             raise cls._unknown_field(sorted(data)[0])
         return cls(**kwargs)
