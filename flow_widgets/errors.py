@@ -96,11 +96,15 @@ class ValidationError(FlowError, ValueError):
 
     Attributes:
         field: the API-facing name of the offending field (``"duration"``, ``"referenceImage_4"``).
+        rule: the named rule that refused, if any (its evidence and source are in ``RULES``).
     """
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+        #: The name of the rule that refused (see ``flow_widgets.api.requests._evidence``),
+        #: when the refusal comes from a named rule.
+        self.rule: str | None = None
 
 
 class UnknownPriceError(ValidationError):

@@ -253,3 +253,44 @@ def test_the_sync_client_is_strict_too() -> None:
     ):
         client.videos.create("a fox", model="omni-flash-1.3")
     assert sent == []  # nothing reached the wire
+
+
+VIDEO_ID = f"user:1-email:{HEX}-video:v"
+IMAGE_ID = f"user:1-email:{HEX}-image:i"
+
+
+@pytest.mark.parametrize(
+    ("build", "rule"),
+    [
+        (lambda: VideoRequest("x", model="omni-flash", aspect_ratio="1:1"), "model-aspect-ratio"),
+        (lambda: VideoRequest("x", duration=10), "model-durations"),
+        (lambda: VideoRequest("x", end_image=IMAGE_ID), "end-image-needs-start"),
+        (
+            lambda: VideoRequest("x", model="omni-flash", reference_video=VIDEO_ID, duration=8),
+            "v2v-no-duration",
+        ),
+        (lambda: VideoRequest("x", duration=4).validate_for_tier("pro"), "veo-short-needs-ultra"),
+        (lambda: VideoRequest("x", resolution="360p"), "veo-no-360p"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_a_vendor_refusal_names_its_rule_and_source(build: Callable[[], Any], rule: str) -> None:
+    with pytest.raises(ValidationError) as refusal:
+        build()
+    assert refusal.value.rule == rule
+    assert RULES[rule].evidence == "vendor" and RULES[rule].source.startswith(("[", "C"))
+
+
+def test_every_named_rule_is_used_and_every_use_is_registered() -> None:
+    import re
+    from pathlib import Path
+
+    import flow_widgets
+
+    root = Path(flow_widgets.__file__).parent
+    used = {
+        name
+        for path in root.rglob("*.py")
+        for name in re.findall(r'breach\(\s*"([a-z0-9.\-]+)"', path.read_text(encoding="utf-8"))
+    }
+    assert used == set(RULES)

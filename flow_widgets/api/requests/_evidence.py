@@ -126,6 +126,25 @@ RULES: dict[str, Rule] = {
         ),
         # -- vendor rules (refuse)
         _rule("model-aspect-ratio", "vendor", "[D:videos] Jun 2026"),
+        _rule("v2v-frames-need-video", "vendor", "[D:videos] Jun 2026, [PM]"),
+        _rule("v2v-needs-omni-flash", "vendor", "[D:videos] Jun 2026"),
+        _rule("v2v-no-duration", "vendor", "[D:videos] Jun 2026; [GH:omni-flash] Jul 2026"),
+        _rule("v2v-no-frame-images", "vendor", "[D:videos] Jun 2026"),
+        _rule("v2v-frame-window", "vendor", "[D:videos] Jun 2026 (24 fps, 0-239 / 1-240)"),
+        _rule("end-image-needs-start", "vendor", "[D:videos] Jun 2026"),
+        _rule("frames-or-references", "vendor", "[D:videos] Jun 2026"),
+        _rule("omni-start-frame-alone", "vendor", "[D:videos] Jun 2026; C14 Oct 2026"),
+        _rule("model-takes-no-references", "vendor", "[D:videos] Jun 2026 (veo-3.1-quality)"),
+        _rule("reference-slots", "vendor", "[D:videos] Jun 2026, [PM]"),
+        _rule("image-budget", "vendor", "[D:videos] Jun 2026, [D:chars-post]"),
+        _rule("model-takes-no-voices", "vendor", "[D:videos] Jun 2026 (veo-3.1-quality)"),
+        _rule("voice-slots", "vendor", "[D:videos] Jun 2026, [PM]"),
+        _rule("model-durations", "vendor", "[D:videos] Jun 2026; [ART:omni-zh] Nov 2026"),
+        _rule("r2v-durations", "vendor", "[D:videos] Jun 2026"),
+        _rule("end-frame-duration", "vendor", "[ART:omni-zh] Nov 2026 (Omni 1.2: up to 10 s)"),
+        _rule("video-needs-paid-plan", "vendor", "[D:videos] Jun 2026; C12 Nov 2026"),
+        _rule("veo-short-needs-ultra", "vendor", "[D:videos] Jun 2026"),
+        _rule("omni-1.2-long-needs-pro", "vendor", "C12 [GH:omni-flash/README.md] Nov 2026"),
         _rule("veo-no-360p", "vendor", "C16 official skill generate.sh Nov 2026"),
         _rule("upscale-resolution", "vendor", "[D:vid-upscale] May 2026; C1 Oct 2026"),
     )
@@ -188,11 +207,17 @@ def breach(name: str, field: str, message: str) -> None:
     """Rule ``name`` is broken: refuse (vendor rule, or strict), else record a warning."""
     rule = RULES[name]
     if rule.evidence == "vendor":
-        raise fail(field, message)
+        error = fail(field, message)
+        error.rule = rule.name
+        raise error
     if _strict.get():
-        raise fail(field, f"{message} (rule {rule.name}, {rule.source}; refused: strict)")
+        strict = fail(field, f"{message} (rule {rule.name}, {rule.source}; refused: strict)")
+        strict.rule = rule.name
+        raise strict
     if name in _enforced.get():
-        raise fail(field, f"{message}.")
+        enforced = fail(field, f"{message}.")
+        enforced.rule = rule.name
+        raise enforced
     warning = RuleWarning(rule, field, message)
     for found in _collectors.get():
         if warning not in found:

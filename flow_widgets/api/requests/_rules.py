@@ -179,7 +179,8 @@ def check_voice(value: str, field: str, *, case_sensitive: bool = False) -> Owne
                 f"{field} {value!r} is neither a voice preset nor a voice ref; use one of the "
                 "30 presets (such as Achernar) or a ref from POST /voices.",
             )
-        breach(  # presets are an open set: a voice Google added yesterday is sent
+        # Presets are an open set: a voice Google added yesterday is sent.
+        breach(
             "known-voice-preset",
             field,
             f"{field} {value!r} is not one of the 30 voice presets this version knows",

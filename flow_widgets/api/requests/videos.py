@@ -249,7 +249,11 @@ class VideoRequest(FlowRequest):
                 ("endFrameIndex_1", self.end_frame),
             ):
                 if value is not None:
-                    raise fail(field, f"{field} trims a referenceVideo_1; add one or drop {field}.")
+                    breach(
+                        "v2v-frames-need-video",
+                        field,
+                        f"{field} trims a referenceVideo_1; add one or drop {field}.",
+                    )
             return
         if not spec.supports_v2v and spec.family == "omni":
             # Omni 1.2's edit parameters are still open (spec §7.3): send, and let the API say.
@@ -259,35 +263,52 @@ class VideoRequest(FlowRequest):
                 f"referenceVideo_1 (video edit) is documented for omni-flash, not {self.model}",
             )
         elif not spec.supports_v2v:
-            raise fail(
+            breach(
+                "v2v-needs-omni-flash",
                 "referenceVideo_1",
                 f"referenceVideo_1 (video edit) needs model omni-flash, not {self.model}.",
             )
         if self.duration is not None:
-            raise fail(
+            breach(
+                "v2v-no-duration",
                 "duration",
                 "duration cannot be sent with referenceVideo_1; the edit is as long as its "
                 "frame window, so drop duration.",
             )
         for field, image in (("startImage", self.start_image), ("endImage", self.end_image)):
             if image is not None:
-                raise fail(field, f"{field} cannot be combined with referenceVideo_1; drop one.")
+                breach(
+                    "v2v-no-frame-images",
+                    field,
+                    f"{field} cannot be combined with referenceVideo_1; drop one.",
+                )
         start, end = self.start_frame, self.end_frame
         if start is not None and not 0 <= start <= 239:
-            raise fail(
-                "startFrameIndex_1", f"startFrameIndex_1 {start} is out of range; use 0-239."
+            breach(
+                "v2v-frame-window",
+                "startFrameIndex_1",
+                f"startFrameIndex_1 {start} is out of range; use 0-239.",
             )
         if end is not None and not 1 <= end <= 240:
-            raise fail("endFrameIndex_1", f"endFrameIndex_1 {end} is out of range; use 1-240.")
+            breach(
+                "v2v-frame-window",
+                "endFrameIndex_1",
+                f"endFrameIndex_1 {end} is out of range; use 1-240.",
+            )
         if end is not None and end <= (start or 0):
-            raise fail(
+            breach(
+                "v2v-frame-window",
                 "endFrameIndex_1",
                 f"endFrameIndex_1 {end} must be after startFrameIndex_1 {start or 0}; raise it.",
             )
 
     def _check_modes(self, spec: VideoModel) -> None:
         if self.end_image is not None and self.start_image is None:
-            raise fail("endImage", "endImage needs a startImage; add the first frame too.")
+            breach(
+                "end-image-needs-start",
+                "endImage",
+                "endImage needs a startImage; add the first frame too.",
+            )
         if self.start_image is None:
             return
         frame = "startImage" if self.end_image is None else "startImage/endImage"
@@ -295,14 +316,16 @@ class VideoRequest(FlowRequest):
             slots = rules.filled(getattr(self, attr))
             if slots:
                 field = f"{prefix}{slots[0][0]}"
-                raise fail(
+                breach(
+                    "frames-or-references",
                     field,
                     f"{field} cannot be combined with {frame}; use references or frames, not both.",
                 )
         voices = rules.filled(self.voices)
         if voices and spec.family == "omni":
             field = f"referenceAudio_{voices[0][0]}"
-            raise fail(
+            breach(
+                "omni-start-frame-alone",
                 field,
                 f"{field} cannot be used in {self.model}'s start-frame mode; drop the voice "
                 "or use reference images instead of startImage.",
@@ -330,7 +353,8 @@ class VideoRequest(FlowRequest):
             return
         first = f"referenceImage_{refs[0][0]}" if refs else f"character_{chars[0][0]}"
         if not spec.supports_r2v:
-            raise fail(
+            breach(
+                "model-takes-no-references",
                 first,
                 f"{first} is not available on {self.model}, which takes no reference images "
                 "or characters; use veo-3.1-fast or omni-flash.",
@@ -342,13 +366,14 @@ class VideoRequest(FlowRequest):
                 field = f"referenceImage_{i}"
                 where = "with referenceVideo_1" if v2v else f"on {self.model}"
                 fix = "omni-flash" if spec.family == "veo" else f"slots 1-{slot_limit}"
-                raise fail(field, f"{field} is not available {where}; use {fix}.")
+                breach("reference-slots", field, f"{field} is not available {where}; use {fix}.")
         used = len(refs)
         for i, value in chars:
             used += rules.check_character(value, f"character_{i}")[1]
             if used > slot_limit:
                 field = f"character_{i}"
-                raise fail(
+                breach(
+                    "image-budget",
                     field,
                     f"{field} brings the reference images to {used} (a character counts its "
                     f"1-2 images); {self.model} takes at most {slot_limit}"
@@ -364,11 +389,15 @@ class VideoRequest(FlowRequest):
         for i, _ in voices:
             field = f"referenceAudio_{i}"
             if spec.max_voices == 0:
-                raise fail(field, f"{field} is not available on {self.model}; use veo-3.1-fast.")
+                breach(
+                    "model-takes-no-voices",
+                    field,
+                    f"{field} is not available on {self.model}; use veo-3.1-fast.",
+                )
             if i > limit:
                 where = "with referenceVideo_1" if v2v else f"on {self.model}"
                 fix = "omni-flash" if spec.family == "veo" else f"slots 1-{limit}"
-                raise fail(field, f"{field} is not available {where}; use {fix}.")
+                breach("voice-slots", field, f"{field} is not available {where}; use {fix}.")
         # C5 (Dec 2026): Omni narrates with a voice and no face in the vendor's own examples;
         # for Veo the "needs a face" rule has no source, so it only warns.
         has_face = rules.filled(self.reference_images) or self.characters or v2v
@@ -391,20 +420,23 @@ class VideoRequest(FlowRequest):
                 if duration > 8 and spec.family == "veo"
                 else f"not available on {self.model}"
             )
-            raise fail(
+            breach(
+                "model-durations",
                 "duration",
                 f"duration {duration} is {where}; use {_choices(spec.durations)} for {self.model}.",
             )
         r2v = bool(rules.filled(self.reference_images) or self.characters)
         if r2v and duration not in spec.r2v_durations:
-            raise fail(
+            breach(
+                "r2v-durations",
                 "duration",
                 f"duration {duration} cannot be used with reference images or characters on "
                 f"{self.model}; use {_choices(spec.r2v_durations)}.",
             )
         limit = spec.end_image_max_duration
         if self.end_image is not None and limit is not None and duration > limit:
-            raise fail(
+            breach(
+                "end-frame-duration",
                 "duration",
                 f"duration {duration} cannot be used with endImage on {self.model}; use "
                 f"{limit} or less, or drop endImage.",
@@ -419,7 +451,8 @@ class VideoRequest(FlowRequest):
             return  # an unknown model: the API knows its plans
         spec = self.spec
         if tier == "free" and self.model != "omni-flash-1.2":
-            raise fail(
+            breach(
+                "video-needs-paid-plan",
                 "model",
                 f"model {self.model} needs a paid Google AI plan (Plus, Pro or Ultra); on a "
                 "free account use omni-flash-1.2 up to 10 seconds.",
@@ -432,12 +465,14 @@ class VideoRequest(FlowRequest):
             )
         duration = self.effective_duration
         if spec.family == "veo" and duration in (4, 6) and not is_ultra(tier):
-            raise fail(
+            breach(
+                "veo-short-needs-ultra",
                 "duration",
                 f"duration {duration} on {self.model} needs an Ultra plan; use 8 on this plan.",
             )
         if self.model == "omni-flash-1.2" and duration > 10 and tier in ("free", "plus"):
-            raise fail(
+            breach(
+                "omni-1.2-long-needs-pro",
                 "duration",
                 f"duration {duration} on omni-flash-1.2 needs a Pro or Ultra plan; use 10 or "
                 "less on this plan.",
