@@ -131,7 +131,6 @@ INVALID: list[tuple[dict[str, Any], str]] = [
     ({"reference_images": ("not-an-id",)}, "referenceImage_1"),
     ({"reference_images": ("user:7-email:6a6f...-image:abc",)}, "referenceImage_1"),
     ({"characters": (IMG[0],)}, "character_1"),
-    ({"captcha": Captcha(retry=3), "reply_url": "ftp://example.com/hook"}, "replyUrl"),
     ({"reply_url": "https://example.com/" + "x" * 1005}, "replyUrl"),
     ({"reply_ref": "r" * 1025}, "replyRef"),
     ({"email": "john"}, "email"),

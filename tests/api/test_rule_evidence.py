@@ -18,7 +18,14 @@ import pytest
 
 from flow_widgets.api.client import AsyncFlowClient
 from flow_widgets.api.ids import encode_email
-from flow_widgets.api.requests import ExtendRequest, ImageRequest, VideoRequest
+from flow_widgets.api.requests import (
+    CaptchaStatsQuery,
+    ConcatClip,
+    ConcatenateRequest,
+    ExtendRequest,
+    ImageRequest,
+    VideoRequest,
+)
 from flow_widgets.api.requests._evidence import RULES, RuleWarning, strict_rules
 from flow_widgets.errors import BadRequestError, ValidationError
 from flow_widgets.simulator.app import create_app
@@ -214,8 +221,25 @@ def test_strict_refuses_a_warning_raised_before_the_request_was_built() -> None:
             ),
             "omni-1.2-edit",
         ),
+        (lambda: VideoRequest("x", reply_url="ftp://example.com/hook"), "reply-url-format"),
+        (
+            lambda: ConcatenateRequest(
+                (ConcatClip(VIDEO_ID, 4, 4, clip_seconds=8), ConcatClip(VIDEO_ID))
+            ),
+            "trim-leaves-nothing",
+        ),
+        (lambda: CaptchaStatsQuery(provider="capsolver"), "known-captcha-provider"),
     ],
-    ids=["image-model", "image-aspect", "extend-model", "image-auto", "omni-1.2-edit"],
+    ids=[
+        "image-model",
+        "image-aspect",
+        "extend-model",
+        "image-auto",
+        "omni-1.2-edit",
+        "reply-url",
+        "trims",
+        "stats-provider",
+    ],
 )
 def test_other_endpoints_pass_open_sets_through(build: Callable[[], Any], rule: str) -> None:
     request = build()

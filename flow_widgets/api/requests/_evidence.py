@@ -109,6 +109,12 @@ RULES: dict[str, Rule] = {
             "reported",
             "spec §7.3 Dec 2026: Omni 1.2's edit parameters are not documented yet",
         ),
+        _rule("reply-url-format", "reported", "our inference; [D:videos] states only 1024 chars"),
+        _rule(
+            "trim-leaves-nothing",
+            "reported",
+            "our inference from the clip length the caller gave (never sent)",
+        ),
         _rule(
             "image-auto-needs-reference",
             "reported",

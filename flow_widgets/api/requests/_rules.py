@@ -125,7 +125,11 @@ def check_reply(reply_url: str | None, reply_ref: str | None) -> None:
         if value is not None and len(value) > MAX_REPLY_CHARS:
             raise fail(field, f"{field} is {len(value)} characters long; use at most 1024.")
     if reply_url is not None and not re.match(r"^https?://\S+$", reply_url):
-        raise fail("replyUrl", f"replyUrl {reply_url!r} is not a web address; use https://….")
+        breach(
+            "reply-url-format",
+            "replyUrl",
+            f"replyUrl {reply_url!r} does not look like a web address (https://…)",
+        )
 
 
 def check_media_id(value: str, field: str, kind: str) -> Owner:

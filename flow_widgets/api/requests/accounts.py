@@ -152,9 +152,12 @@ class CaptchaStatsQuery(FlowRequest):
         if self.limit is not None and not 1 <= self.limit <= 50000:
             raise fail("limit", f"limit {self.limit} is out of range; use 1 to 50000.")
         if self.provider is not None and self.provider not in STATS_PROVIDERS:
-            raise fail(
+            # An open set (spec §7.1): a new solver is sent.
+            breach(
+                "known-captcha-provider",
                 "provider",
-                f"provider {self.provider!r} is unknown; use {', '.join(STATS_PROVIDERS)}.",
+                f"provider {self.provider!r} is not one this version knows "
+                f"({', '.join(STATS_PROVIDERS)})",
             )
 
 

@@ -313,7 +313,8 @@ class ConcatenateRequest(FlowRequest):
                     )
             total = (clip.trim_start or 0.0) + (clip.trim_end or 0.0)
             if clip.clip_seconds is not None and total >= clip.clip_seconds:
-                raise fail(
+                breach(
+                    "trim-leaves-nothing",
                     f"{where}.trimStart",
                     f"{where}.trimStart + trimEnd = {total:g} s leaves nothing of a "
                     f"{clip.clip_seconds:g} s clip; trim less.",
