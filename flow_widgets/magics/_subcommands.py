@@ -29,6 +29,7 @@ from flow_widgets.magics._cells import (
     check_out_name,
     dry_run_or_check_budget,
     resolvers,
+    rule_notes,
     show_card,
     usage_errors,
     wait_for,
@@ -71,7 +72,7 @@ def _generate(magics: Any, name: str, args: argparse.Namespace) -> None:
         if not args.no_interp and magics.interpolate:
             with usage_errors():
                 prompt = interpolate(prompt, magics.shell.user_ns)
-    with usage_errors():
+    with usage_errors(), rule_notes(magics):
         session = _session.get(magics)
         dry, real = resolvers(magics, session, args, _sources(args))
 
