@@ -9,6 +9,7 @@ import pytest
 from flow_widgets.api.catalog import TIERS, VIDEO_MODELS, Tier
 from flow_widgets.api.ids import make_character_ref, make_media_id, make_voice_ref
 from flow_widgets.api.requests import Captcha, VideoRequest
+from flow_widgets.api.requests._evidence import RULES
 from flow_widgets.errors import ValidationError
 
 ME = "john@gmail.com"
@@ -166,6 +167,8 @@ def test_invalid_requests_name_the_field(kwargs: dict[str, Any], field: str) -> 
     message = str(info.value)
     assert field in message
     assert message.endswith((".", "?")) and message.count(". ") == 0  # one sentence
+    # Every refusal names its rule (with its evidence), except the field-type layer's.
+    assert info.value.rule in RULES or " must be " in message or "does not exist" in message
 
 
 @pytest.mark.parametrize(

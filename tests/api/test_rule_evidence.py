@@ -315,6 +315,8 @@ def test_every_named_rule_is_used_and_every_use_is_registered() -> None:
     used = {
         name
         for path in root.rglob("*.py")
-        for name in re.findall(r'breach\(\s*"([a-z0-9.\-]+)"', path.read_text(encoding="utf-8"))
+        for name in re.findall(
+            r'(?:breach|refuse)\(\s*"([a-z0-9.\-]+)"', path.read_text(encoding="utf-8")
+        )
     }
     assert used == set(RULES)

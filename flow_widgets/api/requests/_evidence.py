@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from flow_widgets.api.requests._fields import fail
+from flow_widgets.errors import ValidationError
 
 __all__ = [
     "RULES",
@@ -40,6 +41,7 @@ __all__ = [
     "emit",
     "enforcing",
     "is_strict",
+    "refuse",
     "report",
     "strict_rules",
 ]
@@ -151,6 +153,31 @@ RULES: dict[str, Rule] = {
         _rule("video-needs-paid-plan", "vendor", "[D:videos] Jun 2026; C12 Nov 2026"),
         _rule("veo-short-needs-ultra", "vendor", "[D:videos] Jun 2026"),
         _rule("omni-1.2-long-needs-pro", "vendor", "C12 [GH:omni-flash/README.md] Nov 2026"),
+        _rule("image-reference-budget", "vendor", "[D:images] Jun 2026 (10 references)"),
+        _rule("image-upscale-resolution", "vendor", "[D:img-upscale] Feb 2026 (2k, 4k)"),
+        _rule("image-4k-needs-paid-plan", "vendor", "[D:img-upscale] Feb 2026"),
+        _rule("video-4k-needs-ultra", "vendor", "[D:vid-upscale] May 2026"),
+        _rule("extend-needs-veo", "vendor", "[D:extend] Jun 2026"),
+        _rule("extend-needs-paid-plan", "vendor", "[D:extend] Jun 2026"),
+        _rule("concat-clip-count", "vendor", "[D:concat] Jan 2026 (2-10 clips)"),
+        _rule("concat-trim-range", "vendor", "[D:concat] Jan 2026 (0-8 s)"),
+        _rule("voice-base-is-preset", "vendor", "[D:voices-post] Jun 2026"),
+        _rule("voice-preset-case", "vendor", "[D:voices-post] Jun 2026 (case-sensitive)"),
+        _rule("voice-format", "vendor", "[D:voices-post], [D:videos] Jun 2026"),
+        _rule("text-length", "vendor", "[D:voices-post], [D:chars-post] Jun 2026"),
+        _rule("prompt-required", "vendor", "[D:videos], [D:images] Jun 2026"),
+        _rule("count-range", "vendor", "[D:videos], [D:images] Jun 2026 (1-4)"),
+        _rule("seed-range", "vendor", "[D:videos] Jun 2026"),
+        _rule("email-format", "vendor", "[D:accounts-email] Nov 2025"),
+        _rule("reply-length", "vendor", "[D:videos] Jun 2026 (1024 characters)"),
+        _rule("media-id-format", "vendor", "[D:assets] Jun 2026"),
+        _rule("media-id-kind", "vendor", "[D:gif] Jan 2026 ('type must be video')"),
+        _rule("character-ref-format", "vendor", "[D:chars-post] Jun 2026"),
+        _rule("same-useapi-user", "vendor", "[D:videos] Jun 2026 (403)"),
+        _rule("same-google-account", "vendor", "[D:videos] Jun 2026, [D:concat]"),
+        _rule("email-owns-media", "vendor", "[D:videos] Jun 2026"),
+        _rule("marker-not-allowed", "vendor", "[PM] Jun 2026 (@referenceVideo not inline)"),
+        _rule("marker-needs-slot", "vendor", "[PM] Jun 2026"),
         _rule("veo-no-360p", "vendor", "C16 official skill generate.sh Nov 2026"),
         _rule("upscale-resolution", "vendor", "[D:vid-upscale] May 2026; C1 Oct 2026"),
     )
@@ -207,6 +234,16 @@ def collecting() -> Iterator[list[RuleWarning]]:
         yield found
     finally:
         _collectors.reset(token)
+
+
+def refuse(name: str, field: str, message: str) -> ValidationError:
+    """The refusal of vendor rule ``name`` (to ``raise``), carrying the rule's name."""
+    rule = RULES[name]
+    if rule.evidence != "vendor":  # pragma: no cover - a programming error, caught by tests
+        raise AssertionError(f"rule {name} is {rule.evidence}; use breach()")
+    error = fail(field, message)
+    error.rule = rule.name
+    return error
 
 
 def breach(name: str, field: str, message: str) -> None:

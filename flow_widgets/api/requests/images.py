@@ -34,8 +34,8 @@ from flow_widgets.api.catalog import (
 from flow_widgets.api.requests import _rules as rules
 from flow_widgets.api.requests._base import FlowRequest
 from flow_widgets.api.requests._captcha import Captcha
-from flow_widgets.api.requests._evidence import breach
-from flow_widgets.api.requests._fields import Field, Scalar, Slots, fail
+from flow_widgets.api.requests._evidence import breach, refuse
+from flow_widgets.api.requests._fields import Field, Scalar, Slots
 
 __all__ = ["ImageRequest", "ImageUpscaleRequest"]
 
@@ -119,7 +119,8 @@ class ImageRequest(FlowRequest):
                     f"({', '.join(IMAGE_ASPECTS)})",
                 )
             elif self.aspect_ratio not in spec.aspect_ratios:
-                raise fail(
+                breach(
+                    "model-aspect-ratio",
                     "aspectRatio",
                     f"aspectRatio {self.aspect_ratio!r} is not available on {self.model}; "
                     f"use {', '.join(spec.aspect_ratios)}.",
@@ -144,7 +145,8 @@ class ImageRequest(FlowRequest):
             owners.append(owner)
             used += images
             if used > spec.max_refs:
-                raise fail(
+                raise refuse(
+                    "image-reference-budget",
                     f"character_{i}",
                     f"character_{i} brings the references to {used} (a character counts its "
                     f"1-2 images); {self.model} takes at most {spec.max_refs}.",
@@ -192,7 +194,8 @@ class ImageUpscaleRequest(FlowRequest):
         rules.check_media_id(self.media_generation_id, "mediaGenerationId", "image")
         if self.resolution is not None:
             if self.resolution.lower() not in _IMAGE_UPSCALES:
-                raise fail(
+                raise refuse(
+                    "image-upscale-resolution",
                     "resolution",
                     f"resolution {self.resolution!r} is not an image upscale; use 2k or 4k.",
                 )
@@ -201,7 +204,8 @@ class ImageUpscaleRequest(FlowRequest):
     def validate_for_tier(self, tier: Tier) -> None:
         """4k needs a paid Google AI plan."""
         if self.resolution == "4k" and tier == "free":
-            raise fail(
+            raise refuse(
+                "image-4k-needs-paid-plan",
                 "resolution",
                 "resolution 4k needs a paid Google AI plan; use 2k on a free account.",
             )

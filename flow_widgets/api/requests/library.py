@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 from flow_widgets.api.requests import _rules as rules
 from flow_widgets.api.requests._base import FlowRequest
 from flow_widgets.api.requests._captcha import Captcha
+from flow_widgets.api.requests._evidence import refuse
 from flow_widgets.api.requests._fields import Field, Scalar, Slots, fail
 
 __all__ = ["CharacterRequest", "VoiceRequest"]
@@ -57,7 +58,11 @@ class VoiceRequest(FlowRequest):
     def _validate(self) -> None:
         rules.check_email(self.email)
         if rules.check_voice(self.voice, "voice", case_sensitive=True) is not None:
-            raise fail("voice", "voice must be a preset name here, not a user voice ref.")
+            raise refuse(
+                "voice-base-is-preset",
+                "voice",
+                "voice must be a preset name here, not a user voice ref.",
+            )
         for field, value, high in (
             ("displayName", self.display_name, 200),
             ("dialog", self.dialog, 120),

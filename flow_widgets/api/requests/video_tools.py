@@ -30,7 +30,7 @@ from flow_widgets.api.catalog import (
 from flow_widgets.api.requests import _rules as rules
 from flow_widgets.api.requests._base import FlowRequest
 from flow_widgets.api.requests._captcha import Captcha
-from flow_widgets.api.requests._evidence import breach
+from flow_widgets.api.requests._evidence import breach, refuse
 from flow_widgets.api.requests._fields import Field, Scalar, coerce, fail
 
 __all__ = [
@@ -93,7 +93,11 @@ class VideoUpscaleRequest(FlowRequest):
     def validate_for_tier(self, tier: Tier) -> None:
         """4K needs an Ultra plan."""
         if self.resolution == "4K" and tier not in ("ultra_100", "ultra_200"):
-            raise fail("resolution", "resolution 4K needs an Ultra plan; use 1080p on this plan.")
+            raise refuse(
+                "video-4k-needs-ultra",
+                "resolution",
+                "resolution 4K needs an Ultra plan; use 1080p on this plan.",
+            )
 
     def estimate_credits(self, tier: Tier, catalog: Catalog = DEFAULT_CATALOG) -> int:
         """0 for 1080p, 50 for 4K (from the catalog)."""
@@ -165,7 +169,8 @@ class ExtendRequest(FlowRequest):
             )
         elif not spec.can_extend:
             extenders = [m.id for m in VIDEO_MODELS.values() if m.can_extend]
-            raise fail(
+            raise refuse(
+                "extend-needs-veo",
                 "model",
                 f"model {self.model!r} cannot extend videos; use {', '.join(extenders)}.",
             )
@@ -177,7 +182,11 @@ class ExtendRequest(FlowRequest):
     def validate_for_tier(self, tier: Tier) -> None:
         """Extending needs a paid plan; Lite Lower Priority needs Ultra $200."""
         if tier == "free":
-            raise fail("model", f"model {self.model} needs a paid Google AI plan to extend videos.")
+            raise refuse(
+                "extend-needs-paid-plan",
+                "model",
+                f"model {self.model} needs a paid Google AI plan to extend videos.",
+            )
         spec = VIDEO_MODELS.get(self.model)
         if spec is not None and spec.ultra_200_only and tier != "ultra_200":
             breach(
@@ -296,7 +305,9 @@ class ConcatenateRequest(FlowRequest):
 
     def _validate(self) -> None:
         if not 2 <= len(self.clips) <= 10:
-            raise fail("media", f"media has {len(self.clips)} clips; join 2 to 10.")
+            raise refuse(
+                "concat-clip-count", "media", f"media has {len(self.clips)} clips; join 2 to 10."
+            )
         owners: list[rules.Owner | None] = []
         for i, clip in enumerate(self.clips):
             where = f"media[{i}]"
@@ -307,7 +318,8 @@ class ConcatenateRequest(FlowRequest):
             )
             for api, trim in (("trimStart", clip.trim_start), ("trimEnd", clip.trim_end)):
                 if trim is not None and not 0 <= trim <= MAX_TRIM_SECONDS:
-                    raise fail(
+                    raise refuse(
+                        "concat-trim-range",
                         f"{where}.{api}",
                         f"{where}.{api} {trim:g} is out of range; use 0 to 8 seconds.",
                     )

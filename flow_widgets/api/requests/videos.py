@@ -40,7 +40,7 @@ from flow_widgets.api.catalog import (
 from flow_widgets.api.requests import _rules as rules
 from flow_widgets.api.requests._base import FlowRequest
 from flow_widgets.api.requests._captcha import Captcha
-from flow_widgets.api.requests._evidence import breach
+from flow_widgets.api.requests._evidence import breach, refuse
 from flow_widgets.api.requests._fields import Field, Scalar, Slots, fail
 
 __all__ = ["VideoMode", "VideoRequest"]
@@ -249,7 +249,7 @@ class VideoRequest(FlowRequest):
                 ("endFrameIndex_1", self.end_frame),
             ):
                 if value is not None:
-                    breach(
+                    raise refuse(
                         "v2v-frames-need-video",
                         field,
                         f"{field} trims a referenceVideo_1; add one or drop {field}.",
@@ -263,13 +263,13 @@ class VideoRequest(FlowRequest):
                 f"referenceVideo_1 (video edit) is documented for omni-flash, not {self.model}",
             )
         elif not spec.supports_v2v:
-            breach(
+            raise refuse(
                 "v2v-needs-omni-flash",
                 "referenceVideo_1",
                 f"referenceVideo_1 (video edit) needs model omni-flash, not {self.model}.",
             )
         if self.duration is not None:
-            breach(
+            raise refuse(
                 "v2v-no-duration",
                 "duration",
                 "duration cannot be sent with referenceVideo_1; the edit is as long as its "
@@ -277,26 +277,26 @@ class VideoRequest(FlowRequest):
             )
         for field, image in (("startImage", self.start_image), ("endImage", self.end_image)):
             if image is not None:
-                breach(
+                raise refuse(
                     "v2v-no-frame-images",
                     field,
                     f"{field} cannot be combined with referenceVideo_1; drop one.",
                 )
         start, end = self.start_frame, self.end_frame
         if start is not None and not 0 <= start <= 239:
-            breach(
+            raise refuse(
                 "v2v-frame-window",
                 "startFrameIndex_1",
                 f"startFrameIndex_1 {start} is out of range; use 0-239.",
             )
         if end is not None and not 1 <= end <= 240:
-            breach(
+            raise refuse(
                 "v2v-frame-window",
                 "endFrameIndex_1",
                 f"endFrameIndex_1 {end} is out of range; use 1-240.",
             )
         if end is not None and end <= (start or 0):
-            breach(
+            raise refuse(
                 "v2v-frame-window",
                 "endFrameIndex_1",
                 f"endFrameIndex_1 {end} must be after startFrameIndex_1 {start or 0}; raise it.",
@@ -304,7 +304,7 @@ class VideoRequest(FlowRequest):
 
     def _check_modes(self, spec: VideoModel) -> None:
         if self.end_image is not None and self.start_image is None:
-            breach(
+            raise refuse(
                 "end-image-needs-start",
                 "endImage",
                 "endImage needs a startImage; add the first frame too.",
@@ -316,7 +316,7 @@ class VideoRequest(FlowRequest):
             slots = rules.filled(getattr(self, attr))
             if slots:
                 field = f"{prefix}{slots[0][0]}"
-                breach(
+                raise refuse(
                     "frames-or-references",
                     field,
                     f"{field} cannot be combined with {frame}; use references or frames, not both.",
@@ -324,7 +324,7 @@ class VideoRequest(FlowRequest):
         voices = rules.filled(self.voices)
         if voices and spec.family == "omni":
             field = f"referenceAudio_{voices[0][0]}"
-            breach(
+            raise refuse(
                 "omni-start-frame-alone",
                 field,
                 f"{field} cannot be used in {self.model}'s start-frame mode; drop the voice "
@@ -353,7 +353,7 @@ class VideoRequest(FlowRequest):
             return
         first = f"referenceImage_{refs[0][0]}" if refs else f"character_{chars[0][0]}"
         if not spec.supports_r2v:
-            breach(
+            raise refuse(
                 "model-takes-no-references",
                 first,
                 f"{first} is not available on {self.model}, which takes no reference images "
@@ -366,13 +366,15 @@ class VideoRequest(FlowRequest):
                 field = f"referenceImage_{i}"
                 where = "with referenceVideo_1" if v2v else f"on {self.model}"
                 fix = "omni-flash" if spec.family == "veo" else f"slots 1-{slot_limit}"
-                breach("reference-slots", field, f"{field} is not available {where}; use {fix}.")
+                raise refuse(
+                    "reference-slots", field, f"{field} is not available {where}; use {fix}."
+                )
         used = len(refs)
         for i, value in chars:
             used += rules.check_character(value, f"character_{i}")[1]
             if used > slot_limit:
                 field = f"character_{i}"
-                breach(
+                raise refuse(
                     "image-budget",
                     field,
                     f"{field} brings the reference images to {used} (a character counts its "
@@ -389,7 +391,7 @@ class VideoRequest(FlowRequest):
         for i, _ in voices:
             field = f"referenceAudio_{i}"
             if spec.max_voices == 0:
-                breach(
+                raise refuse(
                     "model-takes-no-voices",
                     field,
                     f"{field} is not available on {self.model}; use veo-3.1-fast.",
@@ -397,7 +399,7 @@ class VideoRequest(FlowRequest):
             if i > limit:
                 where = "with referenceVideo_1" if v2v else f"on {self.model}"
                 fix = "omni-flash" if spec.family == "veo" else f"slots 1-{limit}"
-                breach("voice-slots", field, f"{field} is not available {where}; use {fix}.")
+                raise refuse("voice-slots", field, f"{field} is not available {where}; use {fix}.")
         # C5 (Dec 2026): Omni narrates with a voice and no face in the vendor's own examples;
         # for Veo the "needs a face" rule has no source, so it only warns.
         has_face = rules.filled(self.reference_images) or self.characters or v2v
@@ -420,14 +422,14 @@ class VideoRequest(FlowRequest):
                 if duration > 8 and spec.family == "veo"
                 else f"not available on {self.model}"
             )
-            breach(
+            raise refuse(
                 "model-durations",
                 "duration",
                 f"duration {duration} is {where}; use {_choices(spec.durations)} for {self.model}.",
             )
         r2v = bool(rules.filled(self.reference_images) or self.characters)
         if r2v and duration not in spec.r2v_durations:
-            breach(
+            raise refuse(
                 "r2v-durations",
                 "duration",
                 f"duration {duration} cannot be used with reference images or characters on "
@@ -435,7 +437,7 @@ class VideoRequest(FlowRequest):
             )
         limit = spec.end_image_max_duration
         if self.end_image is not None and limit is not None and duration > limit:
-            breach(
+            raise refuse(
                 "end-frame-duration",
                 "duration",
                 f"duration {duration} cannot be used with endImage on {self.model}; use "
@@ -451,7 +453,7 @@ class VideoRequest(FlowRequest):
             return  # an unknown model: the API knows its plans
         spec = self.spec
         if tier == "free" and self.model != "omni-flash-1.2":
-            breach(
+            raise refuse(
                 "video-needs-paid-plan",
                 "model",
                 f"model {self.model} needs a paid Google AI plan (Plus, Pro or Ultra); on a "
@@ -465,13 +467,13 @@ class VideoRequest(FlowRequest):
             )
         duration = self.effective_duration
         if spec.family == "veo" and duration in (4, 6) and not is_ultra(tier):
-            breach(
+            raise refuse(
                 "veo-short-needs-ultra",
                 "duration",
                 f"duration {duration} on {self.model} needs an Ultra plan; use 8 on this plan.",
             )
         if self.model == "omni-flash-1.2" and duration > 10 and tier in ("free", "plus"):
-            breach(
+            raise refuse(
                 "omni-1.2-long-needs-pro",
                 "duration",
                 f"duration {duration} on omni-flash-1.2 needs a Pro or Ultra plan; use 10 or "
