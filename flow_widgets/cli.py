@@ -1,4 +1,4 @@
-"""The ``flow-widgets`` command: ``demo``, ``simulator`` and ``--version`` under one parser.
+"""The ``flow-widgets`` command: ``demo``, ``simulator``, ``doctor``, ``--version``, one parser.
 
 argparse, no framework: the command must start fast and pull in nothing the package does not
 already need. Each subcommand lives in its own module with two functions,
@@ -42,6 +42,12 @@ COMMANDS: tuple[Command, ...] = (
         "serve the offline Google Flow simulator on 127.0.0.1",
         "A local, offline twin of useapi.net's Google Flow API.",
         "flow_widgets.simulator.command",
+    ),
+    Command(
+        "doctor",
+        "measure how far the live API drifted from this version (free calls only)",
+        "Checks the API's answers against the parser and the catalog.",
+        "flow_widgets.doctor",
     ),
 )
 

@@ -83,6 +83,7 @@ __all__ = [
     "SessionBrokenError",
     "ThrottledError",
     "UnknownOutcomeError",
+    "UnknownPriceError",
     "ValidationError",
 ]
 
@@ -100,11 +101,23 @@ class ValidationError(FlowError, ValueError):
 
     Attributes:
         field: the API-facing name of the offending field (``"duration"``, ``"referenceImage_4"``).
+        rule: the named rule that refused, if any (its evidence and source are in ``RULES``).
     """
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+        #: The name of the rule that refused (see ``flow_widgets.api.requests._evidence``),
+        #: when the refusal comes from a named rule.
+        self.rule: str | None = None
+
+
+class UnknownPriceError(ValidationError):
+    """No price is known for a request (a model newer than the catalog) and a budget needs one.
+
+    Refused only while a budget is set and no ceiling (``max_credits=``) was stated: a budget is
+    a promise, so spending an unknown amount under it is the one place §7.1 does not apply.
+    """
 
 
 class BudgetExceededError(FlowError):

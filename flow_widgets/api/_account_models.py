@@ -90,11 +90,15 @@ def _common_fields(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def parse_account_list(body: Mapping[str, Any]) -> tuple[AccountSummary, ...]:
-    """Read ``GET /accounts`` (an object keyed by email; ``{}`` when there are none)."""
+    """Read ``GET /accounts`` (an object keyed by email; ``{}`` when there are none).
+
+    A key that is not an email address (a field the API may add one day, such as a count) is
+    not an account: it is skipped, never mistaken for one (spec §7.1).
+    """
     return tuple(
         AccountSummary.from_api(email, data)
         for email, data in body.items()
-        if isinstance(data, Mapping)
+        if isinstance(data, Mapping) and "@" in email
     )
 
 

@@ -102,6 +102,8 @@ class BaseFlowClient:
         clock: a monotonic clock in seconds (injected by tests).
         rand: uniform random numbers in ``[0, 1)`` for backoff jitter (injected by tests).
         environ: where to read ``USEAPI_TOKEN``/``FLOW_API_BASE`` (default ``os.environ``).
+        strict: refuse requests that break a *reported* rule (third-party or inferred, spec
+            §7.1) instead of sending them with a one-line warning; vendor rules always refuse.
     """
 
     #: The httpx flavour a twin sends with, the transport base it needs, and its sleep.
@@ -125,7 +127,9 @@ class BaseFlowClient:
         clock: Callable[[], float] | None = None,
         rand: Callable[[], float] | None = None,
         environ: Mapping[str, str] | None = None,
+        strict: bool = False,
     ) -> None:
+        self.strict = bool(strict)
         self._secret = resolve_token(token, environ)
         self.base_url = resolve_base_url(base_url, environ)
         self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)

@@ -223,6 +223,7 @@ def create_voice(
     *,
     captcha: Captcha | None = None,
     idempotency_key: str | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Call[Voice]:
     """Save a custom voice built on one of the 30 presets (``voice`` is case-sensitive)."""
     request = VoiceRequest(
@@ -232,6 +233,7 @@ def create_voice(
         dialog=dialog,
         voice_performance=voice_performance,
         captcha=captcha,
+        extra=extra,
     )
     return call_for(request, idempotency_key=idempotency_key)
 
@@ -273,6 +275,7 @@ def create_character(
     personality_notes: str | None = None,
     voice: str | None = None,
     idempotency_key: str | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Call[Character]:
     """Create a character from 1-2 image ids of one account, with an optional voice."""
     request = CharacterRequest(
@@ -280,6 +283,7 @@ def create_character(
         image_references=tuple(image_references),
         personality_notes=personality_notes,
         voice=voice,
+        extra=extra,
     )
     return call_for(request, idempotency_key=idempotency_key)
 

@@ -229,7 +229,16 @@ def _rate_limit_error(
     if reason == NO_ELIGIBLE_ACCOUNT:
         cls = NoEligibleAccountError
         advice = f"Every account is temporarily rate limited; try again in {wait}"
+    elif reason == "PUBLIC_ERROR_USER_QUOTA_REACHED":
+        # C8 ([D:jobs] Jun 15 2026): the user quota cools down in about 30 minutes.
+        cls = QuotaExceededError
+        advice = (
+            "The account reached its quota; wait about 30 minutes, or switch account"
+            if retry_after is None
+            else f"The account reached its quota; wait {wait}, or switch account"
+        )
     elif reason is not None and (reason in QUOTA_REASONS or "QUOTA" in reason):
+        # Only the per-model daily quota waits for the next UTC midnight (C8).
         cls = QuotaExceededError
         advice = (
             "The account is out of quota for this model; switch model or account, or wait "

@@ -48,9 +48,15 @@ AS_OF: Mapping[str, str] = MappingProxyType(
         "tiers": "2026-06-05",  # overview page: plan table; captcha-stats lookup for SKUs
         "veo_models": "2026-06-05",  # videos page: Veo durations, aspects, budgets, credits
         "omni_flash": "2026-11-12",  # official skill/n8n/UGC examples: 720p/360p price table
-        "omni_flash_1_2": "2026-11-12",  # Omni 1.2 article: 3-15 s, per-second credits
-        "image_models": "2026-09-27",  # Postman/dev.to/zh article: nano-banana-2-lite default
-        "upscale": "2026-05-25",  # video upscale page: 1080p free, 4K 50 credits, Ultra only
+        "omni_flash_1_2": "2026-11-06",  # C3 ja article: 3 cr/s to 10 s, 6/s beyond; C12
+        "image_models": "2026-10-05",  # C6/C10/C11 images README: Nano Banana 2.1, lite default
+        "upscale": "2026-10-05",  # C1 omni-flash README: Omni 360p->720p, 720p->1080p, free
+        "concatenate": "2026-09-11",  # C2 ugc-product-video v1.1: Omni clips can be joined
+        "assets_url": "2026-12-01",  # C4 n8n ugc-ad-factory: GET /assets/{id} -> fresh URL
+        "voice_without_face": "2026-10-05",  # C5 omni-flash/prompts.json: narration, no face
+        "captcha_free": "2026-10-01",  # C7 repo README: 300 free solves, 3 accounts per plan
+        "quota_cooldown": "2026-06-15",  # C8 jobs page: user quota ~30 min; per-model: midnight
+        "url_lifetime": "2026-11-01",  # C9 official skill: signed URLs last ~6 hours
         "voices": "2026-06-05",  # voices pages: the 30 presets
         "timings": "2026-06-15",  # account model list and docs' typical durations
     }
@@ -269,7 +275,8 @@ def _nano(model_id: str, name: str) -> ImageModel:
 IMAGE_MODELS: Mapping[str, ImageModel] = MappingProxyType(
     {
         "nano-banana-2-lite": _nano("nano-banana-2-lite", "Nano Banana 2 Lite"),
-        "nano-banana-2": _nano("nano-banana-2", "Nano Banana 2"),
+        # C6 (images/README.md, Oct 5 2026): shown as Nano Banana 2.1, same id.
+        "nano-banana-2": _nano("nano-banana-2", "Nano Banana 2.1"),
         "nano-banana-pro": _nano("nano-banana-pro", "Nano Banana Pro"),
     }
 )

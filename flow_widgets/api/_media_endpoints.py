@@ -9,7 +9,8 @@ always asynchronous: the result is the ``created`` job to poll.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from flow_widgets.api._calls import Call
 from flow_widgets.api._endpoints import call_for
@@ -55,6 +56,7 @@ def create_images(
     reply_ref: str | None = None,
     captcha: Captcha | None = None,
     idempotency_key: str | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Call[Job]:
     """Generate 1-4 images (synchronous: the reply is a completed job with ``media``)."""
     request = ImageRequest(
@@ -69,6 +71,7 @@ def create_images(
         reply_url=reply_url,
         reply_ref=reply_ref,
         captcha=captcha,
+        extra=extra,
     )
     return call_for(request, idempotency_key=idempotency_key)
 
@@ -79,9 +82,12 @@ def upscale_image(
     resolution: str | None = None,
     captcha: Captcha | None = None,
     idempotency_key: str | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Call[UpscaledImage]:
     """Upscale a generated image to ``2k`` (default) or ``4k``; returns the JPEG bytes."""
-    request = ImageUpscaleRequest(media_generation_id, resolution=resolution, captcha=captcha)
+    request = ImageUpscaleRequest(
+        media_generation_id, resolution=resolution, captcha=captcha, extra=extra
+    )
     return call_for(request, idempotency_key=idempotency_key)
 
 
@@ -110,6 +116,7 @@ def create_video(
     reply_ref: str | None = None,
     captcha: Captcha | None = None,
     idempotency_key: str | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Call[Job]:
     """Start a video job (always async): returns the ``created`` job to poll or wait on.
 
@@ -137,6 +144,7 @@ def create_video(
         reply_url=reply_url,
         reply_ref=reply_ref,
         captcha=captcha,
+        extra=extra,
     )
     return call_for(request, idempotency_key=idempotency_key)
 
@@ -149,14 +157,17 @@ def upscale_video(
     reply_ref: str | None = None,
     captcha: Captcha | None = None,
     idempotency_key: str | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Call[Job]:
-    """Start an upscale to ``1080p`` (default, free) or ``4K`` (Ultra); returns the job."""
+    """Start an upscale to ``1080p`` (default, free), ``4K`` (Ultra) or ``720p`` (an Omni 360p
+    clip, free; C1 Oct 2026); returns the job."""
     request = VideoUpscaleRequest(
         media_generation_id,
         resolution=resolution,
         reply_url=reply_url,
         reply_ref=reply_ref,
         captcha=captcha,
+        extra=extra,
     )
     return call_for(request, idempotency_key=idempotency_key)
 
@@ -172,6 +183,7 @@ def extend_video(
     reply_ref: str | None = None,
     captcha: Captcha | None = None,
     idempotency_key: str | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Call[Job]:
     """Start an ~8 s continuation of a Veo video; returns the job."""
     request = ExtendRequest(
@@ -183,16 +195,21 @@ def extend_video(
         reply_url=reply_url,
         reply_ref=reply_ref,
         captcha=captcha,
+        extra=extra,
     )
     return call_for(request, idempotency_key=idempotency_key)
 
 
-def video_gif(media_generation_id: str) -> Call[Gif]:
+def video_gif(media_generation_id: str, *, extra: Mapping[str, Any] | None = None) -> Call[Gif]:
     """An animated GIF preview of a generated video (free; may take up to 90 s)."""
-    return call_for(GifRequest(media_generation_id))
+    return call_for(GifRequest(media_generation_id, extra=extra))
 
 
-def concatenate_videos(clips: Sequence[ConcatClip | str]) -> Call[ConcatenatedVideo]:
+def concatenate_videos(
+    clips: Sequence[ConcatClip | str], *, extra: Mapping[str, Any] | None = None
+) -> Call[ConcatenatedVideo]:
     """Join 2-10 videos of one account into one MP4 (a clip is an id or a ``ConcatClip``)."""
-    request = ConcatenateRequest(tuple(ConcatClip(c) if isinstance(c, str) else c for c in clips))
+    request = ConcatenateRequest(
+        tuple(ConcatClip(c) if isinstance(c, str) else c for c in clips), extra=extra
+    )
     return call_for(request)

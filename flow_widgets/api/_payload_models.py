@@ -157,6 +157,29 @@ class Asset(JsonModel):
 
 
 @dataclass(frozen=True)
+class AssetUrl(JsonModel):
+    """A fresh signed link to a clip or image (``GET /assets/{mediaGenerationId}``, C4).
+
+    The vendor's n8n workflow uses it to get a new link for a clip; it works after the job
+    itself has expired (410), and the link lasts about 6 hours (C9).
+    """
+
+    url: str
+    media_generation_id: str
+
+    @classmethod
+    def from_api(cls, body: Mapping[str, Any], *, media_generation_id: str = "") -> AssetUrl:
+        """Read the reply; a reply without ``url`` is unreadable (nothing to download)."""
+        url = json_str(body, "url")
+        if url is None:
+            raise ValueError("the asset reply has no url")
+        return cls(
+            url=url,
+            media_generation_id=json_str(body, "mediaGenerationId") or media_generation_id,
+        )
+
+
+@dataclass(frozen=True)
 class UpscaledImage(JsonModel):
     """The result of ``POST /images/upscale``: the image bytes (JPEG)."""
 

@@ -55,13 +55,17 @@ OMNI_CREDITS: Mapping[tuple[int, str], int] = MappingProxyType(
 )
 OMNI_V2V_CREDITS: Mapping[str, int] = MappingProxyType({"720p": 20, "360p": 10})
 
-# omni-flash-1.2 (Nov 2026) is priced per second, but Google's numbers were not published. This
-# is an ESTIMATE from the Omni 1.1 table: 8 s = 12 and 10 s = 15 credits at 720p is 1.5 per
-# second; 360p costs about half. Clips are rounded up to whole credits.
-OMNI_CREDITS_PER_SECOND: Mapping[str, float] = MappingProxyType({"720p": 1.5, "360p": 0.75})
+# omni-flash-1.2 (C3, [ART:google-flow-bash-ja] updated Nov 6 2026): 3 credits per second up to
+# 10 s, 6 per second beyond, at 720p (8 s = 24, 15 s = 30 + 30 = 60). The 360p rate is not
+# stated; half the 720p rate, as for omni-flash, is our estimate. Rounded up per clip.
+OMNI_CREDITS_PER_SECOND: Mapping[str, float] = MappingProxyType({"720p": 3.0, "360p": 1.5})
+#: Seconds billed at the base rate; every second beyond costs ``OMNI_LONG_FACTOR`` times more.
+OMNI_BASE_SECONDS = 10
+OMNI_LONG_FACTOR = 2
 
 # Video upscale page (May 2026): 1080p free, 4K 50 credits (Ultra only).
-UPSCALE_CREDITS: Mapping[str, int] = MappingProxyType({"1080p": 0, "4K": 50})
+# C1 (Oct 2026): Omni 360p -> 720p is free too ("upscaling and joining are free", n8n README).
+UPSCALE_CREDITS: Mapping[str, int] = MappingProxyType({"720p": 0, "1080p": 0, "4K": 50})
 
 # Quality 240 s and Fast 100 s are ``videoGenerationTimeSeconds`` from an account's model list;
 # Omni clips take "1 to 3 minutes"; nano-banana-2 took 23.6 s in a live test; the rest are

@@ -15,10 +15,12 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, ParamSpec, Protocol, TypeVar, overload
 
+from flow_widgets.api import _asset_endpoints as asset_ep
 from flow_widgets.api import _endpoints as ep
 from flow_widgets.api import _media_endpoints as media
 from flow_widgets.api._calls import Plan
 from flow_widgets.api._waiting import wait_for_job
+from flow_widgets.api.requests._evidence import collecting, emit, strict_rules
 
 __all__ = [
     "Accounts",
@@ -105,6 +107,15 @@ class AsyncResource:
         self._client = client
 
 
+def _built(client: Any, build: Callable[..., Plan[T]], args: Any, kwargs: Any) -> Plan[T]:
+    """``build``'s plan, with the client's strictness; reported-rule warnings are shown here,
+    on the caller's thread, before anything is sent (spec §7.1)."""
+    with strict_rules(getattr(client, "strict", False)), collecting() as found:
+        plan = build(*args, **kwargs)
+    emit(found, stacklevel=4)
+    return plan
+
+
 class SyncEndpoint(Generic[P, T]):
     """Descriptor: on a sync resource, ``build``'s arguments in, ``build``'s result out."""
 
@@ -127,7 +138,7 @@ class SyncEndpoint(Generic[P, T]):
 
         @functools.wraps(build)
         def method(*args: P.args, **kwargs: P.kwargs) -> T:
-            return client.run(build(*args, **kwargs))
+            return client.run(_built(client, build, args, kwargs))
 
         return method
 
@@ -154,7 +165,7 @@ class AsyncEndpoint(Generic[P, T]):
 
         @functools.wraps(build)
         async def method(*args: P.args, **kwargs: P.kwargs) -> T:
-            return await client.run(build(*args, **kwargs))
+            return await client.run(_built(client, build, args, kwargs))
 
         return method
 
@@ -194,15 +205,17 @@ class AsyncCaptchaResource(AsyncResource):
 
 
 class Assets(SyncResource):
-    """Uploads: ``upload``."""
+    """Uploads: ``upload``; ``get``: a fresh signed URL for a generated clip or image (C4)."""
 
     upload = SyncEndpoint(ep.upload_asset)
+    get = SyncEndpoint(asset_ep.get_asset)
 
 
 class AsyncAssets(AsyncResource):
-    """Uploads: ``upload``."""
+    """Uploads: ``upload``; ``get``: a fresh signed URL for a generated clip or image (C4)."""
 
     upload = AsyncEndpoint(ep.upload_asset)
+    get = AsyncEndpoint(asset_ep.get_asset)
 
 
 class Images(SyncResource):

@@ -23,8 +23,9 @@ Example:
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -53,14 +54,16 @@ from flow_widgets.api._lineup import (
 )
 from flow_widgets.api._price_list import (
     GENERATION_SECONDS,
+    OMNI_BASE_SECONDS,
     OMNI_CREDITS,
     OMNI_CREDITS_PER_SECOND,
+    OMNI_LONG_FACTOR,
     OMNI_V2V_CREDITS,
     TASK_SECONDS,
     UPSCALE_CREDITS,
     VEO_CREDITS,
 )
-from flow_widgets.errors import ValidationError
+from flow_widgets.errors import UnknownPriceError, ValidationError
 
 __all__ = [
     "AS_OF",
@@ -104,7 +107,7 @@ TASK_KINDS: tuple[str, ...] = (
     "upload",
 )
 _MODEL_KINDS = ("video", "extend", "image")
-_UPSCALE_RESOLUTIONS = {"1080p": "1080p", "4k": "4K"}
+_UPSCALE_RESOLUTIONS = {"720p": "720p", "1080p": "1080p", "4k": "4K"}
 
 K = TypeVar("K")
 
@@ -129,6 +132,8 @@ class Catalog:
         image_credits: images cost no Flow credits on any plan.
         generation_seconds: model id -> typical seconds for one generation.
         task_seconds: task kind -> typical seconds for the fixed-cost tasks.
+        open_credits: credits per generation of models this version does not know, by model
+            id or Google key (from an account's ``creditCost``, or the user's own number).
     """
 
     veo_credits: Mapping[tuple[str, Tier], int]
@@ -139,6 +144,7 @@ class Catalog:
     image_credits: int
     generation_seconds: Mapping[str, float]
     task_seconds: Mapping[str, float]
+    open_credits: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
     def default(cls) -> Catalog:
@@ -174,7 +180,27 @@ class Catalog:
                     field="duration",
                 )
             return table[table_key]
-        return math.ceil(self.omni_credits_per_second[res] * duration)
+        rate = self.omni_credits_per_second[res]
+        base = min(duration, OMNI_BASE_SECONDS)
+        longer = max(0, duration - OMNI_BASE_SECONDS)
+        return math.ceil(rate * base + rate * OMNI_LONG_FACTOR * longer)
+
+    def open_price(self, model: str) -> int | None:
+        """Credits per generation of a model the catalog does not know, if an account or the
+        user said (``omni-flash-1.3`` matches the Google key ``omni_flash_1_3``)."""
+        wanted = _key_words(model)
+        for key, cost in self.open_credits.items():
+            if _key_words(key) == wanted:
+                return int(cost)
+        return None
+
+    def unknown_price(self, model: str) -> UnknownPriceError:
+        """The error for a model with no known price (see :class:`UnknownPriceError`)."""
+        return UnknownPriceError(
+            f"the price of model {model!r} is not known to this version; state a ceiling with "
+            "max_credits=… (--max-credits) to spend under a budget.",
+            field="model",
+        )
 
     def extend_credits(self, model: str, tier: Tier) -> int:
         """Credits for one extension variation: one generation of that Veo model."""
@@ -190,7 +216,7 @@ class Catalog:
         canonical = _UPSCALE_RESOLUTIONS.get(resolution.lower())
         if canonical is None:
             raise ValidationError(
-                f"resolution {resolution!r} cannot be upscaled to; use 1080p or 4K.",
+                f"resolution {resolution!r} cannot be upscaled to; use 720p, 1080p or 4K.",
                 field="resolution",
             )
         return self.upscale_credits[canonical]
@@ -230,6 +256,7 @@ class Catalog:
         image_credits: int | None = None,
         generation_seconds: Mapping[str, float] | None = None,
         task_seconds: Mapping[str, float] | None = None,
+        open_credits: Mapping[str, int] | None = None,
     ) -> Catalog:
         """A copy with the user's numbers in place of ours; keys that are not given keep theirs.
 
@@ -288,6 +315,11 @@ class Catalog:
         if task_seconds is not None:
             known = set(self.task_seconds)
             changes["task_seconds"] = self._merged_seconds("task_seconds", task_seconds, known)
+        if open_credits is not None:
+            merged = {**self.open_credits}
+            for key, value in open_credits.items():
+                merged[key] = _credits(value, "open_credits")
+            changes["open_credits"] = _frozen(merged)
         return replace(self, **changes)
 
     def _merged_seconds(
@@ -328,12 +360,15 @@ class Catalog:
         veo: dict[str, int] = {}
         omni: dict[int, int] = {}
         seconds: dict[str, float] = {}
+        unknown: dict[str, int] = {}
         for entry in sorted(entries, key=lambda e: "_t2v" in str(e.get("key", ""))):
             key = str(entry.get("key", ""))
             model = model_for_google_key(key)
-            if model is None:
-                continue
             cost = entry.get("creditCost")
+            if model is None:
+                if isinstance(cost, int) and not isinstance(cost, bool) and cost >= 0 and key:
+                    unknown[key] = cost  # a model newer than us: its price, by its key
+                continue
             if isinstance(cost, int) and not isinstance(cost, bool) and cost >= 0:
                 if model == "omni-flash":
                     duration = omni_key_duration(key)
@@ -348,7 +383,12 @@ class Catalog:
             veo_credits={(model, tier): cost for model, cost in veo.items()},
             omni_credits={(duration, "720p"): cost for duration, cost in omni.items()},
             generation_seconds=seconds,
+            open_credits=unknown,
         )
+
+
+def _key_words(name: str) -> str:
+    return "_".join(w for w in re.split(r"[^a-z0-9]+", name.lower()) if w)
 
 
 def _video_model_entries(account_json: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -395,7 +435,7 @@ def _canonical_upscale(res: str) -> str:
     canonical = _UPSCALE_RESOLUTIONS.get(res.lower())
     if canonical is None:
         raise ValidationError(
-            f"upscale_credits names {res!r}; use 1080p or 4K.", field="upscale_credits"
+            f"upscale_credits names {res!r}; use 720p, 1080p or 4K.", field="upscale_credits"
         )
     return canonical
 

@@ -50,6 +50,7 @@ from flow_widgets.api._library_models import (
 )
 from flow_widgets.api._payload_models import (
     Asset,
+    AssetUrl,
     CaptchaAttempt,
     CaptchaInfo,
     ConcatenatedVideo,
@@ -79,6 +80,7 @@ __all__ = [
     "AccountModel",
     "AccountSummary",
     "Asset",
+    "AssetUrl",
     "CaptchaAttempt",
     "CaptchaInfo",
     "CaptchaProviders",

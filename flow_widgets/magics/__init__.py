@@ -80,6 +80,11 @@ class FlowMagics(Magics):
     interpolate = Bool(True, help="Expand {name} in prompts (--no-interp per cell).").tag(
         config=True
     )
+    strict = Bool(
+        False,
+        help="Refuse requests that break a reported (third-party or inferred) rule instead of "
+        "sending them with a one-line note.",
+    ).tag(config=True)
     timeout = Float(3600.0, help="Longest a blocking cell waits for its jobs (s).").tag(config=True)
     media = Enum(
         ["auto", "files", "embed", "serve"],

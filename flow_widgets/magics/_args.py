@@ -12,10 +12,12 @@ Defaults are ``None`` on purpose: the magic fills the gaps from ``%config FlowMa
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import MagicArgumentParser
@@ -82,6 +84,33 @@ def parse_name_list(text: str) -> list[str]:
     return items
 
 
+def parse_extra(text: str) -> tuple[str, Any]:
+    """Read ``key=value`` (for ``--extra``): the value as JSON when it reads as JSON (numbers,
+    true/false, lists), else as text.
+
+    >>> parse_extra("motionStrength=0.5")
+    ('motionStrength', 0.5)
+    >>> parse_extra("style=film noir")
+    ('style', 'film noir')
+    """
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(
+            f"--extra takes key=value, like seedLock=true, not {text!r}"
+        )
+    try:
+        parsed: Any = json.loads(value)
+    except ValueError:
+        parsed = value
+    return key.strip(), parsed
+
+
+def extra_of(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The ``--extra`` pairs of a parsed line as one dict (``None`` when there are none)."""
+    pairs = getattr(args, "extra", None) or []
+    return dict(pairs) or None
+
+
 def _positive_int(text: str) -> int:
     if not text.strip().lstrip("+").isdigit():
         raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}")
@@ -121,6 +150,14 @@ def _add_run_options(parser: MagicArgumentParser) -> None:
         metavar="A,B",
         help="captcha providers to try, in order",
     )
+    parser.add_argument(
+        "--extra",
+        type=parse_extra,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a field the API gained after this release, sent as given (repeat)",
+    )
 
 
 def _add_prompt_options(parser: MagicArgumentParser) -> None:
@@ -138,6 +175,12 @@ def video_parser() -> MagicArgumentParser:
     parser.add_argument("-n", "--count", type=_positive_int, help="variations, 1-4")
     parser.add_argument("--seed", type=_positive_int, help="seed for reproducible takes")
     parser.add_argument("--resolution", help="720p or 360p (omni-flash)")
+    parser.add_argument(
+        "--max-credits",
+        type=_positive_int,
+        metavar="N",
+        help="the most credits to spend when the model's price is unknown (needed under a budget)",
+    )
     parser.add_argument("--start", metavar="IMAGE", help="first frame (path, media id, variable)")
     parser.add_argument("--end", metavar="IMAGE", help="last frame (needs --start)")
     parser.add_argument(
@@ -205,7 +248,7 @@ def _extend(p: MagicArgumentParser) -> None:
 
 def _upscale(p: MagicArgumentParser) -> None:
     p.add_argument("source", metavar="MEDIA", help="a video or image result, variable or id")
-    p.add_argument("--resolution", help="videos: 1080p or 4K; images: 2k or 4k")
+    p.add_argument("--resolution", help="videos: 720p (Omni 360p), 1080p or 4K; images: 2k or 4k")
     _add_run_options(p)
 
 
@@ -288,6 +331,13 @@ def _captcha(p: MagicArgumentParser) -> None:
     p.add_argument("what", choices=["providers", "stats"])
 
 
+def _doctor(p: MagicArgumentParser) -> None:
+    p.add_argument(
+        "--images", action="store_true", help="also generate one image (one captcha solve)"
+    )
+    p.add_argument("--yes", action="store_true", help="do not ask before --images")
+
+
 def _nothing(p: MagicArgumentParser) -> None:
     del p
 
@@ -295,7 +345,7 @@ def _nothing(p: MagicArgumentParser) -> None:
 # name -> (one-line summary, option builder). Order is the order %flow help shows.
 SUBCOMMANDS: dict[str, tuple[str, Callable[[MagicArgumentParser], None]]] = {
     "extend": ("continue a Veo video by about 8 s", _extend),
-    "upscale": ("upscale a video (1080p/4K) or an image (2k/4k)", _upscale),
+    "upscale": ("upscale a video (720p/1080p/4K) or an image (2k/4k)", _upscale),
     "gif": ("an animated GIF preview of a video", _gif),
     "concat": ("join 2-10 clips into one MP4", _concat),
     "upload": ("upload a local image or mp4 (cached by content hash)", _upload),
@@ -314,6 +364,7 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[MagicArgumentParser], None]]] = {
     "captcha": ("captcha providers | captcha stats", _captcha),
     "config": ("the active configuration (no secrets)", _nothing),
     "export": ("this notebook's results as one self-contained HTML page", _export),
+    "doctor": ("report how the live API drifted from this version (free calls)", _doctor),
     "help": ("this list", _nothing),
 }
 

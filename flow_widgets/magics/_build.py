@@ -31,6 +31,7 @@ from flow_widgets.api.requests import (
     VideoUpscaleRequest,
 )
 from flow_widgets.errors import ValidationError
+from flow_widgets.magics._args import extra_of
 from flow_widgets.magics._refs import RefResolver
 
 __all__ = [
@@ -113,6 +114,8 @@ def video_request(
         "end_frame": args.frames.end if args.frames else None,
         "email": args.email,
         "captcha": captcha_from(args),
+        "extra": extra_of(args),
+        "max_credits": args.max_credits,
     }
     if args.frames and not args.video:
         raise ValidationError("--frames trims a source video; add --video VIDEO.", field="--frames")
@@ -147,6 +150,7 @@ def image_requests(
         "characters": tuple(refs.character(c) for c in args.character),
         "email": args.email,
         "captcha": captcha_from(args),
+        "extra": extra_of(args),
     }
     if count is not None:
         common["count"] = count
@@ -258,13 +262,15 @@ def dry_run_bundle(
     Args:
         prompt: the prompt after interpolation.
         requests: ``(label, request)`` pairs (one, or a grid's worth).
-        credits: the estimated total.
+        credits: the estimated total (negative: unknown).
         placeholders: stand-in media ids -> the local files that would be uploaded.
         plan: the plan the estimate assumes (shown next to the cost).
     """
     stand_ins = placeholders or {}
     plan_note = f" on the {plan} plan" if plan else ""
     cost = "free" if credits == 0 else f"{credits} credits"
+    if credits < 0:  # a model newer than the price list, and no account price for it
+        cost = "unknown (the model is newer than this version's prices)"
     blocks_text: list[str] = []
     blocks_html: list[str] = []
     for label, request in requests:

@@ -26,7 +26,13 @@ from IPython.core.error import UsageError
 from IPython.core.magic_arguments import MagicArgumentParser
 
 from flow_widgets.api.requests import FlowRequest
-from flow_widgets.errors import BudgetExceededError, ConfigError, ValidationError
+from flow_widgets.api.requests._evidence import collecting, strict_rules
+from flow_widgets.errors import (
+    BudgetExceededError,
+    ConfigError,
+    UnknownPriceError,
+    ValidationError,
+)
 from flow_widgets.magics import _session
 from flow_widgets.magics._actions import attach_toolbar
 from flow_widgets.magics._args import image_parser, parse, video_parser
@@ -79,6 +85,16 @@ def user_ns(magics: FlowMagics) -> dict[str, Any]:
     if magics.shell is None:  # pragma: no cover - IPython registers magics with their shell
         raise UsageError("The flow magics need an IPython shell.")
     return magics.shell.user_ns  # type: ignore[no-any-return]
+
+
+@contextmanager
+def rule_notes(magics: FlowMagics) -> Iterator[None]:
+    """Build the cell's requests with ``%config FlowMagics.strict``; then print each
+    reported-rule warning (spec §7.1) as one quiet line in the cell output."""
+    with strict_rules(bool(getattr(magics, "strict", False))), collecting() as found:
+        yield
+    for warning in found:
+        print(warning.line())  # noqa: T201 - the cell's own output is where it belongs
 
 
 def defaults_of(magics: FlowMagics) -> Defaults:
@@ -231,14 +247,26 @@ def quote_or_dry_run(
     to cover the new purchases (``BudgetExceededError`` otherwise)."""
     quote = session.quote([request for _, request in labelled], new=new)
     if dry_run:
+        credits = quote.credits
+        if not all(_price_known(session, request) for _, request in labelled):
+            credits = -1
         _session.display_bundle(
             dry_run_bundle(
-                prompt, labelled, quote.credits, placeholders=dry.placeholders, plan=quote.plan
+                prompt, labelled, credits, placeholders=dry.placeholders, plan=quote.plan
             )
         )
         return None
     quote.check()
     return quote
+
+
+def _price_known(session: Any, request: Any) -> bool:
+    """False for a model newer than the catalog with no account price and no ``max_credits``."""
+    try:
+        request.estimate_credits("pro", session.tracker.catalog)
+    except UnknownPriceError:
+        return False
+    return True
 
 
 def run_video(magics: FlowMagics, line: str, cell: str) -> None:
@@ -248,7 +276,7 @@ def run_video(magics: FlowMagics, line: str, cell: str) -> None:
         return
     args, prompt = started
     new = args.new or not magics.reuse
-    with usage_errors():
+    with usage_errors(), rule_notes(magics):
         session = _session.get(magics)
         dry, real = resolvers(magics, session, args, _raw_refs(args))
         request: FlowRequest = video_request(args, prompt, dry, defaults_of(magics))
@@ -279,7 +307,7 @@ def run_image(magics: FlowMagics, line: str, cell: str) -> None:
         return
     args, prompt = started
     new = args.new or not magics.reuse
-    with usage_errors():
+    with usage_errors(), rule_notes(magics):
         session = _session.get(magics)
         dry, real = resolvers(magics, session, args, _raw_refs(args))
         cells: list[GridCell] = image_requests(args, prompt, dry, defaults_of(magics))

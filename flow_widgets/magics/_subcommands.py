@@ -29,6 +29,7 @@ from flow_widgets.magics._cells import (
     check_out_name,
     quote_or_dry_run,
     resolvers,
+    rule_notes,
     show_card,
     usage_errors,
     user_ns,
@@ -79,7 +80,7 @@ def _generate(magics: FlowMagics, name: str, args: argparse.Namespace) -> None:
         if not args.no_interp and magics.interpolate:
             with usage_errors():
                 prompt = interpolate(prompt, user_ns(magics))
-    with usage_errors():
+    with usage_errors(), rule_notes(magics):
         session = _session.get(magics)
         dry, real = resolvers(magics, session, args, _sources(args))
 
@@ -271,6 +272,21 @@ def _login(magics: FlowMagics) -> None:
     _say("Token accepted for this kernel (kept in memory only). The real API is now used.")
 
 
+def _doctor(magics: FlowMagics, args: argparse.Namespace) -> None:
+    """``%flow doctor``: the drift report for the session's API (or its simulator)."""
+    from flow_widgets.doctor import check
+
+    with usage_errors():
+        flow = _session.get(magics)
+    where = flow.simulator if flow.simulator is not None else flow.settings
+
+    def confirm(question: str) -> bool:
+        return bool(args.yes) or input(question).strip().lower() in ("y", "yes")
+
+    report = check(base_url=where.base_url, token=where.token, images=args.images, ask=confirm)
+    _say(report.render())
+
+
 def run_subcommand(magics: FlowMagics, line: str) -> Any:
     """Run ``%flow …`` (see :data:`~flow_widgets.magics._args.SUBCOMMANDS`)."""
     if not line.strip():
@@ -301,6 +317,8 @@ def run_subcommand(magics: FlowMagics, line: str) -> Any:
         _export(args)
     elif name == "login":
         _login(magics)
+    elif name == "doctor":
+        _doctor(magics, args)
     elif name == "help":
         _say(usage())
     else:

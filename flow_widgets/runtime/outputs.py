@@ -26,7 +26,7 @@ from flow_widgets.api.models import (
     Voice,
 )
 from flow_widgets.api.requests import FlowRequest
-from flow_widgets.errors import DownloadError, FlowError
+from flow_widgets.errors import DownloadError, FlowError, UnknownPriceError
 from flow_widgets.runtime.filenames import extension_for
 from flow_widgets.runtime.jobs import JobHandle, MediaFile
 from flow_widgets.runtime.ledger import Ledger, Submission
@@ -267,7 +267,10 @@ class OutputHandler:
         tier = self.tracker.tier_of(account)
         if work is None or tier is None:
             return estimate
-        return int(work.request.estimate_credits(tier, self.tracker.catalog))
+        try:
+            return int(work.request.estimate_credits(tier, self.tracker.catalog))
+        except UnknownPriceError:  # a model newer than the catalog: what was reserved stands
+            return estimate
 
 
 def _as_dict(result: Any) -> dict[str, Any] | None:

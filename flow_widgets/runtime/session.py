@@ -42,6 +42,7 @@ from flow_widgets.api.requests import (
     VideoUpscaleRequest,
     VoiceRequest,
 )
+from flow_widgets.api.requests._evidence import collecting, emit, strict_rules
 from flow_widgets.errors import BudgetExceededError, FlowError, ValidationError
 from flow_widgets.runtime.credit_snapshot import CreditSnapshot
 from flow_widgets.runtime.engine import Engine
@@ -82,6 +83,8 @@ class FlowSession:
             ``{"video": 4, "image": 8}``); raise it for accounts known to take more.
         media: how results are shown in this kernel: ``auto``, ``files``, ``embed`` or
             ``serve`` (see :mod:`flow_widgets.runtime.media_mode`).
+        strict: refuse requests that break a reported rule (spec §7.1) instead of sending
+            them with a one-line warning.
         **settings_overrides: ``token``, ``media_dir``, ``data_dir``… when ``settings`` is
             not given.
     """
@@ -99,12 +102,14 @@ class FlowSession:
         slots_per_account: Mapping[str, int] | None = None,
         engine: Engine | None = None,
         media: str | None = None,
+        strict: bool = False,
         **settings_overrides: Any,
     ) -> None:
         if media is not None:  # checked first: bad input fails before anything starts
             from flow_widgets.runtime.media_mode import set_media_mode
 
             set_media_mode(media, "fw.session(media=…)")
+        self.strict = bool(strict)
         self.settings = settings or Settings.resolve(**settings_overrides)
         self.engine = engine or Engine.get()
         self._wiring = Wiring.build(
@@ -187,41 +192,40 @@ class FlowSession:
         """Start a video (Veo 3.1 / Omni Flash); returns at once. Options are
         :class:`~flow_widgets.api.requests.VideoRequest`'s (``model``, ``aspect_ratio``,
         ``duration``, ``count``, ``seed``, ``start_image``, ``reference_images``…)."""
-        return self.submit(build_request(VideoRequest, {"prompt": prompt, **options}), new=new)
+        return self.submit(self._build(VideoRequest, {"prompt": prompt, **options}), new=new)
 
     def image(self, prompt: str, *, new: bool = False, **options: Any) -> JobHandle:
         """Generate images (Nano Banana / Imagen 4); ``count`` defaults to 1 here."""
-        return self.submit(build_request(ImageRequest, {"prompt": prompt, **options}), new=new)
+        return self.submit(self._build(ImageRequest, {"prompt": prompt, **options}), new=new)
 
     def extend(self, video: Any, prompt: str, *, new: bool = False, **options: Any) -> JobHandle:
         """Continue a Veo video by about 8 s (``video``: a media id or a finished handle)."""
         fields = {"media_generation_id": _media_id(video), "prompt": prompt, **options}
-        return self.submit(build_request(ExtendRequest, fields), new=new)
+        return self.submit(self._build(ExtendRequest, fields), new=new)
 
     def upscale(self, media: Any, *, new: bool = False, **options: Any) -> JobHandle:
-        """Upscale a video (``resolution`` 1080p/4K) or an image (2k/4k)."""
+        """Upscale a video (``resolution`` 1080p/4K, or 720p for an Omni 360p clip) or an image
+        (2k/4k)."""
         media_id = _media_id(media)
         parsed = parse_media_id(media_id)
         image = parsed is not None and parsed.kind == "image"
         cls = ImageUpscaleRequest if image else VideoUpscaleRequest
-        return self.submit(
-            build_request(cls, {"media_generation_id": media_id, **options}), new=new
-        )
+        return self.submit(self._build(cls, {"media_generation_id": media_id, **options}), new=new)
 
     def gif(self, video: Any, *, new: bool = False) -> JobHandle:
         """An animated GIF preview of a generated video (free)."""
         fields = {"media_generation_id": _media_id(video)}
-        return self.submit(build_request(GifRequest, fields), new=new)
+        return self.submit(self._build(GifRequest, fields), new=new)
 
     def concatenate(self, clips: Sequence[Any], *, new: bool = False) -> JobHandle:
         """Join 2–10 videos of one account into one MP4 (ids, handles or ``ConcatClip``)."""
         items = tuple(c if isinstance(c, ConcatClip) else ConcatClip(_media_id(c)) for c in clips)
-        return self.submit(build_request(ConcatenateRequest, {"clips": items}), new=new)
+        return self.submit(self._build(ConcatenateRequest, {"clips": items}), new=new)
 
     def voice(self, *, new: bool = False, **options: Any) -> JobHandle:
         """Create a custom voice (``voice`` preset, ``display_name``, ``dialog``,
         ``voice_performance``; ``email`` defaults to ``USEAPI_EMAIL``)."""
-        return self.submit(build_request(VoiceRequest, options), new=new)
+        return self.submit(self._build(VoiceRequest, options), new=new)
 
     def character(
         self, display_name: str, images: Sequence[Any], *, new: bool = False, **options: Any
@@ -229,7 +233,7 @@ class FlowSession:
         """Create a reusable character from 1–2 reference images (ids or upload handles)."""
         refs = tuple(_media_id(i) for i in images)
         fields = {"display_name": display_name, "image_references": refs, **options}
-        return self.submit(build_request(CharacterRequest, fields), new=new)
+        return self.submit(self._build(CharacterRequest, fields), new=new)
 
     def upload(
         self, file: Any, *, email: str | None = None, content_type: str | None = None
@@ -272,7 +276,7 @@ class FlowSession:
         requests: list[FlowRequest] = []
         for number, row in enumerate(rows_of(rows), start=1):
             try:
-                requests.append(build_request(cls, {**defaults, **row}))
+                requests.append(self._build(cls, {**defaults, **row}))
             except ValidationError as exc:
                 raise ValidationError(f"Row {number}: {exc}", field=exc.field) from None
         works = [self._work(request, new=new) for request in requests]
@@ -404,6 +408,14 @@ class FlowSession:
         if email and getattr(request, "email", "") is None:
             request = dataclasses.replace(request, email=email)  # type: ignore[type-var]
         return Work(request, new=new)
+
+    def _build(self, cls: type[R], fields: Mapping[str, Any]) -> R:
+        """:func:`build_request` with this session's ``strict`` setting; reported-rule warnings
+        (spec §7.1) are raised as Python warnings, one line in the cell output."""
+        with strict_rules(self.strict), collecting() as found:
+            request = build_request(cls, fields)
+        emit(found, stacklevel=4)
+        return request
 
     def _quote(self, works: Sequence[Work]) -> Quote:
         """The caller's-thread check of :meth:`quote` and :meth:`submit` (plan, price,

@@ -24,10 +24,10 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import Protocol
+from typing import Any, Protocol
 
-from flow_widgets.api.catalog import DEFAULT_CATALOG, TIERS, Catalog, Tier
-from flow_widgets.errors import BudgetExceededError, ValidationError
+from flow_widgets.api.catalog import DEFAULT_CATALOG, TIERS, Catalog, Tier, model_for_google_key
+from flow_widgets.errors import BudgetExceededError, UnknownPriceError, ValidationError
 from flow_widgets.runtime.credit_snapshot import UNASSIGNED, AccountCredits, CreditSnapshot
 from flow_widgets.runtime.ledger import UNFINISHED_STATES
 
@@ -145,6 +145,7 @@ class CreditTracker:
         if not account.email:
             raise ValueError("the account has no email; read it with GET /accounts/{email}.")
         tier = account.tier if account.tier in TIERS else None
+        self._learn_open_prices(getattr(account, "models", ()))
         with self._lock:
             known = self._accounts.get(account.email)
             entry = AccountCredits(
@@ -157,6 +158,19 @@ class CreditTracker:
             self._accounts[entry.email] = entry
         self._changed()
         return entry
+
+    def _learn_open_prices(self, models: Any) -> None:
+        """Keep the ``creditCost`` of models newer than the catalog (spec §7.1: a model with no
+        known price costs what the account says)."""
+        prices = {
+            str(model.key): int(model.credit_cost)
+            for model in models or ()
+            if getattr(model, "credit_cost", None) is not None
+            and model_for_google_key(str(getattr(model, "key", ""))) is None
+        }
+        if prices:
+            with self._lock:
+                self.catalog = self.catalog.with_overrides(open_credits=prices)
 
     def update_balance(self, email: str, remaining_credits: int) -> None:
         """Record an account's balance from a job's ``remainingCredits``."""
@@ -196,7 +210,12 @@ class CreditTracker:
         highest), so an estimate never understates the cost.
         """
         chosen = tier or self.tier_of(None) or _CONSERVATIVE_TIER
-        return int(request.estimate_credits(chosen, self.catalog))
+        try:
+            return int(request.estimate_credits(chosen, self.catalog))
+        except UnknownPriceError:
+            if self.budget is not None:
+                raise  # a budget is a promise: an unknown cost needs a stated ceiling
+            return 0  # no budget: sent with the open-set warning; the charge is read after
 
     @property
     def budget(self) -> int | None:

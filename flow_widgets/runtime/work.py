@@ -116,6 +116,6 @@ def request_from_submission(submission: Submission) -> Work | None:
         return None
     payload = {k: v for k, v in submission.payload.items() if k not in ("replyRef",)}
     try:
-        return Work(cls.from_payload(payload))
+        return Work(cls.from_payload(payload, keep_extra=True))
     except (ValidationError, TypeError, ValueError):
         return None

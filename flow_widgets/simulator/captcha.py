@@ -5,7 +5,7 @@ Google Flow wants a reCAPTCHA token per generation; useapi buys them from solver
 show and how they react:
 
 * ``POST/GET /accounts/captcha-providers`` keys (masked when shown; an empty string removes one);
-* 100 free solves while no provider is configured (``freeCaptchaCredits``);
+* 300 free solves (C7, ~Oct 2026) while no provider is configured (``freeCaptchaCredits``);
 * each generation makes up to ``captchaRetry`` attempts (default 3) cycling through the providers
   (or ``captchaOrder``, or one attempt with the caller's ``captchaToken``). An attempt can fail
   because the provider is down (``captcha_outage_rate``) or because Google scores the token low

@@ -19,7 +19,7 @@ Defaults, documented once here:
   ``429 PUBLIC_ERROR_USER_REQUESTS_THROTTLED`` and the account leaves load-balancer rotation for
   the (scaled) 30-minute cooldown;
 * synchronous calls give up with ``408`` after 300 API seconds (scaled);
-* 100 free captcha solves; no captcha failures and no random job failures unless asked for;
+* 300 free captcha solves (C7); no captcha failures and no random job failures unless asked for;
 * demo authentication: any non-empty bearer token, unless ``token`` is set.
 """
 
@@ -140,12 +140,15 @@ class SimulatorConfig:
     url_ttl: float = 6 * 3600.0
     job_retention: float = 7 * 86400.0
     stats_window: float = 15 * 60.0
-    free_captcha_credits: int = 100
+    free_captcha_credits: int = 300  # C7 (repo README, ~Oct 2026)
     captcha_reject_rate: float = 0.0
     captcha_outage_rate: float = 0.0
     job_failure_rate: float = 0.0
     duration_jitter: float = 0.2
-    max_accounts: int = 50
+    max_accounts: int = 3  # C7: the $15 plan covers 3 Google Flow accounts (configurable)
+    #: C18 (Dec 2026): Cloudflare in front of the API answers 403 (error 1010) to Python's
+    #: default urllib User-Agent. Off by default; on, the simulator does the same.
+    refuse_default_user_agent: bool = False
     media_cache_bytes: int = 512 * 1024 * 1024
 
     def __post_init__(self) -> None:

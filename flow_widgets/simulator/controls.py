@@ -15,6 +15,8 @@ bearer token is needed; the server only listens on loopback. Bodies are JSON.
                                        -- fields in :mod:`flow_widgets.simulator.faults`
 ``DELETE /_sim/faults[/{id}]``         disarm all faults, or one
 ``POST /_sim/expire-urls``             every signed media URL handed out so far now answers 403
+``POST|DELETE /_sim/drift``            change prices, add models or account fields in
+                                       ``GET /accounts/{email}`` (see ``simulator.drift``)
 ``GET  /_sim/ledger?since=<seq>``      requests (both origins), accepted jobs, credit charges and
                                        refunds, webhook deliveries, media-host Authorization
                                        refusals -- see :mod:`flow_widgets.simulator.ledger`
@@ -42,6 +44,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from flow_widgets.simulator.clock import iso_time, next_utc_midnight
+from flow_widgets.simulator.drift import Drift
 from flow_widgets.simulator.faults import fault_from_dict
 from flow_widgets.simulator.http import HttpError, json_response
 from flow_widgets.simulator.state import SimulatorState
@@ -187,6 +190,17 @@ def control_routes(state: SimulatorState) -> list[Route]:
             account.blocks[(block["reason"], str(block.get("model", "*")))] = until
         return await get_state(request)
 
+    async def post_drift(request: Request) -> Response:
+        try:
+            state.drift = Drift.from_body(await _json(request))
+        except ValueError as exc:
+            raise HttpError(400, str(exc)) from None
+        return json_response(state.drift.to_json())
+
+    async def delete_drift(request: Request) -> Response:
+        state.drift = Drift()
+        return json_response(state.drift.to_json())
+
     async def canary(request: Request) -> Response:
         state.ledger.canary_hits += 1
         return Response("canary", media_type="text/plain")
@@ -203,6 +217,8 @@ def control_routes(state: SimulatorState) -> list[Route]:
         Route("/_sim/faults", g(delete_faults), methods=["DELETE"]),
         Route("/_sim/faults/{fault_id:int}", g(delete_faults), methods=["DELETE"]),
         Route("/_sim/expire-urls", g(post_expire_urls), methods=["POST"]),
+        Route("/_sim/drift", g(post_drift), methods=["POST"]),
+        Route("/_sim/drift", g(delete_drift), methods=["DELETE"]),
         Route("/_sim/ledger", g(get_ledger)),
         Route("/_sim/accounts/{email}", g(post_account), methods=["POST"]),
     ]

@@ -333,7 +333,8 @@ def extend_video(source: bytes, *, prompt: str, seed: int) -> bytes:
 
 
 def upscale_video(source: bytes, resolution: str) -> bytes:
-    """``source`` scaled to ``1080p`` or ``4K`` (short side 1080 / 2160), same length and sound.
+    """``source`` scaled to ``720p``, ``1080p`` or ``4K`` (short side 720 / 1080 / 2160), same
+    length and sound.
 
     The frame rate drops to bound the encoding time (see the module docstring).
     """

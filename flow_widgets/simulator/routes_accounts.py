@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from flow_widgets.api.requests import AddAccount, CaptchaStatsQuery, SetCaptchaProviders
 from flow_widgets.simulator.accounts import CookieError, account_from_cookies
+from flow_widgets.simulator.drift import apply_drift
 from flow_widgets.simulator.http import HttpError, json_response
 from flow_widgets.simulator.routing import Call
 from flow_widgets.simulator.state import SimulatorState
@@ -59,7 +60,7 @@ async def get_accounts(state: SimulatorState, call: Call) -> Response:
 
 async def get_account(state: SimulatorState, call: Call) -> Response:
     account = state.account(call.param("email"))
-    return json_response(account.detail_json(state.now(), state.catalog))
+    return json_response(apply_drift(account.detail_json(state.now(), state.catalog), state.drift))
 
 
 async def delete_account(state: SimulatorState, call: Call) -> Response:

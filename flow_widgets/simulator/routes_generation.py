@@ -167,11 +167,12 @@ async def post_videos_upscale(state: SimulatorState, call: Call) -> Response:
     if replayed is not None:
         return replayed
     source = find_media(state, req.media_generation_id, "mediaGenerationId", "video")
-    if source.origin in ("upload", "upscaled") or source.family == "omni":
+    # C1 (Oct 2026, vendor examples): Omni clips upscale too, 360p -> 720p and 720p -> 1080p.
+    if source.origin in ("upload", "upscaled"):
         raise HttpError(
             400,
-            "mediaGenerationId must be a Veo video from POST /videos or /videos/extend; uploads, "
-            "upscales and omni-flash outputs (720p at most) cannot be upscaled.",
+            "mediaGenerationId must be a video from POST /videos or /videos/extend; uploads and "
+            "upscales cannot be upscaled.",
         )
     account = state.account(source.email)
     req.validate_for_tier(account.tier)
@@ -179,7 +180,7 @@ async def post_videos_upscale(state: SimulatorState, call: Call) -> Response:
     cached = state.jobs.get(state.upscales.get((source.media_id, resolution), ""))
     if cached is not None:  # the same upscale again: the cached result, at no cost
         return await respond(state, cached, wants_async=intake.wants_async)
-    task = "video_upscale" if resolution == "1080p" else "video_upscale_4k"
+    task = "video_upscale_4k" if resolution == "4k" else "video_upscale"
     plan = Plan(
         req,
         intake,
@@ -195,7 +196,7 @@ async def post_videos_upscale(state: SimulatorState, call: Call) -> Response:
 
     def upscaled(jobid: str) -> list[MediaItem]:
         state.upscales[(source.media_id, resolution)] = jobid
-        token = source.name if resolution == "1080p" else f"{source.name}-4k"
+        token = source.name if resolution == "1080p" else f"{source.name}-{resolution}"
         media_id = make_media_id(
             state.config.user_id, account.email, "video", token, upsampled=True
         )

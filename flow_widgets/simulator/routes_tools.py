@@ -87,8 +87,6 @@ async def post_videos_concatenate(state: SimulatorState, call: Call) -> Response
     ]
     first = items[0]
     for i, item in enumerate(items):
-        if item.family == "omni":
-            raise HttpError(400, "Concatenation failed: omni-flash videos cannot be concatenated.")
         if item.aspect != first.aspect:
             raise HttpError(
                 400,

@@ -25,6 +25,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from flow_widgets.api.requests import wants_async
+from flow_widgets.api.requests._evidence import SERVER_ENFORCED, enforcing
 from flow_widgets.errors import ValidationError
 from flow_widgets.simulator.clock import iso_time
 from flow_widgets.simulator.faults import JOB_ACTIONS, Fault
@@ -80,6 +81,13 @@ class Call:
 
 
 Handler = Callable[[SimulatorState, Call], Awaitable[Response]]
+
+
+def _default_agent(headers: Any) -> bool:
+    """Python's default ``Python-urllib/3.x`` (or no User-Agent at all), which Cloudflare
+    refuses with error 1010 in front of the real API (spec C18)."""
+    agent = str(headers.get("user-agent", "")).strip().lower()
+    return not agent or agent.startswith("python-urllib")
 
 
 def _authorized(state: SimulatorState, request: Request) -> bool:
@@ -152,6 +160,9 @@ def api_route(state: SimulatorState, method: str, template: str, handler: Handle
         number = state.faults.count(route_key)
         fault: Fault | None = None
         try:
+            if state.config.refuse_default_user_agent and _default_agent(headers):
+                entry.status = 403
+                return Response("error code: 1010", status_code=403, media_type="text/plain")
             if not _authorized(state, request):
                 raise HttpError(401, "Unauthorized")
             fault = state.faults.match(route_key, number, now=now)
@@ -162,7 +173,8 @@ def api_route(state: SimulatorState, method: str, template: str, handler: Handle
                 return DroppedResponse()
             if fault is not None and fault.action == "delay":
                 await asyncio.sleep(fault.seconds)
-            response = await handler(state, Call(request, body, route_key, fault))
+            with enforcing(SERVER_ENFORCED):
+                response = await handler(state, Call(request, body, route_key, fault))
         except HttpError as error:
             response = error.response()
         except ValidationError as error:

@@ -24,6 +24,7 @@ from flow_widgets.simulator.balancer import Balancer
 from flow_widgets.simulator.captcha import CaptchaDesk
 from flow_widgets.simulator.clock import Clock, SystemClock
 from flow_widgets.simulator.config import SimulatorConfig
+from flow_widgets.simulator.drift import Drift
 from flow_widgets.simulator.faults import FaultBook
 from flow_widgets.simulator.http import HttpError
 from flow_widgets.simulator.jobs import JobBook
@@ -70,6 +71,8 @@ class SimulatorState:
         #: ``(source mediaGenerationId, resolution) -> jobid`` of finished-or-running upscales
         self.upscales: dict[tuple[str, str], str] = {}
         self.accounts: dict[str, Account] = {}
+        #: Deliberate differences from the catalog (the ``/_sim/drift`` control, for the doctor).
+        self.drift = Drift()
         self.last_job_ms = 0
         now = self.now()
         for spec in config.accounts:

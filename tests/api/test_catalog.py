@@ -174,7 +174,7 @@ def test_omni_flash_credits_do_not_depend_on_the_plan(tier: Tier) -> None:
 
 @pytest.mark.parametrize(
     ("duration", "resolution", "credits"),
-    [(3, "720p", 5), (8, "720p", 12), (10, "720p", 15), (15, "720p", 23), (15, "360p", 12)],
+    [(3, "720p", 9), (8, "720p", 24), (10, "720p", 30), (15, "720p", 60), (15, "360p", 30)],
 )
 def test_omni_flash_1_2_is_priced_per_second(duration: int, resolution: str, credits: int) -> None:
     assert DEFAULT_CATALOG.video_credits("omni-flash-1.2", duration, resolution, "pro") == credits
@@ -260,7 +260,7 @@ def test_overrides_replace_only_what_is_given() -> None:
         ({"omni_credits": {(8, "1080p"): 3}}, "omni_credits"),
         ({"omni_v2v_credits": {"4K": 3}}, "omni_v2v_credits"),
         ({"omni_credits_per_second": {"720p": "fast"}}, "omni_credits_per_second"),
-        ({"upscale_credits": {"720p": 3}}, "upscale_credits"),
+        ({"upscale_credits": {"8K": 3}}, "upscale_credits"),
         ({"image_credits": True}, "image_credits"),
         ({"generation_seconds": {"sora": 3}}, "generation_seconds"),
         ({"generation_seconds": {"omni-flash": 0}}, "generation_seconds"),

@@ -97,10 +97,6 @@ VALID: list[tuple[Factory, dict[str, Any]]] = [
 
 INVALID: list[tuple[Factory, dict[str, Any], str]] = [
     (image, {"prompt": ""}, "prompt"),
-    (image, {"model": "dall-e-3"}, "model"),
-    (image, {"aspect_ratio": "21:9"}, "aspectRatio"),
-    (image, {"aspect_ratio": "auto"}, "aspectRatio"),
-    (image, {"aspect_ratio": "auto", "characters": (CH2,)}, "aspectRatio"),
     (image, {"count": 0}, "count"),
     (image, {"count": 5}, "count"),
     (image, {"seed": -3}, "seed"),
@@ -119,8 +115,7 @@ INVALID: list[tuple[Factory, dict[str, Any], str]] = [
     (image_upscale, {"media_generation_id": "img-1"}, "mediaGenerationId"),
     (image_upscale, {"resolution": "8k"}, "resolution"),
     (video_upscale, {"media_generation_id": IMG[0]}, "mediaGenerationId"),
-    (video_upscale, {"resolution": "720p"}, "resolution"),
-    (video_upscale, {"reply_url": "webhook"}, "replyUrl"),
+    (video_upscale, {"resolution": "2K"}, "resolution"),
     (gif, {"media_generation_id": IMG[0]}, "mediaGenerationId"),
     (gif, {"media_generation_id": None}, "mediaGenerationId"),
     (extend, {"media_generation_id": IMG[0]}, "mediaGenerationId"),
@@ -138,8 +133,6 @@ INVALID: list[tuple[Factory, dict[str, Any], str]] = [
      "media[0].trimStart"),
     (concat, {"clips": (ConcatClip(VIDS[0]), ConcatClip(VIDS[1], trim_end=-0.1))},
      "media[1].trimEnd"),
-    (concat, {"clips": (ConcatClip(VIDS[0], 4, 4, clip_seconds=8), ConcatClip(VIDS[1]))},
-     "media[0].trimStart"),
     (concat, {"clips": [VIDS[0], VIDS[1]]}, "media"),
 ]  # fmt: skip
 
@@ -207,7 +200,6 @@ LIBRARY_INVALID: list[tuple[Factory, dict[str, Any], str]] = [
     (voice, {"email": None}, "email"),
     (voice, {"email": "john"}, "email"),
     (voice, {"voice": "achernar"}, "voice"),
-    (voice, {"voice": "Alexa"}, "voice"),
     (voice, {"voice": MY_VOICE}, "voice"),
     (voice, {"display_name": ""}, "displayName"),
     (voice, {"display_name": "n" * 201}, "displayName"),
@@ -223,7 +215,6 @@ LIBRARY_INVALID: list[tuple[Factory, dict[str, Any], str]] = [
     (character, {"image_references": (IMG1, OTHER_IMG)}, "imageReference_2"),
     (character, {"image_references": (make_media_id(7, ME, "video", "v"),)}, "imageReference_1"),
     (character, {"personality_notes": "p" * 2001}, "personalityNotes"),
-    (character, {"voice": "Alexa"}, "voice"),
     (character, {"voice": OTHER_VOICE}, "voice"),
     (upload, {"content": b""}, "content"),
     (upload, {"content": "text"}, "content"),
@@ -238,13 +229,11 @@ LIBRARY_INVALID: list[tuple[Factory, dict[str, Any], str]] = [
     (AddAccount, {"cookies": ""}, "cookies"),
     (AddAccount, {"cookies": "SID=abc; HSID=def"}, "cookies"),
     (providers, {"providers": {}}, "providers"),
-    (providers, {"providers": {"Capsolver": "k"}}, "Capsolver"),
     (providers, {"providers": {"CapSolver": 5}}, "CapSolver"),
     (CaptchaStatsQuery, {"date": "2026-2-3"}, "date"),
     (CaptchaStatsQuery, {"date": "2026-02-30"}, "date"),
     (CaptchaStatsQuery, {"limit": 0}, "limit"),
     (CaptchaStatsQuery, {"limit": 50001}, "limit"),
-    (CaptchaStatsQuery, {"provider": "capsolver"}, "provider"),
     (JobsQuery, {"options": "all"}, "options"),
 ]  # fmt: skip
 
@@ -325,7 +314,6 @@ def test_concatenate_accepts_media_as_json_text() -> None:
         (image_upscale(resolution="4k"), "free", "resolution"),
         (video_upscale(resolution="4K"), "pro", "resolution"),
         (extend(), "free", "model"),
-        (extend(model="veo-3.1-lite-low-priority"), "ultra_100", "model"),
     ],
 )
 def test_plan_rules(request_: FlowRequest, tier: Tier, field: str) -> None:
@@ -383,7 +371,6 @@ def test_credits_follow_a_custom_catalog() -> None:
         ({"retry": "3"}, "captchaRetry"),
         ({"order": ()}, "captchaOrder"),
         ({"order": ("CapSolver",) * 11}, "captchaOrder"),
-        ({"order": ("CapSolver", "DeathByCaptcha")}, "captchaOrder"),
     ],
 )
 def test_captcha_rules(kwargs: dict[str, Any], field: str) -> None:

@@ -95,9 +95,9 @@ def test_prompt_interpolation(shell: Shell) -> None:
 
 def test_the_argument_line_is_not_expanded_by_ipython(shell: Shell) -> None:
     shell.ip.user_ns["m"] = "veo-3.1-lite"
-    result = shell.cell("%%flow_video -m {m} --dry-run\na fox")
-    assert isinstance(result.error_in_exec, UsageError)  # '{m}' reached us as written
-    assert "{m}" in str(result.error_in_exec)
+    shell.cell("%%flow_video -m {m} --dry-run\na fox")
+    # '{m}' reached us as written: an unknown model id, shown in the dry run (spec §7.1)
+    assert '"model": "{m}"' in shell.text()
 
 
 def test_config_defaults_fill_the_gaps(shell: Shell) -> None:
@@ -241,7 +241,10 @@ def test_hostile_prompts_are_escaped_in_cards_and_dry_runs(shell: Shell, prompt:
     assert "&lt;" in html or "\u202e" in html
 
 
-def test_a_100k_prompt_is_one_short_usage_error(shell: Shell) -> None:
+def test_a_100k_prompt_is_one_short_usage_error_when_strict(shell: Shell) -> None:
+    # The 8,000-character limit is our own (the API states none): a reported rule, so it
+    # refuses only under strict checking, in one short line.
+    shell.ip.run_line_magic("config", "FlowMagics.strict = True")
     posts = shell.count_requests("POST /videos")
     result = shell.cell("%%flow_video --no-interp\n" + "a fox " * 20_000)
     error = result.error_in_exec

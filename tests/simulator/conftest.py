@@ -25,6 +25,7 @@ def sim() -> Iterator[RunningSimulator]:
         test_controls=True,
         max_concurrent_videos=100,
         max_concurrent_images=100,
+        max_accounts=10,  # tests add accounts; the 3-account default (C7) is tested on its own
     ) as running:
         yield running
 

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from flow_widgets.api.catalog import VIDEO_ASPECTS, VIDEO_MODELS
 from flow_widgets.api.requests import VideoRequest
+from flow_widgets.api.requests._evidence import SERVER_ENFORCED, enforcing
 from flow_widgets.errors import ValidationError
 from flow_widgets.simulator.app import create_app
 from flow_widgets.simulator.clock import ManualClock
@@ -71,10 +72,13 @@ bodies = st.fixed_dictionaries(
 )
 
 
-def _client_verdict(body: dict[str, Any]) -> int:
+def _client_verdict(body: dict[str, Any], *, as_server: bool = True) -> int:
+    """The client's verdict; ``as_server``: with the open sets and plans the server enforces
+    (what the simulator plays), else the client's own default (spec §7.1: reported rules warn)."""
     try:
-        request = VideoRequest.from_payload(body)
-        request.validate_for_tier(ACCOUNTS[body["email"]])  # type: ignore[arg-type]
+        with enforcing(SERVER_ENFORCED if as_server else ()):
+            request = VideoRequest.from_payload(body)
+            request.validate_for_tier(ACCOUNTS[body["email"]])  # type: ignore[arg-type]
     except ValidationError:
         return 400
     return 201
@@ -87,8 +91,11 @@ def _client_verdict(body: dict[str, Any]) -> int:
 def test_simulator_and_client_agree_on_every_video_body(post: Post, body: dict[str, Any]) -> None:
     response = post({**body, "async": True})
     assert response.status_code == _client_verdict(body), (body, response.text)
+    # The client on its own never refuses what the simulator (the vendor's behaviour) accepts.
+    if _client_verdict(body, as_server=False) == 400:
+        assert response.status_code == 400, body
     if response.status_code == 400:
-        with pytest.raises(ValidationError) as refusal:
+        with pytest.raises(ValidationError) as refusal, enforcing(SERVER_ENFORCED):
             request = VideoRequest.from_payload(body)
             request.validate_for_tier(ACCOUNTS[body["email"]])  # type: ignore[arg-type]
         assert response.json()["error"] == str(refusal.value)

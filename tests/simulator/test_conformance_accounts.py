@@ -116,7 +116,7 @@ def test_post_accounts_refuses_unusable_cookies(
 
 
 def test_captcha_providers_are_masked_and_empty_string_removes(api: httpx.Client) -> None:
-    assert api.get("/accounts/captcha-providers").json() == {"freeCaptchaCredits": 100}
+    assert api.get("/accounts/captcha-providers").json() == {"freeCaptchaCredits": 300}
     set_keys = api.post(
         "/accounts/captcha-providers", json={"CapSolver": "CAP-1234567890", "2Captcha": "TWO-99999"}
     )
@@ -125,7 +125,7 @@ def test_captcha_providers_are_masked_and_empty_string_removes(api: httpx.Client
     assert shown == {"CapSolver": "CAP-1…", "2Captcha": "TWO-9…"}
     assert "1234567890" not in str(shown)
     api.post("/accounts/captcha-providers", json={"CapSolver": "", "2Captcha": ""})
-    assert api.get("/accounts/captcha-providers").json() == {"freeCaptchaCredits": 100}
+    assert api.get("/accounts/captcha-providers").json() == {"freeCaptchaCredits": 300}
     bad = api.post("/accounts/captcha-providers", json={"MagicSolver": "x"})
     assert bad.status_code == 400 and "MagicSolver" in bad.json()["error"]
 
@@ -157,3 +157,9 @@ def test_control_state_shows_accounts(api: httpx.Client) -> None:
     state = control(api, "GET", "state")
     assert state["accounts"][ULTRA]["tier"] == "ultra_200"
     assert state["iso"].endswith("Z")
+
+
+def test_c7_the_demo_takes_three_accounts_by_default() -> None:
+    from flow_widgets.simulator.config import SimulatorConfig
+
+    assert SimulatorConfig().max_accounts == 3  # the $15 plan covers 3 (configurable)

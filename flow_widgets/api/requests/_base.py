@@ -20,7 +20,8 @@ from typing import Any, ClassVar, Protocol, TypeVar
 from flow_widgets.api._retry import Safety
 from flow_widgets.api.catalog import DEFAULT_CATALOG, Catalog, Tier
 from flow_widgets.api.requests._captcha import Captcha
-from flow_widgets.api.requests._fields import Field, coerce, fail
+from flow_widgets.api.requests._evidence import RuleWarning, collecting, report
+from flow_widgets.api.requests._fields import Field, check_extra, coerce, fail
 from flow_widgets.errors import ValidationError
 
 __all__ = ["VOLATILE_FIELDS", "FlowRequest", "Reply"]
@@ -108,6 +109,9 @@ class FlowRequest:
         ``concatenate``), by the catalog's facts about its model."""
         return frozenset()
 
+    #: Reported rules this request breaks (spec §7.1): sent anyway, shown to the user.
+    rule_warnings: ClassVar[tuple[RuleWarning, ...]] = ()
+
     def __post_init__(self) -> None:
         required = _required_attrs(type(self))
         for spec in self._fields:
@@ -119,7 +123,14 @@ class FlowRequest:
             captcha = getattr(self, "captcha", None)
             if captcha is not None and not isinstance(captcha, Captcha):
                 raise fail("captcha", "captcha must be a Captcha(token=…|retry=…|order=…).")
-        self._validate()
+        if getattr(self, "extra", None) is not None:
+            declared = frozenset(self._declared_names())
+            where = f"{self.method} {self.path}"
+            object.__setattr__(self, "extra", check_extra(self.extra, declared, where))  # type: ignore[attr-defined]
+        with collecting() as found:
+            report(getattr(getattr(self, "captcha", None), "rule_warnings", ()))
+            self._validate()
+        object.__setattr__(self, "rule_warnings", tuple(found))
 
     def _validate(self) -> None:
         """The endpoint's own rules; raise :class:`ValidationError` on the first broken one."""
@@ -145,11 +156,27 @@ class FlowRequest:
             out.update(captcha.to_payload())
         if self._async:
             out["async"] = True
+        out.update(getattr(self, "extra", None) or {})  # checked: never a declared key
         return out
 
     @classmethod
-    def from_payload(cls: type[R], payload: Mapping[str, Any]) -> R:
-        """Build and validate from a body: JSON types or multipart strings; unknown fields fail."""
+    def _declared_names(cls) -> list[str]:
+        """Every body field this class knows (``Slots`` expanded), for ``extra=`` checks."""
+        names: list[str] = []
+        for spec in cls._fields:
+            size = getattr(spec, "size", None)
+            prefix = getattr(spec, "prefix", None)
+            if isinstance(size, int) and isinstance(prefix, str):
+                names += [f"{prefix}{i}" for i in range(1, size + 1)]
+            else:
+                names += [n.strip() for n in spec.names().split(",")]
+        return names
+
+    @classmethod
+    def from_payload(cls: type[R], payload: Mapping[str, Any], *, keep_extra: bool = False) -> R:
+        """Build and validate from a body: JSON types or multipart strings; unknown fields fail,
+        unless ``keep_extra`` (a body this client sent with ``extra=``, read back from the
+        ledger) keeps them as the request's ``extra``."""
         if not isinstance(payload, Mapping):
             raise fail("body", f"the body of {cls.method} {cls.path} must be a JSON object.")
         data = dict(payload)
@@ -164,6 +191,8 @@ class FlowRequest:
             coerce(data.pop("async"), bool, "async")
         for attr in _required_attrs(cls) - set(kwargs):
             kwargs[attr] = None  # reported as "<field> is required" by the constructor
+        if data and keep_extra and "extra" in {f.name for f in dataclasses.fields(cls)}:  # type: ignore[arg-type]
+            kwargs["extra"], data = data, {}
         if data:
             raise cls._unknown_field(sorted(data)[0])
         return cls(**kwargs)

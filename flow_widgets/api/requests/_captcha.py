@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
+from flow_widgets.api.requests._evidence import RuleWarning, breach, collecting
 from flow_widgets.api.requests._fields import Scalar, coerce, fail
 
 __all__ = ["CAPTCHA_PROVIDERS", "Captcha"]
@@ -44,6 +45,8 @@ class Captcha:
     token: str | None = dataclasses.field(default=None, repr=False)
     retry: int | None = None
     order: tuple[str, ...] | None = None
+    #: Reported rules broken (a solver this version does not know): sent, and shown.
+    rule_warnings: ClassVar[tuple[RuleWarning, ...]] = ()
 
     def __post_init__(self) -> None:
         Scalar("token", "captchaToken").check(self.token)
@@ -66,8 +69,10 @@ class Captcha:
             raise fail("captchaToken", "captchaToken is empty; pass a reCAPTCHA token or omit it.")
         if self.retry is not None and not 1 <= self.retry <= 10:
             raise fail("captchaRetry", f"captchaRetry {self.retry} is out of range; use 1 to 10.")
-        if self.order is not None:
-            object.__setattr__(self, "order", _canonical_order(self.order))
+        with collecting() as found:
+            if self.order is not None:
+                object.__setattr__(self, "order", _canonical_order(self.order))
+        object.__setattr__(self, "rule_warnings", tuple(found))
 
     def to_payload(self) -> dict[str, Any]:
         """The API fields for this choice (``{}`` when nothing is set)."""
@@ -104,11 +109,18 @@ def _canonical_order(order: Any) -> tuple[str, ...]:
         raise fail("captchaOrder", f"captchaOrder lists {len(names)} solvers; use at most 10.")
     canonical = []
     for name in names:
-        known = _PROVIDERS_BY_LOWER.get(name.strip().lower()) if isinstance(name, str) else None
-        if known is None:
+        if not isinstance(name, str) or not name.strip() or "," in name:
             raise fail(
                 "captchaOrder",
                 f"captchaOrder names {name!r}; use solvers from {', '.join(CAPTCHA_PROVIDERS)}.",
             )
-        canonical.append(known)
+        known = _PROVIDERS_BY_LOWER.get(name.strip().lower())
+        if known is None:  # providers are an open set (spec §7.1): a new solver is sent
+            breach(
+                "known-captcha-provider",
+                "captchaOrder",
+                f"captchaOrder names {name.strip()!r}, a solver this version does not know "
+                f"({', '.join(CAPTCHA_PROVIDERS)})",
+            )
+        canonical.append(known or name.strip())
     return tuple(canonical)

@@ -9,6 +9,7 @@ Pure: no I/O.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -17,7 +18,16 @@ from typing import Any, Protocol
 
 from flow_widgets.errors import ValidationError
 
-__all__ = ["Field", "Scalar", "Slots", "coerce", "fail", "wants_async"]
+__all__ = [
+    "PROTECTED_FIELDS",
+    "Field",
+    "Scalar",
+    "Slots",
+    "check_extra",
+    "coerce",
+    "fail",
+    "wants_async",
+]
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
@@ -195,3 +205,43 @@ class Field(Protocol):
     def load(self, data: dict[str, Any], kwargs: dict[str, Any]) -> None: ...
 
     def names(self) -> str: ...
+
+
+# ------------------------------------------------------------------------------- extra fields
+
+#: Body keys ``extra=`` may never set: how the answer is delivered and what the runtime relies on
+#: to spend exactly once (the job's ``replyRef`` carries the ledger's submission id; captcha
+#: options and ``async`` decide whether a retry could buy twice).
+PROTECTED_FIELDS = frozenset(
+    {"async", "replyRef", "replyUrl", "captchaToken", "captchaRetry", "captchaOrder"}
+)
+
+
+def check_extra(extra: Any, declared: frozenset[str], endpoint: str) -> dict[str, Any]:
+    """``extra`` as a plain dict of JSON values, refusing what it may not set.
+
+    ``extra`` is the escape hatch for a field the API gained after this release: it is merged
+    into the body as given. Fields this version declares are refused (use the argument, which
+    is checked), and so are :data:`PROTECTED_FIELDS`.
+    """
+    if not isinstance(extra, Mapping):
+        raise fail("extra", f"extra must be a dict of API fields for {endpoint}, not {extra!r}.")
+    checked: dict[str, Any] = {}
+    for key, value in extra.items():
+        if not isinstance(key, str) or not key.strip():
+            raise fail("extra", f"extra has the key {key!r}; use the API's field names (text).")
+        if key in PROTECTED_FIELDS:
+            raise fail(
+                key,
+                f"extra cannot set {key}: the runtime relies on it to spend exactly once.",
+            )
+        if key in declared:
+            raise fail(
+                key, f"extra cannot set {key}, a field this version knows; pass it as an argument."
+            )
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError):
+            raise fail(key, f"extra {key} must be a JSON value, not {value!r}.") from None
+        checked[key] = value
+    return checked

@@ -23,6 +23,7 @@ from flow_widgets.api._retry import Safety
 from flow_widgets.api.models import Account, CaptchaProviders, CaptchaStats, JobsStats
 from flow_widgets.api.requests._base import FlowRequest, Reply
 from flow_widgets.api.requests._captcha import CAPTCHA_PROVIDERS
+from flow_widgets.api.requests._evidence import breach
 from flow_widgets.api.requests._fields import Field, Scalar, coerce, fail
 
 __all__ = [
@@ -110,10 +111,12 @@ class SetCaptchaProviders(FlowRequest):
                 f"providers is empty; set at least one of {', '.join(CAPTCHA_PROVIDERS)}.",
             )
         for name, key in self.providers.items():
-            if name not in CAPTCHA_PROVIDERS:
-                raise fail(
+            if name not in CAPTCHA_PROVIDERS:  # an open set (spec §7.1): sent with a warning
+                breach(
+                    "known-captcha-provider",
                     name,
-                    f"{name} is not a captcha provider; use {', '.join(CAPTCHA_PROVIDERS)}.",
+                    f"{name} is not a captcha provider this version knows "
+                    f"({', '.join(CAPTCHA_PROVIDERS)})",
                 )
             if not isinstance(key, str):
                 raise fail(name, f"{name} must be the solver's API key as text ('' removes it).")
@@ -157,9 +160,12 @@ class CaptchaStatsQuery(FlowRequest):
         if self.limit is not None and not 1 <= self.limit <= 50000:
             raise fail("limit", f"limit {self.limit} is out of range; use 1 to 50000.")
         if self.provider is not None and self.provider not in STATS_PROVIDERS:
-            raise fail(
+            # An open set (spec §7.1): a new solver is sent.
+            breach(
+                "known-captcha-provider",
                 "provider",
-                f"provider {self.provider!r} is unknown; use {', '.join(STATS_PROVIDERS)}.",
+                f"provider {self.provider!r} is not one this version knows "
+                f"({', '.join(STATS_PROVIDERS)})",
             )
 
 

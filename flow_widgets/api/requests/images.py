@@ -15,13 +15,16 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from flow_widgets.api._retry import Safety
 from flow_widgets.api.catalog import (
     DEFAULT_CATALOG,
     DEFAULT_IMAGE_MODEL,
+    IMAGE_ASPECTS,
     IMAGE_MODEL_ALIASES,
     IMAGE_MODELS,
     Catalog,
@@ -33,9 +36,22 @@ from flow_widgets.api.models import Job, UpscaledImage
 from flow_widgets.api.requests import _rules as rules
 from flow_widgets.api.requests._base import FlowRequest, Reply
 from flow_widgets.api.requests._captcha import Captcha
-from flow_widgets.api.requests._fields import Field, Scalar, Slots, fail
+from flow_widgets.api.requests._evidence import breach, refuse
+from flow_widgets.api.requests._fields import Field, Scalar, Slots
 
 __all__ = ["ImageRequest", "ImageUpscaleRequest"]
+
+
+#: What an image model this version does not know is checked against: every known ratio and
+#: the largest reference budget, so only the API refuses what it does not take.
+_OPEN_MODEL = ImageModel(
+    id="",
+    display_name="unknown model",
+    max_refs=10,
+    aspect_ratios=IMAGE_ASPECTS,
+    default_aspect="landscape",
+    upscalable=True,
+)
 
 
 @dataclass(frozen=True)
@@ -81,33 +97,49 @@ class ImageRequest(FlowRequest):
     reply_url: str | None = None
     reply_ref: str | None = None
     captcha: Captcha | None = None
+    #: Fields the API gained after this release, merged into the body as given (see
+    #: :func:`~flow_widgets.api.requests._fields.check_extra`).
+    extra: Mapping[str, Any] | None = dataclasses.field(default=None, hash=False)
 
     @property
     def spec(self) -> ImageModel:
-        """The catalog entry of :attr:`model`, aliases followed."""
-        resolved = resolve_image_model(self.model)
-        assert resolved is not None  # checked at construction
-        return resolved
+        """The catalog entry of :attr:`model`, aliases followed (a permissive stand-in for a
+        model this version does not know)."""
+        return resolve_image_model(self.model) or _OPEN_MODEL
 
     def _validate(self) -> None:
         rules.check_prompt(self.prompt)
-        if resolve_image_model(self.model) is None:
+        known = resolve_image_model(self.model)
+        if known is None:  # an open set (spec §7.1): sent, and the API decides
             names = [*IMAGE_MODELS, *IMAGE_MODEL_ALIASES]
-            raise fail("model", f"model {self.model!r} is unknown; use one of {', '.join(names)}.")
-        spec = self.spec
+            breach(
+                "known-image-model",
+                "model",
+                f"model {self.model!r} is not in this version's catalog ({', '.join(names)})",
+            )
+        spec = known or _OPEN_MODEL
         refs = rules.filled(self.references)
         if self.aspect_ratio is not None:
-            if self.aspect_ratio not in spec.aspect_ratios:
-                raise fail(
+            if self.aspect_ratio not in IMAGE_ASPECTS:
+                breach(
+                    "known-aspect-ratio",
+                    "aspectRatio",
+                    f"aspectRatio {self.aspect_ratio!r} is not one this version knows "
+                    f"({', '.join(IMAGE_ASPECTS)})",
+                )
+            elif self.aspect_ratio not in spec.aspect_ratios:
+                breach(
+                    "model-aspect-ratio",
                     "aspectRatio",
                     f"aspectRatio {self.aspect_ratio!r} is not available on {self.model}; "
                     f"use {', '.join(spec.aspect_ratios)}.",
                 )
             if self.aspect_ratio == "auto" and not refs:
-                raise fail(
+                breach(
+                    "image-auto-needs-reference",
                     "aspectRatio",
-                    "aspectRatio auto copies the first reference's shape; add a reference_N "
-                    "or pick a ratio such as 16:9.",
+                    "aspectRatio auto copies the first reference's shape, and there is no "
+                    "reference_N",
                 )
         rules.check_count(self.count)
         rules.check_seed(self.seed)
@@ -122,7 +154,8 @@ class ImageRequest(FlowRequest):
             owners.append(owner)
             used += images
             if used > spec.max_refs:
-                raise fail(
+                raise refuse(
+                    "image-reference-budget",
                     f"character_{i}",
                     f"character_{i} brings the references to {used} (a character counts its "
                     f"1-2 images); {self.model} takes at most {spec.max_refs}.",
@@ -168,12 +201,16 @@ class ImageUpscaleRequest(FlowRequest):
     media_generation_id: str
     resolution: str | None = None
     captcha: Captcha | None = None
+    #: Fields the API gained after this release, merged into the body as given (see
+    #: :func:`~flow_widgets.api.requests._fields.check_extra`).
+    extra: Mapping[str, Any] | None = dataclasses.field(default=None, hash=False)
 
     def _validate(self) -> None:
         rules.check_media_id(self.media_generation_id, "mediaGenerationId", "image")
         if self.resolution is not None:
             if self.resolution.lower() not in _IMAGE_UPSCALES:
-                raise fail(
+                raise refuse(
+                    "image-upscale-resolution",
                     "resolution",
                     f"resolution {self.resolution!r} is not an image upscale; use 2k or 4k.",
                 )
@@ -182,7 +219,8 @@ class ImageUpscaleRequest(FlowRequest):
     def validate_for_tier(self, tier: Tier) -> None:
         """4k needs a paid Google AI plan."""
         if self.resolution == "4k" and tier == "free":
-            raise fail(
+            raise refuse(
+                "image-4k-needs-paid-plan",
                 "resolution",
                 "resolution 4k needs a paid Google AI plan; use 2k on a free account.",
             )

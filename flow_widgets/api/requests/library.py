@@ -13,14 +13,17 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from flow_widgets.api._retry import Safety
 from flow_widgets.api.models import Character, Voice
 from flow_widgets.api.requests import _rules as rules
 from flow_widgets.api.requests._base import FlowRequest, Reply
 from flow_widgets.api.requests._captcha import Captcha
+from flow_widgets.api.requests._evidence import refuse
 from flow_widgets.api.requests._fields import Field, Scalar, Slots, fail
 
 __all__ = ["CharacterRequest", "VoiceRequest"]
@@ -55,11 +58,18 @@ class VoiceRequest(FlowRequest):
     dialog: str
     voice_performance: str
     captcha: Captcha | None = None
+    #: Fields the API gained after this release, merged into the body as given (see
+    #: :func:`~flow_widgets.api.requests._fields.check_extra`).
+    extra: Mapping[str, Any] | None = dataclasses.field(default=None, hash=False)
 
     def _validate(self) -> None:
         rules.check_email(self.email)
         if rules.check_voice(self.voice, "voice", case_sensitive=True) is not None:
-            raise fail("voice", "voice must be a preset name here, not a user voice ref.")
+            raise refuse(
+                "voice-base-is-preset",
+                "voice",
+                "voice must be a preset name here, not a user voice ref.",
+            )
         for field, value, high in (
             ("displayName", self.display_name, 200),
             ("dialog", self.dialog, 120),
@@ -94,6 +104,9 @@ class CharacterRequest(FlowRequest):
     image_references: tuple[str | None, ...]
     personality_notes: str | None = None
     voice: str | None = None
+    #: Fields the API gained after this release, merged into the body as given (see
+    #: :func:`~flow_widgets.api.requests._fields.check_extra`).
+    extra: Mapping[str, Any] | None = dataclasses.field(default=None, hash=False)
 
     def _validate(self) -> None:
         rules.check_length(self.display_name, "displayName", 1, 200)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -31,6 +32,7 @@ from flow_widgets.api.models import ConcatenatedVideo, Gif, Job
 from flow_widgets.api.requests import _rules as rules
 from flow_widgets.api.requests._base import FlowRequest, Reply
 from flow_widgets.api.requests._captcha import Captcha
+from flow_widgets.api.requests._evidence import breach, refuse
 from flow_widgets.api.requests._fields import Field, Scalar, coerce, fail
 
 __all__ = [
@@ -41,7 +43,8 @@ __all__ = [
     "VideoUpscaleRequest",
 ]
 
-_VIDEO_UPSCALES = {"1080p": "1080p", "4k": "4K"}
+#: C1 (Oct 2026): Omni 360p clips are promoted to 720p, Omni 720p clips go to 1080p, free.
+_VIDEO_UPSCALES = {"720p": "720p", "1080p": "1080p", "4k": "4K"}
 _ALL_MARKERS = ("character", "referenceImage", "referenceAudio", "referenceVideo", "reference")
 MAX_TRIM_SECONDS = 8.0
 
@@ -49,9 +52,10 @@ MAX_TRIM_SECONDS = 8.0
 @dataclass(frozen=True)
 class VideoUpscaleRequest(FlowRequest):
     """A validated ``POST /videos/upscale`` body: ``1080p`` (default, free) or ``4K``
-    (50 credits, Ultra only). The resolution is accepted in any case and sent as the upscale
-    page spells it. Upscaling the same video twice is free the second time (cached); the
-    estimate cannot know that and prices it as new."""
+    (50 credits, Ultra only), and ``720p`` for an Omni 360p clip (C1, free). The resolution
+    is accepted in any case and sent as the upscale page spells it. Upscaling the same video
+    twice is free the second time (cached); the estimate cannot know that and prices it as
+    new."""
 
     method: ClassVar[str] = "POST"
     path: ClassVar[str] = "/videos/upscale"
@@ -75,23 +79,33 @@ class VideoUpscaleRequest(FlowRequest):
     reply_url: str | None = None
     reply_ref: str | None = None
     captcha: Captcha | None = None
+    #: Fields the API gained after this release, merged into the body as given (see
+    #: :func:`~flow_widgets.api.requests._fields.check_extra`).
+    extra: Mapping[str, Any] | None = dataclasses.field(default=None, hash=False)
 
     def _validate(self) -> None:
         rules.check_media_id(self.media_generation_id, "mediaGenerationId", "video")
         if self.resolution is not None:
             canonical = _VIDEO_UPSCALES.get(self.resolution.lower())
             if canonical is None:
-                raise fail(
+                breach(
+                    "upscale-resolution",
                     "resolution",
-                    f"resolution {self.resolution!r} is not a video upscale; use 1080p or 4K.",
+                    f"resolution {self.resolution!r} is not a video upscale; use 720p (Omni), "
+                    "1080p or 4K.",
                 )
+                return
             object.__setattr__(self, "resolution", canonical)
         rules.check_reply(self.reply_url, self.reply_ref)
 
     def validate_for_tier(self, tier: Tier) -> None:
         """4K needs an Ultra plan."""
         if self.resolution == "4K" and tier not in ("ultra_100", "ultra_200"):
-            raise fail("resolution", "resolution 4K needs an Ultra plan; use 1080p on this plan.")
+            raise refuse(
+                "video-4k-needs-ultra",
+                "resolution",
+                "resolution 4K needs an Ultra plan; use 1080p on this plan.",
+            )
 
     def estimate_credits(self, tier: Tier, catalog: Catalog = DEFAULT_CATALOG) -> int:
         """0 for 1080p, 50 for 4K (from the catalog)."""
@@ -113,6 +127,9 @@ class GifRequest(FlowRequest):
     _fields: ClassVar[tuple[Field, ...]] = (Scalar("media_generation_id", "mediaGenerationId"),)
 
     media_generation_id: str
+    #: Fields the API gained after this release, merged into the body as given (see
+    #: :func:`~flow_widgets.api.requests._fields.check_extra`).
+    extra: Mapping[str, Any] | None = dataclasses.field(default=None, hash=False)
 
     def _validate(self) -> None:
         rules.check_media_id(self.media_generation_id, "mediaGenerationId", "video")
@@ -156,14 +173,25 @@ class ExtendRequest(FlowRequest):
     reply_url: str | None = None
     reply_ref: str | None = None
     captcha: Captcha | None = None
+    #: Fields the API gained after this release, merged into the body as given (see
+    #: :func:`~flow_widgets.api.requests._fields.check_extra`).
+    extra: Mapping[str, Any] | None = dataclasses.field(default=None, hash=False)
 
     def _validate(self) -> None:
         rules.check_media_id(self.media_generation_id, "mediaGenerationId", "video")
         rules.check_prompt(self.prompt)
         spec = VIDEO_MODELS.get(self.model)
-        if spec is None or not spec.can_extend:
+        if spec is None:  # an open set (spec §7.1): a new extender is sent
+            breach(
+                "known-video-model",
+                "model",
+                f"model {self.model!r} is not in this version's catalog "
+                f"({', '.join(VIDEO_MODELS)})",
+            )
+        elif not spec.can_extend:
             extenders = [m.id for m in VIDEO_MODELS.values() if m.can_extend]
-            raise fail(
+            raise refuse(
+                "extend-needs-veo",
                 "model",
                 f"model {self.model!r} cannot extend videos; use {', '.join(extenders)}.",
             )
@@ -175,15 +203,27 @@ class ExtendRequest(FlowRequest):
     def validate_for_tier(self, tier: Tier) -> None:
         """Extending needs a paid plan; Lite Lower Priority needs Ultra $200."""
         if tier == "free":
-            raise fail("model", f"model {self.model} needs a paid Google AI plan to extend videos.")
-        if VIDEO_MODELS[self.model].ultra_200_only and tier != "ultra_200":
-            raise fail(
+            raise refuse(
+                "extend-needs-paid-plan",
                 "model",
-                f"model {self.model} is only for Ultra $200 accounts; use veo-3.1-lite instead.",
+                f"model {self.model} needs a paid Google AI plan to extend videos.",
+            )
+        spec = VIDEO_MODELS.get(self.model)
+        if spec is not None and spec.ultra_200_only and tier != "ultra_200":
+            breach(
+                "model-plan-ultra-200",
+                "model",
+                f"model {self.model} is for the owner of an Ultra $200 plan (others get 403)",
             )
 
     def estimate_credits(self, tier: Tier, catalog: Catalog = DEFAULT_CATALOG) -> int:
-        """One generation of the chosen Veo model per variation."""
+        """One generation of the chosen Veo model per variation (a model the catalog does not
+        know: the account's ``creditCost`` for it, else :class:`UnknownPriceError`)."""
+        if self.model not in VIDEO_MODELS:
+            known = catalog.open_price(self.model)
+            if known is None:
+                raise catalog.unknown_price(self.model)
+            return known * self.count
         return catalog.extend_credits(self.model, tier) * self.count
 
 
@@ -286,10 +326,15 @@ class ConcatenateRequest(FlowRequest):
     _fields: ClassVar[tuple[Field, ...]] = (_ClipList(),)
 
     clips: tuple[ConcatClip, ...]
+    #: Fields the API gained after this release, merged into the body as given (see
+    #: :func:`~flow_widgets.api.requests._fields.check_extra`).
+    extra: Mapping[str, Any] | None = dataclasses.field(default=None, hash=False)
 
     def _validate(self) -> None:
         if not 2 <= len(self.clips) <= 10:
-            raise fail("media", f"media has {len(self.clips)} clips; join 2 to 10.")
+            raise refuse(
+                "concat-clip-count", "media", f"media has {len(self.clips)} clips; join 2 to 10."
+            )
         owners: list[rules.Owner | None] = []
         for i, clip in enumerate(self.clips):
             where = f"media[{i}]"
@@ -300,13 +345,15 @@ class ConcatenateRequest(FlowRequest):
             )
             for api, trim in (("trimStart", clip.trim_start), ("trimEnd", clip.trim_end)):
                 if trim is not None and not 0 <= trim <= MAX_TRIM_SECONDS:
-                    raise fail(
+                    raise refuse(
+                        "concat-trim-range",
                         f"{where}.{api}",
                         f"{where}.{api} {trim:g} is out of range; use 0 to 8 seconds.",
                     )
             total = (clip.trim_start or 0.0) + (clip.trim_end or 0.0)
             if clip.clip_seconds is not None and total >= clip.clip_seconds:
-                raise fail(
+                breach(
+                    "trim-leaves-nothing",
                     f"{where}.trimStart",
                     f"{where}.trimStart + trimEnd = {total:g} s leaves nothing of a "
                     f"{clip.clip_seconds:g} s clip; trim less.",

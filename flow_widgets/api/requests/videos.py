@@ -22,13 +22,16 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from flow_widgets.api._retry import Safety
 from flow_widgets.api.catalog import (
     DEFAULT_CATALOG,
     DEFAULT_VIDEO_MODEL,
+    VIDEO_ASPECTS,
     VIDEO_MODELS,
     Catalog,
     Tier,
@@ -39,6 +42,7 @@ from flow_widgets.api.models import Job
 from flow_widgets.api.requests import _rules as rules
 from flow_widgets.api.requests._base import FlowRequest, Reply
 from flow_widgets.api.requests._captcha import Captcha
+from flow_widgets.api.requests._evidence import breach, refuse
 from flow_widgets.api.requests._fields import Field, Scalar, Slots, fail
 
 __all__ = ["VideoMode", "VideoRequest"]
@@ -121,6 +125,12 @@ class VideoRequest(FlowRequest):
     reply_url: str | None = None
     reply_ref: str | None = None
     captcha: Captcha | None = None
+    #: The most credits the caller accepts for a request whose price is unknown (a model newer
+    #: than the catalog); never sent, it lets such a request run under a budget.
+    max_credits: int | None = None
+    #: Fields the API gained after this release, merged into the body as given (see
+    #: :func:`~flow_widgets.api.requests._fields.check_extra`).
+    extra: Mapping[str, Any] | None = dataclasses.field(default=None, hash=False)
 
     # ------------------------------------------------------------------ derived facts
 
@@ -155,7 +165,10 @@ class VideoRequest(FlowRequest):
             start = self.start_frame or 0
             end = self.end_frame if self.end_frame is not None else 240
             return max(1, round((end - start) / 24))
-        return self.duration if self.duration is not None else self.spec.default_duration
+        if self.duration is not None:
+            return self.duration
+        spec = VIDEO_MODELS.get(self.model)
+        return spec.default_duration if spec is not None else 8
 
     @property
     def image_budget_used(self) -> int:
@@ -170,33 +183,74 @@ class VideoRequest(FlowRequest):
 
     def _validate(self) -> None:
         rules.check_prompt(self.prompt)
-        if self.model not in VIDEO_MODELS:
-            raise fail(
-                "model", f"model {self.model!r} is unknown; use one of {', '.join(VIDEO_MODELS)}."
-            )
-        spec = self.spec
-        if self.aspect_ratio is not None and self.aspect_ratio not in spec.aspect_ratios:
-            raise fail(
-                "aspectRatio",
-                f"aspectRatio {self.aspect_ratio!r} is not available on {self.model}; "
-                f"use {', '.join(spec.aspect_ratios)}.",
-            )
-        if self.resolution is not None and self.resolution not in spec.resolutions:
-            fix = "use 720p" if self.resolution == "360p" else "use 720p or 360p on omni models"
-            raise fail(
-                "resolution",
-                f"resolution {self.resolution!r} is not available on {self.model}; {fix}.",
-            )
         rules.check_count(self.count)
         rules.check_seed(self.seed)
         rules.check_email(self.email)
         rules.check_reply(self.reply_url, self.reply_ref)
+        if self.max_credits is not None and (
+            not isinstance(self.max_credits, int) or self.max_credits < 0
+        ):
+            raise fail("max_credits", f"max_credits {self.max_credits!r} must be 0 or more.")
+        if self.model not in VIDEO_MODELS:
+            # An open set (spec §7.1): a model Google added yesterday is sent; the API decides.
+            breach(
+                "known-video-model",
+                "model",
+                f"model {self.model!r} is not in this version's catalog "
+                f"({', '.join(VIDEO_MODELS)})",
+            )
+            self._check_open_ids()
+            return
+        spec = self.spec
+        if self.aspect_ratio is not None and self.aspect_ratio not in spec.aspect_ratios:
+            if self.aspect_ratio not in VIDEO_ASPECTS:
+                breach(
+                    "known-aspect-ratio",
+                    "aspectRatio",
+                    f"aspectRatio {self.aspect_ratio!r} is not one this version knows "
+                    f"({', '.join(VIDEO_ASPECTS)})",
+                )
+            else:
+                breach(
+                    "model-aspect-ratio",
+                    "aspectRatio",
+                    f"aspectRatio {self.aspect_ratio!r} is not available on {self.model}; "
+                    f"use {', '.join(spec.aspect_ratios)}.",
+                )
+        if self.resolution is not None and self.resolution not in spec.resolutions:
+            if self.resolution == "360p":
+                breach(
+                    "veo-no-360p",
+                    "resolution",
+                    f"resolution '360p' is not available on {self.model}; use 720p.",
+                )
+            else:
+                breach(
+                    "known-resolution",
+                    "resolution",
+                    f"resolution {self.resolution!r} is not one this version knows (720p, 360p)",
+                )
         self._check_frames_and_v2v(spec)
         self._check_modes(spec)
         owners = self._check_ids()
         self._check_image_budget(spec)
         self._check_voices(spec)
         self._check_duration(spec)
+        rules.check_markers(
+            self.prompt,
+            {
+                "character": [i for i, _ in rules.filled(self.characters)],
+                "referenceImage": [i for i, _ in rules.filled(self.reference_images)],
+                "referenceAudio": [i for i, _ in rules.filled(self.voices)],
+            },
+            forbidden=["referenceVideo"],
+            endpoint="POST /videos",
+        )
+        rules.check_same_account(owners, self.email)
+
+    def _check_open_ids(self) -> None:
+        """What holds whatever the model: ids well formed, from one account, markers filled."""
+        owners = self._check_ids()
         rules.check_markers(
             self.prompt,
             {
@@ -216,38 +270,66 @@ class VideoRequest(FlowRequest):
                 ("endFrameIndex_1", self.end_frame),
             ):
                 if value is not None:
-                    raise fail(field, f"{field} trims a referenceVideo_1; add one or drop {field}.")
+                    raise refuse(
+                        "v2v-frames-need-video",
+                        field,
+                        f"{field} trims a referenceVideo_1; add one or drop {field}.",
+                    )
             return
-        if not spec.supports_v2v:
-            raise fail(
+        if not spec.supports_v2v and spec.family == "omni":
+            # Omni 1.2's edit parameters are still open (spec §7.3): send, and let the API say.
+            breach(
+                "omni-1.2-edit",
+                "referenceVideo_1",
+                f"referenceVideo_1 (video edit) is documented for omni-flash, not {self.model}",
+            )
+        elif not spec.supports_v2v:
+            raise refuse(
+                "v2v-needs-omni-flash",
                 "referenceVideo_1",
                 f"referenceVideo_1 (video edit) needs model omni-flash, not {self.model}.",
             )
         if self.duration is not None:
-            raise fail(
+            raise refuse(
+                "v2v-no-duration",
                 "duration",
                 "duration cannot be sent with referenceVideo_1; the edit is as long as its "
                 "frame window, so drop duration.",
             )
         for field, image in (("startImage", self.start_image), ("endImage", self.end_image)):
             if image is not None:
-                raise fail(field, f"{field} cannot be combined with referenceVideo_1; drop one.")
+                raise refuse(
+                    "v2v-no-frame-images",
+                    field,
+                    f"{field} cannot be combined with referenceVideo_1; drop one.",
+                )
         start, end = self.start_frame, self.end_frame
         if start is not None and not 0 <= start <= 239:
-            raise fail(
-                "startFrameIndex_1", f"startFrameIndex_1 {start} is out of range; use 0-239."
+            raise refuse(
+                "v2v-frame-window",
+                "startFrameIndex_1",
+                f"startFrameIndex_1 {start} is out of range; use 0-239.",
             )
         if end is not None and not 1 <= end <= 240:
-            raise fail("endFrameIndex_1", f"endFrameIndex_1 {end} is out of range; use 1-240.")
+            raise refuse(
+                "v2v-frame-window",
+                "endFrameIndex_1",
+                f"endFrameIndex_1 {end} is out of range; use 1-240.",
+            )
         if end is not None and end <= (start or 0):
-            raise fail(
+            raise refuse(
+                "v2v-frame-window",
                 "endFrameIndex_1",
                 f"endFrameIndex_1 {end} must be after startFrameIndex_1 {start or 0}; raise it.",
             )
 
     def _check_modes(self, spec: VideoModel) -> None:
         if self.end_image is not None and self.start_image is None:
-            raise fail("endImage", "endImage needs a startImage; add the first frame too.")
+            raise refuse(
+                "end-image-needs-start",
+                "endImage",
+                "endImage needs a startImage; add the first frame too.",
+            )
         if self.start_image is None:
             return
         frame = "startImage" if self.end_image is None else "startImage/endImage"
@@ -255,14 +337,16 @@ class VideoRequest(FlowRequest):
             slots = rules.filled(getattr(self, attr))
             if slots:
                 field = f"{prefix}{slots[0][0]}"
-                raise fail(
+                raise refuse(
+                    "frames-or-references",
                     field,
                     f"{field} cannot be combined with {frame}; use references or frames, not both.",
                 )
         voices = rules.filled(self.voices)
         if voices and spec.family == "omni":
             field = f"referenceAudio_{voices[0][0]}"
-            raise fail(
+            raise refuse(
+                "omni-start-frame-alone",
                 field,
                 f"{field} cannot be used in {self.model}'s start-frame mode; drop the voice "
                 "or use reference images instead of startImage.",
@@ -290,7 +374,8 @@ class VideoRequest(FlowRequest):
             return
         first = f"referenceImage_{refs[0][0]}" if refs else f"character_{chars[0][0]}"
         if not spec.supports_r2v:
-            raise fail(
+            raise refuse(
+                "model-takes-no-references",
                 first,
                 f"{first} is not available on {self.model}, which takes no reference images "
                 "or characters; use veo-3.1-fast or omni-flash.",
@@ -302,13 +387,16 @@ class VideoRequest(FlowRequest):
                 field = f"referenceImage_{i}"
                 where = "with referenceVideo_1" if v2v else f"on {self.model}"
                 fix = "omni-flash" if spec.family == "veo" else f"slots 1-{slot_limit}"
-                raise fail(field, f"{field} is not available {where}; use {fix}.")
+                raise refuse(
+                    "reference-slots", field, f"{field} is not available {where}; use {fix}."
+                )
         used = len(refs)
         for i, value in chars:
             used += rules.check_character(value, f"character_{i}")[1]
             if used > slot_limit:
                 field = f"character_{i}"
-                raise fail(
+                raise refuse(
+                    "image-budget",
                     field,
                     f"{field} brings the reference images to {used} (a character counts its "
                     f"1-2 images); {self.model} takes at most {slot_limit}"
@@ -324,17 +412,25 @@ class VideoRequest(FlowRequest):
         for i, _ in voices:
             field = f"referenceAudio_{i}"
             if spec.max_voices == 0:
-                raise fail(field, f"{field} is not available on {self.model}; use veo-3.1-fast.")
+                raise refuse(
+                    "model-takes-no-voices",
+                    field,
+                    f"{field} is not available on {self.model}; use veo-3.1-fast.",
+                )
             if i > limit:
                 where = "with referenceVideo_1" if v2v else f"on {self.model}"
                 fix = "omni-flash" if spec.family == "veo" else f"slots 1-{limit}"
-                raise fail(field, f"{field} is not available {where}; use {fix}.")
-        if not (rules.filled(self.reference_images) or self.characters or v2v):
+                raise refuse("voice-slots", field, f"{field} is not available {where}; use {fix}.")
+        # C5 (Dec 2026): Omni narrates with a voice and no face in the vendor's own examples;
+        # for Veo the "needs a face" rule has no source, so it only warns.
+        has_face = rules.filled(self.reference_images) or self.characters or v2v
+        if not has_face and spec.family != "omni":
             field = f"referenceAudio_{voices[0][0]}"
-            raise fail(
+            breach(
+                "voice-needs-face-veo",
                 field,
-                f"{field} needs a face to speak; add a referenceImage_N, a character_N or a "
-                "referenceVideo_1.",
+                f"{field} without a face (referenceImage_N, character_N) may be refused on "
+                f"{self.model}",
             )
 
     def _check_duration(self, spec: VideoModel) -> None:
@@ -347,20 +443,23 @@ class VideoRequest(FlowRequest):
                 if duration > 8 and spec.family == "veo"
                 else f"not available on {self.model}"
             )
-            raise fail(
+            raise refuse(
+                "model-durations",
                 "duration",
                 f"duration {duration} is {where}; use {_choices(spec.durations)} for {self.model}.",
             )
         r2v = bool(rules.filled(self.reference_images) or self.characters)
         if r2v and duration not in spec.r2v_durations:
-            raise fail(
+            raise refuse(
+                "r2v-durations",
                 "duration",
                 f"duration {duration} cannot be used with reference images or characters on "
                 f"{self.model}; use {_choices(spec.r2v_durations)}.",
             )
         limit = spec.end_image_max_duration
         if self.end_image is not None and limit is not None and duration > limit:
-            raise fail(
+            raise refuse(
+                "end-frame-duration",
                 "duration",
                 f"duration {duration} cannot be used with endImage on {self.model}; use "
                 f"{limit} or less, or drop endImage.",
@@ -371,33 +470,50 @@ class VideoRequest(FlowRequest):
     def validate_for_tier(self, tier: Tier) -> None:
         """Plan rules: paid plan for video, Ultra for 4/6 s Veo, Ultra $200 for Lite Lower
         Priority, Pro or Ultra for omni-flash-1.2 beyond 10 s."""
+        if self.model not in VIDEO_MODELS:
+            return  # an unknown model: the API knows its plans
         spec = self.spec
         if tier == "free" and self.model != "omni-flash-1.2":
-            raise fail(
+            raise refuse(
+                "video-needs-paid-plan",
                 "model",
                 f"model {self.model} needs a paid Google AI plan (Plus, Pro or Ultra); on a "
                 "free account use omni-flash-1.2 up to 10 seconds.",
             )
         if spec.ultra_200_only and tier != "ultra_200":
-            raise fail(
+            breach(
+                "model-plan-ultra-200",
                 "model",
-                f"model {self.model} is only for Ultra $200 accounts; use veo-3.1-lite instead.",
+                f"model {self.model} is for the owner of an Ultra $200 plan (others get 403)",
             )
         duration = self.effective_duration
         if spec.family == "veo" and duration in (4, 6) and not is_ultra(tier):
-            raise fail(
+            raise refuse(
+                "veo-short-needs-ultra",
                 "duration",
                 f"duration {duration} on {self.model} needs an Ultra plan; use 8 on this plan.",
             )
         if self.model == "omni-flash-1.2" and duration > 10 and tier in ("free", "plus"):
-            raise fail(
+            raise refuse(
+                "omni-1.2-long-needs-pro",
                 "duration",
                 f"duration {duration} on omni-flash-1.2 needs a Pro or Ultra plan; use 10 or "
                 "less on this plan.",
             )
 
     def estimate_credits(self, tier: Tier, catalog: Catalog = DEFAULT_CATALOG) -> int:
-        """Credits for all ``count`` variations on plan ``tier``."""
+        """Credits for all ``count`` variations on plan ``tier``.
+
+        A model the catalog does not know costs what the account's ``creditCost`` said, else
+        the caller's ``max_credits`` ceiling, else :class:`~flow_widgets.errors.UnknownPriceError`.
+        """
+        if self.model not in VIDEO_MODELS:
+            known = catalog.open_price(self.model)
+            if known is not None:
+                return known * self.count
+            if self.max_credits is not None:
+                return self.max_credits
+            raise catalog.unknown_price(self.model)
         per_video = catalog.video_credits(
             self.model,
             self.effective_duration,
