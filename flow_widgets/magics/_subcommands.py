@@ -274,6 +274,11 @@ def run_subcommand(magics: Any, line: str) -> Any:
         _budget(magics, args)
     elif name == "login":
         _login(magics)
+    elif name in ("compare", "present"):
+        from flow_widgets.ui.presenter import run_magic
+
+        with usage_errors():
+            run_magic(name, args, magics.shell.user_ns)
     elif name == "help":
         _say(usage())
     else:
