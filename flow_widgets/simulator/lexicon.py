@@ -126,9 +126,11 @@ SETTINGS: dict[str, Setting] = {
     "meadow | field | grassland | park | garden | countryside": Setting((95, 160, 70), "grass"),
     "forest | woods | woodland | jungle | trees": Setting((60, 110, 55), "trees", sound="birds"),
     "beach | shore | coast": Setting((225, 205, 150), "beach", 0.5, sound="waves"),
-    "ocean | sea | waves | underwater": Setting((30, 90, 150), "waves", 0.45, sound="waves"),
-    "desert | dunes | sand": Setting((220, 180, 110), "dunes", 0.6),
-    "city | street | downtown | town | skyline | alley": Setting(
+    "ocean | sea | waves | underwater | harbour | harbor | port": Setting(
+        (30, 90, 150), "waves", 0.45, sound="waves"
+    ),
+    "desert | dunes | sand | mars": Setting((220, 180, 110), "dunes", 0.6),
+    "city | street | downtown | town | skyline | alley | market": Setting(
         (80, 80, 90), "buildings", 0.66, sound="hum"
     ),
     "mountains | mountain | peaks | alps | valley | canyon": Setting((90, 120, 80), "mountains"),
@@ -145,6 +147,7 @@ SUBJECTS: dict[str, Subject] = {
     "dog | puppy | hound": Subject("animal", (170, 120, 60), 0.2, 0.08),
     "cat | kitten": Subject("animal", (110, 110, 110), 0.16, 0.05),
     "fox": Subject("animal", (215, 110, 40), 0.18, 0.09),
+    "snail | tortoise | turtle": Subject("animal", (110, 130, 60), 0.12, 0.015),
     "wolf": Subject("animal", (120, 120, 130), 0.22, 0.09),
     "horse | pony": Subject("animal", (120, 80, 50), 0.32, 0.1),
     "deer": Subject("animal", (160, 110, 70), 0.28, 0.08),
@@ -163,7 +166,7 @@ SUBJECTS: dict[str, Subject] = {
     "plane | airplane | jet | helicopter": Subject("plane", (230, 230, 235), 0.1, 0.2, flies=True),
     "rocket | spaceship | spacecraft": Subject("rocket", (230, 230, 235), 0.3, 0.0, flies=True),
     "balloon | kite": Subject("balloon", (220, 50, 50), 0.14, 0.02, flies=True),
-    "person | man | woman | child | boy | girl | runner | dancer | astronaut": Subject(
+    "person | man | woman | child | boy | girl | runner | dancer | astronaut | fisherman": Subject(
         "person", (60, 90, 170), 0.3, 0.04
     ),
     "robot": Subject("robot", (170, 175, 185), 0.3, 0.02),
@@ -172,7 +175,7 @@ SUBJECTS: dict[str, Subject] = {
     "castle | palace | temple": Subject("castle", (170, 165, 150), 0.42),
     "ball": Subject("ball", (230, 230, 230), 0.08, 0.12),
     "tree | oak | pine": Subject("tree", (50, 120, 50), 0.45),
-    "flower | rose | tulip | sunflower": Subject("flower", (230, 80, 120), 0.12),
+    "flower | rose | tulip | sunflower | plant": Subject("flower", (230, 80, 120), 0.12),
     "umbrella": Subject("umbrella", (40, 60, 150), 0.18),
     "tent": Subject("tent", (230, 120, 40), 0.18),
 }
@@ -201,13 +204,14 @@ CAMERA: dict[str, Camera] = {
     "zoom out | zooms out | dolly out | pull back | pulls back": Camera(zoom=(1.45, 1.0)),
     "aerial | drone | bird's eye | birds eye | overhead": Camera(horizon=0.22, zoom=(1.0, 1.1)),
     "low angle | low camera | low-angle | worm's eye | from below": Camera(horizon=0.82),
+    "close-up | close up | closeup": Camera(zoom=(1.8, 1.8)),
     "handheld | hand-held | shaky": Camera(shake=0.012),
     "static | locked off | locked-off | tripod | still camera": Camera(),
 }
 
 STYLES: dict[str, str] = {
     "black and white | black-and-white | monochrome | b&w | greyscale | grayscale": "mono",
-    "watercolour | watercolor | painted | painting": "watercolour",
+    "watercolour | watercolor | painted | painting | illustration": "watercolour",
     "neon | cyberpunk": "neon",
     "vintage | retro | sepia | old film | 1970s": "vintage",
 }
