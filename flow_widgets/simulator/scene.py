@@ -492,7 +492,7 @@ class Scene:
             if light.sun and not setting.sky:
                 r = 26 * unit
                 sx = rng.uniform(0.2, 0.8) * canvas_w
-                sy = horizon * (0.25 if bright > 0.9 else 0.7 if light.stars is False else 0.3)
+                sy = horizon * (0.7 if not light.stars and bright <= 0.9 else 0.5)
                 paint.ellipse((sx - r, sy - r, sx + r, sy + r), _scale(light.sun, max(0.8, darken)))
             _draw_setting(
                 paint,

@@ -35,7 +35,7 @@ from flow_widgets.ui.view import MediaView, relative_src
 __all__ = ["Comparison", "prompt_diff", "show"]
 
 _COUNTER = itertools.count(1)
-_MIN_COLUMN_PX = 420
+_MIN_COLUMN_PX = 360
 
 _STYLE = (
     "<style>"
@@ -55,35 +55,45 @@ _STYLE = (
 )
 
 # Synced playback where scripts run: one video's play, pause and seek are repeated on the
-# others (programmatic changes are ignored for a moment so they do not echo back), and a
-# "play together" button starts them all from the same time with one click.
+# others. Each change made here is noted on the video it is made to, so the event it causes is
+# recognised as an echo and not repeated back (notes expire after a second, in case a browser
+# merges two seeks into one event). A "play together" button starts them all at one time.
 _SYNC_SCRIPT = """<script>(function(){
 var root=document.getElementById(%(id)s);if(!root||root.dataset.fwSync)return;
 root.dataset.fwSync='1';var vids=Array.prototype.slice.call(root.querySelectorAll('video'));
-if(vids.length<2)return;var quiet=0;
-function others(v,f){quiet=Date.now()+350;vids.forEach(function(o){if(o!==v)f(o);});}
-function calm(){return Date.now()<quiet;}
+if(vids.length<2)return;
+function expect(o,type){o.__fw=o.__fw||{};var e=o.__fw[type];var now=Date.now();
+o.__fw[type]={n:(e&&e.until>now?e.n:0)+1,until:now+1000};}
+function echo(v,type){var e=v.__fw&&v.__fw[type];if(e&&e.n>0&&e.until>Date.now()){e.n-=1;
+return true;}return false;}
+function seek(o,t){if(Math.abs(o.currentTime-t)>0.05){expect(o,'seeked');o.currentTime=t;}}
+function play(o){if(!o.paused)return;expect(o,'play');var p=o.play();
+if(p&&p.catch)p.catch(function(){if(o.__fw&&o.__fw.play)o.__fw.play.n=0;});}
+function pause(o){if(o.paused)return;expect(o,'pause');o.pause();}
+function others(v,f){vids.forEach(function(o){if(o!==v)f(o);});}
 vids.forEach(function(v){
-v.addEventListener('play',function(){if(calm())return;others(v,function(o){
-o.currentTime=v.currentTime;var p=o.play();if(p&&p.catch)p.catch(function(){});});});
-v.addEventListener('pause',function(){if(calm())return;others(v,function(o){o.pause();});});
-v.addEventListener('seeked',function(){if(calm())return;others(v,function(o){
-if(Math.abs(o.currentTime-v.currentTime)>0.05)o.currentTime=v.currentTime;});});
+v.addEventListener('play',function(){if(echo(v,'play'))return;
+others(v,function(o){seek(o,v.currentTime);play(o);});});
+v.addEventListener('pause',function(){if(echo(v,'pause'))return;others(v,pause);});
+v.addEventListener('seeked',function(){if(echo(v,'seeked'))return;
+others(v,function(o){seek(o,v.currentTime);});});
 });
-vids[0].addEventListener('timeupdate',function(){if(calm()||vids[0].paused)return;
-vids.forEach(function(o){if(o!==vids[0]&&Math.abs(o.currentTime-vids[0].currentTime)>0.25){
-quiet=Date.now()+350;o.currentTime=vids[0].currentTime;}});});
+vids[0].addEventListener('timeupdate',function(){var lead=vids[0];
+if(lead.paused||lead.seeking)return;others(lead,function(o){
+if(!o.seeking&&Math.abs(o.currentTime-lead.currentTime)>0.25){expect(o,'seeked');
+o.currentTime=lead.currentTime;}});});
 var bar=document.createElement('div');bar.className='fw-compare-bar';
 var button=document.createElement('button');button.type='button';
 button.className='fw-compare-play';button.textContent='\\u25b6 Play together';
 button.setAttribute('aria-label','Play all videos of this comparison together');
 button.addEventListener('click',function(){
-var playing=vids.some(function(o){return !o.paused;});quiet=Date.now()+350;
-if(playing){vids.forEach(function(o){o.pause();});
+if(vids.some(function(o){return !o.paused;})){vids.forEach(pause);
 button.textContent='\\u25b6 Play together';return;}
 var t=vids[0].ended?0:vids[0].currentTime;
-vids.forEach(function(o){o.currentTime=t;var p=o.play();if(p&&p.catch)p.catch(function(){});});
-button.textContent='\\u23f8 Pause both';});
+vids.forEach(function(o){seek(o,t);play(o);});button.textContent='\\u23f8 Pause both';});
+vids.forEach(function(o){['play','pause'].forEach(function(type){
+o.addEventListener(type,function(){button.textContent=vids.some(function(x){return !x.paused;})
+?'\\u23f8 Pause both':'\\u25b6 Play together';});});});
 bar.appendChild(button);root.insertBefore(bar,root.firstChild);
 })();</script>"""
 
@@ -309,7 +319,9 @@ def _collapse_css(takes: Sequence[Take]) -> str:
         if take.media.kind in ("video", "image", "gif") and src:
             quoted = src.replace("\\", "\\\\").replace('"', '\\"')
             tag = "video" if take.media.kind == "video" else "img"
-            selectors.append(f'.fw-card figure:has({tag}[src="{quoted}"])')
+            # JupyterLab rewrites a relative src to /files/<path>?<token>; match both forms.
+            inner = f'{tag}[src="{quoted}"],{tag}[src$="/{quoted}"],{tag}[src*="/{quoted}?"]'
+            selectors.append(f".fw-card figure:has({inner})")
     if not selectors:
         return ""
     rule = ",".join(selectors) + "{display:none!important}"

@@ -63,8 +63,8 @@ def test_the_grid_fits_its_container_unless_columns_are_fixed(
     monkeypatch.chdir(tmp_path)
     a, b = finished(tmp_path, "a", "x"), finished(tmp_path, "b", "y")
     fitted = show(a, b).html()
-    # Two columns of at least 420 px fit an output of about 900-1100 px (1280 px window).
-    assert "repeat(auto-fit,minmax(min(100%,420px),1fr))" in fitted
+    # Two columns of at least 360 px fit the ~830 px output of a 1280 px JupyterLab window.
+    assert "repeat(auto-fit,minmax(min(100%,360px),1fr))" in fitted
     assert "repeat(3,minmax(0,1fr))" in show(a, b, columns=3).html()
 
 
@@ -154,8 +154,8 @@ def test_in_presenter_mode_the_cards_above_hide_the_compared_files(
     assert ".fw-card figure:has(" not in show(a, b).html()
     presenter._STATE["on"] = True
     html = show(a, b).html()
-    assert '.fw-card figure:has(video[src="flow_media/a.mp4"])' in html
-    assert '.fw-card figure:has(video[src="flow_media/b.mp4"])' in html
+    assert '.fw-card figure:has(video[src="flow_media/a.mp4"],' in html
+    assert 'video[src*="/flow_media/b.mp4?"])' in html
 
 
 def test_presenter_css_makes_card_text_projector_size() -> None:
