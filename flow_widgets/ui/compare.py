@@ -36,6 +36,8 @@ __all__ = ["Comparison", "prompt_diff", "show"]
 
 _COUNTER = itertools.count(1)
 _MIN_COLUMN_PX = 360
+_MEDIA_STYLE = "display:block;width:100%;height:auto;border-radius:6px;background:#000"
+_MARK_STYLE = "background:#fde68a;color:#111;padding:0 2px;border-radius:3px"
 
 _STYLE = (
     "<style>"
@@ -140,7 +142,11 @@ def prompt_diff(prompts: Sequence[str]) -> list[list[tuple[str, bool]]]:
 def _diff_html(words: list[tuple[str, bool]]) -> str:
     parts: list[str] = []
     for word, changed in words:
-        parts.append(f'<mark class="fw-diff">{_e(word)}</mark>' if changed else _e(word))
+        parts.append(
+            f'<mark class="fw-diff" style="{_MARK_STYLE}">{_e(word)}</mark>'
+            if changed
+            else _e(word)
+        )
     return " ".join(parts)
 
 
@@ -220,9 +226,9 @@ def _media_html(take: Take, index: int, title: str) -> str:
         muted = " muted" if index else ""
         return (
             f'<video src="{_e(src)}"{poster} controls loop playsinline preload="auto"{muted}'
-            f' aria-label="{_e(title)}"></video>'
+            f' aria-label="{_e(title)}" style="{_MEDIA_STYLE}"></video>'
         )
-    return f'<img src="{_e(src)}" alt="{_e(title)}" loading="lazy">'
+    return f'<img src="{_e(src)}" alt="{_e(title)}" loading="lazy" style="{_MEDIA_STYLE}">'
 
 
 class Comparison:
@@ -264,7 +270,8 @@ class Comparison:
         )
         facts_html = f'<div class="fw-take-facts">{_e(" · ".join(facts))}</div>' if facts else ""
         return (
-            f'<figure class="fw-take" data-fw-src="{_e(take.media.src)}">'
+            f'<figure class="fw-take" data-fw-src="{_e(take.media.src)}"'
+            ' style="margin:0;min-width:0">'
             f"{_media_html(take, index, title)}"
             f"<figcaption>{head}{prompt}{facts_html}</figcaption></figure>"
         )
@@ -278,11 +285,14 @@ class Comparison:
             self._figure(index, take, words)
             for index, (take, words) in enumerate(zip(self.takes, diffs, strict=True))
         )
-        grid = (
-            f' style="grid-template-columns:repeat({self.columns},minmax(0,1fr))"'
+        columns = (
+            f"repeat({self.columns},minmax(0,1fr))"
             if self.columns
-            else ""
+            else f"repeat(auto-fit,minmax(min(100%,{_MIN_COLUMN_PX}px),1fr))"
         )
+        # Inline too: a saved notebook opened untrusted drops <style> blocks, not attributes.
+        grid = f' style="display:grid;gap:14px;grid-template-columns:{columns}"'
+
         videos = sum(1 for take in self.takes if take.media.kind == "video" and take.media.src)
         script = _SYNC_SCRIPT % {"id": f'"{self.element_id}"'} if self.sync and videos > 1 else ""
         collapse = _collapse_css(self.takes)

@@ -5,7 +5,8 @@ together*. The first test checks, in headless Chromium, that ``fw.show(a, b)`` p
 videos in one row and that one click plays both in sync (their clocks within a fraction of a
 second while they run). The second runs the rebuilt teaching notebook: presenter mode makes
 card text at least 18 px, each comparison fits its row, and each compared clip is visible once
-(the cards above collapse to their text). Screenshots go to ``artifacts/``; with
+(the cards above collapse to their text); saved and reopened with no kernel, the comparisons
+still stand side by side and their videos load. Screenshots go to ``artifacts/``; with
 ``FLOW_UPDATE_SCREENSHOTS=1`` the teaching ones are also written to ``docs/screenshots/`` for
 the README.
 """
@@ -21,6 +22,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.jupyter import JupyterServer, Lab, write_notebook
+from tests.e2e.test_quickstart_browser import _dismiss_kernel_error, _refuse_kernels
 from tests.notebooks.notebook_files import NOTEBOOK_DIR
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -190,5 +192,48 @@ def test_the_teaching_notebook_fits_a_1280_by_720_projector(
             )
             time.sleep(1.0)
             _readme_shot(page, "teaching-light-1280x720")
+            page.locator(".jp-Notebook .jp-InputPrompt").first.click()  # not on a player
+            page.keyboard.press("Escape")
+            page.keyboard.press("Control+s")
+            _wait_for(
+                page,
+                "() => 0",
+                lambda _: (
+                    (root / "teaching.ipynb").read_text().count('class=\\"fw-compare\\"') >= 5
+                ),
+                60,
+                "the notebook was not saved with its comparisons",
+            )
+        finally:
+            context.close()
+
+        # Reopened with no kernel (and untrusted, so no scripts): still side by side, playable.
+        server.shutdown_kernels()
+        context = chromium.new_context(viewport=PROJECTOR)
+        try:
+            page = context.new_page()
+            refused = _refuse_kernels(page)
+            Lab(page, server).open("teaching.ipynb", wait_kernel=False)
+            _dismiss_kernel_error(page)
+            grids = _wait_for(
+                page,
+                _GEOMETRY,
+                lambda g: len(g) == 5 and all(len(grid["takes"]) >= 2 for grid in g),
+                60,
+                "the saved comparisons did not show",
+            )
+            for grid in grids:
+                first_row = [t for t in grid["takes"] if t["top"] == grid["takes"][0]["top"]]
+                assert len(first_row) >= 2, grid
+            page.locator(".fw-compare video").first.scroll_into_view_if_needed()
+            _wait_for(
+                page,
+                "() => [...document.querySelectorAll('.fw-compare video')].slice(0, 2)"
+                ".map(v => v.readyState)",
+                lambda states: len(states) == 2 and min(states) >= 1,
+                60,
+                "the saved videos did not load",
+            )
+            assert refused, "the reopened page never tried to start a kernel"
         finally:
             context.close()

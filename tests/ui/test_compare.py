@@ -34,7 +34,7 @@ def finished(tmp_path: Path, name: str, prompt: str, *, kind: str = "video") -> 
 
 
 def marked(html: str) -> list[str]:
-    return re.findall(r'<mark class="fw-diff">([^<]*)</mark>', html)
+    return re.findall(r'<mark class="fw-diff"[^>]*>([^<]*)</mark>', html)
 
 
 def test_the_words_that_differ_are_marked_in_each_title(
@@ -66,6 +66,10 @@ def test_the_grid_fits_its_container_unless_columns_are_fixed(
     # Two columns of at least 360 px fit the ~830 px output of a 1280 px JupyterLab window.
     assert "repeat(auto-fit,minmax(min(100%,360px),1fr))" in fitted
     assert "repeat(3,minmax(0,1fr))" in show(a, b, columns=3).html()
+    # The layout is also inline: an untrusted saved notebook drops <style> blocks.
+    without_styles = re.sub(r"<style>.*?</style>", "", fitted)
+    assert 'class="fw-compare"' in without_styles
+    assert "display:grid" in without_styles and "minmax(min(100%,360px),1fr)" in without_styles
 
 
 def test_videos_sync_where_scripts_run_and_images_need_no_script(
