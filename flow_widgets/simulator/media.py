@@ -169,13 +169,15 @@ def render_video(
         return writer.finish()
 
 
-def render_thumbnail(*, prompt: str, seed: int, aspect: str) -> bytes:
-    """A JPEG of the first frame of the clip with this prompt and seed, at the clip's size."""
+def render_thumbnail(*, prompt: str, seed: int, aspect: str, duration: float = 8.0) -> bytes:
+    """A JPEG of the first frame of the clip with this prompt, seed and length, at its size."""
     width, height = video_size(aspect)
     caption = _drawing.caption_layer(
         width, height, title=prompt, details=f"seed {seed} · {aspect}", badge=_BADGE, label=True
     )
-    frame = caption.apply(Scene(prompt, seed=seed, width=width, height=height).frame(0.0))
+    count = max(1, round(duration * FPS)) if 0 < duration <= _MAX_SECONDS else 8 * FPS
+    scene = Scene(prompt, seed=seed, width=width, height=height, duration=count / FPS)
+    frame = caption.apply(scene.frame(0.0))
     return _encode_image(Image.fromarray(frame), "jpeg")
 
 

@@ -195,6 +195,9 @@ def _flatten(items: Iterable[Any]) -> list[Take]:
                     )
                 )
             takes.extend(found)
+        elif callable(getattr(item, "takes", None)):  # a Gallery: its starred takes, else all
+            everything = list(item.takes())
+            takes.extend([t for t in everything if t.starred] or everything)
         elif hasattr(item, "jobs"):
             takes.extend(_flatten(item.jobs))
         elif isinstance(item, (list, tuple)):
@@ -348,7 +351,8 @@ def show(
 
     Args:
         takes: jobs (what ``--out`` names hold, a batch, a list of jobs), media file paths,
-            or gallery takes, in the order to show them.
+            gallery takes, or a whole ``fw.Gallery`` (its starred takes, else all), in the order
+            to show them.
         columns: a fixed number of columns; by default the grid fits its container (two
             columns at 1280 px wide, more when there is room).
         labels: one heading per take shown above its prompt ("vague", "specific").

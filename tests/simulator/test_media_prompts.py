@@ -195,3 +195,11 @@ def test_the_lexicon_is_one_readable_table() -> None:
         lexicon.COLOURS["golden | gold"],
         lexicon.COLOURS["red"],
     ]
+
+
+def test_the_thumbnail_is_the_first_frame_of_a_clip_of_any_length() -> None:
+    prompt = "a red car and a yellow bus in a city at noon"
+    first = frames(clip(prompt, seconds=4.0))[0][LABEL_ROWS:-8].astype(np.float64)
+    jpeg = media.render_thumbnail(prompt=prompt, seed=7, aspect="landscape", duration=4.0)
+    thumbnail = np.asarray(Image.open(io.BytesIO(jpeg)).convert("RGB"), dtype=np.float64)
+    assert np.abs(thumbnail[LABEL_ROWS:-8] - first).mean() < 4

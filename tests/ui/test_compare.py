@@ -166,3 +166,20 @@ def test_presenter_css_makes_card_text_projector_size() -> None:
     sizes = [int(size) for size in re.findall(r"font-size:(\d+)px", presenter.PRESENTER_CSS)]
     assert sizes and min(sizes) >= 18
     assert ".fw-card figcaption{display:none" in presenter.PRESENTER_CSS
+
+
+def test_a_gallery_offers_its_starred_takes_first() -> None:
+    plain = Take(key="a", media=MediaView(kind="image", src="flow_media/a.png"), prompt="a")
+    starred = Take(
+        key="b", media=MediaView(kind="image", src="flow_media/b.png"), prompt="b", starred=True
+    )
+
+    class Gallery:
+        def __init__(self, takes: list[Take]) -> None:
+            self._takes = takes
+
+        def takes(self) -> list[Take]:
+            return self._takes
+
+    assert [t.key for t in show(Gallery([plain, starred])).takes] == ["b"]
+    assert [t.key for t in show(Gallery([plain])).takes] == ["a"]
