@@ -203,3 +203,28 @@ def test_the_thumbnail_is_the_first_frame_of_a_clip_of_any_length() -> None:
     jpeg = media.render_thumbnail(prompt=prompt, seed=7, aspect="landscape", duration=4.0)
     thumbnail = np.asarray(Image.open(io.BytesIO(jpeg)).convert("RGB"), dtype=np.float64)
     assert np.abs(thumbnail[LABEL_ROWS:-8] - first).mean() < 4
+
+
+def test_tilts_aerial_low_angle_and_handheld_frame_the_scene_as_they_say() -> None:
+    def motion(prompt: str, first: int, second: int) -> tuple[int, int]:
+        decoded = frames(clip(prompt))
+        below_label = slice(90, 350)
+        return shift_between(decoded[first][below_label], decoded[second][below_label])
+
+    # Tilting up moves the scenery down through the frame, tilting down moves it up.
+    up = motion("a city street at noon, camera tilts up", 12, 36)
+    down = motion("a city street at noon, camera tilts down", 12, 36)
+    assert up[0] > 20 and down[0] < -20 and up[1] == down[1] == 0, (up, down)
+
+    def sky_share(prompt: str) -> float:
+        pixels = picture(prompt)
+        blue = (pixels[..., 2] > pixels[..., 1] + 10) & (pixels[..., 2] > pixels[..., 0] + 10)
+        return float(blue.mean())
+
+    aerial, plain, low = (sky_share(f"a meadow at noon{camera}") for camera in
+                          (", aerial drone shot", "", ", low angle"))  # fmt: skip
+    assert aerial < plain - 0.1 and low > plain + 0.1, (aerial, plain, low)
+
+    shaky = [motion("a forest with a red house, handheld", n, n + 3) for n in (10, 30)]
+    steady = [motion("a forest with a red house", n, n + 3) for n in (10, 30)]
+    assert any(shift != (0, 0) for shift in shaky) and all(s == (0, 0) for s in steady)
