@@ -18,11 +18,13 @@ from flow_widgets._version import __version__
 if TYPE_CHECKING:  # pragma: no cover
     from flow_widgets.api.client import AsyncFlowClient, FlowClient
     from flow_widgets.runtime.session import session
+    from flow_widgets.ui.compare import show
     from flow_widgets.ui.credits import Credits
     from flow_widgets.ui.dashboard import Jobs
     from flow_widgets.ui.export import export
     from flow_widgets.ui.gallery import Gallery
     from flow_widgets.ui.library import Characters, Voices
+    from flow_widgets.ui.presenter import present
     from flow_widgets.ui.studio import Studio
 
 __all__ = [
@@ -37,7 +39,9 @@ __all__ = [
     "__version__",
     "export",
     "load_ipython_extension",
+    "present",
     "session",
+    "show",
     "unload_ipython_extension",
 ]
 
@@ -53,6 +57,8 @@ _LAZY = {
     "Gallery": "flow_widgets.ui.gallery",
     "Voices": "flow_widgets.ui.library",
     "Characters": "flow_widgets.ui.library",
+    "show": "flow_widgets.ui.compare",
+    "present": "flow_widgets.ui.presenter",
 }
 
 

@@ -342,6 +342,17 @@ def _nothing(p: MagicArgumentParser) -> None:
     del p
 
 
+def _compare(p: MagicArgumentParser) -> None:
+    p.add_argument("takes", nargs="+", help="--out names of jobs, or media file paths")
+    p.add_argument("--columns", type=int, help="a fixed number of columns")
+    p.add_argument("--labels", type=parse_name_list, help="one heading per take: a,b")
+    p.add_argument("--no-sync", action="store_true", help="let each video play on its own")
+
+
+def _present(p: MagicArgumentParser) -> None:
+    p.add_argument("state", nargs="?", choices=["on", "off"], default="on")
+
+
 # name -> (one-line summary, option builder). Order is the order %flow help shows.
 SUBCOMMANDS: dict[str, tuple[str, Callable[[MagicArgumentParser], None]]] = {
     "extend": ("continue a Veo video by about 8 s", _extend),
@@ -365,6 +376,8 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[MagicArgumentParser], None]]] = {
     "config": ("the active configuration (no secrets)", _nothing),
     "export": ("this notebook's results as one self-contained HTML page", _export),
     "doctor": ("report how the live API drifted from this version (free calls)", _doctor),
+    "compare": ("takes side by side, prompt diff, synced playback", _compare),
+    "present": ("presenter mode: large text, trimmed cards (present off)", _present),
     "help": ("this list", _nothing),
 }
 

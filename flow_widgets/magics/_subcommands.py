@@ -319,6 +319,11 @@ def run_subcommand(magics: FlowMagics, line: str) -> Any:
         _login(magics)
     elif name == "doctor":
         _doctor(magics, args)
+    elif name in ("compare", "present"):
+        from flow_widgets.ui.presenter import run_magic
+
+        with usage_errors():
+            run_magic(name, args, user_ns(magics))
     elif name == "help":
         _say(usage())
     else:

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 __all__ = [
     "AUDIO_RATE",
     "VOICE_RATE",
+    "ambience",
     "chord",
     "fit_length",
     "join",
@@ -70,6 +71,70 @@ def chord(seed: int, seconds: float, *, rate: int = AUDIO_RATE) -> Samples:
         right += tone * pan
     stereo = np.stack([left, right]) * (0.32 / len(intervals) * 2.0)
     return _fades(stereo.astype(np.float32), rate)
+
+
+def _noise(rng: np.random.Generator, count: int, cutoff_hz: float, rate: int) -> Samples:
+    """Stereo noise low-passed at ``cutoff_hz`` (shaped in the frequency domain), unit RMS."""
+    white = rng.standard_normal((2, count))
+    spectrum = np.fft.rfft(white, axis=-1)
+    frequencies = np.fft.rfftfreq(count, 1.0 / rate)
+    spectrum *= 1.0 / (1.0 + (frequencies / cutoff_hz) ** 2)
+    shaped = np.fft.irfft(spectrum, n=count, axis=-1)
+    rms = float(np.sqrt(np.mean(shaped**2))) or 1.0
+    return (shaped / rms).astype(np.float32)
+
+
+def _ambient(kind: str, rng: np.random.Generator, count: int, thunder: list[float]) -> Samples:
+    rate = AUDIO_RATE
+    t = np.arange(count, dtype=np.float32) / rate
+    if kind in ("rain", "storm"):
+        sound = _noise(rng, count, 5000.0, rate) * (0.09 if kind == "rain" else 0.12)
+        for at in thunder if kind == "storm" else []:
+            start = int(at * rate)
+            length = min(count - start, int(2.2 * rate))
+            if length > 0:
+                decay = np.exp(-np.arange(length, dtype=np.float32) / (0.6 * rate))
+                sound[:, start : start + length] += _noise(rng, length, 90.0, rate) * 0.5 * decay
+        return sound
+    if kind == "wind":
+        gust = 0.55 + 0.45 * np.sin(2.0 * np.pi * 0.17 * t) ** 2
+        return (_noise(rng, count, 350.0, rate) * 0.1 * gust).astype(np.float32)
+    if kind == "waves":
+        swell: Samples = (np.sin(np.pi * 0.12 * t) ** 4).astype(np.float32)
+        return (_noise(rng, count, 900.0, rate) * 0.16 * swell).astype(np.float32)
+    if kind == "hum":
+        hum = 0.03 * np.sin(2.0 * np.pi * 55.0 * t)
+        return (_noise(rng, count, 250.0, rate) * 0.06 + hum).astype(np.float32)
+    if kind == "birds":
+        sound = np.zeros((2, count), dtype=np.float32)
+        for _ in range(max(1, count // rate * 2)):
+            start = int(rng.uniform(0, max(1, count - rate // 5)))
+            length = min(count - start, rate // 8)
+            tt = np.arange(length, dtype=np.float32) / rate
+            pitch = rng.uniform(2800.0, 4200.0)
+            chirp = np.sin(2.0 * np.pi * (pitch * tt + 9000.0 * tt**2)) * np.sin(np.pi * tt * 8)
+            side = int(rng.integers(0, 2))
+            sound[side, start : start + length] += 0.12 * chirp
+        return sound
+    return _noise(rng, count, 150.0, rate) * 0.04  # hush: fog's soft low air
+
+
+def ambience(
+    music: Samples, kinds: list[str], *, seed: int, thunder: list[float] | None = None
+) -> Samples:
+    """``music`` under the ambient sounds ``kinds`` names (rain, storm, wind, waves, hum, birds).
+
+    Thunder rumbles start at the ``thunder`` times, the moments the picture flashes. Without any
+    kind, ``music`` comes back unchanged.
+    """
+    if not kinds:
+        return music
+    count = music.shape[-1]
+    rng = np.random.default_rng(seed)
+    mixed = music * 0.6
+    for kind in dict.fromkeys(kinds):
+        mixed = mixed + _ambient(kind, rng, count, thunder or [])
+    return _fades(np.clip(mixed, -0.95, 0.95).astype(np.float32), AUDIO_RATE)
 
 
 def fit_length(samples: Samples, count: int) -> Samples:

@@ -233,18 +233,21 @@ def caption_layer(
     details: str,
     badge: str,
     panel_opacity: float = 0.55,
+    label: bool = False,
 ) -> CaptionLayer:
     """Draw a badge (top left), the wrapped ``title`` and a ``details`` line into a band.
 
     Sizes follow the picture's short side so every aspect ratio and resolution reads the same.
+    With ``label=True`` the band is a small label along the top edge (at most two lines of
+    title, badge on the details line) so the picture above it stays visible.
     """
     short = min(width, height)
-    title_font = _font(max(9, round(short * 0.056)))
-    small_font = _font(max(8, round(short * 0.038)))
-    margin = max(4, round(short * 0.045))
+    title_font = _font(max(9, round(short * (0.042 if label else 0.056))))
+    small_font = _font(max(8, round(short * (0.032 if label else 0.038))))
+    margin = max(4, round(short * (0.025 if label else 0.045)))
     inner = width - 4 * margin
     line_height = round(title_font.size * 1.25)
-    max_lines = max(1, min(8, int(height * 0.5) // line_height))
+    max_lines = 2 if label else max(1, min(8, int(height * 0.5) // line_height))
     small_height = round(small_font.size * 1.3)
     title_text = printable_text(title)
     detail_text = printable_text(details, limit=200)
@@ -255,7 +258,7 @@ def caption_layer(
     with _FONT_LOCK:
         lines = wrap_text(title_text, title_font, inner, max_lines) or [""]
         band_height = min(height, 2 * margin + len(lines) * line_height + small_height)
-        top = (height - band_height) // 2
+        top = margin if label else (height - band_height) // 2
         pen = ImageDraw.Draw(text)
         panel_pen = ImageDraw.Draw(panel)
         panel_pen.rectangle((margin, top, width - margin - 1, top + band_height - 1), fill=255)
@@ -265,12 +268,15 @@ def caption_layer(
             y += line_height
         pen.text((2 * margin, y), detail_text, font=small_font, fill=200)
         badge_box = pen.textbbox((0, 0), badge_text, font=small_font)
-        pad = max(2, margin // 3)
-        panel_pen.rectangle(
-            (margin, margin, margin + badge_box[2] + 2 * pad, margin + badge_box[3] + 2 * pad),
-            fill=255,
-        )
-        pen.text((margin + pad, margin + pad), badge_text, font=small_font, fill=255)
+        if label:
+            pen.text((width - 2 * margin - badge_box[2], y), badge_text, font=small_font, fill=170)
+        else:
+            pad = max(2, margin // 3)
+            panel_pen.rectangle(
+                (margin, margin, margin + badge_box[2] + 2 * pad, margin + badge_box[3] + 2 * pad),
+                fill=255,
+            )
+            pen.text((margin + pad, margin + pad), badge_text, font=small_font, fill=255)
 
     alpha = np.asarray(text, dtype=np.uint16)[..., None]
     shade = np.asarray(panel, dtype=np.uint16)[..., None]

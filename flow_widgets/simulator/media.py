@@ -34,6 +34,7 @@ from flow_widgets.simulator._codec import (
     video_facts,
 )
 from flow_widgets.simulator._probe import MediaInfo, probe
+from flow_widgets.simulator.scene import Scene, lightning_times
 
 __all__ = [
     "FPS",
@@ -115,7 +116,7 @@ def image_size(aspect: str, long_side: int = _IMAGE_LONG_SIDE) -> tuple[int, int
 
 def _clip_frames(
     writer: Mp4Writer,
-    backdrop: _drawing.Backdrop,
+    backdrop: Scene | _Scroll,
     caption: _drawing.CaptionLayer,
     *,
     count: int,
@@ -159,21 +160,24 @@ def render_video(
         title=prompt,
         details=f"{model} · seed {seed} · {duration:g} s · {aspect}",
         badge=_BADGE,
+        label=True,
     )
-    backdrop = _drawing.Backdrop(_drawing.palette(seed), width, height)
-    sound = _audio.chord(seed, count / FPS) if audio else None
+    scene = Scene(prompt, seed=seed, width=width, height=height, duration=count / FPS)
+    sound = _soundtrack(scene, count / FPS) if audio else None
     with Mp4Writer(width, height, audio=sound) as writer:
-        _clip_frames(writer, backdrop, caption, count=count)
+        _clip_frames(writer, scene, caption, count=count)
         return writer.finish()
 
 
-def render_thumbnail(*, prompt: str, seed: int, aspect: str) -> bytes:
-    """A JPEG of the first frame of the clip with this prompt and seed, at the clip's size."""
+def render_thumbnail(*, prompt: str, seed: int, aspect: str, duration: float = 8.0) -> bytes:
+    """A JPEG of the first frame of the clip with this prompt, seed and length, at its size."""
     width, height = video_size(aspect)
     caption = _drawing.caption_layer(
-        width, height, title=prompt, details=f"seed {seed} · {aspect}", badge=_BADGE
+        width, height, title=prompt, details=f"seed {seed} · {aspect}", badge=_BADGE, label=True
     )
-    frame = caption.apply(_drawing.Backdrop(_drawing.palette(seed), width, height).frame(0.0))
+    count = max(1, round(duration * FPS)) if 0 < duration <= _MAX_SECONDS else 8 * FPS
+    scene = Scene(prompt, seed=seed, width=width, height=height, duration=count / FPS)
+    frame = caption.apply(scene.frame(0.0))
     return _encode_image(Image.fromarray(frame), "jpeg")
 
 
@@ -193,18 +197,33 @@ def render_image(*, prompt: str, model: str, seed: int, aspect: str, fmt: str = 
     """
     kind = _choice(fmt, ("png", "jpeg", "jpg"), "fmt")
     width, height = image_size(aspect)
-    backdrop = _drawing.Backdrop(_drawing.palette(seed), width, height, speed=0.0)
+    scene = Scene(prompt, seed=seed, width=width, height=height, duration=1.0)
     ys, xs = np.ogrid[-1.0 : 1.0 : height * 1j, -1.0 : 1.0 : width * 1j]
     light = 1.12 - 0.38 * (xs * xs + ys * ys)
-    lit = np.clip(backdrop.frame(0.0) * light[..., None], 0, 255).astype(np.uint8)
+    lit = np.clip(scene.frame(0.0) * light[..., None], 0, 255).astype(np.uint8)
     caption = _drawing.caption_layer(
         width,
         height,
         title=prompt,
         details=f"{model} · seed {seed} · {aspect}",
         badge=f"{_BADGE} · image",
+        label=True,
     )
     return _encode_image(Image.fromarray(caption.apply(lit)), "png" if kind == "png" else "jpeg")
+
+
+def _soundtrack(scene: Scene, seconds: float) -> _audio.Samples:
+    """The seed's chord under the ambience the prompt asks for (rain, wind, waves, ...)."""
+    reading = scene.reading
+    kinds = [w.sound for w in reading.weather]
+    if reading.setting is not None and reading.setting.sound:
+        kinds.append(reading.setting.sound)
+    return _audio.ambience(
+        _audio.chord(scene.seed, seconds),
+        kinds,
+        seed=scene.seed,
+        thunder=lightning_times(scene.seed, seconds) if "storm" in kinds else [],
+    )
 
 
 def render_gif(video: bytes) -> bytes:
@@ -284,22 +303,30 @@ def concat_videos(clips: Sequence[tuple[bytes, float, float]]) -> bytes:
         return writer.finish()
 
 
-def _colours_along_edges(frame: np.ndarray) -> np.ndarray:
-    """The colours a diagonal backdrop shows along the top row and right column, made cyclic.
+class _Scroll:
+    """A picture that keeps sliding sideways, mirrored at its edges so the motion never ends.
 
-    Feeding them to :class:`~flow_widgets.simulator._drawing.Backdrop` redraws the source's
-    last frame background and keeps it flowing in the same direction.
+    An extension starts on the source's last frame and moves on from it, so its first new
+    frame is that frame again and the colours, horizon and figures carry on.
     """
-    bar = max(2, frame.shape[0] // 90) + 1
-    path = np.concatenate([frame[0, :], frame[1 : frame.shape[0] - bar, -1]], axis=0)
-    return np.ascontiguousarray(np.concatenate([path, path[::-1]], axis=0), dtype=np.uint8)
+
+    def __init__(self, picture: np.ndarray, *, speed: float = 60.0) -> None:
+        self._strip = np.concatenate([picture, picture[:, ::-1], picture], axis=1)
+        self._period = 2 * picture.shape[1]
+        self._width = picture.shape[1]
+        self._speed = speed * picture.shape[0] / 360.0
+
+    def frame(self, seconds: float) -> np.ndarray:
+        shift = round(seconds * self._speed) % self._period
+        frame: np.ndarray = self._strip[:, shift : shift + self._width].copy()
+        return frame
 
 
 def extend_video(source: bytes, *, prompt: str, seed: int) -> bytes:
     """An 8 s continuation of ``source``: its last second again, then new footage that flows on.
 
     As with Veo, the first second overlaps the end of the source (join with ``trimStart=1``);
-    the new part keeps the source's colours moving and carries an "extended" caption.
+    the new part slides on from the source's last frame and carries an "extended" caption.
     """
     width, height, duration = video_facts(source, field="mediaGenerationId")
     width, height = _even(width), _even(height)
@@ -308,7 +335,7 @@ def extend_video(source: bytes, *, prompt: str, seed: int) -> bytes:
     start = max(0.0, duration - overlap / FPS)
     repeated = list(resampled_frames(source, start=start, count=overlap))
     last = repeated[-1].reformat(width=width, height=height, format="rgb24").to_ndarray()
-    backdrop = _drawing.Backdrop(_colours_along_edges(last), width, height)
+    backdrop = _Scroll(last)
     caption = _drawing.caption_layer(
         width,
         height,

@@ -80,7 +80,9 @@ def _render(item: MediaItem, category: Category, source: bytes | None) -> Blob:
     from flow_widgets.simulator import media
 
     if item.kind == "video" and category == "image":
-        jpeg = media.render_thumbnail(prompt=item.prompt, seed=item.seed, aspect=item.aspect)
+        jpeg = media.render_thumbnail(
+            prompt=item.prompt, seed=item.seed, aspect=item.aspect, duration=item.duration
+        )
         return Blob.of(jpeg, "image/jpeg")
     if item.kind == "audio":
         return Blob.of(media.render_voice_sample(text=item.prompt, seed=item.seed), "audio/wav")

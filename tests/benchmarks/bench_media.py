@@ -10,20 +10,34 @@ from __future__ import annotations
 from tests.benchmarks import Result, median_seconds
 
 PROMPT = "A red fox runs through snowy woods at dawn, soft golden light, cinematic tracking shot"
+BUSY = "a red car and a yellow bus in a rainy city at night, camera pans right, handheld, vintage"
+ZOOM = "a golden retriever puppy chases a red ball on a beach at golden hour, slow zoom in"
 
 
 def run() -> list[Result]:
     from flow_widgets.simulator import media
 
-    def clip(seed: int = 42, aspect: str = "landscape") -> bytes:
+    def clip(seed: int = 42, aspect: str = "landscape", prompt: str = PROMPT) -> bytes:
         return media.render_video(
-            prompt=PROMPT, model="veo-3.1-fast", seed=seed, duration=8.0, aspect=aspect
+            prompt=prompt, model="veo-3.1-fast", seed=seed, duration=8.0, aspect=aspect
         )
 
     source = clip()
     image = media.render_image(prompt=PROMPT, model="nano-banana-2", seed=1, aspect="16:9")
     return [
         Result("media: 8 s 640x360 clip, H.264 + AAC", median_seconds(clip, repeat=5), "s", 1.0),
+        Result(
+            "media: 8 s 640x360 clip, rain + pan + 2 figures + style",
+            median_seconds(lambda: clip(prompt=BUSY), repeat=3),
+            "s",
+            1.0,
+        ),
+        Result(
+            "media: 8 s 640x360 clip, zoom in + 2 figures",
+            median_seconds(lambda: clip(prompt=ZOOM), repeat=3),
+            "s",
+            1.0,
+        ),
         Result(
             "media: 8 s 360x640 clip, H.264 + AAC",
             median_seconds(lambda: clip(aspect="portrait")),

@@ -31,7 +31,7 @@ MINIMUM_MEDIA = {
     "studio": {"image": 2, "video": 1},
     "batch": {"image": 4, "video": 6},
     "python_api": {"video": 5, "image": 6, "gif": 1},
-    "teaching": {"video": 7, "image": 3},
+    "teaching": {"video": 9, "image": 3},
 }
 
 

@@ -10,14 +10,20 @@ fails) and read what the lesson spent.
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import unquote
 
+import av
+import numpy as np
 import pytest
 from jupyter_client.manager import AsyncKernelManager
+from PIL import Image
 
 from tests.notebooks.executed import (
     cards,
@@ -47,6 +53,51 @@ import flow_widgets as fw
 snapshot = fw.session().credits
 print(json.dumps({"spent": snapshot.spent, "budget": snapshot.budget}))
 """
+
+
+def _picture(path: Path) -> np.ndarray:
+    """What a viewer sees of a compared file one second in (the top label left out)."""
+    if path.suffix == ".mp4":
+        with av.open(str(path)) as container:
+            frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+        picture = frames[min(24, len(frames) - 1)]
+    else:
+        picture = np.asarray(Image.open(io.BytesIO(path.read_bytes())).convert("RGB"))
+    return picture[picture.shape[0] // 5 :].astype(np.float64)
+
+
+def _comparisons(nb: object, workdir: Path) -> list[list[np.ndarray]]:
+    """The decoded takes of every fw.show / %flow compare output, in notebook order."""
+    found = []
+    for text in output_texts(nb):  # type: ignore[arg-type]
+        if 'class="fw-compare"' not in text:
+            continue
+        sources = re.findall(r'<(?:video|img) src="([^"]+)"', text)
+        found.append([_picture(workdir / unquote(src)) for src in sources])
+    return found
+
+
+def _assert_each_comparison_is_visibly_different(nb: object, workdir: Path) -> None:
+    comparisons = _comparisons(nb, workdir)
+    assert len(comparisons) == 5, f"the lesson shows {len(comparisons)} comparisons, not 5"
+    for number, takes in enumerate(comparisons, 1):
+        assert len(takes) >= 2, f"comparison {number} shows {len(takes)} take(s)"
+        for first in range(len(takes)):
+            for second in range(first + 1, len(takes)):
+                a, b = takes[first], takes[second]
+                if a.shape != b.shape:
+                    continue
+                change = float(np.abs(a - b).mean())
+                assert change > 12, (
+                    f"comparison {number}: takes {first + 1} and {second + 1} differ by only "
+                    f"{change:.1f} levels on average"
+                )
+    # And different in the way the lesson says: golden hour is warm, a night storm is dark.
+    vague, specific = comparisons[0][:2]
+    warmth = [float((p[..., 0] - p[..., 2]).mean()) for p in (vague, specific)]
+    assert warmth[1] > warmth[0] + 20, f"golden hour is not warmer: {warmth}"
+    calm, stormy = (float(p.mean()) for p in comparisons[2][:2])
+    assert stormy < 0.6 * calm, f"the night storm is not darker than noon: {stormy} vs {calm}"
 
 
 @pytest.fixture
@@ -87,6 +138,7 @@ def _run_offline(
     assert all(card.status == "completed" for card in cards(nb)), cards(nb)
     assert not media_problems(nb, workdir)
     assert not remote_media(nb), "the lesson shows media that needs the network"
+    _assert_each_comparison_is_visibly_different(nb, workdir)
 
 
 @pytest.mark.skipif(not CAN_UNSHARE, reason="unshare --net needs root; the socket guard ran")
