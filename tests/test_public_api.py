@@ -20,6 +20,9 @@ PACKAGE_EXPORTS = {
     "Jobs",
     "Studio",
     "Voices",
+    "export",
+    "present",
+    "show",
     "__version__",
     "load_ipython_extension",
     "session",
@@ -62,6 +65,7 @@ ERRORS = {
     "SessionBrokenError",
     "ThrottledError",
     "UnknownOutcomeError",
+    "UnknownPriceError",
     "ValidationError",
 }
 
