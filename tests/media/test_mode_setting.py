@@ -21,6 +21,9 @@ def ip() -> Iterator[InteractiveShell]:
     finally:
         shell.run_cell("%unload_ext flow_widgets", store_history=False)
         media_mode.reset_media_mode()
+        # %config writes into the process-wide shell's config even when the value is refused;
+        # later tests in this process load the magics from the same config.
+        shell.config.FlowMagics.pop("media", None)
 
 
 def test_config_trait_sets_the_mode_and_refuses_a_wrong_one(

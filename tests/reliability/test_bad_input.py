@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from flow_widgets.api.catalog import IMAGE_ASPECTS, IMAGE_MODELS, VIDEO_ASPECTS, VIDEO_MODELS
 from flow_widgets.api.client import FlowClient, call_for
 from flow_widgets.api.requests import ImageRequest, VideoRequest
+from flow_widgets.api.requests._evidence import strict_rules
 from flow_widgets.errors import APIStatusError, ValidationError
 from flow_widgets.simulator.config import AccountSpec
 from flow_widgets.simulator.server import RunningSimulator
@@ -101,7 +102,9 @@ def test_the_validation_matrix_never_reaches_the_network(
     matrix_sim: RunningSimulator, images: list[str], make_session: Any, figures: Any
 ) -> None:
     control = SimControl(matrix_sim)
-    flow = make_session(matrix_sim)
+    # strict: the matrix mixes vendor rules with open sets (unknown model ids), which a default
+    # session sends with a warning (spec §7.1); strict must refuse every case before the network.
+    flow = make_session(matrix_sim, strict=True)
     mark = control.mark()
     problems: list[str] = []
     cases = matrix(images)
@@ -192,8 +195,11 @@ def test_every_request_the_client_accepts_the_simulator_accepts(
         tally["drawn"] += 1
         cls = VideoRequest if kind == "video" else ImageRequest
         try:
-            request = cls(**options)
-            request.validate_for_tier("ultra_200")
+            # strict: what the client accepts without a warning (spec §7.1) the server accepts;
+            # open-set members the client sends with a warning are the server's to refuse.
+            with strict_rules(True):
+                request = cls(**options)
+                request.validate_for_tier("ultra_200")
         except ValidationError as error:
             tally["refused"] += 1
             assert error.field and error.field in str(error)

@@ -254,7 +254,7 @@ def breach(name: str, field: str, message: str) -> None:
         error.rule = rule.name
         raise error
     if _strict.get():
-        strict = fail(field, f"{message} (rule {rule.name}, {rule.source}; refused: strict)")
+        strict = fail(field, f"{message} (rule {rule.name}, {rule.source}; refused: strict).")
         strict.rule = rule.name
         raise strict
     if name in _enforced.get():
@@ -275,7 +275,7 @@ def report(found: Iterable[RuleWarning]) -> None:
             rule = warning.rule
             raise fail(
                 warning.field,
-                f"{warning.message} (rule {rule.name}, {rule.source}; refused: strict)",
+                f"{warning.message} (rule {rule.name}, {rule.source}; refused: strict).",
             )
         for collected in _collectors.get():
             if warning not in collected:
