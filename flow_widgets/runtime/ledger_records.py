@@ -68,6 +68,8 @@ class Submission:
     credits: int | None
     created: float
     updated: float
+    owner: str | None = field(default=None, compare=False)
+    """The ledger connection that may change this row (see ledger_leases); not in to_dict."""
 
     @property
     def unfinished(self) -> bool:
@@ -142,6 +144,7 @@ def submission_from_row(row: sqlite3.Row) -> Submission:
         credits=row["credits"],
         created=float(row["created"]),
         updated=float(row["updated"]),
+        owner=row["owner"],
     )
 
 

@@ -77,7 +77,24 @@ def _create_schema(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_schema,)
+def _add_leases(conn: sqlite3.Connection) -> None:
+    """Ownership across processes: the owner of each row and every owner's lease."""
+    _run_script(
+        conn,
+        """
+        ALTER TABLE submissions ADD COLUMN owner TEXT;
+        CREATE TABLE leases (
+            owner         TEXT PRIMARY KEY,
+            host          TEXT NOT NULL,
+            pid           INTEGER NOT NULL,
+            pid_start     TEXT,
+            expires       REAL NOT NULL
+        );
+        """,
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_schema, _add_leases)
 """Schema steps in order; ``PRAGMA user_version`` counts how many ran. Only ever append."""
 
 

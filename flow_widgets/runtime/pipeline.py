@@ -32,7 +32,7 @@ from flow_widgets.errors import (
     UnknownOutcomeError,
 )
 from flow_widgets.runtime.jobs import JobHandle, JobState
-from flow_widgets.runtime.ledger import Ledger, Submission
+from flow_widgets.runtime.ledger import TERMINAL_STATES, Ledger, Submission
 from flow_widgets.runtime.outputs import OutputHandler
 from flow_widgets.runtime.poller import Poller
 from flow_widgets.runtime.reconcile import ReconcileTarget, find_bought_job, listing_may_hide
@@ -124,7 +124,7 @@ class JobRunner:
         except BudgetExceededError as exc:
             handle._update(status="rejected", error=str(exc), charged=False, reopen=True)
             raise
-        sid = self.ledger.begin_submission(
+        sid, earlier = self.ledger.begin_or_reuse(  # one transaction: two kernels, one POST
             work.kind,
             work.request.request_path(),
             work.request.to_payload(),
@@ -132,7 +132,13 @@ class JobRunner:
             work.model,
             estimate,
             work.account,
+            reuse=not work.new,
         )
+        if earlier is not None:
+            await self.attach(
+                handle, earlier, note="re-attached to the identical request bought before"
+            )
+            return
         self.live[sid] = _Live(handle, work)
         try:
             self.tracker.reserve(sid, work.model or work.kind, work.account, estimate)
@@ -193,7 +199,10 @@ class JobRunner:
         self, handle: JobHandle, sid: str, work: Work | None, sent_at: float, reason: str
     ) -> None:
         """Find the job an unanswered POST may have bought; never resend it."""
-        self.ledger.mark_state(sid, "unknown", error=reason)
+        row = self.ledger.mark_state(sid, "unknown", error=reason)
+        if row.state != "unknown":  # another kernel owns it now, or it already settled
+            await self._follow(handle, row)
+            return
         handle._update(
             status="unknown",
             submission_id=sid,
@@ -218,7 +227,7 @@ class JobRunner:
             target,
             list_jobs=listings,
             get_job=self.client.jobs.get,
-            owned=lambda jobid: self.ledger.by_jobid(jobid) is not None,
+            owned=lambda jobid: _owned_by_other(self.ledger, jobid, sid),
             attempts=self.reconcile_attempts,
             interval_s=self.reconcile_interval * self.time_scale,
         )
@@ -266,6 +275,14 @@ class JobRunner:
 
     def _on_status(self, handle: JobHandle, sid: str, job: Job) -> bool:
         if not job.is_terminal:
+            if job.status == "unknown":  # spec 7.1: neither done nor failed; keep watching
+                said = job.raw_status or "no status"
+                note = (
+                    f"the API answered {said!r}, which this version does not know; still watching"
+                )
+                if handle.state.note != note:
+                    handle._update(note=note)
+                return False
             if job.status == "started" and handle.status != "running":
                 self.ledger.mark_state(sid, "running")
                 handle._update(status="running")
@@ -310,6 +327,9 @@ class JobRunner:
     ) -> None:
         """Take over a submission from the ledger (an identical re-run, or a resume)."""
         sid = submission.submission_id
+        if submission.state not in TERMINAL_STATES and not self.ledger.claim(sid):
+            await self._follow(handle, submission, note=note)
+            return
         work = self._work(sid) or request_from_submission(submission)
         self.live[sid] = _Live(handle, work, submission.jobid)
         handle._update(
@@ -339,6 +359,31 @@ class JobRunner:
             await self._reconcile(handle, sid, work, submission.created, "resumed without a reply")
             return
         handle._update(status="lost", error=submission.error or "nothing to re-attach to")
+
+    async def _follow(
+        self, handle: JobHandle, submission: Submission, *, note: str | None = None
+    ) -> None:
+        """Show a row another live kernel owns, read from the ledger alone (no API request, no
+        write), until it settles or its owner's lease is gone -- then attach as usual."""
+        sid = submission.submission_id
+        handle._update(
+            status="accepted" if submission.jobid else "submitting",
+            submission_id=sid,
+            jobid=submission.jobid,
+            error=None,
+            note="another notebook on this machine is buying this request; following it here",
+            reopen=True,
+        )
+        row: Submission | None = submission
+        while row is not None and row.state not in TERMINAL_STATES:
+            if not self.ledger.held_elsewhere(sid):
+                break
+            if row.state in ("accepted", "running") and handle.status != row.state:
+                handle._update(status=row.state, jobid=row.jobid, account=row.account)
+            await asyncio.sleep(_FOLLOW_INTERVAL_S)
+            row = self.ledger.get(sid)
+        if row is not None:
+            await self.attach(handle, row, note=note)
 
     # -- the handle's controller ---------------------------------------------------------------
 
@@ -390,6 +435,15 @@ class JobRunner:
         """Wait for the finishing tasks started so far (tests and refresh use it)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+_FOLLOW_INTERVAL_S = 0.5
+
+
+def _owned_by_other(ledger: Ledger, jobid: str, sid: str) -> bool:
+    """True when another submission already holds ``jobid`` (the row itself does not count)."""
+    holder = ledger.by_jobid(jobid)
+    return holder is not None and holder.submission_id != sid
 
 
 def _mirror(source: JobHandle, target: JobHandle, note: str) -> None:
