@@ -1,0 +1,67 @@
+"""Refusals that retrying cannot fix stop at once; the rest have a bounded budget per intent.
+
+Before each refusal had a class, a captcha provider out of balance (``503 Captcha service
+failed: ERROR_ZERO_BALANCE``) was retried like any 503: one clip sent dozens of POSTs and made a
+ledger row per try, forever, and the cause was never shown. Now it stops the queue with one
+sentence naming the cause and the fix, and no intent sends more than
+:data:`~flow_widgets.runtime.dispatch.MAX_POSTS_PER_INTENT` POSTs whatever the API answers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flow_widgets.runtime.dispatch import MAX_POSTS_PER_INTENT
+from tests.reliability.harness import VIDEO_ROUTE, SimControl, wait_all
+
+MODEL = "veo-3.1-lite"
+
+
+def test_a_captcha_provider_out_of_balance_stops_the_queue_at_once(
+    make_sim: Any, make_session: Any, figures: Any
+) -> None:
+    sim = make_sim(free_captcha_credits=0)  # the simulator answers ERROR_ZERO_BALANCE itself
+    control = SimControl(sim)
+    flow = make_session(sim)
+    handles = [flow.video(f"no captcha balance {n}", model=MODEL) for n in range(6)]
+    wait_all(handles, 30)
+    posts = control.ledger().posts(VIDEO_ROUTE)
+    control.close()
+    figures.record(
+        "captcha balance at zero",
+        "503 Captcha service failed: ERROR_ZERO_BALANCE on every POST, 6 clips queued",
+        posts=len(posts),
+        accepted=0,
+        stuck=sum(1 for h in handles if not h.done),
+        rows=len(flow.ledger.list(limit=None)),
+    )
+    assert [h.status for h in handles] == ["rejected"] * 6
+    assert all("ERROR_ZERO_BALANCE" in (h.error or "") for h in handles), [h.error for h in handles]
+    assert all("top it up" in (h.error or "") for h in handles)
+    # At most the requests already in flight when the first answer came: none is retried.
+    assert len(posts) <= len(handles)
+
+
+def test_a_service_that_stays_busy_gets_a_bounded_number_of_posts_per_intent(
+    sim: Any, control: SimControl, make_session: Any, figures: Any
+) -> None:
+    control.arm({"route": VIDEO_ROUTE, "action": "status", "status": 503, "message": "Overloaded."})
+    flow = make_session(sim)
+    one = flow.video("always busy", model=MODEL)
+    one.wait(60, raise_on_failure=False)
+    alone = len(control.ledger().posts(VIDEO_ROUTE))
+    several = [flow.video(f"always busy {n}", model=MODEL) for n in range(4)]
+    wait_all(several, 60)
+    total = len(control.ledger().posts(VIDEO_ROUTE))
+    figures.record(
+        "503 forever",
+        "every POST answers 503: 1 intent, then 4 at once",
+        posts=total,
+        posts_one_intent=alone,
+        bound=MAX_POSTS_PER_INTENT,
+        stuck=sum(1 for h in [one, *several] if not h.done),
+    )
+    assert one.status == "rejected" and f"{MAX_POSTS_PER_INTENT} times" in (one.error or "")
+    assert alone == MAX_POSTS_PER_INTENT
+    assert all(h.status == "rejected" for h in several)
+    assert total - alone <= 4 * MAX_POSTS_PER_INTENT
