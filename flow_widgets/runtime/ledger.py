@@ -85,6 +85,9 @@ class Ledger:
             masked in every value.
         clock: the time source for ``created``/``updated`` (seconds since the epoch).
         lease_s: how long this connection's ownership of its rows outlives its last heartbeat.
+        backend: the identity of the backend this session buys on (see
+            :mod:`~flow_widgets.runtime.backend_identity`); rows bought on another one are
+            never reused or resumed here. ``None`` (tools that only read) sees every row.
 
     Example:
         >>> import pathlib, tempfile
@@ -104,6 +107,7 @@ class Ledger:
         secrets: Iterable[str | Secret] = (),
         clock: Callable[[], float] = time.time,
         lease_s: float = LEASE_S,
+        backend: str | None = None,
     ) -> None:
         self.path = Path(path)
         self._redactor = Redactor(secrets)
@@ -112,6 +116,7 @@ class Ledger:
         self._conn: sqlite3.Connection | None = None
         self._pid = -1
         self.lease_s = lease_s
+        self.backend = backend
         self._holder = LeaseHolder.for_this_process()
         self._heartbeat: threading.Thread | None = None
         self._stop_beating = threading.Event()
@@ -313,8 +318,8 @@ class Ledger:
             self._hold_lease(conn)
             conn.execute(
                 "INSERT INTO submissions (submission_id, kind, endpoint, payload, fingerprint,"
-                " model, estimate, account, state, created, updated, owner)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'submitting', ?, ?, ?)",
+                " model, estimate, account, state, created, updated, owner, backend)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'submitting', ?, ?, ?, ?)",
                 (
                     sid,
                     self._text(kind),
@@ -327,6 +332,7 @@ class Ledger:
                     now,
                     now,
                     self._holder.owner,
+                    self.backend,
                 ),
             )
             self._log_state(conn, sid, "submitting", now)
@@ -433,16 +439,31 @@ class Ledger:
         with self._lock:
             return self._reusable(self._connection(), fingerprint)
 
-    @staticmethod
-    def _reusable(conn: sqlite3.Connection, fingerprint: str) -> Submission | None:
+    def _reusable(self, conn: sqlite3.Connection, fingerprint: str) -> Submission | None:
         excluded = sorted(NOT_REUSABLE_STATES)
         marks = ", ".join("?" for _ in excluded)
-        row = conn.execute(
+        for row in conn.execute(
             f"SELECT * FROM submissions WHERE fingerprint = ? AND state NOT IN ({marks})"
-            " ORDER BY created DESC, rowid DESC LIMIT 1",
+            " ORDER BY created DESC, rowid DESC",
             (fingerprint, *excluded),
-        ).fetchone()
-        return submission_from_row(row) if row is not None else None
+        ):
+            submission = submission_from_row(row)
+            if self.on_this_backend(submission):
+                return submission
+        return None
+
+    def on_this_backend(self, submission: Submission) -> bool:
+        """True when ``submission`` was bought on this ledger's backend.
+
+        Rows recorded before backends were (``backend`` is ``NULL``) count when their jobid
+        names the same useapi.net user (``-u<id>-``); without a jobid they do not.
+        """
+        if self.backend is None or submission.backend == self.backend:
+            return True
+        if submission.backend is not None or not submission.jobid:
+            return False
+        user = self.backend.rsplit(" as user:", 1)
+        return len(user) == 2 and f"-u{user[1]}-" in submission.jobid
 
     def unfinished(self, *, include_held: bool = False) -> builtins.list[Submission]:
         """Submissions a new session must re-attach to or reconcile, oldest first.
@@ -451,6 +472,7 @@ class Ledger:
         second notebook must not reconcile them) unless ``include_held``.
         """
         rows = self.list(limit=None, states=UNFINISHED_STATES, newest_first=False)
+        rows = [row for row in rows if self.on_this_backend(row)]
         if include_held:
             return rows
         with self._lock:

@@ -70,6 +70,8 @@ class Submission:
     updated: float
     owner: str | None = field(default=None, compare=False)
     """The ledger connection that may change this row (see ledger_leases); not in to_dict."""
+    backend: str | None = field(default=None, compare=False)
+    """The base URL and token user it was bought on (``None``: recorded before that)."""
 
     @property
     def unfinished(self) -> bool:
@@ -145,6 +147,7 @@ def submission_from_row(row: sqlite3.Row) -> Submission:
         created=float(row["created"]),
         updated=float(row["updated"]),
         owner=row["owner"],
+        backend=row["backend"],
     )
 
 

@@ -94,7 +94,16 @@ def _add_leases(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_schema, _add_leases)
+def _add_backend(conn: sqlite3.Connection) -> None:
+    """The backend each purchase was made on (base URL and token user; ``NULL`` before)."""
+    _run_script(conn, "ALTER TABLE submissions ADD COLUMN backend TEXT")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _create_schema,
+    _add_leases,
+    _add_backend,
+)
 """Schema steps in order; ``PRAGMA user_version`` counts how many ran. Only ever append."""
 
 
