@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from flow_widgets.api._config import Secret
+from flow_widgets.errors import ConfigError, FlowError
 from flow_widgets.runtime.ledger_leases import LEASE_S, LeaseHolder, live_owners
 from flow_widgets.runtime.ledger_records import (
     NOT_REUSABLE_STATES,
@@ -66,12 +67,39 @@ __all__ = [
     "TRANSITIONS",
     "UNFINISHED_STATES",
     "Ledger",
+    "LedgerWriteError",
     "MediaFileRecord",
     "SpendRow",
     "Submission",
 ]
 
 log = logging.getLogger("flow_widgets.ledger")
+
+
+class LedgerWriteError(FlowError):
+    """The ledger could not be written (disk full, read-only folder); says what to do."""
+
+
+def _reason(exc: BaseException) -> str:
+    """The cause of an OS or sqlite error in a few words (no traceback, no errno noise)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    return str(exc) or type(exc).__name__
+
+
+def _while_locked(step: Callable[[], Any]) -> Any:
+    """Run ``step``, retrying while sqlite answers "database is locked" (up to the busy timeout)."""
+    deadline = time.monotonic() + _BUSY_TIMEOUT_MS / 1000
+    delay = 0.005
+    while True:
+        try:
+            return step()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
+
 
 _BUSY_TIMEOUT_MS = 5000
 
@@ -120,8 +148,14 @@ class Ledger:
         self._holder = LeaseHolder.for_this_process()
         self._heartbeat: threading.Thread | None = None
         self._stop_beating = threading.Event()
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self._connection()
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._connection()
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(
+                f"The data folder {self.path.parent} cannot hold the ledger "
+                f"({_reason(exc)}); point FLOW_WIDGETS_HOME (or data_dir=) at a writable folder."
+            ) from None
 
     def __repr__(self) -> str:
         return f"Ledger({str(self.path)!r})"
@@ -140,12 +174,15 @@ class Ledger:
             )
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            # Switching a brand-new file to WAL (and its first migration) can answer "database
+            # is locked" at once, without the busy handler, when several kernels open it at the
+            # same moment: retry for as long as the busy timeout would have waited.
+            mode = _while_locked(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
             if str(mode).lower() != "wal":
                 log.warning("the ledger at %s could not use WAL mode (got %s)", self.path, mode)
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
-            migrate(conn, self.path)
+            _while_locked(lambda: migrate(conn, self.path))
             if self._pid != -1 and self._pid != os.getpid():  # a fork owns nothing of its parent
                 self._holder = LeaseHolder.for_this_process()
                 self._heartbeat, self._stop_beating = None, threading.Event()
@@ -604,6 +641,21 @@ class Ledger:
             "INSERT INTO state_changes (submission_id, state, at) VALUES (?, ?, ?)",
             (sid, state, at),
         )
+
+    def write_error(self, exc: BaseException, *, bought: bool) -> LedgerWriteError:
+        """The plain-words error for a ledger write that failed (disk full, read-only…)."""
+        if bought:
+            text = (
+                f"The request was sent but the ledger at {self.path} could not record its answer "
+                f"({_reason(exc)}); free space there, then flow.resume() finds the job by its "
+                "reference -- nothing is resent."
+            )
+        else:
+            text = (
+                f"Not sent: the ledger at {self.path} could not record the request "
+                f"({_reason(exc)}); free space in the data folder and run the cell again."
+            )
+        return LedgerWriteError(text)
 
     def _json(self, value: Mapping[str, Any]) -> str:
         try:

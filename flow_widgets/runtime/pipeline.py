@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import sqlite3
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from flow_widgets.errors import (
     FlowError,
     JobExpiredError,
     NotFoundError,
+    PermissionDeniedError,
     UnknownOutcomeError,
 )
 from flow_widgets.runtime.jobs import JobHandle, JobState
@@ -124,16 +126,21 @@ class JobRunner:
         except BudgetExceededError as exc:
             handle._update(status="rejected", error=str(exc), charged=False, reopen=True)
             raise
-        sid, earlier = self.ledger.begin_or_reuse(  # one transaction: two kernels, one POST
-            work.kind,
-            work.request.request_path(),
-            work.request.to_payload(),
-            work.fingerprint,
-            work.model,
-            estimate,
-            work.account,
-            reuse=not work.new,
-        )
+        try:
+            sid, earlier = self.ledger.begin_or_reuse(  # one transaction: two kernels, one POST
+                work.kind,
+                work.request.request_path(),
+                work.request.to_payload(),
+                work.fingerprint,
+                work.model,
+                estimate,
+                work.account,
+                reuse=not work.new,
+            )
+        except (OSError, sqlite3.Error) as exc:  # disk full, read-only: nothing was sent
+            error = self.ledger.write_error(exc, bought=False)
+            handle._update(status="rejected", error=str(error), charged=False, reopen=True)
+            raise error from None
         if earlier is not None:
             await self.attach(
                 handle, earlier, note="re-attached to the identical request bought before"
@@ -163,7 +170,11 @@ class JobRunner:
         except FlowError as exc:
             self._refused(handle, sid, exc, again=requeue is not None and requeue(exc))
             raise
-        await self._accepted(handle, sid, result)
+        try:
+            await self._accepted(handle, sid, result)
+        except (OSError, sqlite3.Error) as exc:  # bought, but not recorded: resume reconciles
+            error = self.ledger.write_error(exc, bought=True)
+            handle._update(status="timed_out", error=str(error), note=None)
 
     def _refused(self, handle: JobHandle, sid: str, exc: FlowError, *, again: bool = False) -> None:
         """Nothing was bought: record the refusal in plain words (or that it waits to retry)."""
@@ -290,7 +301,9 @@ class JobRunner:
         # Show the news at once (a batch refills its slot on it); the ledger and files follow.
         if job.status == "completed":
             handle._update(status="downloading")
-        self._spawn(self.outputs.finish_job(handle, sid, self._work(sid), job, self._refresher))
+        self._spawn(
+            self.outputs.finish_job(handle, sid, self._work(sid), job, self._refresher), handle
+        )
         return True
 
     def _on_poll_error(self, handle: JobHandle, sid: str, exc: BaseException, fatal: bool) -> None:
@@ -302,7 +315,7 @@ class JobRunner:
             self.ledger.mark_state(sid, "lost", error=message)
             handle._update(status="lost", error=message)
         else:  # 401/403: keep the ledger row so a fixed token can resume it
-            handle._update(status="timed_out", error=f"Watching stopped: {exc}")
+            handle._update(status="timed_out", error=_poll_refusal(exc))
 
     def _on_timeout(self, handle: JobHandle, sid: str) -> None:
         message = "The job did not finish before its deadline; flow.resume() looks again."
@@ -420,16 +433,25 @@ class JobRunner:
         live = self.live.get(sid)
         return live.work if live is not None else None
 
-    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, Any], handle: JobHandle | None = None) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
-        task.add_done_callback(self._task_done)
+        task.add_done_callback(lambda done: self._task_done(done, handle))
 
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
+    def _task_done(self, task: asyncio.Task[Any], handle: JobHandle | None = None) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             exc = task.exception()
             log.error("Finishing a job failed: %s", exc, exc_info=exc)
+            if handle is not None and not handle.done:
+                # Whatever broke (a read-only media folder, a full ledger disk), the job is paid
+                # and its row stays re-attachable: never leave the handle "downloading".
+                handle._update(
+                    status="download_failed",
+                    error=f"Saving the results failed ({_plain(exc)}); the job is paid and "
+                    "recorded -- fix that, then flow.resume() finishes it without buying.",
+                    note=None,
+                )
 
     async def _drain(self) -> None:
         """Wait for the finishing tasks started so far (tests and refresh use it)."""
@@ -438,6 +460,30 @@ class JobRunner:
 
 
 _FOLLOW_INTERVAL_S = 0.5
+
+
+def _poll_refusal(exc: BaseException) -> str:
+    """Why watching a bought job stopped, for a refusal of its status request (401/403).
+
+    A submit's 403 advice (the plan, the references) does not apply to reading a job that was
+    already bought, so the server's own words are kept and the advice is about access."""
+    text = str(exc)
+    said = text.split("(HTTP ", 1)[1].rstrip(")") if "(HTTP " in text else text
+    if isinstance(exc, PermissionDeniedError):
+        return (
+            f"Watching stopped: the API would not show this job (HTTP {said}); the token's user "
+            "may not own it or the account lost access -- check both, then flow.resume() "
+            "watches it again (nothing is bought)."
+        )
+    return f"Watching stopped: {text} Then flow.resume() watches it again (nothing is bought)."
+
+
+def _plain(exc: BaseException | None) -> str:
+    """An exception in a few words: the OS's reason when it gave one, else its message."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" at {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror.lower()}{where}"
+    return str(exc) or type(exc).__name__
 
 
 def _owned_by_other(ledger: Ledger, jobid: str, sid: str) -> bool:

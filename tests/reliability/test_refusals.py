@@ -65,3 +65,25 @@ def test_a_service_that_stays_busy_gets_a_bounded_number_of_posts_per_intent(
     assert alone == MAX_POSTS_PER_INTENT
     assert all(h.status == "rejected" for h in several)
     assert total - alone <= 4 * MAX_POSTS_PER_INTENT
+
+
+def test_a_403_while_watching_a_bought_job_does_not_talk_about_the_plan(
+    sim: Any, control: SimControl, make_session: Any, figures: Any
+) -> None:
+    control.arm(
+        {"route": "GET /jobs/{jobid}", "action": "status", "status": 403, "message": "Forbidden"}
+    )
+    flow = make_session(sim)
+    job = flow.video("a fox nobody may watch", model=MODEL)
+    job.wait(30, raise_on_failure=False)
+    row = flow.ledger.get(job.submission_id)
+    figures.record(
+        "403 while polling",
+        "GET /jobs/{id} answers 403 after the job was bought",
+        posts=len(control.ledger().posts(VIDEO_ROUTE)),
+        status=job.status,
+    )
+    assert job.status == "timed_out", (job.status, job.error)
+    assert "plan" not in (job.error or "") and "Forbidden" in (job.error or "")
+    assert "flow.resume()" in (job.error or "")
+    assert row is not None and row.unfinished  # re-attachable once access is fixed

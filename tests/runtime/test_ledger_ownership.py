@@ -151,3 +151,38 @@ def test_identical_requests_begun_through_two_connections_make_one_row(tmp_path:
         )
         assert again == sid and found is not None and found.submission_id == sid
         assert len(second.list(limit=None)) == 1
+
+
+_OPENER = """
+import sys, time
+from flow_widgets.runtime.ledger import Ledger
+folder, start, count = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+failures = 0
+for n in range(count):
+    while time.time() < start + n * 0.05:  # every process opens file n at the same moment
+        pass
+    try:
+        Ledger(f"{folder}/ledger-{n}.sqlite3").close()
+    except Exception as exc:
+        failures += 1
+        print(repr(exc), file=sys.stderr)
+print(failures)
+"""
+
+
+def test_three_kernels_opening_a_brand_new_ledger_at_once_all_succeed(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    start, count = time.time() + 3.0, 20
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", _OPENER, str(tmp_path), str(start), str(count)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    results = [child.communicate(timeout=120) for child in children]
+    assert [out.strip() for out, _ in results] == ["0", "0", "0"], [err for _, err in results]
