@@ -128,3 +128,67 @@ def test_an_unknown_status_until_the_deadline_leaves_the_job_re_attachable(
     assert row is not None and row.state == "timed_out"
     assert again.status == "completed", (again.status, again.error)
     assert len(after.posts(VIDEO_ROUTE)) == 1, "a re-run after the deadline must not buy again"
+
+
+def _swap_media_urls(value: Any, origin: str, replacement: str) -> Any:
+    if isinstance(value, dict):
+        return {k: _swap_media_urls(v, origin, replacement) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_swap_media_urls(v, origin, replacement) for v in value]
+    if isinstance(value, str) and value.startswith(origin):
+        return replacement + "/error-page"
+    return value
+
+
+@pytest.mark.parametrize("junk_answers", [1, 99], ids=["junk-then-refreshed", "junk-always"])
+def test_a_media_host_answering_an_error_page_is_never_saved_as_the_clip(
+    make_sim: Any,
+    cheap_media: Any,
+    make_session: Any,
+    proxies: list[Any],
+    figures: Any,
+    junk_answers: int,
+    tmp_path: Path,
+) -> None:
+    from tests.reliability.harness import CanaryHost
+
+    sim = make_sim(max_concurrent_videos=10, free_captcha_credits=10_000)
+    control = SimControl(sim)
+    host = CanaryHost(body=b"<html><body>Service error</body></html>", content_type="video/mp4")
+    left = [junk_answers]
+
+    def rewrite(answer: Answer) -> None:
+        if answer.method == "GET" and _JOB.search(answer.path.split("?")[0]) and left[0] > 0:
+            body = answer.json()
+            if body.get("status") == "completed":
+                left[0] -= 1
+                answer.set_json(_swap_media_urls(body, sim.media_base_url, host.url))
+
+    try:
+        flow = _proxied_session(sim, make_session, proxies, rewrite)
+        job = flow.video(f"a fox behind a captive portal {junk_answers}", model="veo-3.1-lite")
+        job.wait(60, raise_on_failure=False)
+        row = flow.ledger.get(job.submission_id)
+        saved = sorted(p.name for p in (tmp_path / "media").glob("*") if p.is_file())
+    finally:
+        host.close()
+    posts = len(control.ledger().posts(VIDEO_ROUTE))
+    control.close()
+    figures.record(
+        f"error page as media ({'refreshed' if junk_answers == 1 else 'always'})",
+        "the media URL answers 200 with an HTML page"
+        + (" once, then the refreshed link works" if junk_answers == 1 else ", every time"),
+        posts=posts,
+        canary_hits=len(host.hits),
+        status=job.status,
+    )
+    assert posts == 1
+    assert host.hits, "the junk answer was really fetched"
+    if junk_answers == 1:
+        assert job.status == "completed", (job.status, job.error)
+        assert all(Path(m.path).read_bytes()[4:8] == b"ftyp" for m in job.media if m.path)
+    else:
+        assert job.status == "download_failed", (job.status, job.error)
+        assert "HTML" in (job.error or "")
+        assert row is not None and row.state == "running"  # paid, re-attachable
+        assert not any(name.endswith(".mp4") for name in saved), saved
