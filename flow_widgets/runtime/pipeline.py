@@ -41,9 +41,13 @@ from flow_widgets.runtime.reconcile import ReconcileTarget, find_bought_job, lis
 from flow_widgets.runtime.tracker import CreditTracker
 from flow_widgets.runtime.work import Work, request_from_submission
 
-__all__ = ["JobRunner", "job_run_seconds"]
+__all__ = ["JobRunner", "SessionClosedError", "job_run_seconds"]
 
 log = logging.getLogger("flow_widgets.pipeline")
+
+
+class SessionClosedError(FlowError):
+    """A queued request's turn came after its session closed: nothing was recorded or sent."""
 
 
 @dataclass
@@ -126,6 +130,10 @@ class JobRunner:
         except BudgetExceededError as exc:
             handle._update(status="rejected", error=str(exc), charged=False, reopen=True)
             raise
+        if getattr(client or self.client, "_closed", False):  # the session closed meanwhile
+            message = "Not sent: the session was closed before this request's turn came."
+            handle._update(status="cancelled", error=message, charged=False, note=None)
+            raise SessionClosedError(message)
         try:
             sid, earlier = self.ledger.begin_or_reuse(  # one transaction: two kernels, one POST
                 work.kind,

@@ -78,3 +78,26 @@ def test_a_full_ledger_refuses_before_sending_instead_of_leaving_the_job_queued(
     assert job.status == "rejected", (job.status, job.error)
     assert "could not record" in (job.error or "") and "run the cell again" in (job.error or "")
     assert posts == 0
+
+
+def test_closing_a_session_with_queued_submissions_records_no_refusals(
+    make_sim: Any, make_session: Any, figures: Any
+) -> None:
+    import time
+
+    sim = make_sim(free_captcha_credits=100_000)
+    flow = make_session(sim)
+    handles = [flow.video(f"queued at close {n}", model=MODEL) for n in range(60)]
+    time.sleep(0.3)  # some are sent, most still wait for a slot
+    flow.close()
+    time.sleep(0.5)  # a queued task whose turn comes now must not send or record anything
+    rows = flow.ledger.list(limit=None)
+    figures.record(
+        "close() with queued work",
+        "60 clips submitted, the session closed 0.3 s later",
+        posts=len(rows),
+        rejected_rows=sum(1 for row in rows if row.state == "rejected"),
+        queued=sum(1 for h in handles if h.status == "queued"),
+    )
+    assert [row.error for row in rows if row.state == "rejected"] == []
+    assert len(rows) < len(handles), "the scenario must really close with work still queued"
