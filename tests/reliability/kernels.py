@@ -58,13 +58,15 @@ KERNEL = textwrap.dedent(
 class Kernel:
     """One separate Python process holding a session (stdin orders, stdout JSON answers)."""
 
-    def __init__(self, sim: Any, home: Path, media: Path, *, resume: bool) -> None:
+    def __init__(
+        self, sim: Any, home: Path, media: Path, *, resume: bool, base_url: str | None = None
+    ) -> None:
         self.process = subprocess.Popen(
             [
                 sys.executable,
                 "-c",
                 KERNEL,
-                sim.base_url,
+                base_url or sim.base_url,
                 sim.token,
                 str(home),
                 str(media),
@@ -99,6 +101,11 @@ class Kernel:
             raise AssertionError(f"the kernel process ended early: {stderr[-3000:]}")
         answer: dict[str, Any] = json.loads(line)
         return answer
+
+    def kill(self) -> None:
+        """SIGKILL, as when a kernel dies: no cleanup, no lease given back."""
+        self.process.kill()
+        self.process.wait(10)
 
     def close(self) -> None:
         if self.process.poll() is None:

@@ -116,3 +116,104 @@ def test_two_kernels_running_the_same_cell_at_once_buy_it_once(
     )
     assert len(after.posts(VIDEO_ROUTE)) == CLIPS
     assert all(d["statuses"] == ["completed"] * CLIPS for d in done), done
+
+
+def _soak(
+    make_sim: Any,
+    tmp_path: Path,
+    figures: Any,
+    *,
+    kernels: int,
+    prompts: int,
+    seed: int,
+    scenario: str,
+) -> None:
+    """``kernels`` processes buy overlapping prompts through a proxy that sometimes answers
+    statuses the client does not know; random ones are SIGKILLed; a last kernel resumes and
+    re-runs everything. Every prompt is bought at most once and ends completed."""
+    import random
+    import re
+
+    import httpx
+
+    from tests.reliability.proxy import Answer, RewritingProxy
+
+    rng = random.Random(seed)
+    sim = make_sim(max_concurrent_videos=50, free_captcha_credits=100_000, seed=seed)
+    control = SimControl(sim)
+    job_path = re.compile(r"/jobs/[^/?]+$")
+    odd = random.Random(seed + 1)
+
+    def rewrite(answer: Answer) -> None:
+        is_job = answer.method == "GET" and job_path.search(answer.path.split("?")[0])
+        if is_job and odd.random() < 0.2:
+            body = answer.json()
+            body["status"] = odd.choice(["processing", "QUEUED", "cancelled"])
+            body.pop("response", None)
+            body.pop("media", None)
+            answer.set_json(body)
+
+    origin = str(httpx.URL(sim.base_url).copy_with(raw_path=b"/"))
+    proxy = RewritingProxy(origin, rewrite)
+    home, media = tmp_path / "home", tmp_path / "media"
+    wanted = [f"soak prompt {n}" for n in range(prompts)]
+    started: list[Kernel] = []
+    try:
+        for _ in range(kernels):
+            kernel = Kernel(sim, home, media, resume=True, base_url=proxy.url_for(sim.base_url))
+            started.append(kernel)
+            kernel.ready()
+            kernel.send(do="video", prompts=rng.sample(wanted, k=max(1, prompts // 2)))
+        killed = rng.sample(started, k=kernels // 2)
+        time.sleep(rng.uniform(0.05, 0.5))
+        for kernel in killed:
+            kernel.kill()
+            time.sleep(rng.uniform(0.0, 0.2))
+        for kernel in started:
+            if kernel not in killed:
+                kernel.answer()
+                kernel.order(do="wait", timeout=60)
+        last = Kernel(sim, home, media, resume=False, base_url=proxy.url_for(sim.base_url))
+        started.append(last)
+        last.ready()
+        last.order(do="resume")
+        last.order(do="video", prompts=wanted)
+        done = last.order(do="wait", timeout=120)
+    finally:
+        for kernel in started:
+            kernel.close()
+        proxy.close()
+    after = control.ledger()
+    per_prompt: dict[str, int] = {}
+    for job in after.jobs:
+        prompt = str(control.job(job["jobid"]).get("request", {}).get("prompt"))
+        per_prompt[prompt] = per_prompt.get(prompt, 0) + 1
+    control.close()
+    statuses = done["statuses"][-prompts:]
+    figures.record(
+        scenario,
+        f"{kernels} kernels, {len(killed)} SIGKILLed, 20 % odd statuses, then one re-runs all",
+        posts=len(after.posts(VIDEO_ROUTE)),
+        accepted=len(after.jobs),
+        duplicates=sum(n - 1 for n in per_prompt.values()),
+        lost=sum(1 for s in statuses if s not in ("completed", "timed_out")),
+        stuck=sum(1 for s in statuses if s == "timed_out"),
+        status_requests=len(after.on("GET /jobs/{jobid}")) + len(after.on("GET /jobs")),
+    )
+    assert all(n == 1 for n in per_prompt.values()), per_prompt
+    assert statuses == ["completed"] * prompts, done
+
+
+def test_kernels_killed_at_random_on_one_ledger_buy_each_prompt_once(
+    make_sim: Any, cheap_media: Any, figures: Any, tmp_path: Path
+) -> None:
+    _soak(make_sim, tmp_path, figures, kernels=3, prompts=6, seed=3, scenario="kernels soak")
+
+
+@pytest.mark.slow
+def test_soak_many_kernels_random_kills_and_odd_answers(
+    make_sim: Any, cheap_media: Any, figures: Any, tmp_path: Path
+) -> None:
+    _soak(
+        make_sim, tmp_path, figures, kernels=8, prompts=20, seed=8, scenario="kernels soak (slow)"
+    )

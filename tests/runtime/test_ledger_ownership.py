@@ -16,7 +16,14 @@ from pathlib import Path
 
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 
 from flow_widgets.runtime.ledger import STATES, TERMINAL_STATES, TRANSITIONS, Ledger
 from flow_widgets.runtime.ledger_transitions import allowed
@@ -99,8 +106,10 @@ class SharedLedger(RuleBasedStateMachine):
                 assert history[-1] == "completed"
 
 
-SharedLedger.TestCase.settings = settings(max_examples=40, stateful_step_count=30, deadline=None)
-test_shared_ledger_follows_ownership_and_the_transition_table = SharedLedger.TestCase
+def test_shared_ledger_follows_ownership_and_the_transition_table() -> None:
+    run_state_machine_as_test(
+        SharedLedger, settings=settings(max_examples=40, stateful_step_count=30, deadline=None)
+    )
 
 
 def test_completed_never_goes_back_even_for_its_owner(tmp_path: Path) -> None:
