@@ -174,6 +174,29 @@ class Dispatcher:
         if pool is None:
             await self.runner.submit(handle, work)
             return
+        try:
+            await self._submit_in(pool, handle, work, withdrawn)
+        except BaseException:
+            self._abandon(handle)
+            raise
+
+    def _abandon(self, handle: JobHandle, reason: str | None = None) -> None:
+        """An intent left waiting to retry when its submission ends (given up, refused for
+        good, withdrawn, the session closed) is closed ``rejected``: nothing was bought.
+        Called before the handle shows the end, so a waiter reads a settled ledger."""
+        sid = handle.submission_id
+        ledger = self.runner.ledger
+        if sid is not None and ledger.waiting_to_retry(sid):
+            reason = reason or handle.error or "Not sent again: it stopped while it waited."
+            ledger.mark_state(sid, "rejected", error=reason, charged=False, credits=0)
+
+    async def _submit_in(
+        self,
+        pool: SlotPool,
+        handle: JobHandle,
+        work: Work,
+        withdrawn: Callable[[], bool],
+    ) -> None:
         if pool.closed:  # every account was spent earlier: a new request tries them again
             pool.reopen()
 
@@ -188,6 +211,7 @@ class Dispatcher:
                 raise NotSent("withdrawn before it was sent")
             if lane is None:  # every account was closed (or blocked for the model) meanwhile
                 reason = pool.refusal(work.model)
+                self._abandon(handle, f"Not sent: {reason}")
                 handle._update(status="rejected", error=f"Not sent: {reason}", charged=False)
                 raise NotSent(reason) if pool.closed else ModelBlocked(reason)
             if self._short_of_credits(lane, work):
@@ -206,6 +230,7 @@ class Dispatcher:
                     f"(last: {handle.state.note or 'busy'}); nothing was charged -- run the cell "
                     "again later."
                 )
+                self._abandon(handle, reason)
                 handle._update(status="rejected", error=reason, charged=False, note=None)
                 raise GaveUp(reason)
             burst = (time.monotonic() - burst_start) / self.time_scale

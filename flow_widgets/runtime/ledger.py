@@ -48,6 +48,7 @@ from flow_widgets.runtime.ledger_records import (
     NOT_REUSABLE_STATES,
     STATES,
     UNFINISHED_STATES,
+    Attempt,
     MediaFileRecord,
     SpendRow,
     Submission,
@@ -66,6 +67,7 @@ __all__ = [
     "TERMINAL_STATES",
     "TRANSITIONS",
     "UNFINISHED_STATES",
+    "Attempt",
     "Ledger",
     "LedgerWriteError",
     "MediaFileRecord",
@@ -74,6 +76,22 @@ __all__ = [
 ]
 
 log = logging.getLogger("flow_widgets.ledger")
+
+
+_JOB_STATES = frozenset({"running", "completed", "failed"})
+"""States that prove the attempt in flight was accepted (a synchronous answer skips it)."""
+
+
+def _attempt_from_row(row: sqlite3.Row) -> Attempt:
+    return Attempt(
+        submission_id=row["submission_id"],
+        n=int(row["n"]),
+        account=row["account"],
+        sent=float(row["sent"]),
+        ended=None if row["ended"] is None else float(row["ended"]),
+        outcome=row["outcome"],
+        error=row["error"],
+    )
 
 
 class LedgerWriteError(FlowError):
@@ -373,7 +391,80 @@ class Ledger:
                 ),
             )
             self._log_state(conn, sid, "submitting", now)
+            self._begin_attempt(conn, sid, 1, account, now)
         return sid, None
+
+    def retry_intent(self, sid: str, account: str | None) -> int | None:
+        """Record attempt n+1 of intent ``sid`` (about to be sent again after a refusal) and
+        return n+1; ``None`` when ``sid`` is not ours or not waiting to retry (then begin a new
+        intent instead)."""
+        now = self._clock()
+        with self._write() as conn:
+            state, mine = self._take(conn, sid)
+            last = self._last_attempt(conn, sid)
+            if not mine or state != "submitting" or last is None or last.outcome != "refused":
+                return None
+            self._begin_attempt(conn, sid, last.n + 1, account, now)
+            conn.execute(
+                "UPDATE submissions SET account = COALESCE(?, account), updated = ?"
+                " WHERE submission_id = ?",
+                (self._opt_text(account), now, sid),
+            )
+            return last.n + 1
+
+    def refused_attempt(self, sid: str, error: str) -> None:
+        """The latest attempt of ``sid`` was refused and bought nothing; the intent stays
+        ``submitting`` to be sent again (:meth:`retry_intent`) or closed ``rejected``."""
+        with self._write() as conn:
+            if self._take(conn, sid)[1]:
+                self._end_attempt(conn, sid, "refused", error)
+                conn.execute(
+                    "UPDATE submissions SET error = ?, updated = ? WHERE submission_id = ?",
+                    (self._text(error), self._clock(), sid),
+                )
+
+    def waiting_to_retry(self, sid: str) -> bool:
+        """True when ``sid`` is an intent whose last attempt was refused (nothing in flight)."""
+        with self._lock:
+            conn = self._connection()
+            row = conn.execute(
+                "SELECT state FROM submissions WHERE submission_id = ?", (sid,)
+            ).fetchone()
+            last = self._last_attempt(conn, sid)
+        return (
+            row is not None
+            and row["state"] == "submitting"
+            and (last is not None and last.outcome == "refused")
+        )
+
+    def attempts(self, sid: str) -> builtins.list[Attempt]:
+        """Every sending of intent ``sid``, in order."""
+        rows = self._read("SELECT * FROM attempts WHERE submission_id = ? ORDER BY n", (sid,))
+        return [_attempt_from_row(row) for row in rows]
+
+    def _begin_attempt(
+        self, conn: sqlite3.Connection, sid: str, n: int, account: str | None, now: float
+    ) -> None:
+        conn.execute(
+            "INSERT INTO attempts (submission_id, n, account, sent) VALUES (?, ?, ?, ?)",
+            (sid, n, self._opt_text(account), now),
+        )
+
+    def _end_attempt(
+        self, conn: sqlite3.Connection, sid: str, outcome: str, error: str | None
+    ) -> None:
+        conn.execute(
+            "UPDATE attempts SET outcome = ?, error = ?, ended = ? WHERE submission_id = ?"
+            " AND n = (SELECT MAX(n) FROM attempts WHERE submission_id = ?) AND outcome IS NULL",
+            (outcome, self._opt_text(error), self._clock(), sid, sid),
+        )
+
+    @staticmethod
+    def _last_attempt(conn: sqlite3.Connection, sid: str) -> Attempt | None:
+        row = conn.execute(
+            "SELECT * FROM attempts WHERE submission_id = ? ORDER BY n DESC LIMIT 1", (sid,)
+        ).fetchone()
+        return _attempt_from_row(row) if row is not None else None
 
     def mark_accepted(
         self, sid: str, jobid: str, account: str | None, raw_job: Mapping[str, Any] | None
@@ -411,6 +502,7 @@ class Ledger:
             )
             if previous != "accepted":
                 self._log_state(conn, sid, "accepted", now)
+            self._end_attempt(conn, sid, "accepted", None)
             return self._row(conn, sid)
 
     def mark_state(
@@ -456,6 +548,8 @@ class Ledger:
             )
             if previous != state:
                 self._log_state(conn, sid, state, now)
+            if state in ("unknown", "rejected", "lost", "running", "completed", "failed"):
+                self._end_attempt(conn, sid, "accepted" if state in _JOB_STATES else state, error)
             return self._row(conn, sid)
 
     def get(self, sid: str) -> Submission | None:

@@ -17,6 +17,7 @@ __all__ = [
     "NOT_REUSABLE_STATES",
     "STATES",
     "UNFINISHED_STATES",
+    "Attempt",
     "MediaFileRecord",
     "SpendRow",
     "Submission",
@@ -98,6 +99,22 @@ class Submission:
             "created": self.created,
             "updated": self.updated,
         }
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One sending of an intent (a submission row): a retry after a refusal adds one.
+
+    ``outcome`` is ``None`` while the POST is on the wire, then ``refused`` (nothing bought,
+    retried), ``accepted``, ``unknown`` (the reply was lost), ``rejected`` or ``lost``."""
+
+    submission_id: str
+    n: int
+    account: str | None
+    sent: float
+    ended: float | None
+    outcome: str | None
+    error: str | None
 
 
 @dataclass(frozen=True)

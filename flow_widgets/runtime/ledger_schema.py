@@ -99,10 +99,38 @@ def _add_backend(conn: sqlite3.Connection) -> None:
     _run_script(conn, "ALTER TABLE submissions ADD COLUMN backend TEXT")
 
 
+def _add_attempts(conn: sqlite3.Connection) -> None:
+    """Attempts beneath each intent: a retry after a refusal adds one, never a new row.
+
+    Every row written before gets its one attempt, ended in the row's own state."""
+    _run_script(
+        conn,
+        """
+        CREATE TABLE attempts (
+            submission_id TEXT NOT NULL REFERENCES submissions (submission_id),
+            n             INTEGER NOT NULL,
+            account       TEXT,
+            sent          REAL NOT NULL,
+            ended         REAL,
+            outcome       TEXT,
+            error         TEXT,
+            PRIMARY KEY (submission_id, n)
+        );
+        INSERT INTO attempts (submission_id, n, account, sent, ended, outcome, error)
+            SELECT submission_id, 1, account, created,
+                   CASE WHEN state = 'submitting' THEN NULL ELSE updated END,
+                   CASE WHEN state = 'submitting' THEN NULL ELSE state END,
+                   error
+            FROM submissions;
+        """,
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _create_schema,
     _add_leases,
     _add_backend,
+    _add_attempts,
 )
 """Schema steps in order; ``PRAGMA user_version`` counts how many ran. Only ever append."""
 

@@ -113,7 +113,8 @@ class JobRunner:
         another try (``queued``) rather than ending ``rejected``. An unknown outcome is not
         raised: it is reconciled.
         """
-        if not work.new:
+        retrying = self._waiting_intent(handle, work)
+        if not work.new and retrying is None:
             earlier = self.ledger.find_reusable(work.fingerprint)
             if earlier is not None:
                 note = "re-attached to the identical request bought before"
@@ -135,7 +136,7 @@ class JobRunner:
             handle._update(status="cancelled", error=message, charged=False, note=None)
             raise SessionClosedError(message)
         try:
-            sid, earlier = self.ledger.begin_or_reuse(  # one transaction: two kernels, one POST
+            sid, earlier = self._retry_of(retrying, work) or self.ledger.begin_or_reuse(
                 work.kind,
                 work.request.request_path(),
                 work.request.to_payload(),
@@ -184,13 +185,31 @@ class JobRunner:
             error = self.ledger.write_error(exc, bought=True)
             handle._update(status="timed_out", error=str(error), note=None)
 
+    def _waiting_intent(self, handle: JobHandle, work: Work) -> str | None:
+        """The intent this try belongs to, when the handle's last try was refused: a retry is
+        one more attempt beneath the same ledger row, never a new row."""
+        sid = handle.submission_id
+        live = self.live.get(sid or "")
+        if sid is None or live is None or live.work is None or live.handle is not handle:
+            return None
+        if live.work.fingerprint != work.fingerprint or not self.ledger.waiting_to_retry(sid):
+            return None
+        return sid
+
+    def _retry_of(self, sid: str | None, work: Work) -> tuple[str, None] | None:
+        """Record the next attempt of intent ``sid`` (``None`` when it cannot take one)."""
+        if sid is None or not self.ledger.retry_intent(sid, work.account):
+            return None
+        return sid, None
+
     def _refused(self, handle: JobHandle, sid: str, exc: FlowError, *, again: bool = False) -> None:
         """Nothing was bought: record the refusal in plain words (or that it waits to retry)."""
-        self.ledger.mark_state(sid, "rejected", error=str(exc), charged=False, credits=0)
         self.tracker.settle(sid, 0)
         if again:
+            self.ledger.refused_attempt(sid, str(exc))
             handle._update(status="queued", error=None, note=f"waiting to retry: {exc}")
             return
+        self.ledger.mark_state(sid, "rejected", error=str(exc), charged=False, credits=0)
         handle._update(
             status="rejected",
             error=str(exc),

@@ -87,3 +87,42 @@ def test_a_403_while_watching_a_bought_job_does_not_talk_about_the_plan(
     assert "plan" not in (job.error or "") and "Forbidden" in (job.error or "")
     assert "flow.resume()" in (job.error or "")
     assert row is not None and row.unfinished  # re-attachable once access is fixed
+
+
+def test_retries_after_refusals_are_attempts_beneath_one_intent_row(
+    sim: Any, control: SimControl, make_session: Any, figures: Any
+) -> None:
+    control.arm(
+        {"route": VIDEO_ROUTE, "action": "status", "status": 503, "message": "Busy.", "times": 3}
+    )
+    flow = make_session(sim)
+    job = flow.video("a fox tried four times", model=MODEL)
+    job.wait(60)
+    rows = flow.ledger.list(limit=None)
+    attempts = flow.ledger.attempts(job.submission_id)
+    posts = control.ledger().posts(VIDEO_ROUTE)
+    figures.record(
+        "retries are attempts",
+        "503 on the first 3 POSTs of one clip",
+        posts=len(posts),
+        accepted=1,
+        rows=len(rows),
+        attempts=len(attempts),
+    )
+    assert len(posts) == 4 and [p["status"] for p in posts] == [503, 503, 503, 201]
+    assert len(rows) == 1 and rows[0].state == "completed"
+    assert [a.outcome for a in attempts] == ["refused", "refused", "refused", "accepted"]
+    assert len({p["idempotency_key"] for p in posts}) == 1  # one intent, one replyRef
+
+
+def test_an_intent_that_gives_up_is_one_rejected_row(
+    sim: Any, control: SimControl, make_session: Any
+) -> None:
+    control.arm({"route": VIDEO_ROUTE, "action": "status", "status": 503, "message": "Busy."})
+    flow = make_session(sim)
+    job = flow.video("a fox never let in", model=MODEL)
+    job.wait(60, raise_on_failure=False)
+    rows = flow.ledger.list(limit=None)
+    assert job.status == "rejected"
+    assert [row.state for row in rows] == ["rejected"]
+    assert len(flow.ledger.attempts(rows[0].submission_id)) == MAX_POSTS_PER_INTENT
