@@ -192,3 +192,31 @@ def test_a_media_host_answering_an_error_page_is_never_saved_as_the_clip(
         assert "HTML" in (job.error or "")
         assert row is not None and row.state == "running"  # paid, re-attachable
         assert not any(name.endswith(".mp4") for name in saved), saved
+
+
+def test_a_job_answer_of_an_unknown_shape_keeps_the_job_watched(
+    make_sim: Any, cheap_media: Any, make_session: Any, proxies: list[Any], figures: Any
+) -> None:
+    sim = make_sim(max_concurrent_videos=10, free_captcha_credits=10_000)
+    control = SimControl(sim)
+    shapes: list[Any] = [{"unexpected": "shape"}, [], "a bare string", {"jobid": None}]
+
+    def rewrite(answer: Answer) -> None:
+        if answer.method == "GET" and _JOB.search(answer.path.split("?")[0]) and shapes:
+            answer.set_json(shapes.pop(0))
+
+    flow = _proxied_session(sim, make_session, proxies, rewrite)
+    job = flow.video("a fox in an odd envelope", model="veo-3.1-lite")
+    job.wait(60, raise_on_failure=False)
+    after = control.ledger()
+    control.close()
+    figures.record(
+        "unknown job shapes",
+        "GET /jobs/{id} answers an object without jobid, a list, a string, a null jobid",
+        posts=len(after.posts(VIDEO_ROUTE)),
+        lost=int(job.status != "completed"),
+        status_requests=len(after.on("GET /jobs/{jobid}")),
+    )
+    assert shapes == []
+    assert job.status == "completed", (job.status, job.error)
+    assert len(after.posts(VIDEO_ROUTE)) == 1
