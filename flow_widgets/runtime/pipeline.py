@@ -250,7 +250,7 @@ class JobRunner:
         target = ReconcileTarget(
             submission_id=sid,
             kind="image" if work is not None and work.kind == "image" else "video",
-            sent_at=sent_at,
+            sent_at=sent_at + (self.client.server_offset or 0.0),  # on the server's clock
             prompt=work.prompt if work else None,
             model=work.model if work else None,
             account=work.account if work else None,
@@ -269,7 +269,8 @@ class JobRunner:
             attempts=self.reconcile_attempts,
             interval_s=self.reconcile_interval * self.time_scale,
         )
-        if found is None and (not seen or listing_may_hide(seen, target)):
+        hidden = not seen or listing_may_hide(seen, target, now=self.client.server_time())
+        if found is None and hidden:
             message = (
                 "The request's reply was lost and its job could not be confirmed: GET /jobs "
                 "lists only the 10 most recent jobs of the last 15 minutes, so it may have run "

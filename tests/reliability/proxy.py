@@ -75,7 +75,7 @@ class RewritingProxy:
                     body=reply.content,
                 )
                 proxy.rewrite(answer)
-                self.send_response(answer.status)
+                self.send_response_only(answer.status)  # the answer keeps its own Date
                 for key, value in answer.headers.items():
                     self.send_header(key, value)
                 self.send_header("content-length", str(len(answer.body)))

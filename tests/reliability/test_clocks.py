@@ -47,3 +47,30 @@ def test_a_lost_reply_with_the_client_clock_180_s_ahead_is_found_not_rebought(
     )
     assert job.status == "completed", (job.status, job.error)
     assert len(after.jobs) == 1 and len(after.posts(VIDEO_ROUTE)) == 1
+
+
+def test_the_client_learns_the_servers_clock_from_its_date_header(sim: Any) -> None:
+    """Reconciliation compares the server's stamps with the send time on the server's clock;
+    the offset comes from each answer's ``Date`` (here a proxy says the server is 180 s behind)."""
+    from datetime import datetime, timedelta, timezone
+    from email.utils import format_datetime
+
+    import httpx
+
+    from flow_widgets.api.client import FlowClient
+    from tests.reliability.proxy import Answer, RewritingProxy
+
+    def behind(answer: Answer) -> None:
+        moment = datetime.now(timezone.utc) - timedelta(seconds=180)
+        answer.headers["date"] = format_datetime(moment, usegmt=True)
+
+    proxy = RewritingProxy(str(httpx.URL(sim.base_url).copy_with(raw_path=b"/")), behind)
+    try:
+        with FlowClient(token=sim.token, base_url=proxy.url_for(sim.base_url)) as client:
+            assert client.server_offset is None
+            client.accounts.list()
+            offset = client.server_offset
+            assert offset is not None and -182.0 < offset < -178.0
+            assert abs(client.server_time() - (time.time() - 180.0)) < 2.0
+    finally:
+        proxy.close()
