@@ -268,12 +268,9 @@ class Dispatcher:
         try:
             try:
                 await self.runner.submit(handle, sent, client=self.client, requeue=again)
-            except FlowError as exc:
+            except FlowError:
                 if requeued:
                     return True
-                refusal = classify(exc)
-                if refusal.kind == "permanent" and refusal.sentence != str(exc):
-                    handle._update(error=f"Not sent: {refusal.sentence}")
                 raise
             pool.accepted(lane)
             self._strikes[lane.account] = 0

@@ -33,7 +33,7 @@ from flow_widgets.errors import (
     ServiceUnavailableError,
 )
 
-__all__ = ["CAPTCHA_ACCOUNT_ERRORS", "Refusal", "classify"]
+__all__ = ["CAPTCHA_ACCOUNT_ERRORS", "Refusal", "classify", "refusal_text"]
 
 Kind = Literal["transient", "capacity", "permanent"]
 Scope = Literal["request", "account", "queue"]
@@ -100,3 +100,12 @@ def classify(exc: FlowError) -> Refusal:
     if isinstance(exc, (QuotaExceededError, NoEligibleAccountError, RateLimitError)):
         return Refusal("capacity", "account", text)
     return Refusal("permanent", "request", text)
+
+
+def refusal_text(exc: FlowError) -> str:
+    """What a handle and its ledger row say about a refusal that ends them: the sentence with
+    the fix for a permanent one, the error's own words otherwise."""
+    refusal = classify(exc)
+    if refusal.kind == "permanent" and refusal.sentence != str(exc):
+        return f"Not sent: {refusal.sentence}"
+    return str(exc)

@@ -33,6 +33,7 @@ from flow_widgets.errors import (
     PermissionDeniedError,
     UnknownOutcomeError,
 )
+from flow_widgets.runtime.failures import refusal_text
 from flow_widgets.runtime.jobs import JobHandle, JobState
 from flow_widgets.runtime.ledger import TERMINAL_STATES, Ledger, Submission
 from flow_widgets.runtime.outputs import OutputHandler
@@ -209,10 +210,11 @@ class JobRunner:
             self.ledger.refused_attempt(sid, str(exc))
             handle._update(status="queued", error=None, note=f"waiting to retry: {exc}")
             return
-        self.ledger.mark_state(sid, "rejected", error=str(exc), charged=False, credits=0)
+        text = refusal_text(exc)  # a permanent refusal names its cause and fix
+        self.ledger.mark_state(sid, "rejected", error=text, charged=False, credits=0)
         handle._update(
             status="rejected",
-            error=str(exc),
+            error=text,
             error_code=getattr(exc, "status_code", None),
             charged=False,
             credits=0,
