@@ -398,6 +398,14 @@ class JobRunner:
             self._watch(handle, sid, submission.jobid, elapsed_s=time.time() - submission.created)
             self.poller.poll_soon(submission.jobid)
             return
+        if self.ledger.waiting_to_retry(sid):  # its last try was refused: nothing is out there
+            message = (
+                "Not sent again: the session that was retrying this request stopped; nothing "
+                "was bought -- run the cell again."
+            )
+            self.ledger.mark_state(sid, "rejected", error=message, charged=False, credits=0)
+            handle._update(status="rejected", error=message, charged=False, note=None)
+            return
         if submission.state in ("submitting", "unknown"):
             await self._reconcile(handle, sid, work, submission.created, "resumed without a reply")
             return

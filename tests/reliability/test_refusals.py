@@ -126,3 +126,25 @@ def test_an_intent_that_gives_up_is_one_rejected_row(
     assert job.status == "rejected"
     assert [row.state for row in rows] == ["rejected"]
     assert len(flow.ledger.attempts(rows[0].submission_id)) == MAX_POSTS_PER_INTENT
+
+
+def test_an_intent_left_waiting_to_retry_is_closed_on_resume_without_a_search(
+    sim: Any, control: SimControl, make_session: Any
+) -> None:
+    """A kernel that stopped between two tries of one intent left nothing on the server: resume
+    closes the row ``rejected`` at once instead of searching GET /jobs for a job that never was."""
+    from flow_widgets.runtime.ledger import Ledger
+
+    flow = make_session(sim, auto_resume=False)
+    with Ledger(flow.ledger.path, backend=flow.ledger.backend) as other_kernel:
+        sid = other_kernel.begin_submission(
+            "video", "/videos", {"prompt": "a fox"}, "fp-waiting", MODEL, 10, None
+        )
+        other_kernel.refused_attempt(sid, "Busy.")
+    before = len(control.ledger().requests)
+    (handle,) = flow.resume()
+    handle.wait(30, raise_on_failure=False)
+    asked = [r["route"] for r in control.ledger().requests[before:]]
+    assert handle.status == "rejected" and "nothing was bought" in (handle.error or "")
+    assert flow.ledger.get(sid).state == "rejected"  # type: ignore[union-attr]
+    assert "GET /jobs" not in asked, asked
