@@ -86,6 +86,10 @@ def test_closing_a_session_with_queued_submissions_records_no_refusals(
     import time
 
     sim = make_sim(free_captcha_credits=100_000)
+    control = SimControl(sim)
+    # Each POST takes 0.05 s to be handled: at the close, most clips still wait for a slot.
+    control.arm({"route": VIDEO_ROUTE, "action": "delay", "seconds": 0.05})
+    control.close()
     flow = make_session(sim)
     handles = [flow.video(f"queued at close {n}", model=MODEL) for n in range(60)]
     time.sleep(0.3)  # some are sent, most still wait for a slot
