@@ -415,12 +415,13 @@ class Ledger:
     def refused_attempt(self, sid: str, error: str) -> None:
         """The latest attempt of ``sid`` was refused and bought nothing; the intent stays
         ``submitting`` to be sent again (:meth:`retry_intent`) or closed ``rejected``."""
+        now = self._clock()
         with self._write() as conn:
             if self._take(conn, sid)[1]:
-                self._end_attempt(conn, sid, "refused", error)
+                self._end_attempt(conn, sid, "refused", error, now)
                 conn.execute(
                     "UPDATE submissions SET error = ?, updated = ? WHERE submission_id = ?",
-                    (self._text(error), self._clock(), sid),
+                    (self._text(error), now, sid),
                 )
 
     def waiting_to_retry(self, sid: str) -> bool:
@@ -451,12 +452,12 @@ class Ledger:
         )
 
     def _end_attempt(
-        self, conn: sqlite3.Connection, sid: str, outcome: str, error: str | None
+        self, conn: sqlite3.Connection, sid: str, outcome: str, error: str | None, now: float
     ) -> None:
         conn.execute(
             "UPDATE attempts SET outcome = ?, error = ?, ended = ? WHERE submission_id = ?"
             " AND n = (SELECT MAX(n) FROM attempts WHERE submission_id = ?) AND outcome IS NULL",
-            (outcome, self._opt_text(error), self._clock(), sid, sid),
+            (outcome, self._opt_text(error), now, sid, sid),
         )
 
     @staticmethod
@@ -502,7 +503,7 @@ class Ledger:
             )
             if previous != "accepted":
                 self._log_state(conn, sid, "accepted", now)
-            self._end_attempt(conn, sid, "accepted", None)
+            self._end_attempt(conn, sid, "accepted", None, now)
             return self._row(conn, sid)
 
     def mark_state(
@@ -549,7 +550,8 @@ class Ledger:
             if previous != state:
                 self._log_state(conn, sid, state, now)
             if state in ("unknown", "rejected", "lost", "running", "completed", "failed"):
-                self._end_attempt(conn, sid, "accepted" if state in _JOB_STATES else state, error)
+                outcome = "accepted" if state in _JOB_STATES else state
+                self._end_attempt(conn, sid, outcome, error, now)
             return self._row(conn, sid)
 
     def get(self, sid: str) -> Submission | None:
