@@ -24,6 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, replace
+from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
 import httpx
@@ -149,6 +150,9 @@ class BaseFlowClient:
         self._http = self._adopt(http_client, transport)
         self._owns_http = http_client is None
         self._closed = False
+        self.server_offset: float | None = None
+        """Seconds the server's clock is ahead of this machine's, from the last ``Date``
+        header (``None`` until an answer carried one)."""
 
     def _adopt(self, http_client: Any, transport: Any) -> Any:
         name = type(self).__name__
@@ -173,6 +177,21 @@ class BaseFlowClient:
                 f"This {type(self).__name__} is closed; create a new one (or use it in a with "
                 "block)."
             )
+
+    def server_time(self) -> float:
+        """This machine's epoch time moved onto the server's clock (as far as its ``Date``
+        headers tell, to the second); reconciliation compares it with the server's stamps."""
+        return time.time() + (self.server_offset or 0.0)
+
+    def _learn_server_clock(self, headers: httpx.Headers) -> None:
+        value = headers.get("date")
+        if not value:
+            return
+        try:
+            stamp = parsedate_to_datetime(value).timestamp()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return
+        self.server_offset = stamp + 0.5 - time.time()  # a whole-second stamp: its middle
 
     def now(self) -> float:
         """The client's monotonic clock, in seconds (what deadlines are measured on)."""
@@ -266,6 +285,7 @@ class BaseFlowClient:
     def _judge(self, call: Call[T], outcome: Outcome) -> _Judged[T] | _Failed:
         if isinstance(outcome, Broken):
             return self._transport_failure(call, outcome)
+        self._learn_server_clock(outcome.headers)
         status = outcome.status_code
         if 200 <= status < 300:
             try:

@@ -109,9 +109,11 @@ __all__ = [
     "sniff_mime_type",
 ]
 
-JobStatus = Literal["created", "started", "completed", "failed"]
+JobStatus = Literal["created", "started", "completed", "failed", "unknown"]
 TERMINAL_STATUSES: frozenset[str] = frozenset({"completed", "failed"})
 _STATUSES = frozenset({"created", "started", "completed", "failed"})
+"""The statuses the API documents; anything else it says is ``"unknown"`` (spec 7.1): not a
+success and not a failure -- the job stays watched, and ``raw_status`` keeps the API's word."""
 
 
 @dataclass(frozen=True)
@@ -257,7 +259,9 @@ class Job(JsonModel):
     Attributes:
         jobid: the id to poll (``jobid`` or ``jobId`` on the wire).
         type: ``"video"`` or ``"image"`` (from the record, else from the jobid).
-        status: ``created`` → ``started`` → ``completed`` | ``failed``.
+        status: ``created`` → ``started`` → ``completed`` | ``failed``; ``unknown`` when the API
+            said something else (``raw_status``) or nothing in a job record -- never terminal.
+        raw_status: the status exactly as the API sent it (``None`` when it sent none).
         request: the server's echo of the submitted body.
         media: the finished outputs.
         operations: outputs still pending (async jobs).
@@ -278,6 +282,7 @@ class Job(JsonModel):
     error: str | None = None
     error_details: str | None = None
     code: int | None = None
+    raw_status: str | None = None
 
     @property
     def account_email(self) -> str | None:
@@ -306,7 +311,12 @@ class Job(JsonModel):
         return cls(
             jobid=jobid,
             type=kind,
-            status=status if status in _STATUSES else "completed",  # type: ignore[arg-type]
+            status=_status_of(
+                status,
+                has_media=bool(media) or isinstance(payload.get("media"), list),
+                record="created" in body,
+            ),
+            raw_status=status if status is not None else _raw_status(body),
             created=json_str(body, "created"),
             updated=json_str(body, "updated"),
             request=MappingProxyType(dict(json_object(body, "request"))),
@@ -321,6 +331,22 @@ class Job(JsonModel):
             or (_error_text(upstream) if error is not None else None),
             code=json_int(body, "code"),
         )
+
+
+def _status_of(status: str | None, *, has_media: bool, record: bool) -> JobStatus:
+    """The documented status, else ``"unknown"``. A reply without a status is a synchronous
+    result (``completed``) only when it is not a job record and carries media."""
+    if status in _STATUSES:
+        return status  # type: ignore[return-value]
+    if status is None and has_media and not record:
+        return "completed"
+    return "unknown"
+
+
+def _raw_status(body: Mapping[str, Any]) -> str | None:
+    """A status the API sent in a shape we do not read as text (a number, an object)."""
+    value = body.get("status")
+    return None if value is None else repr(value)[:80]
 
 
 def _job_type(body: Mapping[str, Any], jobid: str) -> MediaKind | None:

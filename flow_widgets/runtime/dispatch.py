@@ -18,6 +18,12 @@ new request after a new login), a 402 closes the spent account, a daily quota of
 blocks that model on that account until the reset (the account's other models stay usable),
 and a job that no open account can take is refused in plain words instead of waiting forever.
 
+Every refusal is classified (:mod:`flow_widgets.runtime.failures`): a permanent one (401, 402,
+access denied, a captcha provider out of balance) stops its account or the whole queue at once
+with one sentence naming the cause and the fix; transient and capacity ones are retried within
+:data:`MAX_POSTS_PER_INTENT` POSTs per intent, and an account that keeps refusing rests longer
+and longer (a circuit breaker: :data:`BREAKER_AFTER` refusals in a row, then doubling rests).
+
 Kinds without a per-account cap (GIF, joining, voices, characters, image upscales) pass straight
 through. Runs on the engine loop.
 """
@@ -31,7 +37,6 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from flow_widgets.api.client import AsyncFlowClient
 from flow_widgets.errors import (
-    AuthenticationError,
     FlowError,
     InsufficientCreditsError,
     ModelBlocked,
@@ -41,13 +46,21 @@ from flow_widgets.errors import (
     ServiceUnavailableError,
     ThrottledError,
 )
+from flow_widgets.runtime.failures import classify
 from flow_widgets.runtime.jobs import JobHandle
 from flow_widgets.runtime.pipeline import JobRunner
 from flow_widgets.runtime.slots import Lane, SlotPool
 from flow_widgets.runtime.tracker import CreditTracker
 from flow_widgets.runtime.work import Work
 
-__all__ = ["SLOTS_PER_ACCOUNT", "Dispatcher", "ModelBlocked", "NotSent"]
+__all__ = [
+    "MAX_POSTS_PER_INTENT",
+    "SLOTS_PER_ACCOUNT",
+    "Dispatcher",
+    "GaveUp",
+    "ModelBlocked",
+    "NotSent",
+]
 
 #: Executing jobs per account the gate starts from (the simulator's caps, which follow useapi's
 #: documented per-account concurrency); a throttle lowers an account's share.
@@ -63,7 +76,21 @@ PARK_S = 120.0
 #: The 429 reason that spends one model's daily quota on one account, not the whole account.
 PER_MODEL_QUOTA = "PUBLIC_ERROR_PER_MODEL_DAILY_QUOTA_REACHED"
 
+#: The most POSTs one intent (one call) can send, whatever the API answers: two rounds of
+#: :data:`MAX_TRIES`. Only refusals are retried (an unknown outcome is reconciled, never resent),
+#: so this is also the most refusals one intent can collect before it ends ``rejected``.
+MAX_POSTS_PER_INTENT = 2 * MAX_TRIES
+#: Refusals in a row on one account before its breaker opens (it rests, doubling each time).
+BREAKER_AFTER = 3
+#: API seconds of the breaker's first rest, and its longest.
+BREAKER_REST_S = 10.0
+BREAKER_MAX_REST_S = 300.0
+
 _REMOTE_ACTIVE = frozenset({"queued", "submitting", "unknown", "accepted", "running"})
+
+
+class GaveUp(NotSent):
+    """The intent used its :data:`MAX_POSTS_PER_INTENT` tries on refusals; nothing was bought."""
 
 
 class Dispatcher:
@@ -97,6 +124,7 @@ class Dispatcher:
         self._refresh_accounts = refresh_accounts
         self.pools: dict[str, SlotPool] = {}
         self._pool_lock = asyncio.Lock()
+        self._strikes: dict[str | None, int] = {}  # refusals in a row, per account
 
     async def pool(self, group: str | None) -> SlotPool | None:
         """The pool of the per-account cap ``group`` (a request class's ``slot_group``;
@@ -137,13 +165,36 @@ class Dispatcher:
         if pool is None:
             await self.runner.submit(handle, work)
             return
+        try:
+            await self._submit_in(pool, handle, work, withdrawn)
+        except BaseException:
+            self._abandon(handle)
+            raise
+
+    def _abandon(self, handle: JobHandle, reason: str | None = None) -> None:
+        """An intent left waiting to retry when its submission ends (given up, refused for
+        good, withdrawn, the session closed) is closed ``rejected``: nothing was bought.
+        Called before the handle shows the end, so a waiter reads a settled ledger."""
+        sid = handle.submission_id
+        ledger = self.runner.ledger
+        if sid is not None and ledger.waiting_to_retry(sid):
+            reason = reason or handle.error or "Not sent again: it stopped while it waited."
+            ledger.mark_state(sid, "rejected", error=reason, charged=False, credits=0)
+
+    async def _submit_in(
+        self,
+        pool: SlotPool,
+        handle: JobHandle,
+        work: Work,
+        withdrawn: Callable[[], bool],
+    ) -> None:
         if pool.closed:  # every account was spent earlier: a new request tries them again
             pool.reopen()
 
         def gone() -> bool:
             return withdrawn() or handle.done
 
-        tries, burst_start = 0, 0.0
+        tries, burst_start, posts = 0, 0.0, 0
         while True:
             lane = await pool.acquire(work.model)
             if lane is not None and gone():
@@ -151,6 +202,7 @@ class Dispatcher:
                 raise NotSent("withdrawn before it was sent")
             if lane is None:  # every account was closed (or blocked for the model) meanwhile
                 reason = pool.refusal(work.model)
+                self._abandon(handle, f"Not sent: {reason}")
                 handle._update(status="rejected", error=f"Not sent: {reason}", charged=False)
                 raise NotSent(reason) if pool.closed else ModelBlocked(reason)
             if self._short_of_credits(lane, work):
@@ -160,8 +212,18 @@ class Dispatcher:
             if tries == 0:
                 burst_start = time.monotonic()
             tries += 1
+            posts += 1
             if not await self._attempt(handle, work, lane, pool):
                 return
+            if posts >= MAX_POSTS_PER_INTENT:
+                reason = (
+                    f"Not bought: the service refused this request {posts} times in a row "
+                    f"(last: {handle.state.note or 'busy'}); nothing was charged -- run the cell "
+                    "again later."
+                )
+                self._abandon(handle, reason)
+                handle._update(status="rejected", error=reason, charged=False, note=None)
+                raise GaveUp(reason)
             burst = (time.monotonic() - burst_start) / self.time_scale
             if tries >= MAX_TRIES or burst >= BURST_S:
                 await self._park(handle, tries, gone)
@@ -202,6 +264,7 @@ class Dispatcher:
                     return True
                 raise
             pool.accepted(lane)
+            self._strikes[lane.account] = 0
             if handle.status in _REMOTE_ACTIVE:
                 await remote_done.wait()
             return False
@@ -221,12 +284,24 @@ class Dispatcher:
 
     def _adapt(self, pool: SlotPool, lane: Lane, exc: FlowError, model: str | None) -> bool:
         """Learn from a refusal that bought nothing; True if the job should try again."""
+        refusal = classify(exc)
+        if refusal.kind == "permanent" and refusal.scope == "queue":
+            pool.close(None, refusal.sentence)  # the token or the captcha provider: send nothing
+            return False
+        if refusal.kind == "permanent" and refusal.scope == "account":
+            if isinstance(exc, InsufficientCreditsError):
+                # "not enough credits on <account>": that account is spent, another may not be;
+                # any other 402 (no plan, an expired subscription) stops every account.
+                own = lane.account is not None and lane.account in str(exc)
+                pool.close(lane if own else None, refusal.sentence)
+            else:
+                pool.close(lane if lane.account else None, refusal.sentence)
+            return not pool.closed
+        if refusal.kind != "permanent":
+            self._strike(pool, lane)
         if isinstance(exc, ThrottledError):  # too busy: this account gets fewer slots for a while
             pool.throttled(lane, exc.retry_after)
             return True
-        if isinstance(exc, AuthenticationError):  # the token is refused everywhere: send nothing
-            pool.close(None, str(exc))
-            return False
         if isinstance(exc, QuotaExceededError) and exc.reason == PER_MODEL_QUOTA and model:
             pool.block(lane, model, _until_reset(exc.retry_after), str(exc))
             return pool.serves(model)  # another account may still have that model's quota
@@ -235,16 +310,19 @@ class Dispatcher:
             short = wait is not None and 0 <= wait <= MAX_WAIT_S
             pool.pause(lane if lane.account else None, wait if short else None, str(exc))
             return not pool.closed  # another account, or this one soon, can take it
-        if isinstance(exc, InsufficientCreditsError):
-            # "not enough credits on <account>": that account is spent, another may not be;
-            # any other 402 (no plan, an expired subscription) stops every account.
-            own = lane.account is not None and lane.account in str(exc)
-            pool.close(lane if own else None, str(exc))
-            return not pool.closed
         if isinstance(exc, ServiceUnavailableError):  # Google or a captcha solver is overloaded
             pool.rest(lane, getattr(exc, "retry_after", None))
             return True
         return False
+
+    def _strike(self, pool: SlotPool, lane: Lane) -> None:
+        """One more refusal in a row on ``lane``'s account; past :data:`BREAKER_AFTER` the
+        account rests, twice as long each time, so many queued jobs cannot hammer it."""
+        strikes = self._strikes.get(lane.account, 0) + 1
+        self._strikes[lane.account] = strikes
+        if strikes >= BREAKER_AFTER:
+            rest = min(BREAKER_MAX_REST_S, BREAKER_REST_S * 2.0 ** (strikes - BREAKER_AFTER))
+            pool.pause(lane, rest * self.time_scale)
 
 
 def _until_reset(retry_after: float | None) -> float:

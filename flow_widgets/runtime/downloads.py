@@ -136,6 +136,7 @@ async def download(
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     rand: Callable[[], float] = random.random,
     open_part: OpenPart = _open_part,
+    verify: Callable[[Path], str | None] | None = None,
 ) -> DownloadResult:
     """Download ``url`` to ``dest`` through ``<dest>.part``, resuming what an earlier try left.
 
@@ -151,6 +152,9 @@ async def download(
         sleep: the backoff sleep (tests pass a fast one).
         rand: jitter source in ``[0, 1)``.
         open_part: opens the ``.part`` file (``open``); tests inject write failures through it.
+        verify: says why a complete ``.part`` is not the media it should be (``None``: it is);
+            such a file is discarded, the URL refreshed once, and then it is a failed download
+            naming the reason -- an error page is never saved as the clip.
 
     Raises:
         DiskFullError: the disk ran out; the ``.part`` is kept for a later resume.
@@ -167,7 +171,7 @@ async def download(
             f"Media URL {display_url(url)} is not http(s); refusing to fetch it.", path=target
         )
     deadline = timeout if timeout is not None else policy.deadline_for(expected_size)
-    run = _Download(http, url, target, expected_size, refresh_url, policy, on_progress)
+    run = _Download(http, url, target, expected_size, refresh_url, policy, on_progress, verify)
     try:
         return await asyncio.wait_for(run.run(sleep, rand, open_part), deadline)
     except asyncio.TimeoutError:
@@ -191,6 +195,7 @@ class _Download:
         refresh_url: Callable[[], Awaitable[str | None]] | None,
         policy: DownloadPolicy,
         on_progress: Callable[[int, int | None], None] | None,
+        verify: Callable[[Path], str | None] | None = None,
     ) -> None:
         self.http, self.url, self.dest = http, url, dest
         self.part = part_path(dest)
@@ -198,6 +203,7 @@ class _Download:
         self.refresh_url = refresh_url
         self.policy = policy
         self.on_progress = on_progress
+        self.verify = verify
         self.refreshed = False
         self.requests = 0
         self.failures = 0
@@ -293,7 +299,7 @@ class _Download:
             total = _content_range(response.headers.get("content-range"))[1]
             total = total if total is not None else self.expected_size
             if offset and offset == total:
-                return self._finish(response, total, None)
+                return await self._finish(response, total, None)
             self._discard()
             raise _Retry(f"the media host refused the resume range ({offset} bytes on disk)")
         if status == 429 or status >= 500:
@@ -318,7 +324,7 @@ class _Download:
         if not start:
             self.resumed_from = 0  # whatever was on disk is overwritten
         await self._stream(response, "ab" if start else "wb", total, open_part)
-        return self._finish(response, total, response.headers.get("x-content-sha256"))
+        return await self._finish(response, total, response.headers.get("x-content-sha256"))
 
     async def _refresh(self, status: int) -> DownloadResult | None:
         if self.refresh_url is not None and not self.refreshed:
@@ -370,9 +376,9 @@ class _Download:
         except Exception:  # a failing progress display must not stop the download
             log.exception("the download progress callback failed")
 
-    def _finish(
+    async def _finish(
         self, response: httpx.Response, total: int | None, checksum: str | None
-    ) -> DownloadResult:
+    ) -> DownloadResult | None:
         size = file_size(self.part)
         if total is not None and size < total:
             raise _Retry(f"the body stopped after {size} of {total} bytes")
@@ -384,6 +390,21 @@ class _Download:
         if checksum and digest != checksum.strip().lower():
             self._discard()
             raise _Retry("the file's SHA-256 does not match the media host's checksum")
+        problem = None if self.verify is None else await asyncio.to_thread(self.verify, self.part)
+        if problem is not None:
+            self._discard()
+            if self.refresh_url is not None and not self.refreshed:
+                self.refreshed = True
+                fresh = await self.refresh_url()
+                if fresh:
+                    self.url = fresh
+                    return None  # one more try from the job's fresh link
+            raise DownloadError(
+                f"The media host's answer for {self.dest.name} is not the media it should be: "
+                f"{problem} (sent as {response.headers.get('content-type') or 'no type'}); "
+                "nothing was saved.",
+                path=self.dest,
+            )
         commit_part(self.part, self.dest)
         return DownloadResult(
             path=self.dest,

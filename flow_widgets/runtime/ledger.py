@@ -13,6 +13,11 @@ How it stays safe:
   one ledger wait for each other instead of failing with "database is locked";
 * one connection per process guarded by a lock, so handles may be read from any thread; a
   ``fork`` gets a fresh connection;
+* a row in flight belongs to the ledger connection that wrote it (``owner``), whose lease a
+  heartbeat keeps alive (:mod:`flow_widgets.runtime.ledger_leases`); another process may watch
+  it and takes it over only once that lease is gone;
+* every state change is a compare-and-set along :data:`~flow_widgets.runtime.ledger_transitions.
+  TRANSITIONS` inside one write transaction, so ``completed`` never goes back;
 * the schema grows only through the append-only :data:`MIGRATIONS` list (``PRAGMA user_version``);
 * rows hold JSON, never pickles, and never secrets: keys that carry credentials (``token``,
   ``authorization``, ``cookies`` …) are replaced before writing, and any string the ledger was
@@ -37,10 +42,13 @@ from pathlib import Path
 from typing import Any
 
 from flow_widgets.api._config import Secret
+from flow_widgets.errors import ConfigError, FlowError
+from flow_widgets.runtime.ledger_leases import LEASE_S, LeaseHolder, live_owners
 from flow_widgets.runtime.ledger_records import (
     NOT_REUSABLE_STATES,
     STATES,
     UNFINISHED_STATES,
+    Attempt,
     MediaFileRecord,
     SpendRow,
     Submission,
@@ -49,20 +57,67 @@ from flow_widgets.runtime.ledger_records import (
     submission_from_row,
 )
 from flow_widgets.runtime.ledger_schema import MIGRATIONS, migrate
+from flow_widgets.runtime.ledger_transitions import TERMINAL_STATES, TRANSITIONS, allowed
 from flow_widgets.runtime.redact import Redactor
 
 __all__ = [
     "MIGRATIONS",
     "NOT_REUSABLE_STATES",
     "STATES",
+    "TERMINAL_STATES",
+    "TRANSITIONS",
     "UNFINISHED_STATES",
+    "Attempt",
     "Ledger",
+    "LedgerWriteError",
     "MediaFileRecord",
     "SpendRow",
     "Submission",
 ]
 
 log = logging.getLogger("flow_widgets.ledger")
+
+
+_JOB_STATES = frozenset({"running", "completed", "failed"})
+"""States that prove the attempt in flight was accepted (a synchronous answer skips it)."""
+
+
+def _attempt_from_row(row: sqlite3.Row) -> Attempt:
+    return Attempt(
+        submission_id=row["submission_id"],
+        n=int(row["n"]),
+        account=row["account"],
+        sent=float(row["sent"]),
+        ended=None if row["ended"] is None else float(row["ended"]),
+        outcome=row["outcome"],
+        error=row["error"],
+    )
+
+
+class LedgerWriteError(FlowError):
+    """The ledger could not be written (disk full, read-only folder); says what to do."""
+
+
+def _reason(exc: BaseException) -> str:
+    """The cause of an OS or sqlite error in a few words (no traceback, no errno noise)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    return str(exc) or type(exc).__name__
+
+
+def _while_locked(step: Callable[[], Any]) -> Any:
+    """Run ``step``, retrying while sqlite answers "database is locked" (up to the busy timeout)."""
+    deadline = time.monotonic() + _BUSY_TIMEOUT_MS / 1000
+    delay = 0.005
+    while True:
+        try:
+            return step()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
+
 
 _BUSY_TIMEOUT_MS = 5000
 
@@ -75,6 +130,10 @@ class Ledger:
         secrets: values that must never be stored (the API token, a ``Secret`` or a string);
             masked in every value.
         clock: the time source for ``created``/``updated`` (seconds since the epoch).
+        lease_s: how long this connection's ownership of its rows outlives its last heartbeat.
+        backend: the identity of the backend this session buys on (see
+            :mod:`~flow_widgets.runtime.backend_identity`); rows bought on another one are
+            never reused or resumed here. ``None`` (tools that only read) sees every row.
 
     Example:
         >>> import pathlib, tempfile
@@ -93,6 +152,8 @@ class Ledger:
         *,
         secrets: Iterable[str | Secret] = (),
         clock: Callable[[], float] = time.time,
+        lease_s: float = LEASE_S,
+        backend: str | None = None,
     ) -> None:
         self.path = Path(path)
         self._redactor = Redactor(secrets)
@@ -100,8 +161,19 @@ class Ledger:
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self._pid = -1
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self._connection()
+        self.lease_s = lease_s
+        self.backend = backend
+        self._holder = LeaseHolder.for_this_process()
+        self._heartbeat: threading.Thread | None = None
+        self._stop_beating = threading.Event()
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._connection()
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(
+                f"The data folder {self.path.parent} cannot hold the ledger "
+                f"({_reason(exc)}); point FLOW_WIDGETS_HOME (or data_dir=) at a writable folder."
+            ) from None
 
     def __repr__(self) -> str:
         return f"Ledger({str(self.path)!r})"
@@ -120,12 +192,18 @@ class Ledger:
             )
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            # Switching a brand-new file to WAL (and its first migration) can answer "database
+            # is locked" at once, without the busy handler, when several kernels open it at the
+            # same moment: retry for as long as the busy timeout would have waited.
+            mode = _while_locked(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
             if str(mode).lower() != "wal":
                 log.warning("the ledger at %s could not use WAL mode (got %s)", self.path, mode)
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
-            migrate(conn, self.path)
+            _while_locked(lambda: migrate(conn, self.path))
+            if self._pid != -1 and self._pid != os.getpid():  # a fork owns nothing of its parent
+                self._holder = LeaseHolder.for_this_process()
+                self._heartbeat, self._stop_beating = None, threading.Event()
             self._conn, self._pid = conn, os.getpid()
             return conn
 
@@ -152,11 +230,92 @@ class Ledger:
         return sqlite3.sqlite_version
 
     def close(self) -> None:
-        """Close the connection; the next call reopens it."""
+        """Give up this connection's lease (its rows may be taken over at once) and close the
+        connection; the next call reopens it (and takes a new lease when it writes)."""
+        beating = self._heartbeat if self._pid == os.getpid() else None
+        self._stop_beating.set()
+        if beating is not None and beating is not threading.current_thread():
+            beating.join(timeout=5)
         with self._lock:
+            self._heartbeat, self._stop_beating = None, threading.Event()
             if self._conn is not None and self._pid == os.getpid():
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("DELETE FROM leases WHERE owner = ?", (self.owner,))
                 self._conn.close()
             self._conn = None
+
+    # -- ownership --------------------------------------------------------------------------
+
+    @property
+    def owner(self) -> str:
+        """This connection's owner id, as stored in the rows it owns (host:pid:nonce)."""
+        if self._pid not in (-1, os.getpid()):
+            self._connection()
+        return self._holder.owner
+
+    def _hold_lease(self, conn: sqlite3.Connection) -> None:
+        """Write (or renew) this connection's lease and keep it alive from a heartbeat."""
+        holder = self._holder
+        conn.execute("DELETE FROM leases WHERE expires < ?", (time.time() - 3600,))
+        conn.execute(
+            "INSERT OR REPLACE INTO leases (owner, host, pid, pid_start, expires)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (holder.owner, holder.host, holder.pid, holder.start, time.time() + self.lease_s),
+        )
+        if self._heartbeat is None:
+            self._heartbeat = threading.Thread(
+                target=self._beat, args=(self._stop_beating,), name="flow-ledger-lease", daemon=True
+            )
+            self._heartbeat.start()
+
+    def _beat(self, stop: threading.Event) -> None:
+        while not stop.wait(self.lease_s / 3):
+            try:
+                with self._lock:
+                    if stop.is_set():
+                        return
+                    self._connection().execute(
+                        "UPDATE leases SET expires = ? WHERE owner = ?",
+                        (time.time() + self.lease_s, self._holder.owner),
+                    )
+            except sqlite3.Error as exc:  # a busy or full disk: the next beat tries again
+                log.warning("Renewing the ledger lease failed: %s", exc)
+
+    def _take(self, conn: sqlite3.Connection, sid: str) -> tuple[str, bool]:
+        """Inside a write: the row's state, and whether this connection owns it now (taking
+        it over when it has no owner or its owner's lease is gone)."""
+        row = conn.execute(
+            "SELECT state, owner FROM submissions WHERE submission_id = ?", (sid,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(f"no submission {sid!r} in the ledger at {self.path}")
+        state, owner = str(row["state"]), row["owner"]
+        if owner == self._holder.owner:
+            self._hold_lease(conn)
+            return state, True
+        if owner is not None and owner in live_owners(conn, time.time()):
+            return state, False
+        conn.execute("UPDATE submissions SET owner = ? WHERE submission_id = ?", (self.owner, sid))
+        self._hold_lease(conn)
+        return state, True
+
+    def claim(self, sid: str) -> bool:
+        """Own ``sid`` (it had no owner, it was ours, or its owner's lease is gone); ``False``
+        while another live process holds it -- then watch it, never write it."""
+        with self._write() as conn:
+            return self._take(conn, sid)[1]
+
+    def held_elsewhere(self, sid: str) -> bool:
+        """True while another live ledger connection owns ``sid``."""
+        with self._lock:
+            conn = self._connection()
+            row = conn.execute(
+                "SELECT owner FROM submissions WHERE submission_id = ?", (sid,)
+            ).fetchone()
+            owner = None if row is None else row["owner"]
+            if owner is None or owner == self._holder.owner:
+                return False
+            return owner in live_owners(conn, time.time())
 
     def __enter__(self) -> Ledger:
         return self
@@ -181,13 +340,41 @@ class Ledger:
         The row (state ``submitting``) is committed durably before this returns, so call it
         *before* the POST is sent.
         """
+        sid, _ = self.begin_or_reuse(
+            kind, endpoint, payload, fingerprint, model, estimate, account, reuse=False
+        )
+        return sid
+
+    def begin_or_reuse(
+        self,
+        kind: str,
+        endpoint: str,
+        payload: Mapping[str, Any],
+        fingerprint: str,
+        model: str | None,
+        estimate: int,
+        account: str | None,
+        *,
+        reuse: bool = True,
+    ) -> tuple[str, Submission | None]:
+        """Like :meth:`begin_submission`, but when ``reuse`` and an identical request already
+        bought (or may have bought) a job, return that row instead of a new one.
+
+        The look-up and the insert are one transaction, so two kernels running the same cell at
+        the same moment make one row (one POST) between them, not two.
+        """
         sid = str(uuid.uuid4())
         now = self._clock()
         with self._write() as conn:
+            if reuse:
+                earlier = self._reusable(conn, fingerprint)
+                if earlier is not None:
+                    return earlier.submission_id, earlier
+            self._hold_lease(conn)
             conn.execute(
                 "INSERT INTO submissions (submission_id, kind, endpoint, payload, fingerprint,"
-                " model, estimate, account, state, created, updated)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'submitting', ?, ?)",
+                " model, estimate, account, state, created, updated, owner, backend)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'submitting', ?, ?, ?, ?)",
                 (
                     sid,
                     self._text(kind),
@@ -199,18 +386,101 @@ class Ledger:
                     self._opt_text(account),
                     now,
                     now,
+                    self._holder.owner,
+                    self.backend,
                 ),
             )
             self._log_state(conn, sid, "submitting", now)
-        return sid
+            self._begin_attempt(conn, sid, 1, account, now)
+        return sid, None
+
+    def retry_intent(self, sid: str, account: str | None) -> int | None:
+        """Record attempt n+1 of intent ``sid`` (about to be sent again after a refusal) and
+        return n+1; ``None`` when ``sid`` is not ours or not waiting to retry (then begin a new
+        intent instead)."""
+        now = self._clock()
+        with self._write() as conn:
+            state, mine = self._take(conn, sid)
+            last = self._last_attempt(conn, sid)
+            if not mine or state != "submitting" or last is None or last.outcome != "refused":
+                return None
+            self._begin_attempt(conn, sid, last.n + 1, account, now)
+            conn.execute(
+                "UPDATE submissions SET account = COALESCE(?, account), updated = ?"
+                " WHERE submission_id = ?",
+                (self._opt_text(account), now, sid),
+            )
+            return last.n + 1
+
+    def refused_attempt(self, sid: str, error: str) -> None:
+        """The latest attempt of ``sid`` was refused and bought nothing; the intent stays
+        ``submitting`` to be sent again (:meth:`retry_intent`) or closed ``rejected``."""
+        now = self._clock()
+        with self._write() as conn:
+            if self._take(conn, sid)[1]:
+                self._end_attempt(conn, sid, "refused", error, now)
+                conn.execute(
+                    "UPDATE submissions SET error = ?, updated = ? WHERE submission_id = ?",
+                    (self._text(error), now, sid),
+                )
+
+    def waiting_to_retry(self, sid: str) -> bool:
+        """True when ``sid`` is an intent whose last attempt was refused (nothing in flight)."""
+        with self._lock:
+            conn = self._connection()
+            row = conn.execute(
+                "SELECT state FROM submissions WHERE submission_id = ?", (sid,)
+            ).fetchone()
+            last = self._last_attempt(conn, sid)
+        return (
+            row is not None
+            and row["state"] == "submitting"
+            and (last is not None and last.outcome == "refused")
+        )
+
+    def attempts(self, sid: str) -> builtins.list[Attempt]:
+        """Every sending of intent ``sid``, in order."""
+        rows = self._read("SELECT * FROM attempts WHERE submission_id = ? ORDER BY n", (sid,))
+        return [_attempt_from_row(row) for row in rows]
+
+    def _begin_attempt(
+        self, conn: sqlite3.Connection, sid: str, n: int, account: str | None, now: float
+    ) -> None:
+        conn.execute(
+            "INSERT INTO attempts (submission_id, n, account, sent) VALUES (?, ?, ?, ?)",
+            (sid, n, self._opt_text(account), now),
+        )
+
+    def _end_attempt(
+        self, conn: sqlite3.Connection, sid: str, outcome: str, error: str | None, now: float
+    ) -> None:
+        conn.execute(
+            "UPDATE attempts SET outcome = ?, error = ?, ended = ? WHERE submission_id = ?"
+            " AND n = (SELECT MAX(n) FROM attempts WHERE submission_id = ?) AND outcome IS NULL",
+            (outcome, self._opt_text(error), now, sid, sid),
+        )
+
+    @staticmethod
+    def _last_attempt(conn: sqlite3.Connection, sid: str) -> Attempt | None:
+        row = conn.execute(
+            "SELECT * FROM attempts WHERE submission_id = ? ORDER BY n DESC LIMIT 1", (sid,)
+        ).fetchone()
+        return _attempt_from_row(row) if row is not None else None
 
     def mark_accepted(
         self, sid: str, jobid: str, account: str | None, raw_job: Mapping[str, Any] | None
     ) -> Submission:
-        """Bind the server's jobid (and the account that took it) to a submission."""
+        """Bind the server's jobid (and the account that took it) to a submission.
+
+        A compare-and-set: nothing changes when another live process owns the row or the
+        transition table forbids ``accepted`` from its state; the stored row is returned.
+        """
         now = self._clock()
         with self._write() as conn:
-            previous = self._require(conn, sid)
+            previous, mine = self._take(conn, sid)
+            if not mine or not allowed(previous, "accepted"):
+                log.info("ledger: %s stays %s (accepted refused)", sid, previous)
+                return self._row(conn, sid)
             owner = conn.execute(
                 "SELECT submission_id FROM submissions WHERE jobid = ?", (jobid,)
             ).fetchone()
@@ -233,7 +503,8 @@ class Ledger:
             )
             if previous != "accepted":
                 self._log_state(conn, sid, "accepted", now)
-        return self._must_get(sid)
+            self._end_attempt(conn, sid, "accepted", None, now)
+            return self._row(conn, sid)
 
     def mark_state(
         self,
@@ -245,14 +516,23 @@ class Ledger:
         credits: int | None = None,
         job: Mapping[str, Any] | None = None,
     ) -> Submission:
-        """Move a submission to ``state``; ``None`` arguments leave the stored value alone."""
+        """Move a submission to ``state``; ``None`` arguments leave the stored value alone.
+
+        A compare-and-set along :data:`TRANSITIONS`: when another live process owns the row, or
+        the table does not allow the move (``completed`` never goes back), nothing changes.
+        The row as stored afterwards is returned, so callers compare its ``state``.
+        """
         if state not in STATES:
             raise ValueError(
                 f"state {state!r} is not a ledger state; use one of {', '.join(sorted(STATES))}."
             )
         now = self._clock()
         with self._write() as conn:
-            previous = self._require(conn, sid)
+            previous, mine = self._take(conn, sid)
+            if not mine or not allowed(previous, state) or previous in TERMINAL_STATES:
+                if previous != state:
+                    log.info("ledger: %s stays %s (%s refused)", sid, previous, state)
+                return self._row(conn, sid)
             conn.execute(
                 "UPDATE submissions SET state = ?, error = COALESCE(?, error),"
                 " charged = COALESCE(?, charged), credits = COALESCE(?, credits),"
@@ -269,7 +549,10 @@ class Ledger:
             )
             if previous != state:
                 self._log_state(conn, sid, state, now)
-        return self._must_get(sid)
+            if state in ("unknown", "rejected", "lost", "running", "completed", "failed"):
+                outcome = "accepted" if state in _JOB_STATES else state
+                self._end_attempt(conn, sid, outcome, error, now)
+            return self._row(conn, sid)
 
     def get(self, sid: str) -> Submission | None:
         """The submission with this id, or ``None``."""
@@ -286,18 +569,49 @@ class Ledger:
 
         Rejected, failed and lost submissions are skipped: re-sending those is what the user wants.
         """
+        with self._lock:
+            return self._reusable(self._connection(), fingerprint)
+
+    def _reusable(self, conn: sqlite3.Connection, fingerprint: str) -> Submission | None:
         excluded = sorted(NOT_REUSABLE_STATES)
         marks = ", ".join("?" for _ in excluded)
-        rows = self._read(
+        for row in conn.execute(
             f"SELECT * FROM submissions WHERE fingerprint = ? AND state NOT IN ({marks})"
-            " ORDER BY created DESC, rowid DESC LIMIT 1",
+            " ORDER BY created DESC, rowid DESC",
             (fingerprint, *excluded),
-        )
-        return submission_from_row(rows[0]) if rows else None
+        ):
+            submission = submission_from_row(row)
+            if self.on_this_backend(submission):
+                return submission
+        return None
 
-    def unfinished(self) -> builtins.list[Submission]:
-        """Submissions a new session must re-attach to or reconcile, oldest first."""
-        return self.list(limit=None, states=UNFINISHED_STATES, newest_first=False)
+    def on_this_backend(self, submission: Submission) -> bool:
+        """True when ``submission`` was bought on this ledger's backend.
+
+        Rows recorded before backends were (``backend`` is ``NULL``) count when their jobid
+        names the same useapi.net user (``-u<id>-``); without a jobid they do not.
+        """
+        if self.backend is None or submission.backend == self.backend:
+            return True
+        if submission.backend is not None or not submission.jobid:
+            return False
+        user = self.backend.rsplit(" as user:", 1)
+        return len(user) == 2 and f"-u{user[1]}-" in submission.jobid
+
+    def unfinished(self, *, include_held: bool = False) -> builtins.list[Submission]:
+        """Submissions a new session must re-attach to or reconcile, oldest first.
+
+        Rows another live process owns are left out (it is still sending or watching them; a
+        second notebook must not reconcile them) unless ``include_held``.
+        """
+        rows = self.list(limit=None, states=UNFINISHED_STATES, newest_first=False)
+        rows = [row for row in rows if self.on_this_backend(row)]
+        if include_held:
+            return rows
+        with self._lock:
+            live = live_owners(self._connection(), time.time())
+        live.discard(self._holder.owner)
+        return [row for row in rows if row.owner is None or row.owner not in live]
 
     def list(
         self,
@@ -411,11 +725,11 @@ class Ledger:
             raise KeyError(f"no submission {sid!r} in the ledger at {self.path}")
         return str(row["state"])
 
-    def _must_get(self, sid: str) -> Submission:
-        submission = self.get(sid)
-        if submission is None:  # pragma: no cover - _require checked it inside the transaction
-            raise KeyError(sid)
-        return submission
+    @staticmethod
+    def _row(conn: sqlite3.Connection, sid: str) -> Submission:
+        return submission_from_row(
+            conn.execute("SELECT * FROM submissions WHERE submission_id = ?", (sid,)).fetchone()
+        )
 
     @staticmethod
     def _log_state(conn: sqlite3.Connection, sid: str, state: str, at: float) -> None:
@@ -423,6 +737,21 @@ class Ledger:
             "INSERT INTO state_changes (submission_id, state, at) VALUES (?, ?, ?)",
             (sid, state, at),
         )
+
+    def write_error(self, exc: BaseException, *, bought: bool) -> LedgerWriteError:
+        """The plain-words error for a ledger write that failed (disk full, read-only…)."""
+        if bought:
+            text = (
+                f"The request was sent but the ledger at {self.path} could not record its answer "
+                f"({_reason(exc)}); free space there, then flow.resume() finds the job by its "
+                "reference -- nothing is resent."
+            )
+        else:
+            text = (
+                f"Not sent: the ledger at {self.path} could not record the request "
+                f"({_reason(exc)}); free space in the data folder and run the cell again."
+            )
+        return LedgerWriteError(text)
 
     def _json(self, value: Mapping[str, Any]) -> str:
         try:

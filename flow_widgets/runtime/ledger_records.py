@@ -17,6 +17,7 @@ __all__ = [
     "NOT_REUSABLE_STATES",
     "STATES",
     "UNFINISHED_STATES",
+    "Attempt",
     "MediaFileRecord",
     "SpendRow",
     "Submission",
@@ -68,6 +69,10 @@ class Submission:
     credits: int | None
     created: float
     updated: float
+    owner: str | None = field(default=None, compare=False)
+    """The ledger connection that may change this row (see ledger_leases); not in to_dict."""
+    backend: str | None = field(default=None, compare=False)
+    """The base URL and token user it was bought on (``None``: recorded before that)."""
 
     @property
     def unfinished(self) -> bool:
@@ -94,6 +99,22 @@ class Submission:
             "created": self.created,
             "updated": self.updated,
         }
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One sending of an intent (a submission row): a retry after a refusal adds one.
+
+    ``outcome`` is ``None`` while the POST is on the wire, then ``refused`` (nothing bought,
+    retried), ``accepted``, ``unknown`` (the reply was lost), ``rejected`` or ``lost``."""
+
+    submission_id: str
+    n: int
+    account: str | None
+    sent: float
+    ended: float | None
+    outcome: str | None
+    error: str | None
 
 
 @dataclass(frozen=True)
@@ -142,6 +163,8 @@ def submission_from_row(row: sqlite3.Row) -> Submission:
         credits=row["credits"],
         created=float(row["created"]),
         updated=float(row["updated"]),
+        owner=row["owner"],
+        backend=row["backend"],
     )
 
 

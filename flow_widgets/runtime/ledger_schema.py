@@ -77,7 +77,61 @@ def _create_schema(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_schema,)
+def _add_leases(conn: sqlite3.Connection) -> None:
+    """Ownership across processes: the owner of each row and every owner's lease."""
+    _run_script(
+        conn,
+        """
+        ALTER TABLE submissions ADD COLUMN owner TEXT;
+        CREATE TABLE leases (
+            owner         TEXT PRIMARY KEY,
+            host          TEXT NOT NULL,
+            pid           INTEGER NOT NULL,
+            pid_start     TEXT,
+            expires       REAL NOT NULL
+        );
+        """,
+    )
+
+
+def _add_backend(conn: sqlite3.Connection) -> None:
+    """The backend each purchase was made on (base URL and token user; ``NULL`` before)."""
+    _run_script(conn, "ALTER TABLE submissions ADD COLUMN backend TEXT")
+
+
+def _add_attempts(conn: sqlite3.Connection) -> None:
+    """Attempts beneath each intent: a retry after a refusal adds one, never a new row.
+
+    Every row written before gets its one attempt, ended in the row's own state."""
+    _run_script(
+        conn,
+        """
+        CREATE TABLE attempts (
+            submission_id TEXT NOT NULL REFERENCES submissions (submission_id),
+            n             INTEGER NOT NULL,
+            account       TEXT,
+            sent          REAL NOT NULL,
+            ended         REAL,
+            outcome       TEXT,
+            error         TEXT,
+            PRIMARY KEY (submission_id, n)
+        );
+        INSERT INTO attempts (submission_id, n, account, sent, ended, outcome, error)
+            SELECT submission_id, 1, account, created,
+                   CASE WHEN state = 'submitting' THEN NULL ELSE updated END,
+                   CASE WHEN state = 'submitting' THEN NULL ELSE state END,
+                   error
+            FROM submissions;
+        """,
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _create_schema,
+    _add_leases,
+    _add_backend,
+    _add_attempts,
+)
 """Schema steps in order; ``PRAGMA user_version`` counts how many ran. Only ever append."""
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import sqlite3
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -30,19 +31,25 @@ from flow_widgets.errors import (
     FlowError,
     JobExpiredError,
     NotFoundError,
+    PermissionDeniedError,
     UnknownOutcomeError,
 )
+from flow_widgets.runtime.failures import refusal_text
 from flow_widgets.runtime.jobs import JobHandle, JobState
-from flow_widgets.runtime.ledger import Ledger, Submission
+from flow_widgets.runtime.ledger import TERMINAL_STATES, Ledger, Submission
 from flow_widgets.runtime.outputs import OutputHandler
 from flow_widgets.runtime.poller import Poller
 from flow_widgets.runtime.reconcile import ReconcileTarget, find_bought_job, listing_may_hide
 from flow_widgets.runtime.tracker import CreditTracker
 from flow_widgets.runtime.work import Work, request_from_submission
 
-__all__ = ["JobRunner", "job_run_seconds"]
+__all__ = ["JobRunner", "SessionClosedError", "job_run_seconds"]
 
 log = logging.getLogger("flow_widgets.pipeline")
+
+
+class SessionClosedError(FlowError):
+    """A queued request's turn came after its session closed: nothing was recorded or sent."""
 
 
 @dataclass
@@ -115,7 +122,8 @@ class JobRunner:
         another try (``queued``) rather than ending ``rejected``. An unknown outcome is not
         raised: it is reconciled.
         """
-        if not work.new:
+        retrying = self._waiting_intent(handle, work)
+        if not work.new and retrying is None:
             earlier = self.ledger.find_reusable(work.fingerprint)
             if earlier is not None:
                 note = "re-attached to the identical request bought before"
@@ -132,15 +140,30 @@ class JobRunner:
         except BudgetExceededError as exc:
             handle._update(status="rejected", error=str(exc), charged=False, reopen=True)
             raise
-        sid = self.ledger.begin_submission(
-            work.kind,
-            work.request.request_path(),
-            work.request.to_payload(),
-            work.fingerprint,
-            work.model,
-            estimate,
-            work.account,
-        )
+        if getattr(client or self.client, "_closed", False):  # the session closed meanwhile
+            message = "Not sent: the session was closed before this request's turn came."
+            handle._update(status="cancelled", error=message, charged=False, note=None)
+            raise SessionClosedError(message)
+        try:
+            sid, earlier = self._retry_of(retrying, work) or self.ledger.begin_or_reuse(
+                work.kind,
+                work.request.request_path(),
+                work.request.to_payload(),
+                work.fingerprint,
+                work.model,
+                estimate,
+                work.account,
+                reuse=not work.new,
+            )
+        except (OSError, sqlite3.Error) as exc:  # disk full, read-only: nothing was sent
+            error = self.ledger.write_error(exc, bought=False)
+            handle._update(status="rejected", error=str(error), charged=False, reopen=True)
+            raise error from None
+        if earlier is not None:
+            await self.attach(
+                handle, earlier, note="re-attached to the identical request bought before"
+            )
+            return
         self.live[sid] = _Live(handle, work)
         try:
             self.tracker.reserve(sid, work.model or work.kind, work.account, estimate)
@@ -165,18 +188,41 @@ class JobRunner:
         except FlowError as exc:
             self._refused(handle, sid, exc, again=requeue is not None and requeue(exc))
             raise
-        await self._accepted(handle, sid, result)
+        try:
+            await self._accepted(handle, sid, result)
+        except (OSError, sqlite3.Error) as exc:  # bought, but not recorded: resume reconciles
+            error = self.ledger.write_error(exc, bought=True)
+            handle._update(status="timed_out", error=str(error), note=None)
+
+    def _waiting_intent(self, handle: JobHandle, work: Work) -> str | None:
+        """The intent this try belongs to, when the handle's last try was refused: a retry is
+        one more attempt beneath the same ledger row, never a new row."""
+        sid = handle.submission_id
+        live = self.live.get(sid or "")
+        if sid is None or live is None or live.work is None or live.handle is not handle:
+            return None
+        if live.work.fingerprint != work.fingerprint or not self.ledger.waiting_to_retry(sid):
+            return None
+        return sid
+
+    def _retry_of(self, sid: str | None, work: Work) -> tuple[str, None] | None:
+        """Record the next attempt of intent ``sid`` (``None`` when it cannot take one)."""
+        if sid is None or not self.ledger.retry_intent(sid, work.account):
+            return None
+        return sid, None
 
     def _refused(self, handle: JobHandle, sid: str, exc: FlowError, *, again: bool = False) -> None:
         """Nothing was bought: record the refusal in plain words (or that it waits to retry)."""
-        self.ledger.mark_state(sid, "rejected", error=str(exc), charged=False, credits=0)
         self.tracker.settle(sid, 0)
         if again:
+            self.ledger.refused_attempt(sid, str(exc))
             handle._update(status="queued", error=None, note=f"waiting to retry: {exc}")
             return
+        text = refusal_text(exc)  # a permanent refusal names its cause and fix
+        self.ledger.mark_state(sid, "rejected", error=text, charged=False, credits=0)
         handle._update(
             status="rejected",
-            error=str(exc),
+            error=text,
             error_code=getattr(exc, "status_code", None),
             charged=False,
             credits=0,
@@ -201,7 +247,10 @@ class JobRunner:
         self, handle: JobHandle, sid: str, work: Work | None, sent_at: float, reason: str
     ) -> None:
         """Find the job an unanswered POST may have bought; never resend it."""
-        self.ledger.mark_state(sid, "unknown", error=reason)
+        row = self.ledger.mark_state(sid, "unknown", error=reason)
+        if row.state != "unknown":  # another kernel owns it now, or it already settled
+            await self._follow(handle, row)
+            return
         handle._update(
             status="unknown",
             submission_id=sid,
@@ -211,7 +260,7 @@ class JobRunner:
         target = ReconcileTarget(
             submission_id=sid,
             kind="image" if work is not None and work.kind == "image" else "video",
-            sent_at=sent_at,
+            sent_at=sent_at + (self.client.server_offset or 0.0),  # on the server's clock
             prompt=work.prompt if work else None,
             model=work.model if work else None,
             account=work.account if work else None,
@@ -226,11 +275,12 @@ class JobRunner:
             target,
             list_jobs=listings,
             get_job=self.client.jobs.get,
-            owned=lambda jobid: self.ledger.by_jobid(jobid) is not None,
+            owned=lambda jobid: _owned_by_other(self.ledger, jobid, sid),
             attempts=self.reconcile_attempts,
             interval_s=self.reconcile_interval * self.time_scale,
         )
-        if found is None and (not seen or listing_may_hide(seen, target)):
+        hidden = not seen or listing_may_hide(seen, target, now=self.client.server_time())
+        if found is None and hidden:
             message = (
                 "The request's reply was lost and its job could not be confirmed: GET /jobs "
                 "lists only the 10 most recent jobs of the last 15 minutes, so it may have run "
@@ -274,6 +324,14 @@ class JobRunner:
 
     def _on_status(self, handle: JobHandle, sid: str, job: Job) -> bool:
         if not job.is_terminal:
+            if job.status == "unknown":  # spec 7.1: neither done nor failed; keep watching
+                said = job.raw_status or "no status"
+                note = (
+                    f"the API answered {said!r}, which this version does not know; still watching"
+                )
+                if handle.state.note != note:
+                    handle._update(note=note)
+                return False
             if job.status == "started" and handle.status != "running":
                 self.ledger.mark_state(sid, "running")
                 handle._update(status="running")
@@ -281,7 +339,9 @@ class JobRunner:
         # Show the news at once (a batch refills its slot on it); the ledger and files follow.
         if job.status == "completed":
             handle._update(status="downloading")
-        self._spawn(self.outputs.finish_job(handle, sid, self._work(sid), job, self._refresher))
+        self._spawn(
+            self.outputs.finish_job(handle, sid, self._work(sid), job, self._refresher), handle
+        )
         return True
 
     def _on_poll_error(self, handle: JobHandle, sid: str, exc: BaseException, fatal: bool) -> None:
@@ -293,7 +353,7 @@ class JobRunner:
             self.ledger.mark_state(sid, "lost", error=message)
             handle._update(status="lost", error=message)
         else:  # 401/403: keep the ledger row so a fixed token can resume it
-            handle._update(status="timed_out", error=f"Watching stopped: {exc}")
+            handle._update(status="timed_out", error=_poll_refusal(exc))
 
     def _on_timeout(self, handle: JobHandle, sid: str) -> None:
         message = "The job did not finish before its deadline; flow.resume() looks again."
@@ -318,6 +378,9 @@ class JobRunner:
     ) -> None:
         """Take over a submission from the ledger (an identical re-run, or a resume)."""
         sid = submission.submission_id
+        if submission.state not in TERMINAL_STATES and not self.ledger.claim(sid):
+            await self._follow(handle, submission, note=note)
+            return
         work = self._work(sid) or request_from_submission(submission)
         self.live[sid] = _Live(handle, work, submission.jobid)
         handle._update(
@@ -342,6 +405,14 @@ class JobRunner:
         if submission.jobid is not None:
             self._watch(handle, sid, submission.jobid, elapsed_s=time.time() - submission.created)
             self.poller.poll_soon(submission.jobid)
+            return
+        if self.ledger.waiting_to_retry(sid):  # its last try was refused: nothing is out there
+            message = (
+                "Not sent again: the session that was retrying this request stopped; nothing "
+                "was bought -- run the cell again."
+            )
+            self.ledger.mark_state(sid, "rejected", error=message, charged=False, credits=0)
+            handle._update(status="rejected", error=message, charged=False, note=None)
             return
         if submission.state in ("submitting", "unknown"):
             await self._reconcile(handle, sid, work, submission.created, "resumed without a reply")
@@ -409,6 +480,31 @@ class JobRunner:
         else:
             self._spawn(coro)
 
+    async def _follow(
+        self, handle: JobHandle, submission: Submission, *, note: str | None = None
+    ) -> None:
+        """Show a row another live kernel owns, read from the ledger alone (no API request, no
+        write), until it settles or its owner's lease is gone -- then attach as usual."""
+        sid = submission.submission_id
+        handle._update(
+            status="accepted" if submission.jobid else "submitting",
+            submission_id=sid,
+            jobid=submission.jobid,
+            error=None,
+            note="another notebook on this machine is buying this request; following it here",
+            reopen=True,
+        )
+        row: Submission | None = submission
+        while row is not None and row.state not in TERMINAL_STATES:
+            if not self.ledger.held_elsewhere(sid):
+                break
+            if row.state in ("accepted", "running") and handle.status != row.state:
+                handle._update(status=row.state, jobid=row.jobid, account=row.account)
+            await asyncio.sleep(_FOLLOW_INTERVAL_S)
+            row = self.ledger.get(sid)
+        if row is not None:
+            await self.attach(handle, row, note=note)
+
     # -- the handle's controller ---------------------------------------------------------------
 
     async def refresh_job(self, handle: JobHandle) -> None:
@@ -444,21 +540,63 @@ class JobRunner:
         live = self.live.get(sid)
         return live.work if live is not None else None
 
-    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, Any], handle: JobHandle | None = None) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
-        task.add_done_callback(self._task_done)
+        task.add_done_callback(lambda done: self._task_done(done, handle))
 
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
+    def _task_done(self, task: asyncio.Task[Any], handle: JobHandle | None = None) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             exc = task.exception()
             log.error("Finishing a job failed: %s", exc, exc_info=exc)
+            if handle is not None and not handle.done:
+                # Whatever broke (a read-only media folder, a full ledger disk), the job is paid
+                # and its row stays re-attachable: never leave the handle "downloading".
+                handle._update(
+                    status="download_failed",
+                    error=f"Saving the results failed ({_plain(exc)}); the job is paid and "
+                    "recorded -- fix that, then flow.resume() finishes it without buying.",
+                    note=None,
+                )
 
     async def _drain(self) -> None:
         """Wait for the finishing tasks started so far (tests and refresh use it)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+_FOLLOW_INTERVAL_S = 0.5
+
+
+def _poll_refusal(exc: BaseException) -> str:
+    """Why watching a bought job stopped, for a refusal of its status request (401/403).
+
+    A submit's 403 advice (the plan, the references) does not apply to reading a job that was
+    already bought, so the server's own words are kept and the advice is about access."""
+    text = str(exc)
+    said = text.split("(HTTP ", 1)[1].rstrip(")") if "(HTTP " in text else text
+    if isinstance(exc, PermissionDeniedError):
+        return (
+            f"Watching stopped: the API would not show this job (HTTP {said}); the token's user "
+            "may not own it or the account lost access -- check both, then flow.resume() "
+            "watches it again (nothing is bought)."
+        )
+    return f"Watching stopped: {text} Then flow.resume() watches it again (nothing is bought)."
+
+
+def _plain(exc: BaseException | None) -> str:
+    """An exception in a few words: the OS's reason when it gave one, else its message."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" at {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror.lower()}{where}"
+    return str(exc) or type(exc).__name__
+
+
+def _owned_by_other(ledger: Ledger, jobid: str, sid: str) -> bool:
+    """True when another submission already holds ``jobid`` (the row itself does not count)."""
+    holder = ledger.by_jobid(jobid)
+    return holder is not None and holder.submission_id != sid
 
 
 def _mirror(source: JobHandle, target: JobHandle, note: str) -> None:

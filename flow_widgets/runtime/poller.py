@@ -120,6 +120,11 @@ def is_fatal_poll_error(exc: BaseException) -> bool:
 DURATION_WINDOW = 40
 #: Observations needed before the learnt range replaces the prior spread.
 MIN_SAMPLES = 5
+#: A job that took more than this many times (or less than its inverse) its expected duration
+#: taught nothing about the next one: a skewed server stamp, a job parked for hours.
+IMPLAUSIBLE_RATIO = 20.0
+#: Samples further than this factor from the median are left out of the learnt range.
+OUTLIER_FACTOR = 3.0
 
 
 class DurationModel:
@@ -128,9 +133,12 @@ class DurationModel:
     Each finished job gives the ratio of its real run time to the catalog's figure: exact when
     the job carries its own timestamps, else known to lie between its last "still running" and
     its "finished" answers. A profile (for example ``"video:veo-3.1-fast"``) keeps the last
-    :data:`DURATION_WINDOW` of them; the range from their 5th to 95th percentile is where the next
-    job is expected to end, which is where :func:`next_poll_delay` polls densely. Profiles not
-    seen yet use every profile's observations (this is how an accelerated clock is learnt).
+    :data:`DURATION_WINDOW` of them; the range from their 10th to 90th percentile (interpolated,
+    after leaving out samples more than :data:`OUTLIER_FACTOR` from the median) is where the next
+    job is expected to end, which is where :func:`next_poll_delay` polls densely. Implausible
+    samples (:data:`IMPLAUSIBLE_RATIO`) are never recorded: one job whose ``created`` stamp was a
+    day off once pinned every later poll to the longest gap. Profiles not seen yet use every
+    profile's observations (this is how an accelerated clock is learnt).
     """
 
     def __init__(self, *, min_spread: float = 0.03, max_spread: float = 0.6) -> None:
@@ -149,10 +157,14 @@ class DurationModel:
         if len(samples) < MIN_SAMPLES:
             middle = statistics.median((low + high) / 2.0 for low, high in samples)
             return expected_s * middle, PRIOR_SPREAD
-        lows = sorted(low for low, _ in samples)
-        highs = sorted(high for _, high in samples)
-        low = lows[int(0.05 * (len(lows) - 1))]
-        high = highs[math.ceil(0.95 * (len(highs) - 1))]
+        middle = statistics.median((low + high) / 2.0 for low, high in samples)
+        kept = [
+            (low, high)
+            for low, high in samples
+            if middle / OUTLIER_FACTOR <= (low + high) / 2.0 <= middle * OUTLIER_FACTOR
+        ] or list(samples)
+        low = _quantile(sorted(low for low, _ in kept), 0.10)
+        high = _quantile(sorted(high for _, high in kept), 0.90)
         centre = (low + high) / 2.0
         spread = (high - low) / (high + low) if high + low > 0 else PRIOR_SPREAD
         return expected_s * centre, min(self._max_spread, max(self._min_spread, spread))
@@ -166,9 +178,24 @@ class DurationModel:
             return
         lower = max(0.0, min(lower_s, upper_s))
         sample = (lower / expected_s, upper_s / expected_s)
+        if not 1.0 / IMPLAUSIBLE_RATIO <= sample[1] <= IMPLAUSIBLE_RATIO:
+            log.info(
+                "ignoring an implausible duration of %.0f s (expected %.0f s)", upper_s, expected_s
+            )
+            return
         self._global.append(sample)
         if profile is not None:
             self._profiles.setdefault(profile, deque(maxlen=DURATION_WINDOW)).append(sample)
+
+
+def _quantile(ordered: list[float], q: float) -> float:
+    """The ``q`` quantile of sorted values, interpolated (never simply the maximum)."""
+    if len(ordered) == 1:
+        return ordered[0]
+    position = q * (len(ordered) - 1)
+    below = math.floor(position)
+    above = min(below + 1, len(ordered) - 1)
+    return ordered[below] + (ordered[above] - ordered[below]) * (position - below)
 
 
 @dataclass(eq=False)
@@ -412,6 +439,9 @@ class Poller:
             finished = False
         if finished:
             exact = self._exact_run_seconds(job)
+            if exact is not None and exact > elapsed + max(60.0, item.expected_s):
+                exact = None  # the server's stamps disagree with what was watched: skewed
+
             lower, upper = (
                 (exact, exact) if exact is not None else (item.last_running_elapsed, elapsed)
             )

@@ -4,10 +4,13 @@ Why: a generation POST whose reply never arrived (a dropped connection, a read t
 may or may not have created a job, and resending it could pay twice. The API has no idempotency
 key, but it lists running and recently finished jobs (``GET /jobs?options=executing`` and
 ``history``) and stores the caller's ``replyRef`` in each job's ``request``. Every submission
-sends its ledger id as ``replyRef``, so the search is exact: list the candidates created after
-the request was sent, read each one, and adopt the job whose ``replyRef`` is ours. When the API
-does not echo ``replyRef``, the prompt and model must both match, and jobs another submission
-already owns are never adopted.
+sends its ledger id as ``replyRef``, so the search is exact: read every listed job of the kind
+that no other submission owns, and adopt the one whose ``replyRef`` is ours -- with no time
+window at all, because the window compares the server's stamps with this machine's clock, and a
+client clock a few minutes ahead once made a bought job look "never ran" (and a re-run bought it
+again). When the API does not echo ``replyRef``, the prompt and model must both match and the
+job must have been created after the send (allowing for clock skew), and jobs another
+submission already owns are never adopted.
 
 Nothing here resends anything. The listings are short: ``history`` holds only the 10 most recent
 finished jobs of the last 15 minutes. When the search finds nothing but the listing could not
@@ -73,9 +76,11 @@ def candidate_jobids(
     *,
     exclude: Container[str] = (),
     skew_s: float = _CLOCK_SKEW_S,
+    window: bool = True,
 ) -> list[str]:
     """Jobs in the listing that could be the target's: same kind, created after it was sent
-    (allowing for clock skew), not owned by another submission; closest in time first.
+    (allowing for clock skew; any time when not ``window``), not excluded; closest in time
+    first.
 
     ``stats`` may be several listings (``executing`` and ``history`` are separate queries).
     """
@@ -98,19 +103,21 @@ def candidate_jobids(
         created_ms = (
             stamp if stamp is not None else (parsed.created_ms if parsed is not None else None)
         )
-        if created_ms is None or created_ms < earliest_ms:
+        if window and (created_ms is None or created_ms < earliest_ms):
             continue
-        found.append((abs(created_ms - target.sent_at * 1000.0), jobid))
+        distance = abs(created_ms - target.sent_at * 1000.0) if created_ms is not None else 1e18
+        found.append((distance, jobid))
     return [jobid for _, jobid in sorted(found)]
 
 
-def matches_submission(job: Job, target: ReconcileTarget) -> bool:
-    """True when ``job`` is the one ``target`` bought (``replyRef`` first, else prompt+model)."""
+def matches_submission(job: Job, target: ReconcileTarget, *, in_window: bool = True) -> bool:
+    """True when ``job`` is the one ``target`` bought: its ``replyRef`` is ours (whenever it was
+    made), else -- only for a job made after the send (``in_window``) -- prompt and model."""
     request: Mapping[str, Any] = job.request
     reply_ref = request.get("replyRef")
     if isinstance(reply_ref, str) and reply_ref:
         return reply_ref == target.submission_id
-    if target.prompt is None or request.get("prompt") != target.prompt:
+    if not in_window or target.prompt is None or request.get("prompt") != target.prompt:
         return False
     model = request.get("model")
     return target.model is None or model is None or model == target.model
@@ -139,7 +146,8 @@ async def find_bought_job(
         except APIError as exc:
             log.warning("Listing jobs for reconciliation failed: %s", exc)
             continue
-        for jobid in candidate_jobids(stats, target, exclude=checked):
+        recent = set(candidate_jobids(stats, target, exclude=checked))
+        for jobid in candidate_jobids(stats, target, exclude=checked, window=False):
             if owned(jobid):
                 checked.add(jobid)
                 continue
@@ -149,7 +157,7 @@ async def find_bought_job(
                 log.warning("Reading candidate job during reconciliation failed: %s", exc)
                 continue
             checked.add(jobid)
-            if matches_submission(job, target):
+            if matches_submission(job, target, in_window=jobid in recent):
                 return job
     return None
 

@@ -26,6 +26,7 @@ from flow_widgets.runtime.downloads import DEFAULT_POLICY, DownloadPolicy, OpenP
 from flow_widgets.runtime.filenames import extension_for, media_filename
 from flow_widgets.runtime.jobs import MediaFile
 from flow_widgets.runtime.ledger import Ledger
+from flow_widgets.runtime.media_check import media_problem
 
 __all__ = ["DEFAULT_EXTENSIONS", "MediaSaver", "RefreshUrl"]
 
@@ -192,9 +193,18 @@ class MediaSaver:
 
             try:
                 self.downloads += 1
+
+                def verify(path: Path) -> str | None:  # the media it claims, or why not
+                    return media_problem(path, kind)
+
                 if self.open_part is None:
                     result = await download(
-                        self.http, url, dest, refresh_url=fresh_url, policy=self.policy
+                        self.http,
+                        url,
+                        dest,
+                        refresh_url=fresh_url,
+                        policy=self.policy,
+                        verify=verify,
                     )
                 else:
                     result = await download(
@@ -204,6 +214,7 @@ class MediaSaver:
                         refresh_url=fresh_url,
                         policy=self.policy,
                         open_part=self.open_part,
+                        verify=verify,
                     )
             except DiskFullError as exc:
                 self.disk_full = exc

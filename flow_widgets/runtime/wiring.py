@@ -25,6 +25,7 @@ from flow_widgets.api._retry import Backoff, RetryPolicy
 from flow_widgets.api.catalog import Catalog
 from flow_widgets.api.client import AsyncFlowClient
 from flow_widgets.errors import FlowError
+from flow_widgets.runtime.backend_identity import backend_identity
 from flow_widgets.runtime.dispatch import Dispatcher
 from flow_widgets.runtime.engine import Engine
 from flow_widgets.runtime.jobs import JobHandle
@@ -98,7 +99,11 @@ class Wiring:
         if time_scale is None:
             time_scale = simulator.app_state.config.time_scale if simulator is not None else 1.0
         scale = time_scale
-        ledger = Ledger(settings.ledger_path, secrets=[token] if token else ())
+        ledger = Ledger(
+            settings.ledger_path,
+            secrets=[token] if token else (),
+            backend=backend_identity(base_url, token),
+        )
         tracker = CreditTracker(catalog, budget=budget)
 
         async def open_parts() -> Wiring:

@@ -32,6 +32,8 @@ COLUMNS = (
     ("accepted", "accepted"),
     ("duplicates", "dup"),
     ("lost", "lost"),
+    ("stuck", "stuck"),
+    ("status_requests", "status req"),
     ("leaks", "leaks"),
     ("canary_hits", "canary"),
     ("unescaped", "unescaped"),
@@ -85,6 +87,24 @@ _ELSEWHERE = (
         "test_two_ledgers_on_one_file_wait_for_each_other",
         "R-22 two writers, one ledger",
         "two processes on one SQLite file",
+    ),
+    (
+        "tests/runtime/test_ledger_ownership.py",
+        "test_shared_ledger_follows_ownership_and_the_transition_table",
+        "ledger transition table",
+        "hypothesis: 3 connections, random begins, moves, claims, closes",
+    ),
+    (
+        "tests/runtime/test_ledger_ownership.py",
+        "test_three_kernels_opening_a_brand_new_ledger_at_once_all_succeed",
+        "three kernels, brand-new ledger",
+        "3 processes open 20 new ledger files at the same instants",
+    ),
+    (
+        "tests/runtime/test_duration_model.py",
+        "test_a_job_whose_created_stamp_was_a_day_off_teaches_nothing",
+        "skewed server stamp",
+        "one job's created stamp a day off among 12 normal ones",
     ),
     (
         "tests/runtime/test_session_faults.py",

@@ -513,7 +513,7 @@ def test_captcha_refusals_on_submit_final_and_provider_outage_retried(
             "route": VIDEO_ROUTE,
             "action": "status",
             "status": 503,
-            "message": "Captcha service failed: ERROR_ZERO_BALANCE",
+            "message": "Captcha service failed: timeout",
             "retryAfter": "0.1",
             "on": [2],
         },
