@@ -26,6 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
             description="A local, offline twin of useapi.net's Google Flow API.",
         )
     )
+    from flow_widgets.gateway.command import add_arguments as add_gateway
+
+    add_gateway(commands.add_parser("gateway", help="the classroom gateway (PostgreSQL)"))
     return parser
 
 
@@ -37,5 +40,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from flow_widgets.simulator.command import run
 
         return run(args, parser)
+    if args.command == "gateway":
+        from flow_widgets.gateway.command import run as run_gateway
+
+        return run_gateway(args, parser)
     parser.error(f"unknown command {args.command!r}")  # pragma: no cover - argparse refuses first
     return 2
