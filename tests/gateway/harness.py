@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ PRICE = 100  # the default charge of one video
 
 @contextlib.contextmanager
 def simulator(**options: Any) -> Iterator[RunningSimulator]:
+    options.setdefault("time_scale", 0.01)
     sim = start_background(
         seed=3,
         test_controls=True,
@@ -84,29 +86,37 @@ def gateway_thread(pg_url: str, sim: RunningSimulator, caps: int = 2) -> Iterato
 
 
 @contextlib.contextmanager
-def gateway_process(pg_url: str, sim: RunningSimulator, caps: int = 2) -> Iterator[str]:
-    """``flow-widgets gateway serve`` as a real process (the teacher's token in its env)."""
+def gateway_process(
+    pg_url: str, sim: RunningSimulator, caps: int = 2, output: list[str] | None = None
+) -> Iterator[str]:
+    """``flow-widgets gateway serve`` as a real process (the teacher's token in its env); what
+    it printed is appended to ``output`` when it ends."""
     port = _free_port()
     env = {**os.environ, "USEAPI_TOKEN": TEACHER_TOKEN, "FLOW_LEDGER_URL": pg_url}
-    argv = [sys.executable, "-m", "flow_widgets.cli", "gateway", "serve", "--port", str(port)]
+    main = "from flow_widgets.cli import main; raise SystemExit(main())"
+    argv = [sys.executable, "-c", main, "gateway", "serve", "--port", str(port)]
     argv += ["--upstream", sim.base_url]
     for account in ACCOUNTS:
         argv += ["--account", f"{account}:{caps}"]
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/v1/google-flow"
-    deadline = time.monotonic() + 30
-    try:
-        while True:
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(base + "/jobs", timeout=2).status_code == 401:
-                    break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gateway process did not start: {proc.stdout.read()!r}")  # type: ignore[union-attr]
-            time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(15)
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        try:
+            while True:
+                with contextlib.suppress(httpx.TransportError):
+                    if httpx.get(base + "/jobs", timeout=2).status_code == 401:
+                        break
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the gateway process did not start")
+                time.sleep(0.1)
+            yield base
+        finally:
+            proc.terminate()
+            proc.wait(15)
+            log.seek(0)
+            if output is not None:
+                output.append(log.read().decode(errors="replace"))
 
 
 def bearer(token: str) -> dict[str, str]:

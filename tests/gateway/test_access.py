@@ -114,8 +114,9 @@ def test_a_revoked_token_is_refused(pg_url: str) -> None:
 
 
 def _secrets(sim: Any) -> list[str]:
-    """What a student must never see: the teacher's token, the accounts' cookie and access
-    token (and the keys that carry them), a captcha provider's key, upstream job ids (they name accounts)."""
+    """What a student must never see: the teacher's token, the accounts' access token (and
+    the keys that carry cookies), a captcha provider's key, upstream job ids (they name
+    accounts)."""
     found = [TEACHER_TOKEN, CAPTCHA_KEY, "accountCookies", "sessionCookies", "access_token"]
     for email in ACCOUNTS:
         account = sim_json(sim, f"/accounts/{email}")
