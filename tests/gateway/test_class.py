@@ -175,7 +175,7 @@ def _two_replicas(pg_url: str, students: int, per_student: int) -> None:
 
 
 def test_two_gateway_processes_on_one_database_behave_as_one(pg_url: str) -> None:
-    _two_replicas(pg_url, students=6, per_student=3)
+    _two_replicas(pg_url, students=10, per_student=4)
 
 
 @pytest.mark.slow
