@@ -16,6 +16,7 @@ Why one module: the money and fairness rules are in these statements, so they ar
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import uuid
 from collections.abc import Iterator
@@ -38,6 +39,8 @@ __all__ = [
 ]
 
 _DISPATCH_LOCK = 7318002
+#: The shape of a Flow media id (``user:<n>-email:<hex>-<kind>:<uuid>``).
+_MEDIA_ID = re.compile(r"^user:\d+-email:[0-9a-f]+-")
 
 _ROUND_ROBIN = """
     SELECT r.id, r.pinned_account FROM (
@@ -179,17 +182,18 @@ class Store:
     async def _pinned_account(self, conn: Any, student_id: int, body: dict[str, Any]) -> str | None:
         """A request that uses media must run on the account holding them (and the student
         may only use their own media)."""
-        refs = [v for v in body.values() if isinstance(v, str) and len(v) > 20]
+        values = [*body.values(), *(v for vs in body.values() if isinstance(vs, list) for v in vs)]
+        refs = sorted({v for v in values if isinstance(v, str) and _MEDIA_ID.match(v)})
         if not refs:
             return None
         cur = await conn.execute(
-            "SELECT student_id, account FROM media WHERE media_id = ANY(%s)", (refs,)
+            "SELECT media_id, account FROM media WHERE media_id = ANY(%s) AND student_id = %s",
+            (refs, student_id),
         )
-        accounts = set()
-        for owner, account in await cur.fetchall():
-            if owner != student_id:
-                raise Refused("No such media.", status=404)
-            accounts.add(account)
+        owned = dict(await cur.fetchall())
+        if len(owned) < len(refs):  # someone else's media, or media that never went through here
+            raise Refused("No such media.", status=404)
+        accounts = set(owned.values())
         if len(accounts) > 1:
             raise Refused("These media live on different accounts; use media of one upload.", 400)
         return accounts.pop() if accounts else None

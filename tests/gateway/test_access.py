@@ -166,3 +166,41 @@ def test_canary_no_secret_in_any_answer_a_student_gets(pg_url: str) -> None:
         everything = "\n".join(seen)
         for secret in [*_secrets(sim), *upstream_ids]:
             assert secret not in everything, f"a student saw {secret[:12]}…"
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 36), (200, 30, 30)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_an_upload_is_its_students_own_and_pins_its_generation_to_its_account(
+    pg_url: str,
+) -> None:
+    alice, bob = setup_class(pg_url, 2, allowance=1000, budget=2000)
+    with simulator() as sim, gateway_thread(pg_url, sim) as base:
+        png = {"Content-Type": "image/png"}
+        upload = httpx.post(f"{base}/assets", content=_png(), headers={**bearer(alice), **png})
+        assert upload.status_code < 300, upload.text
+        media = next(store.media_ids(upload.json()))
+        assert httpx.get(f"{base}/assets/{media}", headers=bearer(alice)).status_code == 200
+        assert httpx.get(f"{base}/assets/{media}", headers=bearer(bob)).status_code == 404
+        with psycopg.connect(pg_url, autocommit=True) as conn:  # unpinned, a2 would go first
+            conn.execute("UPDATE accounts SET cap = 1 WHERE email = %s", (ACCOUNTS[0],))
+        body = {"prompt": "it moves", "startImage": media}
+        assert httpx.post(f"{base}/videos", json=body, headers=bearer(bob)).status_code == 404
+        answer = httpx.post(f"{base}/videos", json=body, headers=bearer(alice))
+        assert answer.status_code == 201, answer.text
+
+        async def done() -> dict[str, Any]:
+            async with httpx.AsyncClient(timeout=30) as c:
+                return await wait_done(c, base, alice, answer.json()["jobid"])
+
+        assert asyncio.run(done())["status"] == "completed"
+        jobs = sim_json(sim, "/_sim/ledger")["jobs"]
+        assert len(jobs) == 1  # bob's attempt never went upstream
+        assert jobs[0]["email"] == ACCOUNTS[0]  # where the upload lives, though it had fewer slots
