@@ -65,6 +65,7 @@ class GatewayConfig:
         accounts: Mapping[str, int] = {},
         prices: Mapping[str, int] = DEFAULT_PRICES,
         check_every: float = 0.25,
+        replace_after: float = 300.0,
         pool_size: int = 10,
     ) -> None:
         self.ledger_url = ledger_url
@@ -73,6 +74,7 @@ class GatewayConfig:
         self.accounts = dict(accounts)
         self.prices = dict(prices)
         self.check_every = check_every
+        self.replace_after = replace_after
         self.pool_size = pool_size
 
     def __repr__(self) -> str:
@@ -126,7 +128,9 @@ def create_app(config: GatewayConfig) -> Starlette:
             timeout=httpx.Timeout(60.0, connect=10.0),
         )
         store = Store(pool)
-        dispatcher = Dispatcher(store, upstream, check_every=config.check_every)
+        dispatcher = Dispatcher(
+            store, upstream, check_every=config.check_every, replace_after=config.replace_after
+        )
         state.update(store=store, upstream=upstream, dispatcher=dispatcher)
         loop_task = asyncio.get_running_loop().create_task(dispatcher.run())
         try:

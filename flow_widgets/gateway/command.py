@@ -36,6 +36,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     serve.add_argument(
         "--price", action="append", default=[], metavar="ROUTE=CREDITS", help="charge per output"
     )
+    serve.add_argument(
+        "--replace-after",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="place again (same Idempotency-Key) a request left unanswered this long",
+    )
     sub.add_parser("migrate", help="create or update the gateway's tables")
     add = sub.add_parser("add-student", help="issue a student's token (printed once)")
     add.add_argument("name")
@@ -107,6 +114,7 @@ def _serve(args: Any, ledger: str, parser: argparse.ArgumentParser) -> int:
         teacher_token=token,
         accounts=accounts,
         prices=prices,
+        replace_after=args.replace_after,
     )
     print(f"flow-widgets gateway on http://{args.host}:{args.port}/v1/google-flow", file=sys.stderr)
     uvicorn.run(create_app(config), host=args.host, port=args.port, access_log=False)

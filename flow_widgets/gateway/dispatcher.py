@@ -4,7 +4,9 @@ Every gateway process runs one dispatcher; they coordinate only through the data
 (:meth:`~flow_widgets.gateway.store.Store.claim_next` hands each request to one process). The
 upstream POST carries the request's id as ``Idempotency-Key``, so a retry after a lost answer
 cannot start (and charge for) a second job. An answer that never comes leaves the request
-``placing`` and its credits charged: unknown is neither a failure to refund nor a success.
+``placing`` and its credits charged (unknown is neither a failure to refund nor a success); any
+process places it again, with the same key, once it has been ``placing`` for ``replace_after``
+seconds -- which also finishes the work of a process killed mid-request.
 """
 
 from __future__ import annotations
@@ -31,10 +33,18 @@ _ATTEMPTS = 3
 class Dispatcher:
     """The background loop of one gateway process."""
 
-    def __init__(self, store: Store, upstream: httpx.AsyncClient, *, check_every: float) -> None:
+    def __init__(
+        self,
+        store: Store,
+        upstream: httpx.AsyncClient,
+        *,
+        check_every: float,
+        replace_after: float = 300.0,
+    ) -> None:
         self.store = store
         self.upstream = upstream
         self.check_every = check_every
+        self.replace_after = replace_after
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
 
@@ -53,6 +63,10 @@ class Dispatcher:
                     continue
                 for request_id, jobid in await self.store.due_checks(self.check_every):
                     self._spawn(self.check(request_id, jobid))
+                for stale in await self.store.stale_placing(self.replace_after):
+                    self._spawn(
+                        self.place(stale.request_id, stale.route, stale.body, stale.account)
+                    )
             except Exception:  # a database hiccup must not end the loop
                 log.exception("gateway dispatcher: retrying after an error")
             self._wake.clear()

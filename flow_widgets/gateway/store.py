@@ -338,6 +338,22 @@ class Store:
             row = await cur.fetchone()
         return int(row[0]) if row else None
 
+    async def stale_placing(self, after: float, limit: int = 20) -> list[Claim]:
+        """Requests left ``placing`` for ``after`` seconds: their process died (or lost the
+        answer) between taking the slot and recording the upstream job. Each is handed to one
+        process, which places it again with the same ``Idempotency-Key``."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "UPDATE requests SET placed_at = now() WHERE id IN ("
+                " SELECT id FROM requests WHERE status = 'placing' AND"
+                " placed_at < now() - make_interval(secs => %s)"
+                " ORDER BY placed_at LIMIT %s FOR UPDATE SKIP LOCKED)"
+                " RETURNING id, route, body, account",
+                (after, limit),
+            )
+            rows = await cur.fetchall()
+        return [Claim(str(i), str(r), dict(b), str(a)) for i, r, b, a in rows]
+
     async def due_checks(self, every: float, limit: int = 20) -> list[tuple[str, str]]:
         """Placed requests whose upstream job was not looked at for ``every`` seconds; each is
         handed to one process only (``SKIP LOCKED``)."""

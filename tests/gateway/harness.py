@@ -87,7 +87,12 @@ def gateway_thread(pg_url: str, sim: RunningSimulator, caps: int = 2) -> Iterato
 
 @contextlib.contextmanager
 def gateway_process(
-    pg_url: str, sim: RunningSimulator, caps: int = 2, output: list[str] | None = None
+    pg_url: str,
+    sim: RunningSimulator,
+    caps: int = 2,
+    output: list[str] | None = None,
+    procs: list[subprocess.Popen[bytes]] | None = None,
+    replace_after: float = 300.0,
 ) -> Iterator[str]:
     """``flow-widgets gateway serve`` as a real process (the teacher's token in its env); what
     it printed is appended to ``output`` when it ends."""
@@ -95,12 +100,14 @@ def gateway_process(
     env = {**os.environ, "USEAPI_TOKEN": TEACHER_TOKEN, "FLOW_LEDGER_URL": pg_url}
     main = "from flow_widgets.cli import main; raise SystemExit(main())"
     argv = [sys.executable, "-c", main, "gateway", "serve", "--port", str(port)]
-    argv += ["--upstream", sim.base_url]
+    argv += ["--upstream", sim.base_url, "--replace-after", str(replace_after)]
     for account in ACCOUNTS:
         argv += ["--account", f"{account}:{caps}"]
     base = f"http://127.0.0.1:{port}/v1/google-flow"
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+        if procs is not None:
+            procs.append(proc)
         deadline = time.monotonic() + 30
         try:
             while True:
