@@ -51,6 +51,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     revoke.add_argument("name")
     budget = sub.add_parser("budget", help="set the class budget in credits")
     budget.add_argument("credits", type=int)
+    allowance = sub.add_parser("allowance", help="change a student's allowance in credits")
+    allowance.add_argument("name")
+    allowance.add_argument("credits", type=int)
+    sub.add_parser("pause", help="refuse new requests (queued and running ones go on)")
+    sub.add_parser("resume", help="take new requests again")
+    sub.add_parser("spend", help="print each student's spend against their allowance")
 
 
 def _pairs(
@@ -87,11 +93,25 @@ def run(args: Any, parser: argparse.ArgumentParser) -> int:
         elif action == "revoke-student":
             if not store.revoke_student(conn, args.name):
                 parser.error(f"there is no student called {args.name!r}.")
-        elif action == "budget":
+        elif action in ("budget", "allowance"):
+            if args.credits < 0:
+                parser.error("credits must be zero or more.")
             try:
-                store.set_budget(conn, args.credits)
+                if action == "budget":
+                    store.set_budget(conn, args.credits)
+                else:
+                    store.set_allowance(conn, args.name, args.credits)
             except ValueError as err:
                 parser.error(str(err))
+        elif action in ("pause", "resume"):
+            store.set_paused(conn, action == "pause")
+        elif action == "spend":
+            row = conn.execute("SELECT spent, budget, paused FROM class_budget").fetchone()
+            assert row is not None  # the migration inserts the class row
+            paused = " (paused)" if row[2] else ""
+            print(f"class: {row[0]} of {row[1]} credits spent{paused}")
+            for name, spent, allowed, revoked in store.spending(conn):
+                print(f"{name}: {spent} of {allowed}" + (" (revoked)" if revoked else ""))
     return 0
 
 

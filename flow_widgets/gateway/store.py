@@ -35,7 +35,10 @@ __all__ = [
     "media_ids",
     "revoke_student",
     "set_account",
+    "set_allowance",
     "set_budget",
+    "set_paused",
+    "spending",
 ]
 
 _DISPATCH_LOCK = 7318002
@@ -116,6 +119,31 @@ def set_budget(conn: Any, budget: int) -> None:
         raise ValueError(f"the class has already spent more than {budget} credits.")
 
 
+def set_paused(conn: Any, paused: bool) -> None:
+    """Pause the class: new requests are refused; queued and running ones go on."""
+    conn.execute("UPDATE class_budget SET paused = %s WHERE id = 1", (paused,))
+
+
+def set_allowance(conn: Any, name: str, allowance: int) -> None:
+    cur = conn.execute(
+        "UPDATE students SET allowance = %s WHERE name = %s AND spent <= %s",
+        (allowance, name, allowance),
+    )
+    if not cur.rowcount:
+        known = conn.execute("SELECT spent FROM students WHERE name = %s", (name,)).fetchone()
+        if known is None:
+            raise ValueError(f"there is no student called {name!r}.")
+        raise ValueError(f"{name} has already spent {known[0]} credits, more than {allowance}.")
+
+
+def spending(conn: Any) -> list[tuple[str, int, int, bool]]:
+    """(name, spent, allowance, revoked) per student, from the same rows the gateway charges."""
+    rows = conn.execute(
+        "SELECT name, spent, allowance, revoked FROM students ORDER BY name"
+    ).fetchall()
+    return [(str(n), int(s), int(a), bool(r)) for n, s, a, r in rows]
+
+
 def set_account(conn: Any, email: str, cap: int) -> None:
     conn.execute(
         "INSERT INTO accounts (email, cap) VALUES (%s, %s) "
@@ -159,6 +187,9 @@ class Store:
                 (cost, cost),
             )
             if await cur.fetchone() is None:
+                cur = await conn.execute("SELECT paused FROM class_budget WHERE id = 1")
+                if (await cur.fetchone()) == (True,):
+                    raise Refused("The class is paused; wait for your teacher.", status=423)
                 raise Refused("The class budget cannot cover this request; ask your teacher.")
             cur = await conn.execute(
                 "UPDATE students SET spent = spent + %s "

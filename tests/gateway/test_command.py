@@ -52,3 +52,33 @@ def test_bad_input_is_one_plain_sentence(
     with pytest.raises(SystemExit):
         main(["gateway", "--ledger-url", pg_url, "serve", "--account", "a@gmail.com"])
     assert "write it as NAME:NUMBER" in capsys.readouterr().err
+
+
+def test_pause_allowance_and_spend(pg_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.gateway.harness import bearer, gateway_thread, setup_class, simulator
+
+    (ana,) = setup_class(pg_url, 1, allowance=100, budget=1000)
+    gw = ["gateway", "--ledger-url", pg_url]
+    with simulator() as sim, gateway_thread(pg_url, sim) as base:
+        import httpx
+
+        def post() -> httpx.Response:
+            return httpx.post(f"{base}/videos", json={"prompt": "x"}, headers=bearer(ana))
+
+        assert main([*gw, "pause"]) == 0
+        answer = post()
+        assert answer.status_code == 423 and "paused" in answer.json()["error"]
+        assert main([*gw, "resume"]) == 0
+        assert post().status_code == 201
+        assert post().status_code == 402  # allowance 100 = one video
+        assert main([*gw, "allowance", "s0", "200"]) == 0
+        assert post().status_code == 201
+    capsys.readouterr()
+    assert main([*gw, "spend"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "class: 200 of 1000 credits spent",
+        "s0: 200 of 200",
+    ]
+    with pytest.raises(SystemExit):
+        main([*gw, "allowance", "s0", "100"])
+    assert "already spent 200 credits" in capsys.readouterr().err
