@@ -39,7 +39,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from flow_widgets.gateway.dispatcher import TERMINAL, Dispatcher
+from flow_widgets.gateway.dispatcher import Dispatcher
 from flow_widgets.gateway.pricing import DEFAULT_PRICES, GENERATION_ROUTES, cost_of
 from flow_widgets.gateway.schema import migrate
 from flow_widgets.gateway.store import Refused, Store, media_ids, set_account
@@ -168,14 +168,9 @@ def create_app(config: GatewayConfig) -> Starlette:
                 "request": row["body"],
                 "gateway": {"queuePosition": place if place is not None else 0},
             }
+        # The dispatcher keeps the upstream record fresh (every ``check_every`` seconds), so a
+        # student's poll costs the upstream nothing.
         record = dict(row["record"] or {})
-        if row["status"] == "placed" and row["upstream_jobid"]:
-            with contextlib.suppress(httpx.TransportError):
-                answer = await state["upstream"].get(f"/jobs/{row['upstream_jobid']}")
-                if answer.status_code == 200:
-                    record = answer.json()
-                    if record.get("status") in TERMINAL:
-                        await state["dispatcher"].finish(row["id"], record)
         if row["status"] == "failed" and not record:
             record = {"status": "failed", "error": row["error"]}
         record.update(jobid=row["id"], request=row["body"], gateway={"queuePosition": None})

@@ -125,6 +125,8 @@ class Dispatcher:
             record = _json(answer)
             if answer.status_code == 200 and record.get("status") in TERMINAL:
                 await self.finish(request_id, record)
+            elif answer.status_code == 200:
+                await self.store.refresh(request_id, record)
 
     async def finish(self, request_id: str, record: dict[str, Any]) -> None:
         await self.store.finish(request_id, record, failed=record.get("status") == "failed")

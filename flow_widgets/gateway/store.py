@@ -304,6 +304,14 @@ class Store:
                 (upstream_jobid, Jsonb(record), request_id),
             )
 
+    async def refresh(self, request_id: str, record: dict[str, Any]) -> None:
+        """Keep the newest upstream record of a running job: students' polls read it here."""
+        async with self.pool.connection() as conn:
+            await conn.execute(
+                "UPDATE requests SET record = %s WHERE id = %s AND status = 'placed'",
+                (Jsonb(record), request_id),
+            )
+
     async def requeue(self, request_id: str) -> None:
         """Upstream said "not now" (429): give the slot back and wait in line again."""
         async with self.pool.connection() as conn, conn.transaction():
