@@ -46,7 +46,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub.add_parser("migrate", help="create or update the gateway's tables")
     add = sub.add_parser("add-student", help="issue a student's token (printed once)")
     add.add_argument("name")
-    add.add_argument("--allowance", type=int, default=1000, help="credits the student may spend")
+    add.add_argument(
+        "--allowance",
+        type=int,
+        help="credits the student may spend (new students: 1000; a re-issue keeps the old one)",
+    )
     revoke = sub.add_parser("revoke-student", help="refuse a student's token from now on")
     revoke.add_argument("name")
     budget = sub.add_parser("budget", help="set the class budget in credits")
@@ -87,7 +91,7 @@ def run(args: Any, parser: argparse.ArgumentParser) -> int:
     with psycopg.connect(ledger, autocommit=True) as conn:
         schema.migrate(conn)
         if action == "add-student":
-            if args.allowance < 0:
+            if args.allowance is not None and args.allowance < 0:
                 parser.error("--allowance must be zero or more.")
             print(store.add_student(conn, args.name, args.allowance))
         elif action == "revoke-student":

@@ -94,14 +94,18 @@ def media_ids(value: Any) -> Iterator[str]:
 # ----------------------------------------------------------------- the teacher's commands (sync)
 
 
-def add_student(conn: Any, name: str, allowance: int) -> str:
-    """Create (or re-issue) a student's token; only its hash is stored. Returns the token."""
+DEFAULT_ALLOWANCE = 1000
+
+
+def add_student(conn: Any, name: str, allowance: int | None = None) -> str:
+    """Create a student, or re-issue their token (the old one stops working; the allowance
+    stays unless given). Only the token's hash is stored. Returns the token."""
     token = "fwst-" + secrets.token_urlsafe(24)
     conn.execute(
         "INSERT INTO students (name, token_sha256, allowance) VALUES (%s, %s, %s) "
         "ON CONFLICT (name) DO UPDATE SET token_sha256 = EXCLUDED.token_sha256, "
-        "allowance = GREATEST(EXCLUDED.allowance, students.spent), revoked = false",
-        (name, hash_token(token), allowance),
+        "allowance = GREATEST(COALESCE(%s, students.allowance), students.spent), revoked = false",
+        (name, hash_token(token), DEFAULT_ALLOWANCE if allowance is None else allowance, allowance),
     )
     return token
 

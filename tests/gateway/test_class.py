@@ -181,3 +181,19 @@ def test_two_gateway_processes_on_one_database_behave_as_one(pg_url: str) -> Non
 @pytest.mark.slow
 def test_two_gateway_processes_with_a_larger_class(pg_url: str) -> None:
     _two_replicas(pg_url, students=20, per_student=5)
+
+
+def test_two_gateway_processes_share_one_class_budget(pg_url: str) -> None:
+    tokens = setup_class(pg_url, 8, allowance=100_000, budget=10 * PRICE)
+    with (
+        simulator() as sim,
+        gateway_process(pg_url, sim) as one,
+        gateway_process(pg_url, sim) as two,
+    ):
+        answers = asyncio.run(_post_all([one, two], tokens, 3))
+        assert Counter(a.status_code for a in answers) == {201: 10, 402: 14}
+        _settle(pg_url)
+        assert len(upstream_posts(sim)) == 10
+        assert sum(j["credits"] for j in sim_json(sim, "/_sim/ledger")["jobs"]) > 0
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT spent FROM class_budget").fetchone() == (10 * PRICE,)

@@ -22,9 +22,11 @@ def test_add_student_prints_a_token_stored_only_as_its_hash(
         dump = str(conn.execute("SELECT * FROM students").fetchall())
     assert rows == [("ana", hash_token(token), 300)]
     assert token not in dump
-    # Re-issuing replaces the token; revoking refuses it.
+    # Re-issuing replaces the token and keeps the allowance; revoking refuses it.
     assert main(["gateway", "--ledger-url", pg_url, "add-student", "ana"]) == 0
     assert capsys.readouterr().out.strip() != token
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT allowance FROM students").fetchone() == (300,)
     assert main(["gateway", "--ledger-url", pg_url, "revoke-student", "ana"]) == 0
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT revoked FROM students").fetchone() == (True,)
