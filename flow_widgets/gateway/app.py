@@ -3,9 +3,11 @@
 Students call it exactly as they would call ``api.useapi.net/v1/google-flow`` (under that
 prefix, or at the root), with their own token. What a student may do (anything else is 403):
 
-* ``POST`` a generation route (``videos``, ``videos/extend``, ``videos/upscale``, ``videos/gif``,
-  ``videos/concatenate``, ``images``, ``images/upscale``): charged at once, queued, answered
-  at once with **201 and a job record whose ``status`` is ``queued``**. The record's extension
+* ``POST`` a generation route (``videos``, ``videos/extend``, ``videos/upscale``,
+  ``videos/gif``, ``videos/concatenate``, ``images``, ``images/upscale``): charged at once,
+  queued, answered at once with **201 and a job record whose ``status`` is ``queued``** (at
+  most ``max_open`` of a student's requests wait or run at once; beyond, 429 and
+  ``Retry-After``). The record's extension
   field ``gateway`` = ``{"queuePosition": N}`` says the place in line (1 = next; ``0`` while it
   is being placed, ``null`` once placed). The job id is the gateway's (``gw-…``); upstream ids
   (which name the teacher's Google account) never reach students;
@@ -66,6 +68,7 @@ class GatewayConfig:
         prices: Mapping[str, int] = DEFAULT_PRICES,
         check_every: float = 0.25,
         replace_after: float = 300.0,
+        max_open: int = 20,
         pool_size: int = 10,
     ) -> None:
         self.ledger_url = ledger_url
@@ -75,6 +78,7 @@ class GatewayConfig:
         self.prices = dict(prices)
         self.check_every = check_every
         self.replace_after = replace_after
+        self.max_open = max_open
         self.pool_size = pool_size
 
     def __repr__(self) -> str:
@@ -192,10 +196,17 @@ def create_app(config: GatewayConfig) -> Starlette:
         store: Store = state["store"]
         try:
             request_id = await store.enqueue(
-                student_id, route, body, cost_of(route, body, config.prices)
+                student_id,
+                route,
+                body,
+                cost_of(route, body, config.prices),
+                max_open=config.max_open,
             )
         except Refused as refusal:
-            return _error(refusal.sentence, refusal.status)
+            answer = _error(refusal.sentence, refusal.status)
+            if refusal.status == 429:
+                answer.headers["Retry-After"] = "10"
+            return answer
         state["dispatcher"].wake()
         row = await store.request(request_id, student_id)
         assert row is not None

@@ -43,6 +43,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="place again (same Idempotency-Key) a request left unanswered this long",
     )
+    serve.add_argument(
+        "--max-open",
+        type=int,
+        default=20,
+        metavar="N",
+        help="requests one student may have waiting or running at once",
+    )
     sub.add_parser("migrate", help="create or update the gateway's tables")
     add = sub.add_parser("add-student", help="issue a student's token (printed once)")
     add.add_argument("name")
@@ -126,6 +133,8 @@ def _serve(args: Any, ledger: str, parser: argparse.ArgumentParser) -> int:
     accounts = _pairs(args.account, ":", "--account", parser)
     if not accounts or min(accounts.values()) < 1:
         parser.error("give at least one --account EMAIL:CAP with a cap of 1 or more.")
+    if args.max_open < 1:
+        parser.error("--max-open must be 1 or more.")
     import uvicorn
 
     from flow_widgets.gateway.app import GatewayConfig, create_app
@@ -139,6 +148,7 @@ def _serve(args: Any, ledger: str, parser: argparse.ArgumentParser) -> int:
         accounts=accounts,
         prices=prices,
         replace_after=args.replace_after,
+        max_open=args.max_open,
     )
     print(f"flow-widgets gateway on http://{args.host}:{args.port}/v1/google-flow", file=sys.stderr)
     uvicorn.run(create_app(config), host=args.host, port=args.port, access_log=False)

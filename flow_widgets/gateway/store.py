@@ -180,8 +180,17 @@ class Store:
             row = await cur.fetchone()
         return str(row[0]) if row else None
 
-    async def enqueue(self, student_id: int, route: str, body: dict[str, Any], cost: int) -> str:
-        """Charge ``cost`` to the class and the student and queue the request, atomically."""
+    async def enqueue(
+        self,
+        student_id: int,
+        route: str,
+        body: dict[str, Any],
+        cost: int,
+        *,
+        max_open: int | None = None,
+    ) -> str:
+        """Charge ``cost`` to the class and the student and queue the request, atomically;
+        refuse it when the student already has ``max_open`` requests waiting or running."""
         request_id = "gw-" + uuid.uuid4().hex
         async with self.pool.connection() as conn, conn.transaction():
             pinned = await self._pinned_account(conn, student_id, body)
@@ -202,6 +211,19 @@ class Store:
             )
             if await cur.fetchone() is None:
                 raise Refused("Your allowance cannot cover this request; ask your teacher.")
+            if max_open is not None:  # the student's row is locked: this count cannot race
+                cur = await conn.execute(
+                    "SELECT count(*) FROM requests WHERE student_id = %s "
+                    "AND status IN ('queued', 'placing', 'placed')",
+                    (student_id,),
+                )
+                row = await cur.fetchone()
+                if row is not None and row[0] >= max_open:
+                    raise Refused(
+                        f"You have {row[0]} requests waiting or running; "
+                        "send more when one has finished.",
+                        status=429,
+                    )
             await conn.execute(
                 "INSERT INTO requests (id, student_id, route, body, cost, pinned_account) "
                 "VALUES (%s, %s, %s, %s, %s, %s)",

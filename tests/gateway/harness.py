@@ -58,7 +58,9 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def gateway_thread(pg_url: str, sim: RunningSimulator, caps: int = 2) -> Iterator[str]:
+def gateway_thread(
+    pg_url: str, sim: RunningSimulator, caps: int = 2, max_open: int = 20
+) -> Iterator[str]:
     """The gateway served by uvicorn in a thread; yields its API base URL."""
     config = GatewayConfig(
         ledger_url=pg_url,
@@ -66,6 +68,7 @@ def gateway_thread(pg_url: str, sim: RunningSimulator, caps: int = 2) -> Iterato
         teacher_token=TEACHER_TOKEN,
         accounts=dict.fromkeys(ACCOUNTS, caps),
         check_every=0.1,
+        max_open=max_open,
     )
     port = _free_port()
     server = uvicorn.Server(

@@ -197,3 +197,19 @@ def test_two_gateway_processes_share_one_class_budget(pg_url: str) -> None:
         assert sum(j["credits"] for j in sim_json(sim, "/_sim/ledger")["jobs"]) > 0
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT spent FROM class_budget").fetchone() == (10 * PRICE,)
+
+
+def test_a_student_may_have_only_so_many_requests_open(pg_url: str) -> None:
+    alice, bob = setup_class(pg_url, 2, allowance=100_000, budget=100_000)
+    with simulator() as sim, gateway_thread(pg_url, sim, max_open=2) as base:
+        answers = asyncio.run(_post_all([base], [alice], 5))
+        assert Counter(a.status_code for a in answers) == {201: 2, 429: 3}
+        refused = next(a for a in answers if a.status_code == 429)
+        assert refused.headers["Retry-After"] == "10" and "2 requests" in refused.json()["error"]
+        assert asyncio.run(_post_all([base], [bob], 1))[0].status_code == 201  # others go on
+        _settle(pg_url)
+        assert asyncio.run(_post_all([base], [alice], 1))[0].status_code == 201  # room again
+        _settle(pg_url)
+        assert len(upstream_posts(sim)) == 4
+    with psycopg.connect(pg_url) as conn:  # refused requests were not charged
+        assert conn.execute("SELECT spent FROM class_budget").fetchone() == (4 * PRICE,)
