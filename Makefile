@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 8888
 DEMO_DIR ?= build/demo
 
-.PHONY: help install test lint unit lowest bench reliability demo demo-headless simulator clean
+.PHONY: help install test lint unit lowest bench reliability demo demo-headless demo-class simulator clean
 
 help:
 	@echo "make demo   - set up and open the quickstart notebook on the embedded simulator (no token needed)"
@@ -14,6 +14,7 @@ help:
 	@echo "make test   - set up and run lint, type checks and every test"
 	@echo "make lowest - the core tests on the lowest supported versions (Colab's), as CI runs them"
 	@echo "make bench  - print the benchmark table"
+	@echo "make demo-class - a class of student processes on one subscription via the gateway (needs postgresql)"
 	@echo "make lint   - ruff and mypy only"
 	@echo "make reliability - run the fault/load/secrets scenarios and print their table"
 
@@ -45,6 +46,12 @@ bench: $(STAMP)
 
 reliability: $(STAMP)
 	$(PY) -m tests.reliability
+
+# A class on one machine: throwaway PostgreSQL (Debian's postgresql package), the simulator, the
+# classroom gateway and one process per student; prints what each got. STUDENTS=20 for more.
+STUDENTS ?= 10
+demo-class: $(STAMP)
+	$(PY) -m tests.gateway.demo_class --students $(STUDENTS)
 
 simulator: $(STAMP)
 	$(PY) -m flow_widgets.simulator --port 8787

@@ -49,6 +49,12 @@ COMMANDS: tuple[Command, ...] = (
         "Checks the API's answers against the parser and the catalog.",
         "flow_widgets.doctor",
     ),
+    Command(
+        "gateway",
+        "the classroom gateway: students generate on the teacher's subscription (PostgreSQL)",
+        "Serve the classroom gateway and manage its students, budget and allowances.",
+        "flow_widgets.gateway.command",
+    ),
 )
 
 

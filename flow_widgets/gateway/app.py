@@ -1,0 +1,289 @@
+"""``create_app``: the classroom gateway as a Starlette app.
+
+Students call it exactly as they would call ``api.useapi.net/v1/google-flow`` (under that
+prefix, or at the root), with their own token. What a student may do (anything else is 403):
+
+* ``POST`` a generation route (``videos``, ``videos/extend``, ``videos/upscale``,
+  ``videos/gif``, ``videos/concatenate``, ``images``, ``images/upscale``): charged at once,
+  queued, answered at once with **201 and a job record whose ``status`` is ``queued``** (at
+  most ``max_open`` of a student's requests wait or run at once; beyond, 429 and
+  ``Retry-After``). The record's extension
+  field ``gateway`` = ``{"queuePosition": N}`` says the place in line (1 = next; ``0`` while it
+  is being placed, ``null`` once placed). The job id is the gateway's (``gw-…``); upstream ids
+  (which name the teacher's Google account) never reach students;
+* ``GET jobs/{jobid}`` and ``GET jobs``: their own jobs only (another student's id is 404,
+  the same as an unknown one);
+* ``POST assets`` (an upload, placed on the first account) and ``GET assets/{id}`` of media
+  that are theirs;
+* ``GET voices``, ``GET characters`` and one of each by reference.
+
+Never reachable by students: ``accounts/*`` (Google cookies and tokens), captcha providers and
+their keys. The teacher's token is only ever sent upstream; it and students' tokens are never
+logged (the app logs no request lines at all), and any upstream answer is scrubbed of the
+teacher's token before a student sees it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any
+
+import httpx
+import psycopg
+from psycopg_pool import AsyncConnectionPool
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from flow_widgets.gateway.dispatcher import Dispatcher
+from flow_widgets.gateway.pricing import DEFAULT_PRICES, GENERATION_ROUTES, cost_of
+from flow_widgets.gateway.schema import migrate
+from flow_widgets.gateway.store import Refused, Store, media_ids, set_account
+
+__all__ = ["API_PREFIX", "GatewayConfig", "create_app"]
+
+API_PREFIX = "/v1/google-flow"
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Request, int], Awaitable[Response]]
+
+
+class GatewayConfig:
+    """Where the gateway keeps its state and whom it forwards to. ``teacher_token`` is kept
+    out of ``repr``."""
+
+    def __init__(
+        self,
+        *,
+        ledger_url: str,
+        upstream: str,
+        teacher_token: str,
+        accounts: Mapping[str, int] = {},
+        prices: Mapping[str, int] = DEFAULT_PRICES,
+        check_every: float = 0.25,
+        replace_after: float = 300.0,
+        max_open: int = 20,
+        pool_size: int = 10,
+    ) -> None:
+        self.ledger_url = ledger_url
+        self.upstream = upstream.rstrip("/")
+        self.teacher_token = teacher_token
+        self.accounts = dict(accounts)
+        self.prices = dict(prices)
+        self.check_every = check_every
+        self.replace_after = replace_after
+        self.max_open = max_open
+        self.pool_size = pool_size
+
+    def __repr__(self) -> str:
+        return f"GatewayConfig(upstream={self.upstream!r}, accounts={self.accounts!r})"
+
+
+def _error(sentence: str, status: int) -> JSONResponse:
+    return JSONResponse({"error": sentence}, status)
+
+
+def _scrub(value: Any, swaps: Mapping[str, str]) -> Any:
+    """``value`` with each key of ``swaps`` replaced by its value in every string."""
+    if isinstance(value, str):
+        for secret, shown in swaps.items():
+            if secret and secret in value:
+                value = value.replace(secret, shown)
+        return value
+    if isinstance(value, dict):
+        return {k: _scrub(v, swaps) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, swaps) for v in value]
+    return value
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds")[:-6] + "Z"
+
+
+def create_app(config: GatewayConfig) -> Starlette:
+    """The gateway; its lifespan migrates the database, registers the accounts (with their
+    slot caps) and runs the dispatcher."""
+    state: dict[str, Any] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        with psycopg.connect(config.ledger_url, autocommit=True) as conn:
+            migrate(conn)
+            for email, cap in config.accounts.items():
+                set_account(conn, email, cap)
+        pool = AsyncConnectionPool(
+            config.ledger_url,
+            min_size=2,
+            max_size=config.pool_size,
+            open=False,
+            kwargs={"autocommit": True},
+        )
+        await pool.open(wait=True)
+        upstream = httpx.AsyncClient(
+            base_url=config.upstream,
+            headers={"Authorization": f"Bearer {config.teacher_token}"},
+            timeout=httpx.Timeout(60.0, connect=10.0),
+        )
+        store = Store(pool)
+        dispatcher = Dispatcher(
+            store, upstream, check_every=config.check_every, replace_after=config.replace_after
+        )
+        state.update(store=store, upstream=upstream, dispatcher=dispatcher)
+        loop_task = asyncio.get_running_loop().create_task(dispatcher.run())
+        try:
+            yield
+        finally:
+            loop_task.cancel()
+            with contextlib.suppress(BaseException):
+                await loop_task
+            await dispatcher.aclose()
+            await upstream.aclose()
+            await pool.close()
+
+    def authed(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            scheme, _, token = request.headers.get("authorization", "").partition(" ")
+            student = None
+            if scheme.lower() == "bearer" and token.strip():
+                student = await state["store"].student_for_token(token.strip())
+            if student is None:
+                return _error("Unknown or revoked student token; ask your teacher for one.", 401)
+            return await handler(request, student[0])
+
+        return endpoint
+
+    async def job_view(row: dict[str, Any]) -> dict[str, Any]:
+        store: Store = state["store"]
+        kind = "image" if row["route"].startswith("images") else "video"
+        if row["status"] in ("queued", "placing"):
+            place = await store.position(row["id"]) if row["status"] == "queued" else 0
+            return {
+                "jobid": row["id"],
+                "type": kind,
+                "status": "queued",
+                "created": _iso(row["created"]),
+                "request": row["body"],
+                "gateway": {"queuePosition": place if place is not None else 0},
+            }
+        # The dispatcher keeps the upstream record fresh (every ``check_every`` seconds), so a
+        # student's poll costs the upstream nothing.
+        record = dict(row["record"] or {})
+        if row["status"] == "failed" and not record:
+            record = {"status": "failed", "error": row["error"]}
+        record.update(jobid=row["id"], request=row["body"], gateway={"queuePosition": None})
+        record.setdefault("type", kind)
+        swaps = {config.teacher_token: "***", row["upstream_jobid"] or "": row["id"]}
+        if not row["upstream_jobid"] and isinstance(record.get("response"), dict):
+            swaps[str(record["response"].get("jobId", ""))] = row["id"]
+        return dict(_scrub(record, swaps))
+
+    async def post_generation(request: Request, student_id: int) -> Response:
+        route = request.url.path.removeprefix(API_PREFIX).strip("/")
+        try:
+            body = await request.json()
+        except ValueError:
+            return _error("The request body must be a JSON object.", 400)
+        if not isinstance(body, dict):
+            return _error("The request body must be a JSON object.", 400)
+        body = {k: v for k, v in body.items() if k not in ("email", "async", "replyUrl")}
+        store: Store = state["store"]
+        try:
+            request_id = await store.enqueue(
+                student_id,
+                route,
+                body,
+                cost_of(route, body, config.prices),
+                max_open=config.max_open,
+            )
+        except Refused as refusal:
+            answer = _error(refusal.sentence, refusal.status)
+            if refusal.status == 429:
+                answer.headers["Retry-After"] = "10"
+            return answer
+        state["dispatcher"].wake()
+        row = await store.request(request_id, student_id)
+        assert row is not None
+        return JSONResponse(await job_view(row), 201)
+
+    async def get_job(request: Request, student_id: int) -> Response:
+        row = await state["store"].request(request.path_params["jobid"], student_id)
+        if row is None:
+            return _error("No such job.", 404)
+        return JSONResponse(await job_view(row))
+
+    async def get_jobs(request: Request, student_id: int) -> Response:
+        store: Store = state["store"]
+        jobs = []
+        for request_id in await store.request_ids(student_id):
+            row = await store.request(request_id, student_id)
+            if row is not None:
+                jobs.append(await job_view(row))
+        return JSONResponse({"jobs": jobs})
+
+    async def forward(request: Request, path: str, *, query: dict[str, str]) -> Response:
+        answer = await state["upstream"].request(
+            request.method,
+            path,
+            params=query,
+            content=await request.body() if request.method == "POST" else None,
+            headers={"Content-Type": request.headers.get("content-type", "application/json")},
+        )
+        try:
+            payload: Any = answer.json()
+        except ValueError:
+            return _error("The service answered something unreadable; try again.", 502)
+        return JSONResponse(_scrub(payload, {config.teacher_token: "***"}), answer.status_code)
+
+    async def with_account(request: Request) -> dict[str, str]:
+        query = dict(request.query_params)
+        if "email" not in query:
+            account = await state["store"].first_account()
+            if account:
+                query["email"] = account
+        return query
+
+    async def post_asset(request: Request, student_id: int) -> Response:
+        account = await state["store"].first_account()
+        if account is None:
+            return _error("The gateway has no account to upload to.", 503)
+        query = {k: v for k, v in request.query_params.items() if k != "email"}
+        answer = await forward(request, f"/assets/{account}", query=query)
+        if answer.status_code < 300:
+            for media_id in set(media_ids(json.loads(bytes(answer.body)))):
+                await state["store"].own_media(media_id, student_id, account)
+        return answer
+
+    async def get_asset(request: Request, student_id: int) -> Response:
+        media_id = request.path_params["mediaGenerationId"]
+        if await state["store"].media_owner(media_id) != student_id:
+            return _error("No such media.", 404)
+        return await forward(request, f"/assets/{media_id}", query=dict(request.query_params))
+
+    async def listing(request: Request, student_id: int) -> Response:
+        path = request.url.path.removeprefix(API_PREFIX)
+        return await forward(request, path, query=await with_account(request))
+
+    async def refused(request: Request) -> Response:
+        return _error("Students cannot use this endpoint through the class gateway.", 403)
+
+    routes: list[BaseRoute] = [
+        Route("/jobs/{jobid}", authed(get_job), methods=["GET"]),
+        Route("/jobs", authed(get_jobs), methods=["GET"]),
+        Route("/jobs/", authed(get_jobs), methods=["GET"]),
+        *(Route(f"/{r}", authed(post_generation), methods=["POST"]) for r in GENERATION_ROUTES),
+        Route("/assets", authed(post_asset), methods=["POST"]),
+        Route("/assets/{mediaGenerationId}", authed(get_asset), methods=["GET"]),
+        Route("/voices", authed(listing), methods=["GET"]),
+        Route("/voices/{ref}", authed(listing), methods=["GET"]),
+        Route("/characters", authed(listing), methods=["GET"]),
+        Route("/characters/{ref}", authed(listing), methods=["GET"]),
+        Route("/{rest:path}", refused, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+    ]
+    return Starlette(routes=[Mount(API_PREFIX, routes=routes), *routes], lifespan=lifespan)

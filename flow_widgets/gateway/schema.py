@@ -1,0 +1,93 @@
+"""The gateway's tables, as numbered migrations applied once each (``schema_version``).
+
+Why plain SQL and no migration framework: a handful of tables, one engine, and every statement
+that must be atomic is easier to check when it is written out. Credits are whole numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["MIGRATIONS", "migrate"]
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: students, the class budget, accounts with their slot cap, the request queue, leases,
+    # media ownership and the audit of who spent what.
+    """
+    CREATE TABLE class_budget (
+        id integer PRIMARY KEY CHECK (id = 1),
+        budget bigint NOT NULL CHECK (budget >= 0),
+        spent bigint NOT NULL DEFAULT 0 CHECK (spent >= 0 AND spent <= budget),
+        paused boolean NOT NULL DEFAULT false
+    );
+    INSERT INTO class_budget (id, budget) VALUES (1, 0);
+    CREATE TABLE students (
+        id bigserial PRIMARY KEY,
+        name text NOT NULL UNIQUE,
+        token_sha256 text NOT NULL UNIQUE,
+        allowance bigint NOT NULL CHECK (allowance >= 0),
+        spent bigint NOT NULL DEFAULT 0 CHECK (spent >= 0 AND spent <= allowance),
+        revoked boolean NOT NULL DEFAULT false,
+        last_served timestamptz,
+        created timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE TABLE accounts (
+        email text PRIMARY KEY,
+        cap integer NOT NULL CHECK (cap >= 1)
+    );
+    CREATE TABLE requests (
+        id text PRIMARY KEY,
+        student_id bigint NOT NULL REFERENCES students(id),
+        route text NOT NULL,
+        body jsonb NOT NULL,
+        cost bigint NOT NULL,
+        pinned_account text,
+        status text NOT NULL DEFAULT 'queued'
+            CHECK (status IN ('queued', 'placing', 'placed', 'done', 'failed')),
+        account text,
+        upstream_jobid text,
+        record jsonb,
+        error text,
+        created timestamptz NOT NULL DEFAULT clock_timestamp(),
+        placed_at timestamptz,
+        checked_at timestamptz
+    );
+    CREATE INDEX requests_queued ON requests (student_id, created) WHERE status = 'queued';
+    CREATE INDEX requests_live ON requests (status) WHERE status IN ('placing', 'placed');
+    CREATE TABLE leases (
+        request_id text PRIMARY KEY REFERENCES requests(id),
+        account text NOT NULL REFERENCES accounts(email),
+        taken timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE INDEX leases_account ON leases (account);
+    CREATE TABLE media (
+        media_id text PRIMARY KEY,
+        student_id bigint NOT NULL REFERENCES students(id),
+        account text
+    );
+    CREATE TABLE audit (
+        seq bigserial PRIMARY KEY,
+        at timestamptz NOT NULL DEFAULT now(),
+        student_id bigint REFERENCES students(id),
+        request_id text,
+        event text NOT NULL,
+        credits bigint NOT NULL DEFAULT 0
+    );
+    """,
+)
+
+
+def migrate(conn: Any) -> int:
+    """Apply the migrations not applied yet (under an advisory lock, so that two gateway
+    processes starting at once do not race); return the schema version."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(7318001)")
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)")
+        row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+        current = int(row[0] or 0)
+        for number, sql in enumerate(MIGRATIONS, 1):
+            if number > current:
+                conn.execute(sql)
+                conn.execute("INSERT INTO schema_version VALUES (%s)", (number,))
+                current = number
+    return current

@@ -1,0 +1,434 @@
+"""Every SQL statement of the gateway, in one place, against PostgreSQL (psycopg 3).
+
+Why one module: the money and fairness rules are in these statements, so they are read together.
+
+* **Charging** (:meth:`Store.enqueue`): one transaction updates the class row then the
+  student's row, each ``UPDATE … SET spent = spent + cost WHERE spent + cost <= limit``. Under
+  READ COMMITTED a concurrent update waits for the row lock and re-checks the condition on the
+  newest row, so no interleaving can spend past a limit by even one credit; the table's
+  ``CHECK (spent <= budget)`` is the second lock on the door.
+* **Slots and the queue** (:meth:`Store.claim_next`): one transaction holding an advisory lock
+  (so every gateway process sees the same free slots) picks the first queued request in
+  round-robin order whose account has a free slot, inserts its lease and marks it ``placing``.
+  Round-robin order: each student's oldest request first, then the student served longest ago.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg.types.json import Jsonb
+from psycopg_pool import AsyncConnectionPool
+
+__all__ = [
+    "Claim",
+    "Refused",
+    "Store",
+    "add_student",
+    "hash_token",
+    "media_ids",
+    "revoke_student",
+    "set_account",
+    "set_allowance",
+    "set_budget",
+    "set_paused",
+    "spending",
+]
+
+_DISPATCH_LOCK = 7318002
+#: The shape of a Flow media id (``user:<n>-email:<hex>-<kind>:<uuid>``).
+_MEDIA_ID = re.compile(r"^user:\d+-email:[0-9a-f]+-")
+
+_ROUND_ROBIN = """
+    SELECT r.id, r.pinned_account FROM (
+        SELECT id, student_id, created, pinned_account,
+               row_number() OVER (PARTITION BY student_id ORDER BY created, id) AS turn
+        FROM requests WHERE status = 'queued'
+    ) r JOIN students s ON s.id = r.student_id
+    ORDER BY r.turn, s.last_served NULLS FIRST, s.id, r.created
+"""
+
+
+class Refused(Exception):
+    """A request the gateway will not take, with the sentence the student sees."""
+
+    def __init__(self, sentence: str, status: int = 402) -> None:
+        super().__init__(sentence)
+        self.sentence = sentence
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A queued request now holding a slot on ``account``: the dispatcher places it upstream."""
+
+    request_id: str
+    route: str
+    body: dict[str, Any]
+    account: str
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def media_ids(value: Any) -> Iterator[str]:
+    """Every ``mediaGenerationId`` string anywhere in a JSON value."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "mediaGenerationId" and isinstance(item, str):
+                yield item
+            else:
+                yield from media_ids(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from media_ids(item)
+
+
+# ----------------------------------------------------------------- the teacher's commands (sync)
+
+
+DEFAULT_ALLOWANCE = 1000
+
+
+def add_student(conn: Any, name: str, allowance: int | None = None) -> str:
+    """Create a student, or re-issue their token (the old one stops working; the allowance
+    stays unless given). Only the token's hash is stored. Returns the token."""
+    token = "fwst-" + secrets.token_urlsafe(24)
+    conn.execute(
+        "INSERT INTO students (name, token_sha256, allowance) VALUES (%s, %s, %s) "
+        "ON CONFLICT (name) DO UPDATE SET token_sha256 = EXCLUDED.token_sha256, "
+        "allowance = GREATEST(COALESCE(%s, students.allowance), students.spent), revoked = false",
+        (name, hash_token(token), DEFAULT_ALLOWANCE if allowance is None else allowance, allowance),
+    )
+    return token
+
+
+def revoke_student(conn: Any, name: str) -> bool:
+    cur = conn.execute("UPDATE students SET revoked = true WHERE name = %s", (name,))
+    return bool(cur.rowcount)
+
+
+def set_budget(conn: Any, budget: int) -> None:
+    cur = conn.execute(
+        "UPDATE class_budget SET budget = %s WHERE id = 1 AND spent <= %s", (budget,) * 2
+    )
+    if not cur.rowcount:
+        raise ValueError(f"the class has already spent more than {budget} credits.")
+
+
+def set_paused(conn: Any, paused: bool) -> None:
+    """Pause the class: new requests are refused; queued and running ones go on."""
+    conn.execute("UPDATE class_budget SET paused = %s WHERE id = 1", (paused,))
+
+
+def set_allowance(conn: Any, name: str, allowance: int) -> None:
+    cur = conn.execute(
+        "UPDATE students SET allowance = %s WHERE name = %s AND spent <= %s",
+        (allowance, name, allowance),
+    )
+    if not cur.rowcount:
+        known = conn.execute("SELECT spent FROM students WHERE name = %s", (name,)).fetchone()
+        if known is None:
+            raise ValueError(f"there is no student called {name!r}.")
+        raise ValueError(f"{name} has already spent {known[0]} credits, more than {allowance}.")
+
+
+def spending(conn: Any) -> list[tuple[str, int, int, bool]]:
+    """(name, spent, allowance, revoked) per student, from the same rows the gateway charges."""
+    rows = conn.execute(
+        "SELECT name, spent, allowance, revoked FROM students ORDER BY name"
+    ).fetchall()
+    return [(str(n), int(s), int(a), bool(r)) for n, s, a, r in rows]
+
+
+def set_account(conn: Any, email: str, cap: int) -> None:
+    conn.execute(
+        "INSERT INTO accounts (email, cap) VALUES (%s, %s) "
+        "ON CONFLICT (email) DO UPDATE SET cap = EXCLUDED.cap",
+        (email, cap),
+    )
+
+
+# ------------------------------------------------------------------------ the gateway (async)
+
+
+class Store:
+    """The gateway's view of the database, through a connection pool."""
+
+    def __init__(self, pool: AsyncConnectionPool) -> None:
+        self.pool = pool
+
+    async def student_for_token(self, token: str) -> tuple[int, str] | None:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT id, name FROM students WHERE token_sha256 = %s AND NOT revoked",
+                (hash_token(token),),
+            )
+            row = await cur.fetchone()
+        return (int(row[0]), str(row[1])) if row else None
+
+    async def first_account(self) -> str | None:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute("SELECT email FROM accounts ORDER BY email LIMIT 1")
+            row = await cur.fetchone()
+        return str(row[0]) if row else None
+
+    async def enqueue(
+        self,
+        student_id: int,
+        route: str,
+        body: dict[str, Any],
+        cost: int,
+        *,
+        max_open: int | None = None,
+    ) -> str:
+        """Charge ``cost`` to the class and the student and queue the request, atomically;
+        refuse it when the student already has ``max_open`` requests waiting or running."""
+        request_id = "gw-" + uuid.uuid4().hex
+        async with self.pool.connection() as conn, conn.transaction():
+            pinned = await self._pinned_account(conn, student_id, body)
+            cur = await conn.execute(
+                "UPDATE class_budget SET spent = spent + %s "
+                "WHERE id = 1 AND NOT paused AND spent + %s <= budget RETURNING paused",
+                (cost, cost),
+            )
+            if await cur.fetchone() is None:
+                cur = await conn.execute("SELECT paused FROM class_budget WHERE id = 1")
+                if (await cur.fetchone()) == (True,):
+                    raise Refused("The class is paused; wait for your teacher.", status=423)
+                raise Refused("The class budget cannot cover this request; ask your teacher.")
+            cur = await conn.execute(
+                "UPDATE students SET spent = spent + %s "
+                "WHERE id = %s AND NOT revoked AND spent + %s <= allowance RETURNING id",
+                (cost, student_id, cost),
+            )
+            if await cur.fetchone() is None:
+                raise Refused("Your allowance cannot cover this request; ask your teacher.")
+            if max_open is not None:  # the student's row is locked: this count cannot race
+                cur = await conn.execute(
+                    "SELECT count(*) FROM requests WHERE student_id = %s "
+                    "AND status IN ('queued', 'placing', 'placed')",
+                    (student_id,),
+                )
+                row = await cur.fetchone()
+                if row is not None and row[0] >= max_open:
+                    raise Refused(
+                        f"You have {row[0]} requests waiting or running; "
+                        "send more when one has finished.",
+                        status=429,
+                    )
+            await conn.execute(
+                "INSERT INTO requests (id, student_id, route, body, cost, pinned_account) "
+                "VALUES (%s, %s, %s, %s, %s, %s)",
+                (request_id, student_id, route, Jsonb(body), cost, pinned),
+            )
+            await conn.execute(
+                "INSERT INTO audit (student_id, request_id, event, credits) "
+                "VALUES (%s, %s, 'charge', %s)",
+                (student_id, request_id, cost),
+            )
+        return request_id
+
+    async def _pinned_account(self, conn: Any, student_id: int, body: dict[str, Any]) -> str | None:
+        """A request that uses media must run on the account holding them (and the student
+        may only use their own media)."""
+        values = [*body.values(), *(v for vs in body.values() if isinstance(vs, list) for v in vs)]
+        refs = sorted({v for v in values if isinstance(v, str) and _MEDIA_ID.match(v)})
+        if not refs:
+            return None
+        cur = await conn.execute(
+            "SELECT media_id, account FROM media WHERE media_id = ANY(%s) AND student_id = %s",
+            (refs, student_id),
+        )
+        owned = dict(await cur.fetchall())
+        if len(owned) < len(refs):  # someone else's media, or media that never went through here
+            raise Refused("No such media.", status=404)
+        accounts = set(owned.values())
+        if len(accounts) > 1:
+            raise Refused("These media live on different accounts; use media of one upload.", 400)
+        return accounts.pop() if accounts else None
+
+    async def position(self, request_id: str) -> int | None:
+        """1-based place in line, or ``None`` when the request is no longer queued."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                f"SELECT place FROM (SELECT id, row_number() OVER () AS place FROM "
+                f"({_ROUND_ROBIN}) q) p WHERE id = %s",
+                (request_id,),
+            )
+            row = await cur.fetchone()
+        return int(row[0]) if row else None
+
+    async def request(self, request_id: str, student_id: int) -> dict[str, Any] | None:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT id, route, body, status, account, upstream_jobid, record, error, created "
+                "FROM requests WHERE id = %s AND student_id = %s",
+                (request_id, student_id),
+            )
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        keys = ("id", "route", "body", "status", "account", "upstream_jobid", "record", "error")
+        return dict(zip((*keys, "created"), row, strict=True))
+
+    async def request_ids(self, student_id: int) -> list[str]:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT id FROM requests WHERE student_id = %s ORDER BY created DESC LIMIT 200",
+                (student_id,),
+            )
+            return [str(r[0]) for r in await cur.fetchall()]
+
+    async def claim_next(self) -> Claim | None:
+        """Give the next request in round-robin order a slot, or ``None`` when none can go."""
+        async with self.pool.connection() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (_DISPATCH_LOCK,))
+            cur = await conn.execute(
+                "SELECT a.email, a.cap - count(l.request_id) AS free FROM accounts a "
+                "LEFT JOIN leases l ON l.account = a.email GROUP BY a.email, a.cap "
+                "ORDER BY free DESC, a.email"
+            )
+            free = {str(e): int(n) for e, n in await cur.fetchall() if n > 0}
+            if not free:
+                return None
+            cur = await conn.execute(_ROUND_ROBIN + " LIMIT 200")
+            for request_id, pinned in await cur.fetchall():
+                account = pinned if pinned is not None else next(iter(free))
+                if account not in free:
+                    continue
+                cur = await conn.execute(
+                    "UPDATE requests SET status = 'placing', account = %s, placed_at = now() "
+                    "WHERE id = %s AND status = 'queued' RETURNING route, body, student_id",
+                    (account, request_id),
+                )
+                row = await cur.fetchone()
+                if row is None:
+                    continue
+                await conn.execute(
+                    "INSERT INTO leases (request_id, account) VALUES (%s, %s)",
+                    (request_id, account),
+                )
+                await conn.execute(
+                    "UPDATE students SET last_served = clock_timestamp() WHERE id = %s", (row[2],)
+                )
+                return Claim(str(request_id), str(row[0]), dict(row[1]), account)
+        return None
+
+    async def placed(self, request_id: str, upstream_jobid: str, record: dict[str, Any]) -> None:
+        async with self.pool.connection() as conn:
+            await conn.execute(
+                "UPDATE requests SET status = 'placed', upstream_jobid = %s, record = %s, "
+                "checked_at = now() WHERE id = %s",
+                (upstream_jobid, Jsonb(record), request_id),
+            )
+
+    async def refresh(self, request_id: str, record: dict[str, Any]) -> None:
+        """Keep the newest upstream record of a running job: students' polls read it here."""
+        async with self.pool.connection() as conn:
+            await conn.execute(
+                "UPDATE requests SET record = %s WHERE id = %s AND status = 'placed'",
+                (Jsonb(record), request_id),
+            )
+
+    async def requeue(self, request_id: str) -> None:
+        """Upstream said "not now" (429): give the slot back and wait in line again."""
+        async with self.pool.connection() as conn, conn.transaction():
+            await conn.execute("DELETE FROM leases WHERE request_id = %s", (request_id,))
+            await conn.execute(
+                "UPDATE requests SET status = 'queued', account = NULL WHERE id = %s",
+                (request_id,),
+            )
+
+    async def finish(
+        self, request_id: str, record: dict[str, Any] | None, *, failed: bool, error: str = ""
+    ) -> None:
+        """The job ended: free its slot; a failed job gives its credits back."""
+        async with self.pool.connection() as conn, conn.transaction():
+            cur = await conn.execute(
+                "UPDATE requests SET status = %s, record = COALESCE(%s, record), error = %s "
+                "WHERE id = %s AND status IN ('placing', 'placed') "
+                "RETURNING student_id, cost, account",
+                (
+                    "failed" if failed else "done",
+                    Jsonb(record) if record else None,
+                    error,
+                    request_id,
+                ),
+            )
+            row = await cur.fetchone()
+            await conn.execute("DELETE FROM leases WHERE request_id = %s", (request_id,))
+            if row is None:
+                return
+            student_id, cost, account = row
+            if failed:
+                await conn.execute(
+                    "UPDATE class_budget SET spent = spent - %s WHERE id = 1", (cost,)
+                )
+                await conn.execute(
+                    "UPDATE students SET spent = spent - %s WHERE id = %s", (cost, student_id)
+                )
+                await conn.execute(
+                    "INSERT INTO audit (student_id, request_id, event, credits) "
+                    "VALUES (%s, %s, 'refund', %s)",
+                    (student_id, request_id, -cost),
+                )
+            for media_id in set(media_ids(record or {})):
+                await self._own_media(conn, media_id, student_id, account)
+
+    async def own_media(self, media_id: str, student_id: int, account: str | None) -> None:
+        async with self.pool.connection() as conn:
+            await self._own_media(conn, media_id, student_id, account)
+
+    @staticmethod
+    async def _own_media(conn: Any, media_id: str, student_id: int, account: str | None) -> None:
+        await conn.execute(
+            "INSERT INTO media (media_id, student_id, account) VALUES (%s, %s, %s) "
+            "ON CONFLICT (media_id) DO NOTHING",
+            (media_id, student_id, account),
+        )
+
+    async def media_owner(self, media_id: str) -> int | None:
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT student_id FROM media WHERE media_id = %s", (media_id,)
+            )
+            row = await cur.fetchone()
+        return int(row[0]) if row else None
+
+    async def stale_placing(self, after: float, limit: int = 20) -> list[Claim]:
+        """Requests left ``placing`` for ``after`` seconds: their process died (or lost the
+        answer) between taking the slot and recording the upstream job. Each is handed to one
+        process, which places it again with the same ``Idempotency-Key``."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "UPDATE requests SET placed_at = now() WHERE id IN ("
+                " SELECT id FROM requests WHERE status = 'placing' AND"
+                " placed_at < now() - make_interval(secs => %s)"
+                " ORDER BY placed_at LIMIT %s FOR UPDATE SKIP LOCKED)"
+                " RETURNING id, route, body, account",
+                (after, limit),
+            )
+            rows = await cur.fetchall()
+        return [Claim(str(i), str(r), dict(b), str(a)) for i, r, b, a in rows]
+
+    async def due_checks(self, every: float, limit: int = 20) -> list[tuple[str, str]]:
+        """Placed requests whose upstream job was not looked at for ``every`` seconds; each is
+        handed to one process only (``SKIP LOCKED``)."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "UPDATE requests SET checked_at = now() WHERE id IN ("
+                " SELECT id FROM requests WHERE status = 'placed' AND"
+                " checked_at < now() - make_interval(secs => %s)"
+                " ORDER BY checked_at LIMIT %s FOR UPDATE SKIP LOCKED)"
+                " RETURNING id, upstream_jobid",
+                (every, limit),
+            )
+            return [(str(a), str(b)) for a, b in await cur.fetchall()]
