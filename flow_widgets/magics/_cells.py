@@ -38,6 +38,7 @@ from flow_widgets.magics._build import (
 from flow_widgets.magics._interp import interpolate
 from flow_widgets.magics._mode import should_block
 from flow_widgets.magics._refs import RefResolver
+from flow_widgets.runtime.takes import start_take
 from flow_widgets.ui.cards import LiveCard
 
 __all__ = [
@@ -241,8 +242,8 @@ def run_video(magics: Any, line: str, cell: str) -> None:
             request = video_request(args, prompt, real(), defaults_of(magics))
         handle, note = _session.submit(session, request, new=new)
 
-    def recipe() -> Any:
-        return _session.submit(session, request, new=True)[0]
+    def recipe(take: int) -> Any:
+        return start_take(session, request, take=take)
 
     card = show_card(magics, [(handle, note)], kind="video", recipe=recipe)
     if args.out:
@@ -274,10 +275,10 @@ def run_image(magics: Any, line: str, cell: str) -> None:
     handles = [handle for handle, _ in entries]
     single = cells[0].request if len(cells) == 1 else None
 
-    def recipe() -> Any:
+    def recipe(take: int) -> Any:
         if single is None:
             raise UsageError("A new take of a whole grid: re-run the cell with --new.")
-        return _session.submit(session, single, new=True)[0]
+        return start_take(session, single, take=take)
 
     columns = 1 if len(cells) == 1 else (len(args.seeds) if args.seeds else len(cells))
     card = show_card(magics, entries, kind="image", recipe=recipe, columns=columns)

@@ -186,6 +186,8 @@ class LiveCard:
         self._flush_pending = False
         self.publish_count = 0
         self.toolbar: Any = None  # the action bar shown under the card, if any
+        # id(handle) -> the take number it was bought as ("new take #3"), for the toolbar.
+        self.take_numbers: dict[int, int] = {}
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -198,6 +200,11 @@ class LiveCard:
     def handles(self) -> list[Any]:
         """The original job and every follow-up, in order."""
         return [entry.handle for entry in self._entries]
+
+    @property
+    def kinds(self) -> list[str]:
+        """What each job on the card is (``video``, ``image``, ``extend``, ``upscale``)."""
+        return [entry.kind for entry in self._entries]
 
     def views(self) -> list[CardView]:
         """A still picture of every job on the card."""
