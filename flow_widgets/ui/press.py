@@ -31,7 +31,7 @@ from typing import Any
 import anywidget
 import traitlets
 
-__all__ = ["Press", "PressBar"]
+__all__ = ["OnceButton", "Press", "PressBar"]
 
 log = logging.getLogger("flow_widgets.press")
 
@@ -263,3 +263,84 @@ class PressBar(anywidget.AnyWidget):
                 self._on_error(label.split(" #")[0], exc)
         finally:
             self.busy = False
+
+
+class OnceButton(PressBar):
+    """One button (the Studio's *Generate*) with the ``Button`` surface the panels use:
+    ``description``, ``disabled``, ``tooltip``, ``on_click`` and ``click``; and an ``intent``
+    the press carries back (the take the Studio offers), read as :attr:`pressed_intent`.
+    """
+
+    def __init__(self, description: str, *, primary: bool = True, **kwargs: Any) -> None:
+        self._description = description
+        self._disabled = False
+        self._tooltip = ""
+        self._intent = ""
+        self._primary = primary
+        self._callbacks: list[Callable[[OnceButton], Any]] = []
+        self.pressed_intent = ""
+        super().__init__(**kwargs)
+        self._offer()
+
+    def _run(self) -> None:
+        for callback in list(self._callbacks):
+            callback(self)
+
+    def _offer(self) -> None:
+        press = Press(
+            self._description,
+            self._run,
+            intent=self._intent,
+            disabled=self._disabled,
+            tooltip=self._tooltip,
+            primary=self._primary,
+        )
+        self.set_groups([("", [press])])
+
+    def _pressed(self, change: Mapping[str, Any]) -> None:
+        self.pressed_intent = str((change["new"] or {}).get("intent", ""))
+        super()._pressed(change)
+
+    @property
+    def description(self) -> str:
+        return self._description
+
+    @description.setter
+    def description(self, value: str) -> None:
+        self._description = value
+        self._offer()
+
+    @property
+    def disabled(self) -> bool:
+        return self._disabled
+
+    @disabled.setter
+    def disabled(self, value: bool) -> None:
+        self._disabled = bool(value)
+        self._offer()
+
+    @property
+    def tooltip(self) -> str:
+        return self._tooltip
+
+    @tooltip.setter
+    def tooltip(self, value: str | None) -> None:
+        self._tooltip = value or ""
+        self._offer()
+
+    @property
+    def intent(self) -> str:
+        return self._intent
+
+    @intent.setter
+    def intent(self, value: str) -> None:
+        self._intent = value
+        self._offer()
+
+    def on_click(self, callback: Callable[[OnceButton], Any]) -> None:
+        """Call ``callback(button)`` on each press."""
+        self._callbacks.append(callback)
+
+    def click(self) -> None:
+        """Do what a press in the browser does (for code and tests)."""
+        self.press(self._description)

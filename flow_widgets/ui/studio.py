@@ -22,6 +22,7 @@ import contextlib
 import html
 import random
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -30,6 +31,7 @@ import ipywidgets as widgets
 
 from flow_widgets.api.catalog import TIER_NAMES
 from flow_widgets.api.ids import mask_email
+from flow_widgets.runtime.takes import start_take
 from flow_widgets.ui import _session
 from flow_widgets.ui._handlers import guarded
 from flow_widgets.ui._panel import Panel
@@ -49,6 +51,19 @@ from flow_widgets.ui.text import one_line
 __all__ = ["Studio"]
 
 _MAX_SEED = 2**31 - 1
+
+
+def _take_of(intent: str) -> int | None:
+    """The take number a press carried (``"take:3"`` -> 3)."""
+    kind, _, number = intent.partition(":")
+    return int(number) if kind == "take" and number.isdigit() else None
+
+
+def _generate_label(shown: Preview) -> str:
+    """``Generate · 10 credits``: the button says what a press costs (the preview's price)."""
+    if shown.credits is None:
+        return "Generate"
+    return "Generate · free" if shown.credits == 0 else f"Generate · {shown.credits:,} credits"
 
 
 class Studio(StudioControls, Panel):
@@ -82,6 +97,7 @@ class Studio(StudioControls, Panel):
         self._watched: set[int] = set()
         self._tracked = Throttle(self.sync, min_interval=0.5)
         self.library = LibraryIndex.for_session(self.session)
+        self._scope = f"studio:{uuid.uuid4().hex}"  # takes of this Studio are its own intents
         self._build_controls(
             kind,
             on_change=guarded(self.status, "Updating the form")(self._changed),
@@ -127,6 +143,7 @@ class Studio(StudioControls, Panel):
         self.on_close(self._tracked.close)
         if not self.library.loaded:
             self.library.refresh()
+        self._offer_next_take()
         self.sync()
 
     def _upload(self, data: bytes, name: str) -> Any:
@@ -227,8 +244,10 @@ class Studio(StudioControls, Panel):
         if waiting and shown.ok:
             shown = replace(shown, problem=f"Waiting for the upload of {', '.join(waiting)}.")
         self._preview = shown
-        self.generate.disabled = not shown.ok
-        self.generate.tooltip = shown.problem or "Generate (Ctrl+Enter in the prompt)"
+        with self.generate.hold_sync():
+            self.generate.description = _generate_label(shown)
+            self.generate.disabled = not shown.ok
+            self.generate.tooltip = shown.problem or "Generate (Ctrl+Enter in the prompt)"
         cost = html.escape(shown.summary())
         reason = ""
         if shown.problem:
@@ -240,7 +259,14 @@ class Studio(StudioControls, Panel):
 
     # -- actions -------------------------------------------------------------------------------
 
-    def _generate(self, _button: Any = None) -> Result | None:
+    def _generate(self, source: Any = None) -> Result | None:
+        """Buy the take the Studio offers (or, for a repeated press, the one it offered then).
+
+        The press carries the take number the person saw ("take:3", see
+        :mod:`flow_widgets.ui.press`); the take is bought as take N of this request in this
+        Studio (:func:`~flow_widgets.runtime.takes.start_take`), so a second press of the same
+        intent gets the same job back and buys nothing.
+        """
         self.sync()
         shown = self._preview
         if shown is None or not shown.ok or shown.request is None:
@@ -249,15 +275,34 @@ class Studio(StudioControls, Panel):
             )
             return None
         form = self.form()
+        take = _take_of(getattr(source, "pressed_intent", "")) or self._next_take()
         self.generate.disabled = True
         try:
-            handle = _session.submit(self.session, shown.request, new=True)
+            handle = start_take(self.session, shown.request, take=take, scope=self._scope)
         finally:
             self.sync()
+        earlier = self.results.holding(handle)
+        if earlier is not None:
+            self.status.show(
+                f"Take #{earlier.number} was already started by that press; nothing more was "
+                "bought.",
+                "info",
+            )
+            return earlier
         result = self.results.add(handle, form, shown.request)
+        self._offer_next_take()
         self._tracked()  # follow the new take, so its files are offered as inputs when done
         self.status.show(f"Started take #{result.number}: {one_line(form.prompt, 60)}", "ok")
         return result
+
+    def _next_take(self) -> int:
+        return len(self.results.results) + 1
+
+    def _offer_next_take(self) -> None:
+        """Put the take number the next press would buy on both controls that buy."""
+        intent = f"take:{self._next_take()}"
+        self.generate.intent = intent
+        self.prompt.intent = intent
 
     def _new_seed(self, _button: Any = None) -> None:
         self.seed.value = str(random.randint(0, _MAX_SEED))

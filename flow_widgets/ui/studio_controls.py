@@ -18,6 +18,7 @@ import ipywidgets as widgets
 
 from flow_widgets.api.catalog import VIDEO_MODELS
 from flow_widgets.ui._panel import Panel
+from flow_widgets.ui.press import OnceButton
 from flow_widgets.ui.prompt_box import PromptBox
 from flow_widgets.ui.studio_form import COUNTS, KIND_LABELS, Options, StudioForm
 from flow_widgets.ui.studio_inputs import MediaChoices, MediaInput, MediaListInput, NamedTags
@@ -89,7 +90,7 @@ class StudioControls:
         self.references_box = self._labelled("reference images", self.references.widget)
         self.characters_box = self._labelled("characters", self.characters.widget)
         self.voices_box = self._labelled("voices", self.voices.widget)
-        self.generate = widgets.Button(description="Generate", button_style="primary", icon="play")
+        self.generate = OnceButton("Generate")  # a double-click presses it once
         self.generate.add_class("fw-studio-generate")
         self.preview_line = widgets.HTML()
         self.preview_line.add_class("fw-studio-preview")

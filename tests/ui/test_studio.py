@@ -10,6 +10,7 @@ import pytest
 
 from flow_widgets.runtime.session import FlowSession
 from flow_widgets.ui import _session
+from flow_widgets.ui import studio as studio_module
 from flow_widgets.ui.studio import Studio
 from tests.ui.panel_support import PRO, ULTRA, Recorder, eventually
 
@@ -158,7 +159,7 @@ def test_errors_in_callbacks_are_shown_in_plain_words(
     def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("the engine is on fire")
 
-    monkeypatch.setattr(_session, "submit", broken)
+    monkeypatch.setattr(studio_module, "start_take", broken)
     studio.generate.click()
     assert studio.status.tone == "error"
     assert studio.status.text.startswith("Generate failed: RuntimeError: the engine is on fire")
