@@ -203,6 +203,15 @@ class PressBar(anywidget.AnyWidget):
         self.observe(self._pressed, names=["pressed"])
         self.set_groups(groups)
 
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The widget view with an empty plain text: a notebook shown without the widget
+        renderer (untrusted, GitHub) shows no stray repr where the buttons were."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, tuple):
+            data, metadata = bundle
+            return {**data, "text/plain": ""}, metadata
+        return bundle
+
     # -- offering --------------------------------------------------------------------------------
 
     def set_groups(self, groups: Sequence[tuple[str, Sequence[Press]]]) -> None:

@@ -60,14 +60,18 @@ def _user_settings(settings_dir: Path, *, save_widget_state: bool) -> None:
 
 
 class JupyterServer:
-    """A JupyterLab or Notebook 7 server on loopback, rooted at ``root``."""
+    """A JupyterLab or Notebook 7 server on loopback, rooted at ``root``.
+
+    ``save_widget_state`` is off by default, as in JupyterLab itself (``saveState`` of the
+    widget manager): a reopened notebook then holds widget outputs whose models are gone.
+    """
 
     def __init__(
         self,
         root: Path,
         *,
         app: str = "lab",
-        save_widget_state: bool = True,
+        save_widget_state: bool = False,
         env: dict[str, str] | None = None,
     ) -> None:
         self.root = root

@@ -254,3 +254,18 @@ def test_rows_act_on_their_own_take() -> None:
     assert hit == ["#2"]
     assert [g["title"] for g in bar.groups] == ["#1", "#2", "#3"]
     bar.close()
+
+
+def test_every_result_output_carries_the_reopening_guard_once() -> None:
+    from flow_widgets.ui._board import Board
+    from flow_widgets.ui.reopen import GUARD
+
+    view = CardView(kind="image", prompt="p", phase="failed", credits=0, error="x")
+    html = card_bundle([view, view])[0]["text/html"]
+    assert html.startswith(GUARD) and html.count("<style") == 1
+    board = Board(lambda: ({"text/html": "<table></table>", "text/plain": "t"}, {}))
+    assert board.bundle()[0]["text/html"] == GUARD + "<table></table>"
+    toolbar = ActionBar({"upscale": lambda: None})
+    data, _ = toolbar._repr_mimebundle_()
+    assert data["text/plain"] == ""  # nothing stray where the buttons were, without widgets
+    toolbar.close()
