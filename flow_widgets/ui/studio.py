@@ -98,6 +98,11 @@ class Studio(StudioControls, Panel):
         self._tracked = Throttle(self.sync, min_interval=0.5)
         self.library = LibraryIndex.for_session(self.session)
         self._scope = f"studio:{uuid.uuid4().hex}"  # takes of this Studio are its own intents
+        # Each tab keeps its own inputs: what one tab holds is never sent from another.
+        self._tab = kind
+        self._tabs: dict[str, StudioForm] = {}
+        self._shown_form: StudioForm | None = None
+        self._loading = False
         self._build_controls(
             kind,
             on_change=guarded(self.status, "Updating the form")(self._changed),
@@ -122,7 +127,9 @@ class Studio(StudioControls, Panel):
                 widgets.HBox([self.account, self.model]),
                 self.prompt,
                 widgets.HBox([self.duration, self.aspect, self.resolution]),
-                widgets.HBox([self.count, self.seed, self.random_seed, self.upscale_to]),
+                widgets.HBox(
+                    [self.count, self.seed, self.random_seed, self.unlock_seed, self.upscale_to]
+                ),
                 self.start.widget,
                 self.end.widget,
                 self.video.widget,
@@ -137,6 +144,8 @@ class Studio(StudioControls, Panel):
             ]
         )
         self.widget.add_class("fw-studio")
+        self.kind.observe(self._switch_tab, names=["value"])
+        self.unlock_seed.on_click(guarded(self.status, "Unlock seed")(self._unlock_seed))
         self.on_close(self.session.tracker.subscribe(self._tracked))
         self.on_close(self.library.subscribe(lambda _i: self._tracked()))
         self.on_close(self.results.close)
@@ -187,8 +196,27 @@ class Studio(StudioControls, Panel):
             form = self.form()
             options = options_for(form, self._tier())
             self._apply_options(form, options)
-            self._show_fields(self.form())
-            self._update_preview(self.form())
+            shown = self.form()
+            self._show_fields(shown)
+            Panel.hide(self.unlock_seed, shown.seed is None or not shown.uses("seed"))
+            self._update_preview(shown)
+            if shown.kind == self._tab:
+                self._shown_form = shown
+
+    def _switch_tab(self, change: dict[str, Any]) -> None:
+        """Keep the tab being left as it was, and show the tab chosen as it was left (a tab
+        never visited starts empty but for the prompt, which stays in view)."""
+        old, new = change["old"], change["new"]
+        if self._shown_form is not None and self._shown_form.kind == old:
+            self._tabs[old] = self._shown_form
+        self._tab = new
+        if self._loading:
+            return  # load() is putting a whole form in place
+        saved = self._tabs.get(new)
+        if saved is None:
+            carried = self._shown_form.prompt if self._shown_form is not None else ""
+            saved = StudioForm(kind=new, prompt=carried)
+        self.load(replace(saved, email=self.account.value or None))
 
     def _sync_accounts(self) -> None:
         accounts = self.session.tracker.accounts()
@@ -310,7 +338,11 @@ class Studio(StudioControls, Panel):
     def load(self, form: StudioForm) -> None:
         """Put ``form`` into the controls (what *edit* does)."""
         with self._quiet():
-            self.kind.value = form.kind
+            loading, self._loading = self._loading, True
+            try:
+                self.kind.value = form.kind
+            finally:
+                self._loading = loading
             self.prompt.value = form.prompt
             self.count.value = form.count
             self.seed.value = "" if form.seed is None else str(form.seed)
@@ -332,8 +364,14 @@ class Studio(StudioControls, Panel):
         return [a.email for a in self.session.tracker.accounts()]
 
     def _vary(self, result: Result) -> None:
-        self.load(replace(result.form, seed=random.randint(0, _MAX_SEED)))
+        """The same settings with a new seed — left to the API, so no seed stays fixed in the
+        form for later takes."""
+        self.load(replace(result.form, seed=None))
         self._generate()
+
+    def _unlock_seed(self, _button: Any = None) -> None:
+        self.seed.value = ""
+        self.status.show("Seed unlocked: every take gets a new one.", "info")
 
     def _edit(self, result: Result) -> None:
         self.load(result.form)

@@ -74,6 +74,13 @@ class StudioControls:
         self.random_seed = widgets.Button(
             description="", icon="random", tooltip="a new random seed", layout={"width": "40px"}
         )
+        self.unlock_seed = widgets.Button(
+            description="seed fixed · unlock",
+            icon="lock",
+            tooltip="Every take repeats this seed; unlock to get a new one each time",
+            layout={"width": "auto", "display": "none"},
+        )
+        self.unlock_seed.add_class("fw-studio-unlock-seed")
         self.upscale_to = _dropdown("upscale to", options=[])
         hooks: dict[str, Any] = {"uploader": uploader, "on_change": changed, "report": report}
         self.start = MediaInput("first frame", "image", self.choices, **hooks)
