@@ -101,10 +101,13 @@ def _with_default_email(session: Any, request: Any) -> Any:
 
 def estimate(session: Any, request: Any) -> tuple[int, str | None]:
     """``(credits, plan name)``: what ``request`` would cost on its account's plan."""
+    from flow_widgets.runtime.routing import route_work
     from flow_widgets.runtime.work import Work
 
-    request = _with_default_email(session, request)
-    tier = session.tracker.tier_of(Work(kind_of(request), request).account)
+    work = route_work(
+        session.tracker, Work(kind_of(request), _with_default_email(session, request))
+    )
+    request, tier = work.request, session.tracker.tier_of(work.account)  # the account it will use
     if tier is not None:
         request.validate_for_tier(tier)
     plan = TIER_NAMES.get(tier) if tier is not None else None

@@ -33,6 +33,7 @@ from flow_widgets.errors import FlowError, ValidationError
 from flow_widgets.runtime.credit_snapshot import CreditSnapshot
 from flow_widgets.runtime.engine import Engine
 from flow_widgets.runtime.jobs import JobHandle, JobState
+from flow_widgets.runtime.routing import route_work
 from flow_widgets.runtime.settings import Settings
 from flow_widgets.runtime.wiring import Wiring
 from flow_widgets.runtime.work import KIND_REQUESTS, Work, request_from_submission
@@ -323,7 +324,7 @@ class FlowSession:
             values.setdefault("count", 1)
         if "email" in names and values.get("email") is None and self.settings.email:
             values["email"] = self.settings.email
-        return Work(kind, cls(**values), new=new)
+        return route_work(self.tracker, Work(kind, cls(**values), new=new))  # cheapest account
 
     def _start(self, work: Work) -> JobHandle:
         with self._wiring.submit_lock:

@@ -22,7 +22,7 @@ from typing import Any
 
 from flow_widgets.runtime.work import KIND_REQUESTS
 
-__all__ = ["kind_of", "start_take", "take_fingerprint"]
+__all__ = ["kind_of", "start_take", "take_fingerprint", "take_identity"]
 
 
 def take_fingerprint(request: Any, take: int, scope: str = "") -> str:
@@ -35,7 +35,11 @@ def take_fingerprint(request: Any, take: int, scope: str = "") -> str:
     >>> take_fingerprint(fox, 3) == take_fingerprint(fox, 3) != take_fingerprint(fox, 4)
     True
     """
-    base = str(request.fingerprint())
+    return take_identity(str(request.fingerprint()), take, scope)
+
+
+def take_identity(base: str, take: int, scope: str = "") -> str:
+    """The identity of take ``take`` of the request whose fingerprint is ``base``."""
     if take <= 1 and not scope:
         return base
     key = json.dumps({"request": base, "take": int(take), "scope": scope}, sort_keys=True)
@@ -59,5 +63,6 @@ def start_take(session: Any, request: Any, *, take: int, scope: str = "") -> Any
     kind = kind_of(request)
     fields = {f.name: getattr(request, f.name) for f in dataclasses.fields(request)}
     work = session._build(kind, fields, new=False)
-    work = dataclasses.replace(work, identity=take_fingerprint(work.request, take, scope))
+    # The request as asked for (before an account was picked for it) is what a take is of.
+    work = dataclasses.replace(work, identity=take_identity(work.fingerprint, take, scope))
     return session._start(work)

@@ -29,8 +29,10 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from flow_widgets.api.catalog import TIER_NAMES
+from flow_widgets.api.catalog import TIER_NAMES, TIERS
 from flow_widgets.api.ids import mask_email
+from flow_widgets.errors import ValidationError
+from flow_widgets.runtime.routing import Route, cheapest
 from flow_widgets.runtime.takes import start_take
 from flow_widgets.ui import _session
 from flow_widgets.ui._handlers import guarded
@@ -41,6 +43,7 @@ from flow_widgets.ui.studio_controls import StudioControls
 from flow_widgets.ui.studio_form import (
     KIND_LABELS,
     StudioForm,
+    build_request,
     options_for,
 )
 from flow_widgets.ui.studio_inputs import MediaChoices
@@ -159,7 +162,27 @@ class Studio(StudioControls, Panel):
         return _session.upload_bytes(self.session, data, name, email=self.account.value or None)
 
     def _tier(self) -> Any:
-        return self.session.tracker.tier_of(self.account.value or None)
+        """The plan the form is priced and checked for: the chosen account's; with "any
+        account", the plan of the account the request will be routed to (the cheapest eligible
+        one, :mod:`flow_widgets.runtime.routing`), else the richest plan linked."""
+        tracker = self.session.tracker
+        if self.account.value:
+            return tracker.tier_of(self.account.value)
+        route = self._route()
+        if route is not None and route.tier is not None:
+            return route.tier
+        tiers = [a.tier for a in tracker.accounts() if a.tier in TIERS]
+        return tracker.tier_of(None) or (max(tiers, key=TIERS.index) if tiers else None)
+
+    def _route(self) -> Route | None:
+        """Where the form's request would go with "any account" (``None``: not decided)."""
+        if self.account.value:
+            return None
+        try:
+            request = build_request(self.form())
+        except ValidationError:
+            return None
+        return cheapest(self.session.tracker, request)
 
     @property
     def current_preview(self) -> Preview | None:
@@ -254,8 +277,9 @@ class Studio(StudioControls, Panel):
     def _update_preview(self, form: StudioForm) -> None:
         snapshot = self.session.tracker.snapshot()
         balances = [a.credits for a in snapshot.accounts if a.credits is not None]
-        if form.email:
-            chosen = [a for a in snapshot.accounts if a.email == form.email]
+        payer = form.email or getattr(self._route(), "email", None)
+        if payer:
+            chosen = [a for a in snapshot.accounts if a.email == payer]
             balances = [a.credits for a in chosen if a.credits is not None]
         shown = preview(
             form,

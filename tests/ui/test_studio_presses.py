@@ -76,3 +76,17 @@ def test_a_double_press_buys_one_take_and_a_later_press_the_next(
     assert len(studio.results.results) == 2
     studio.results.results[-1].handle.wait(60)
     assert _fired(sim, posts) == 2
+
+
+def test_any_account_is_priced_and_sent_where_it_costs_least(studio: Studio) -> None:
+    from tests.ui.panel_support import ULTRA
+
+    studio.account.value = ""  # any account: an Ultra and a Pro one are linked
+    studio.model.value = "veo-3.1-fast"
+    studio.prompt.value = "a kite over the dunes"
+    assert studio.generate.description == "Generate · 10 credits"  # Ultra's price, not Pro's
+    assert "plan unknown" not in studio.preview_line.value
+    result = studio._generate()
+    assert result is not None
+    result.handle.wait(60)
+    assert (result.handle.account, result.handle.credits) == (ULTRA, 10)
