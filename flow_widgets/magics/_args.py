@@ -264,6 +264,7 @@ def _jobs(p: MagicArgumentParser) -> None:
     p.add_argument("--limit", type=_positive_int, default=20)
     p.add_argument("--state", action="append", default=[], help="filter by state (repeat)")
     p.add_argument("-m", "--model")
+    p.add_argument("--all", action="store_true", help="every notebook's jobs, not only this one's")
 
 
 def _job(p: MagicArgumentParser) -> None:

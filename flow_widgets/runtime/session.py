@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from flow_widgets.api.catalog import DEFAULT_CATALOG, Catalog
 from flow_widgets.api.requests import ConcatClip
 from flow_widgets.errors import FlowError, ValidationError
+from flow_widgets.runtime import notebooks
 from flow_widgets.runtime.credit_snapshot import CreditSnapshot
 from flow_widgets.runtime.engine import Engine
 from flow_widgets.runtime.jobs import JobHandle, JobState
@@ -341,6 +342,7 @@ class FlowSession:
             self._wiring.precheck(work)
             handle = self._wiring.new_handle(work, status="queued")
             self._wiring.remember(work.fingerprint, handle)
+            notebooks.record(self.ledger, work.fingerprint)  # history shows it in this notebook
         self._track(self.engine.submit(self._wiring.dispatcher.submit(handle, work)))
         return handle
 

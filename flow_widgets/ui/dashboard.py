@@ -1,4 +1,4 @@
-"""The jobs dashboard: every job of this session and of the ledger, live, in one table.
+"""The jobs dashboard: every job of this notebook (or, with ``all=True``, of the machine), live.
 
 Why: after a batch, a restart or a day of work, people want one place that answers "what is
 running, what failed, what did it cost, where is the file" — across cells and across kernels.
@@ -24,6 +24,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from flow_widgets.runtime.notebooks import of_this_notebook
 from flow_widgets.ui import _session
 from flow_widgets.ui._board import Board, Bundle
 from flow_widgets.ui._handlers import describe_error, guarded
@@ -56,6 +57,8 @@ class Jobs(Panel):
     Args:
         session: the session to follow (default: the kernel's ``flow_widgets.session()``).
         limit: how many ledger rows to read (newest first).
+        all: list the jobs of every notebook on this machine, not only this notebook's (the
+            notebook is known as :mod:`flow_widgets.runtime.notebooks` explains).
         board_options: passed to both boards (tests inject a publisher).
     """
 
@@ -66,11 +69,13 @@ class Jobs(Panel):
         session: Any | None = None,
         *,
         limit: int = 200,
+        all: bool = False,
         board_options: dict[str, Any] | None = None,
     ) -> None:
         self.session = _session.resolve(session)
         super().__init__(scrub=_session.scrubber(self.session))
         self.limit = limit
+        self.everywhere = all
         self._lock = threading.Lock()
         self._rows: list[JobRow] = []
         self._followed: set[int] = set()
@@ -145,7 +150,11 @@ class Jobs(Panel):
                 self._followed.add(id(handle))
                 self.on_close(handle.on_change(self._redraw))
         ledger = self.session.ledger
-        rows = merge_rows(handles, ledger.list(limit=self.limit), media_files=ledger.media_files)
+        if self.everywhere:
+            submissions = ledger.list(limit=self.limit)
+        else:  # this notebook's jobs (see flow_widgets.runtime.notebooks)
+            submissions = of_this_notebook(ledger, ledger.list(limit=None))[: self.limit]
+        rows = merge_rows(handles, submissions, media_files=ledger.media_files)
         with self._lock:
             self._rows = rows
             self._handles = {row_from_handle(h).key: h for h in handles}
