@@ -40,6 +40,7 @@ from flow_widgets.magics._mode import should_block
 from flow_widgets.magics._refs import RefResolver
 from flow_widgets.runtime.takes import start_take
 from flow_widgets.ui.cards import LiveCard
+from flow_widgets.ui.words import in_flag_words
 
 __all__ = [
     "begin",
@@ -63,7 +64,7 @@ def usage_errors() -> Iterator[None]:
     try:
         yield
     except (ValidationError, BudgetExceededError, ConfigError) as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(in_flag_words(str(exc))) from None  # the flags' words, API's in ()
 
 
 def defaults_of(magics: Any) -> Defaults:

@@ -149,12 +149,13 @@ def _credits(session: Any) -> None:
     budget = (
         "no budget"
         if snap.budget is None
-        else f"budget {snap.budget}, {snap.remaining_budget} left"
+        else f"budget {snap.budget:,}, {snap.remaining_budget or 0:,} left"
     )
     show_table(
         ["model", "credits"],
         spend,
-        caption=f"This session: {snap.spent} credits committed ({snap.charged} charged), {budget}",
+        caption=f"This session: {snap.spent:,} credits committed ({snap.charged:,} charged), "
+        f"{budget}",
     )
 
 

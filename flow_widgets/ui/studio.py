@@ -50,6 +50,7 @@ from flow_widgets.ui.studio_inputs import MediaChoices
 from flow_widgets.ui.studio_preview import Preview, preview
 from flow_widgets.ui.studio_results import Result, StudioResults
 from flow_widgets.ui.text import one_line
+from flow_widgets.ui.words import in_form_words, is_hint
 
 __all__ = ["Studio"]
 
@@ -303,8 +304,9 @@ class Studio(StudioControls, Panel):
         cost = html.escape(shown.summary())
         reason = ""
         if shown.problem:
-            problem = html.escape(shown.problem)
-            reason = f'<div class="fw-studio-reason" style="color:#d0342c">{problem}</div>'
+            problem = html.escape(in_form_words(shown.problem))
+            colour = "#6b7280" if is_hint(shown.problem) else "#d0342c"  # red only for errors
+            reason = f'<div class="fw-studio-reason" style="color:{colour}">{problem}</div>'
         self.preview_line.value = (
             f'<div style="font:13px/1.4 system-ui;padding-left:8px"><div>{cost}</div>{reason}</div>'
         )
@@ -322,9 +324,9 @@ class Studio(StudioControls, Panel):
         self.sync()
         shown = self._preview
         if shown is None or not shown.ok or shown.request is None:
-            self.status.error(
-                shown.problem if shown and shown.problem else "The form is not ready."
-            )
+            problem = in_form_words(shown.problem if shown and shown.problem else "")
+            problem = problem or "The form is not ready."
+            self.status.show(problem, "info") if is_hint(problem) else self.status.error(problem)
             return None
         form = self.form()
         take = _take_of(getattr(source, "pressed_intent", "")) or self._next_take()

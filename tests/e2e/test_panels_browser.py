@@ -141,7 +141,7 @@ def _drive_the_panels(lab: Lab, lab_root: Path) -> None:
     page.locator(".fw-studio .fw-studio-prompt textarea").fill("the frame comes alive")
     page.wait_for_function(
         "() => (document.querySelector('.fw-studio .fw-studio-reason') || {}).textContent"
-        "?.includes('startImage is required')"
+        "?.includes('first frame (startImage) is required')"
     )
     assert generate.is_disabled()
     lab.screenshot("panels-studio-invalid")
