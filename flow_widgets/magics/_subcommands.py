@@ -193,12 +193,12 @@ def _cancel(magics: Any, args: argparse.Namespace) -> None:
         h for h in running if wanted in ("all", h.jobid, mask_jobid(h.jobid), h.submission_id)
     ]
     if not chosen:
-        raise UsageError(f"%flow cancel: no running job matches {wanted!r}; %flow jobs lists them.")
+        raise UsageError(f"%flow stop: no running job matches {wanted!r}; %flow jobs lists them.")
     for handle in chosen:
         handle.cancel()
     _say(
-        f"Stopped watching {len(chosen)} job(s). The remote job still runs and may still be "
-        "charged; %flow resume re-attaches to it."
+        f"Stopped watching {len(chosen)} job(s). They keep running on the server and are "
+        "charged; %flow resume re-attaches to them."
     )
 
 
@@ -268,7 +268,7 @@ def run_subcommand(magics: Any, line: str) -> Any:
         _voice(magics, args)
     elif name == "character":
         _character(magics, args)
-    elif name == "cancel":
+    elif name in ("stop", "cancel"):
         _cancel(magics, args)
     elif name == "budget":
         _budget(magics, args)

@@ -4,7 +4,7 @@ Why: after a batch, a restart or a day of work, people want one place that answe
 running, what failed, what did it cost, where is the file" — across cells and across kernels.
 The table (status, model, account, credits, age, prompt, thumbnail) and the card of the picked
 job are plain outputs redrawn in place (boards), so they update without running another cell
-and stay readable in a saved notebook; the filters, the picker and the *resume* / *cancel*
+and stay readable in a saved notebook; the filters, the picker and the *resume* / *stop watching*
 buttons are the only widgets.
 
 It follows the session without polling: the credit tracker announces every submission and
@@ -52,7 +52,7 @@ _PHASES = ("queued", "running", "completed", "failed", "detached", "unknown")
 
 
 class Jobs(Panel):
-    """A live table of jobs with filters, a picked job's card, and resume / cancel.
+    """A live table of jobs with filters, a picked job's card, and resume / stop watching.
 
     Args:
         session: the session to follow (default: the kernel's ``flow_widgets.session()``).
@@ -94,8 +94,8 @@ class Jobs(Panel):
             description="resume", icon="play", tooltip="re-attach unfinished jobs of the ledger"
         )
         self.cancel_button = widgets.Button(
-            description="cancel", icon="stop", disabled=True,
-            tooltip="stop watching the picked job (the remote job still runs)",
+            description="stop watching", icon="stop", disabled=True,
+            tooltip="stop following the picked job here; it runs on, and is charged, on the server",
         )  # fmt: skip
         self.widget = widgets.VBox(
             [
@@ -119,7 +119,7 @@ class Jobs(Panel):
             guarded(self.status, "Refresh")(lambda _b: self.reload(now=True))
         )
         self.resume_button.on_click(guarded(self.status, "Resume")(self._resume))
-        self.cancel_button.on_click(guarded(self.status, "Cancel")(self._cancel))
+        self.cancel_button.on_click(guarded(self.status, "Stop watching")(self._cancel))
         self._redraw = Throttle(self.reload, min_interval=0.5)
         self.on_close(self.session.tracker.subscribe(self._redraw))
         self.on_close(self._redraw.close)
@@ -220,13 +220,13 @@ class Jobs(Panel):
         row = self._picked_row()
         handle = self._handles.get(row.key) if row else None
         if handle is None:
-            self.status.error("Cancel needs a job this kernel is watching; pick a live one.")
+            self.status.show("Pick a job this kernel is watching to stop watching it.", "info")
             return
         handle.cancel()
         self.reload(now=True)
         self.status.show(
-            "Stopped watching. The job still runs on the server and may still be charged; "
-            "resume re-attaches to it.",
+            "Stopped watching. The job still runs on the server and is charged; resume "
+            "re-attaches to it.",
             "warning",
         )
 

@@ -265,7 +265,7 @@ def test_generation_subcommands_show_cards(
         ("flow_config", "FlowMagics.model"),
         ("usage", "Usage: %flow SUBCOMMAND"),
         ("help", "cancel"),
-        ("cancel", "still runs and may still be charged"),
+        ("cancel", "keep running on the server and are charged"),
         ("cancelled", "cancelled"),
     ],
 )

@@ -149,11 +149,11 @@ def test_cancel_stops_watching_and_says_the_job_still_runs(
     shell.cell("%config FlowMagics.block = False")
     shell.cell("%%flow_video -m veo-3.1-lite --out slow\na very slow fox")
     slow = shell.ip.user_ns["slow"]
-    shell.cell("%flow cancel all")
-    assert "still runs and may still be charged" in capsys.readouterr().out
+    shell.cell("%flow stop all")
+    assert "keep running on the server and are charged" in capsys.readouterr().out
     assert slow.status == "cancelled"
     assert "may still be charged" in shell.html()
-    result = shell.cell("%flow cancel all")
+    result = shell.cell("%flow cancel all")  # the old name still works
     assert type(result.error_in_exec) is UsageError
 
 
