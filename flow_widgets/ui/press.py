@@ -24,6 +24,7 @@ The front end is the inline ES module below, served by anywidget's own JupyterLa
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -173,6 +174,24 @@ class Press:
 _REMEMBERED = 64  # presses of buttons since replaced still find what they were bound to
 
 
+def _compact(source: str) -> str:
+    """The front end without its indentation and line breaks: every toolbar's saved widget
+    state carries it (each line of it ends a statement or a block, so joining is safe)."""
+    return re.sub(r"\n\s*", "", source).strip()
+
+
+_shared: dict[str, Any] = {}
+
+
+def _shared_layout() -> Any:
+    """One layout model for every bar (a model of its own each would be saved with each)."""
+    if "layout" not in _shared:
+        import ipywidgets
+
+        _shared["layout"] = ipywidgets.Layout()
+    return _shared["layout"]
+
+
 class PressBar(anywidget.AnyWidget):
     """Rows of buttons locked in the browser from a press until its action has run.
 
@@ -181,8 +200,8 @@ class PressBar(anywidget.AnyWidget):
         >>> bar.set_groups([("#2", [Press("upscale", upscale_take_2)])])  # doctest: +SKIP
     """
 
-    _esm = _ESM
-    _css = _CSS
+    _esm = _compact(_ESM)
+    _css = _compact(_CSS)
 
     groups = traitlets.List(traitlets.Dict()).tag(sync=True)
     busy = traitlets.Bool(False).tag(sync=True)
@@ -195,6 +214,7 @@ class PressBar(anywidget.AnyWidget):
         on_error: Callable[[str, BaseException], None] | None = None,
         **kwargs: Any,
     ) -> None:
+        kwargs.setdefault("layout", _shared_layout())
         super().__init__(**kwargs)
         self._on_error = on_error
         self._current: list[tuple[str, list[Press]]] = []
