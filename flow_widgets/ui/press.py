@@ -19,6 +19,9 @@ the clipboard inside the click (browsers allow that only in a user gesture); whe
 refuses, the text is shown selected under the buttons, ready for Ctrl+C.
 
 The front end is the inline ES module below, served by anywidget's own JupyterLab extension.
+It is kept once per kernel in a plain model (``_PressCode``) that every bar refers to; a bar's
+own ``_esm`` is a small loader that imports it. A notebook saved with widget state then carries
+the code once rather than once per card.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import anywidget
+import ipywidgets
 import traitlets
 
 __all__ = ["OnceButton", "Press", "PressBar"]
@@ -116,6 +120,30 @@ function render({ model, el }) {
     model.off("change:busy", draw);
   };
 }
+function style(css) {
+  if (document.getElementById("fw-press-style")) return;
+  const node = document.createElement("style");
+  node.id = "fw-press-style";
+  node.textContent = css;
+  document.head.appendChild(node);
+}
+export default { render, style };
+"""
+
+# What each bar's own state carries: a loader of the code kept once per kernel (_PressCode).
+_LOADER = """
+async function render(args) {
+  const id = String(args.model.get("code")).replace("IPY_MODEL_", "");
+  const code = await args.model.widget_manager.get_model(id);
+  const cache = globalThis.__fwPress || (globalThis.__fwPress = {});
+  if (!cache[id]) {
+    const url = URL.createObjectURL(new Blob([code.get("source")], { type: "text/javascript" }));
+    cache[id] = import(url);
+  }
+  const mod = (await cache[id]).default;
+  mod.style(code.get("css"));
+  return mod.render(args);
+}
 export default { render };
 """
 
@@ -183,11 +211,25 @@ def _compact(source: str) -> str:
 _shared: dict[str, Any] = {}
 
 
+class _PressCode(ipywidgets.Widget):  # type: ignore[misc]
+    """The buttons' front-end code and style, kept once per kernel in a plain model that every
+    bar refers to — so a notebook saved with widget state carries the code once, not once per
+    card (each bar's own state holds only a small loader)."""
+
+    source = traitlets.Unicode("").tag(sync=True)
+    css = traitlets.Unicode("").tag(sync=True)
+
+
+def _shared_code() -> _PressCode:
+    code = _shared.get("code")
+    if code is None or code.comm is None:  # none yet, or closed (%unload_ext)
+        code = _shared["code"] = _PressCode(source=_compact(_ESM), css=_compact(_CSS))
+    return code
+
+
 def _shared_layout() -> Any:
     """One layout model for every bar (a model of its own each would be saved with each)."""
     if "layout" not in _shared:
-        import ipywidgets
-
         _shared["layout"] = ipywidgets.Layout()
     return _shared["layout"]
 
@@ -200,9 +242,9 @@ class PressBar(anywidget.AnyWidget):
         >>> bar.set_groups([("#2", [Press("upscale", upscale_take_2)])])  # doctest: +SKIP
     """
 
-    _esm = _compact(_ESM)
-    _css = _compact(_CSS)
+    _esm = _compact(_LOADER)
 
+    code = traitlets.Instance(_PressCode).tag(sync=True, **ipywidgets.widget_serialization)
     groups = traitlets.List(traitlets.Dict()).tag(sync=True)
     busy = traitlets.Bool(False).tag(sync=True)
     pressed = traitlets.Dict().tag(sync=True)
@@ -215,6 +257,7 @@ class PressBar(anywidget.AnyWidget):
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("layout", _shared_layout())
+        kwargs.setdefault("code", _shared_code())
         super().__init__(**kwargs)
         self._on_error = on_error
         self._current: list[tuple[str, list[Press]]] = []
