@@ -229,9 +229,10 @@ def _shared_code() -> _PressCode:
 
 def _shared_layout() -> Any:
     """One layout model for every bar (a model of its own each would be saved with each)."""
-    if "layout" not in _shared:
-        _shared["layout"] = ipywidgets.Layout()
-    return _shared["layout"]
+    layout = _shared.get("layout")
+    if layout is None or layout.comm is None:  # none yet, or closed with every widget
+        layout = _shared["layout"] = ipywidgets.Layout()
+    return layout
 
 
 class PressBar(anywidget.AnyWidget):
