@@ -1,25 +1,31 @@
 """The buttons under a card, and "copy as cell": what each action does.
 
 The toolbar widget (:class:`~flow_widgets.ui.toolbar.ActionBar`) only calls functions; this
-module decides which actions a card offers in each state and what they do:
+module decides which actions a card offers in each state and what they do. Every job on the
+card has its own row of buttons (``#1``, ``#2``…) acting on *that* job — its media, its seed:
 
-* while any job on the card runs: **cancel** (stop watching; the remote job still runs and may
-  still be charged — the card says so);
-* once the first job is done: **new take** (the same request again, a new seed), **extend**
-  (Veo videos: continue the scene), **upscale** (videos to 1080p, images to 2k), **download**
-  (save any file that is missing), **copy as cell** (a runnable ``%%flow_video`` /
-  ``%%flow_image`` cell for this take, shown under the card to copy).
+* while the job runs: **stop watching** (the remote job still runs and is charged — the button
+  says what it does);
+* once it is done: **extend** (Veo videos: continue the scene), **upscale** (videos to 1080p,
+  images to 2k), **download** (save any file that is missing), **copy as cell** (a runnable
+  ``%%flow_video`` / ``%%flow_image`` cell for this take, seed included: on the clipboard
+  where the browser allows, and shown under the card);
+* once the original is done, the first row leads with **new take #N** — N is the take the card
+  would add. It is bought as take N of the cell's request (:mod:`flow_widgets.runtime.takes`),
+  so pressing it twice buys take N once; the next press offers N+1.
 
 New jobs started here appear on the same card (the same plain output), so they survive saving.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
 from flow_widgets.cell_text import cell_for
 from flow_widgets.magics import _session
+from flow_widgets.ui.press import Press
 
 __all__ = ["actions_for", "attach_toolbar", "cell_for"]
 
@@ -38,65 +44,107 @@ def _first_media_id(handle: Any) -> str | None:
     return None
 
 
-def actions_for(
-    session: Any, card: Any, *, kind: str, recipe: Callable[..., Any] | None
-) -> dict[str, Callable[[], None]]:
-    """The actions a card offers right now (see the module docstring)."""
-    handles = card.handles
-    first = handles[0]
-    actions: dict[str, Callable[[], None]] = {}
-    running = [h for h in handles if not h.done]
-    if running:
+STOP = "stop watching"
+STOP_TIP = "Stop following this job here; it keeps running on the server and is charged."
+TAKE_NOTE = "take #{}"
 
-        def cancel() -> None:
-            for handle in running:
-                handle.cancel()
+# What a follow-up's copy-as-cell can say as a magic cell (extensions and upscales cannot).
+_CELL_KINDS = ("video", "image")
 
-        actions["cancel"] = cancel
-    if not first.done:
+
+def take_number(card: Any) -> int:
+    """How many takes of the cell's request the card shows (the original plus new takes)."""
+    numbers = [card.take_numbers.get(id(h), 0) for h in card.handles]
+    return int(max([1, *numbers]))
+
+
+def _row_for(
+    session: Any, card: Any, handle: Any, *, kind: str, entry_kind: str
+) -> dict[str, Callable[[], Any] | Press]:
+    """The buttons that act on one job of the card (its own media, its own seed)."""
+    actions: dict[str, Callable[[], Any] | Press] = {}
+    if not handle.done:
+        actions[STOP] = Press(STOP, handle.cancel, tooltip=STOP_TIP)
         return actions
-    if recipe is not None:
-        actions["new take"] = lambda: card.add_followup(recipe(), kind=kind, note="new take")
-    media_id = _first_media_id(first)
-    if first.status == "completed" and media_id:
-        model = str(first.model or "")
-        request = _session.request_of(session, first)
+    media_id = _first_media_id(handle)
+    if handle.status == "completed" and media_id:
+        model = str(handle.model or "")
+        request = _session.request_of(session, handle)
         if kind == "video" and request is not None and "extend" in request.follow_ups():
-            actions["extend"] = lambda: card.add_followup(
-                _session.extend(session, media_id, str(first.prompt or ""), model),
+            actions["extend"] = lambda: _followup(
+                card,
+                _session.extend(session, media_id, str(handle.prompt or ""), model),
                 kind="extend",
                 note="extended",
             )
-        actions["upscale"] = lambda: card.add_followup(
-            _session.upscale(session, media_id), kind="upscale", note="upscaled"
+        if entry_kind != "upscale":
+            actions["upscale"] = lambda: _followup(
+                card, _session.upscale(session, media_id), kind="upscale", note="upscaled"
+            )
+        actions["download"] = lambda: card.set_note(
+            _session.download_missing(session, handle), index=card.handles.index(handle)
         )
-        actions["download"] = lambda: card.set_note(_session.download_missing(session, first))
-    payload = _session.payload_of(session, first)
-    if payload:
-        actions["copy as cell"] = lambda: card.add_snippet(
-            "A runnable cell for this take (copy it into a new cell):",
-            cell_for(kind, payload, seed=_first_seed(first)),
+    payload = _session.payload_of(session, handle)
+    if payload and entry_kind in _CELL_KINDS:
+        cell = cell_for(entry_kind, payload, seed=_first_seed(handle))
+        actions["copy as cell"] = Press(
+            "copy as cell",
+            lambda: card.add_snippet(_snippet_title(card, handle), cell),
+            copy=cell,
+            tooltip="A runnable cell for this take, seed included",
         )
     return actions
 
 
-def _then(action: Callable[[], None], after: Callable[[], None]) -> Callable[[], None]:
-    def run() -> None:
-        try:
-            action()
-        finally:
-            after()
-
-    return run
+def _snippet_title(card: Any, handle: Any) -> str:
+    if len(card.handles) == 1:
+        return "A runnable cell for this take (copy it into a new cell):"
+    return f"A runnable cell for #{card.handles.index(handle) + 1} (copy it into a new cell):"
 
 
-def attach_toolbar(session: Any, card: Any, *, kind: str, recipe: Callable[..., Any] | None) -> Any:
+def _followup(card: Any, handle: Any, *, kind: str, note: str) -> None:
+    """Show ``handle`` on the card unless it is already there (a repeated intent)."""
+    if any(h is handle for h in card.handles):
+        return
+    card.add_followup(handle, kind=kind, note=note)
+
+
+def actions_for(
+    session: Any, card: Any, *, kind: str, recipe: Callable[[int], Any] | None
+) -> list[tuple[str, dict[str, Callable[[], Any] | Press]]]:
+    """The rows of actions a card offers right now: one row per job on the card, each acting
+    on that job; *new take #N* (N = the take the card would add) leads the first row."""
+    handles = card.handles
+    kinds = card.kinds
+    rows: list[tuple[str, dict[str, Callable[[], Any] | Press]]] = []
+    for index, handle in enumerate(handles):
+        title = f"#{index + 1}" if len(handles) > 1 else ""
+        rows.append((title, _row_for(session, card, handle, kind=kind, entry_kind=kinds[index])))
+    if recipe is not None and handles[0].done:
+        number = take_number(card) + 1
+        label = f"new take #{number}"
+
+        def new_take() -> None:
+            handle = recipe(number)
+            if any(h is handle for h in card.handles):
+                return  # this take was already asked for: the same purchase
+            card.take_numbers[id(handle)] = number
+            card.add_followup(handle, kind=kind, note=TAKE_NOTE.format(number))
+
+        lead = {label: Press(label, new_take, intent=f"take:{number}", tooltip="Another take")}
+        rows[0] = (rows[0][0], {**lead, **rows[0][1]})
+    return rows
+
+
+def attach_toolbar(
+    session: Any, card: Any, *, kind: str, recipe: Callable[[int], Any] | None
+) -> Any:
     """Display an action bar under ``card`` that follows the card's jobs."""
     from IPython.display import display
 
     from flow_widgets.ui.toolbar import ActionBar
 
-    bar = ActionBar({}, on_error=lambda name, exc: card.set_note(f"{name} did not work: {exc}"))
+    bar = ActionBar(on_error=lambda name, exc: card.set_note(f"{name} did not work: {exc}"))
     followed: set[int] = set()
 
     def update(_handle: Any = None) -> None:
@@ -104,9 +152,30 @@ def attach_toolbar(session: Any, card: Any, *, kind: str, recipe: Callable[..., 
             if id(handle) not in followed:
                 followed.add(id(handle))
                 handle.on_change(update)
-        actions = actions_for(session, card, kind=kind, recipe=recipe)
-        bar.set_actions({name: _then(action, update) for name, action in actions.items()})
+        rows = actions_for(session, card, kind=kind, recipe=recipe)
+        bar.set_rows(
+            [
+                (title, {name: _then(action, update) for name, action in actions.items()})
+                for title, actions in rows
+            ]
+        )
 
     update()
     display(bar)  # type: ignore[no-untyped-call]
     return bar
+
+
+def _then(
+    action: Callable[[], Any] | Press, after: Callable[[], None]
+) -> Callable[[], Any] | Press:
+    run = action.run if isinstance(action, Press) else action
+
+    def then() -> None:
+        try:
+            run()
+        finally:
+            after()
+
+    if isinstance(action, Press):
+        return dataclasses.replace(action, run=then)
+    return then

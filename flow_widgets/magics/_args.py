@@ -307,6 +307,7 @@ def _jobs(p: MagicArgumentParser) -> None:
     p.add_argument("--limit", type=_positive_int, default=20)
     p.add_argument("--state", action="append", default=[], help="filter by state (repeat)")
     p.add_argument("-m", "--model")
+    p.add_argument("--all", action="store_true", help="every notebook's jobs, not only this one's")
 
 
 def _job(p: MagicArgumentParser) -> None:
@@ -367,7 +368,8 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[MagicArgumentParser], None]]] = {
     "jobs": ("recent submissions from the ledger", _jobs),
     "job": ("show one job's card (re-attaches if it still runs)", _job),
     "resume": ("re-attach to every unfinished job", _nothing),
-    "cancel": ("stop watching a job (the remote job still runs)", _cancel),
+    "stop": ("stop watching a job (it runs on, and is charged, on the server)", _cancel),
+    "cancel": ("the same as stop: only the watching stops", _cancel),
     "credits": ("balance and session spend by model", _nothing),
     "accounts": ("linked accounts: health, tier, credits", _nothing),
     "budget": ("cap this session's spend: budget N | budget off", _budget),

@@ -47,6 +47,7 @@ from flow_widgets.magics._interp import interpolate
 from flow_widgets.magics._mode import should_block
 from flow_widgets.magics._refs import RefResolver
 from flow_widgets.ui.cards import LiveCard
+from flow_widgets.ui.words import in_flag_words
 
 if TYPE_CHECKING:  # pragma: no cover
     from flow_widgets.api.models import Character
@@ -77,7 +78,7 @@ def usage_errors() -> Iterator[None]:
     try:
         yield
     except (ValidationError, BudgetExceededError, ConfigError) as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(in_flag_words(str(exc))) from None  # the flags' words, API's in ()
 
 
 def user_ns(magics: FlowMagics) -> dict[str, Any]:
@@ -170,7 +171,7 @@ def show_card(
     entries: list[tuple[JobHandle, str | None]],
     *,
     kind: str,
-    recipe: Callable[[], JobHandle] | None,
+    recipe: Callable[[int], JobHandle] | None,
     columns: int = 1,
 ) -> LiveCard:
     """Display one live card for ``(handle, note)`` entries (a grid when ``columns`` > 1), and
@@ -291,8 +292,8 @@ def run_video(magics: FlowMagics, line: str, cell: str) -> None:
         handle = session.submit(request, new=new)
         note = _session.reattach_note(quote.lines[0])
 
-    def recipe() -> JobHandle:
-        return session.submit(request, new=True)
+    def recipe(take: int) -> JobHandle:
+        return session.submit(request, take=take)
 
     card = show_card(magics, [(handle, note)], kind="video", recipe=recipe)
     if args.out:
@@ -331,10 +332,10 @@ def run_image(magics: FlowMagics, line: str, cell: str) -> None:
     handles = [handle for handle, _ in entries]
     single = cells[0].request if len(cells) == 1 else None
 
-    def recipe() -> JobHandle:
+    def recipe(take: int) -> JobHandle:
         if single is None:
             raise UsageError("A new take of a whole grid: re-run the cell with --new.")
-        return session.submit(single, new=True)
+        return session.submit(single, take=take)
 
     columns = 1 if len(cells) == 1 else (len(args.seeds) if args.seeds else len(cells))
     card = show_card(magics, entries, kind="image", recipe=recipe, columns=columns)

@@ -21,6 +21,7 @@ from flow_widgets.api.ids import mask_email
 from flow_widgets.errors import ValidationError
 from flow_widgets.magics import _session
 from flow_widgets.magics._cells import show_card, usage_errors, user_ns
+from flow_widgets.runtime.notebooks import of_this_notebook
 from flow_widgets.ui.html import table_html
 from flow_widgets.ui.text import one_line, table_text
 from flow_widgets.ui.view import mask_jobid
@@ -79,7 +80,12 @@ def _when(stamp: float) -> str:
 
 def _jobs(session: FlowSession, args: argparse.Namespace) -> None:
     rows = []
-    submissions = session.ledger.list(limit=args.limit, states=args.state or None, model=args.model)
+    everywhere = bool(getattr(args, "all", False))
+    submissions = session.ledger.list(
+        limit=None if not everywhere else args.limit, states=args.state or None, model=args.model
+    )
+    if not everywhere:  # this notebook's jobs (see flow_widgets.runtime.notebooks)
+        submissions = of_this_notebook(session.ledger, submissions)[: args.limit]
     for s in submissions:
         credits = s.credits if s.credits is not None else s.estimate
         prompt = s.payload.get("prompt") or s.payload.get("displayName") or ""
@@ -97,7 +103,8 @@ def _jobs(session: FlowSession, args: argparse.Namespace) -> None:
     show_table(
         ["when", "kind", "model", "state", "credits", "job", "prompt"],
         rows,
-        caption=f"{len(rows)} most recent submissions (ledger)",
+        caption=f"{len(rows)} most recent submissions "
+        + ("(every notebook)" if everywhere else "of this notebook (--all for every notebook)"),
     )
 
 
@@ -146,12 +153,13 @@ def _credits(session: FlowSession) -> None:
     budget = (
         "no budget"
         if snap.budget is None
-        else f"budget {snap.budget}, {snap.remaining_budget} left"
+        else f"budget {snap.budget:,}, {snap.remaining_budget or 0:,} left"
     )
     show_table(
         ["model", "credits"],
         spend,
-        caption=f"This session: {snap.spent} credits committed ({snap.charged} charged), {budget}",
+        caption=f"This session: {snap.spent:,} credits committed ({snap.charged:,} charged), "
+        f"{budget}",
     )
 
 

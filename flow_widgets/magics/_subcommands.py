@@ -108,8 +108,8 @@ def _generate(magics: FlowMagics, name: str, args: argparse.Namespace) -> None:
         note = _session.reattach_note(quote.lines[0])
     kind = {"concat": "concatenate"}.get(name, name)
 
-    def recipe() -> JobHandle:
-        return session.submit(request, new=True)
+    def recipe(take: int) -> JobHandle:
+        return session.submit(request, take=take)  # take #N: bought once however often pressed
 
     card = show_card(
         magics, [(handle, note)], kind=kind, recipe=recipe if name == "extend" else None
@@ -205,12 +205,12 @@ def _cancel(magics: FlowMagics, args: argparse.Namespace) -> None:
         h for h in running if wanted in ("all", h.jobid, mask_jobid(h.jobid), h.submission_id)
     ]
     if not chosen:
-        raise UsageError(f"%flow cancel: no running job matches {wanted!r}; %flow jobs lists them.")
+        raise UsageError(f"%flow stop: no running job matches {wanted!r}; %flow jobs lists them.")
     for handle in chosen:
         handle.cancel()
     _say(
-        f"Stopped watching {len(chosen)} job(s). The remote job still runs and may still be "
-        "charged; %flow resume re-attaches to it."
+        f"Stopped watching {len(chosen)} job(s). They keep running on the server and are "
+        "charged; %flow resume re-attaches to them."
     )
 
 
@@ -309,7 +309,7 @@ def run_subcommand(magics: FlowMagics, line: str) -> Any:
         _voice(magics, args)
     elif name == "character":
         _character(magics, args)
-    elif name == "cancel":
+    elif name in ("stop", "cancel"):
         _cancel(magics, args)
     elif name == "budget":
         _budget(magics, args)

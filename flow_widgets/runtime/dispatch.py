@@ -196,7 +196,7 @@ class Dispatcher:
 
         tries, burst_start, posts = 0, 0.0, 0
         while True:
-            lane = await pool.acquire(work.model)
+            lane = await pool.acquire(work.model, work.account)  # a named account's own slot
             if lane is not None and gone():
                 pool.release(lane)
                 raise NotSent("withdrawn before it was sent")

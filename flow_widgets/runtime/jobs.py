@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from flow_widgets.errors import JobFailedError, JobTimeoutError
 from flow_widgets.runtime.engine import EngineThreadError, in_engine_thread
+from flow_widgets.runtime.interrupts import StoppedWaiting
 
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Coroutine
@@ -386,6 +387,7 @@ class JobHandle:
             JobTimeoutError: ``timeout`` passed first, or the job hit its polling deadline. The
                 job is still tracked and can be waited on again.
             EngineThreadError: called from the engine thread (use ``await`` there).
+            StoppedWaiting: interrupted (a ``KeyboardInterrupt``); the job runs on.
         """
         if in_engine_thread():
             raise EngineThreadError(
@@ -393,7 +395,10 @@ class JobHandle:
                 "deadlock; use 'await handle' in engine-side code."
             )
         started = time.monotonic()
-        finished = self._done.wait(timeout)
+        try:
+            finished = self._done.wait(timeout)
+        except KeyboardInterrupt:  # only the waiting stops: say so in one line
+            raise StoppedWaiting() from None
         return self._outcome(finished, time.monotonic() - started, raise_on_failure)
 
     async def wait_async(

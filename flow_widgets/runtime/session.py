@@ -44,11 +44,14 @@ from flow_widgets.api.requests import (
 )
 from flow_widgets.api.requests._evidence import collecting, emit, strict_rules
 from flow_widgets.errors import BudgetExceededError, FlowError, ValidationError
+from flow_widgets.runtime import notebooks
 from flow_widgets.runtime.credit_snapshot import CreditSnapshot
 from flow_widgets.runtime.engine import Engine
 from flow_widgets.runtime.jobs import JobHandle, JobState
 from flow_widgets.runtime.quote import Quote, QuoteLine
+from flow_widgets.runtime.routing import route_work
 from flow_widgets.runtime.settings import Settings
+from flow_widgets.runtime.takes import take_identity
 from flow_widgets.runtime.wiring import Wiring
 from flow_widgets.runtime.work import Work, request_from_submission
 
@@ -143,7 +146,9 @@ class FlowSession:
 
     # -- generation ----------------------------------------------------------------------------
 
-    def submit(self, request: FlowRequest, *, new: bool = False) -> JobHandle:
+    def submit(
+        self, request: FlowRequest, *, new: bool = False, take: int = 1, scope: str = ""
+    ) -> JobHandle:
         """Start ``request`` (any job-making request object); returns its handle at once.
 
         The one way a job is started: the builders below, the magics, the Studio and batches
@@ -152,12 +157,17 @@ class FlowSession:
         instead of bought again unless ``new``; the engine then waits for a slot, checks the
         budget again where it reserves the credits, records the ledger row and sends the POST.
 
+        ``take``/``scope`` name take #N of the request (a button's "new take #3", one Studio):
+        asking for the same take again re-attaches to it, so a double click buys once.
+
         Raises:
             ValidationError: the request breaks a rule of the account's plan.
             BudgetExceededError: the session budget cannot cover it.
             TypeError: the request does not make a job (an account or listing request).
         """
         work = self._work(request, new=new)
+        if take > 1 or scope:  # take #N of this request: bought once, however often it is asked
+            work = dataclasses.replace(work, identity=take_identity(work.fingerprint, take, scope))
         with self._wiring.submit_lock:
             if not new:
                 same = self._wiring.handle_for(work.fingerprint)
@@ -172,6 +182,7 @@ class FlowSession:
             self._quote([work]).check()
             handle = self.runner.new_handle(work, status="queued")
             self._wiring.remember(work.fingerprint, handle)
+            notebooks.record(self.ledger, work.fingerprint)  # history shows it in this notebook
         self._track(self.engine.submit(self._wiring.dispatcher.submit(handle, work)))
         return handle
 
@@ -407,7 +418,7 @@ class FlowSession:
         email = self.settings.email
         if email and getattr(request, "email", "") is None:
             request = dataclasses.replace(request, email=email)  # type: ignore[type-var]
-        return Work(request, new=new)
+        return route_work(self.tracker, Work(request, new=new))  # the cheapest eligible account
 
     def _build(self, cls: type[R], fields: Mapping[str, Any]) -> R:
         """:func:`build_request` with this session's ``strict`` setting; reported-rule warnings

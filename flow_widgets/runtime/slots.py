@@ -128,10 +128,17 @@ class SlotPool:
     def lane(self, account: str | None) -> Lane:
         return self._lanes[account]
 
-    def serves(self, model: str | None) -> bool:
-        """True when some open account is not blocked for ``model`` (it may be busy)."""
+    def serves(self, model: str | None, account: str | None = None) -> bool:
+        """True when some open account (``account``'s own lane, if it has one) is not blocked
+        for ``model`` (it may be busy)."""
         now = self._clock()
-        return any(lane.serves(model, now) for lane in self._lanes.values())
+        return any(lane.serves(model, now) for lane in self._lanes_for(account))
+
+    def _lanes_for(self, account: str | None) -> list[Lane]:
+        """The lanes a request may use: its named account's alone, else every lane."""
+        if account is not None and account in self._lanes:
+            return [self._lanes[account]]
+        return list(self._lanes.values())
 
     def refusal(self, model: str | None) -> str:
         """Why no slot can be had for ``model``: every account closed, or blocked for it."""
@@ -147,14 +154,15 @@ class SlotPool:
 
     # -- taking and giving back --------------------------------------------------------------
 
-    async def acquire(self, model: str | None = None) -> Lane | None:
+    async def acquire(self, model: str | None = None, account: str | None = None) -> Lane | None:
         """Wait for a free slot for ``model`` and take it; ``None`` when every account is
-        closed or blocked for that model (:meth:`refusal` says why)."""
+        closed or blocked for that model (:meth:`refusal` says why). A request that names its
+        ``account`` waits for that account's slot."""
         while True:
-            if not self.serves(model):
+            if not self.serves(model, account):
                 return None
             now = self._clock()
-            lane = self._pick(now, model)
+            lane = self._pick(now, model, account)
             if lane is not None:
                 lane.busy += 1
                 lane.order = next(self._turn)
@@ -166,12 +174,12 @@ class SlotPool:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), timeout)
 
-    def _pick(self, now: float, model: str | None) -> Lane | None:
+    def _pick(self, now: float, model: str | None, account: str | None = None) -> Lane | None:
         if self.total is not None and self.busy >= self.total:
             return None
         ready = [
             lane
-            for lane in self._lanes.values()
+            for lane in self._lanes_for(account)
             if lane.serves(model, now) and lane.paused_until <= now and lane.free > 0
         ]
         if not ready:

@@ -28,6 +28,7 @@ from typing import Any
 
 from flow_widgets.ui._throttle import Scheduler, Throttle, timer_scheduler
 from flow_widgets.ui.cards import Publisher, cell_publisher
+from flow_widgets.ui.reopen import guarded_html
 
 __all__ = ["Board", "Bundle", "cell_publisher", "only"]
 
@@ -95,8 +96,11 @@ class Board:
         return self._shown
 
     def bundle(self) -> Bundle:
-        """The current mimebundle and metadata."""
-        return self._render()
+        """The current mimebundle and metadata (its HTML carrying the reopening guard)."""
+        data, metadata = self._render()
+        if "text/html" in data:
+            data = {**data, "text/html": guarded_html(data["text/html"])}
+        return data, metadata
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Bundle:
         return only(self.bundle(), include, exclude)

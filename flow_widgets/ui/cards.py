@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flow_widgets.ui.html import card_html, snippet_html
+from flow_widgets.ui.reopen import guarded_html
 from flow_widgets.ui.text import card_text, one_line
 from flow_widgets.ui.view import CardView, card_view_from_job
 
@@ -68,7 +69,8 @@ def card_bundle(
     for title, code in snippets:
         html_parts.append(snippet_html(title, code))
         text_parts.append(f"{one_line(title, 200)}\n{code}")
-    data = {"text/plain": "\n".join(text_parts), "text/html": "".join(html_parts)}
+    html = guarded_html("".join(html_parts))  # no widget error text under it when reopened
+    data = {"text/plain": "\n".join(text_parts), "text/html": html}
     provenance = views[0].provenance()
     if len(views) > 1:
         provenance["followups"] = [v.provenance() for v in views[1:]]
@@ -186,6 +188,8 @@ class LiveCard:
         self._flush_pending = False
         self.publish_count = 0
         self.toolbar: Any = None  # the action bar shown under the card, if any
+        # id(handle) -> the take number it was bought as ("new take #3"), for the toolbar.
+        self.take_numbers: dict[int, int] = {}
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -198,6 +202,11 @@ class LiveCard:
     def handles(self) -> list[Any]:
         """The original job and every follow-up, in order."""
         return [entry.handle for entry in self._entries]
+
+    @property
+    def kinds(self) -> list[str]:
+        """What each job on the card is (``video``, ``image``, ``extend``, ``upscale``)."""
+        return [entry.kind for entry in self._entries]
 
     def views(self) -> list[CardView]:
         """A still picture of every job on the card."""

@@ -1,10 +1,10 @@
-"""The jobs dashboard: every job of this session and of the ledger, live, in one table.
+"""The jobs dashboard: every job of this notebook (or, with ``all=True``, of the machine), live.
 
 Why: after a batch, a restart or a day of work, people want one place that answers "what is
 running, what failed, what did it cost, where is the file" — across cells and across kernels.
 The table (status, model, account, credits, age, prompt, thumbnail) and the card of the picked
 job are plain outputs redrawn in place (boards), so they update without running another cell
-and stay readable in a saved notebook; the filters, the picker and the *resume* / *cancel*
+and stay readable in a saved notebook; the filters, the picker and the *resume* / *stop watching*
 buttons are the only widgets.
 
 It follows the session without polling: the credit tracker announces every submission and
@@ -24,6 +24,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from flow_widgets.runtime.notebooks import of_this_notebook
 from flow_widgets.ui import _session
 from flow_widgets.ui._board import Board, Bundle
 from flow_widgets.ui._handlers import describe_error, guarded
@@ -51,11 +52,13 @@ _PHASES = ("queued", "running", "completed", "failed", "detached", "unknown")
 
 
 class Jobs(Panel):
-    """A live table of jobs with filters, a picked job's card, and resume / cancel.
+    """A live table of jobs with filters, a picked job's card, and resume / stop watching.
 
     Args:
         session: the session to follow (default: the kernel's ``flow_widgets.session()``).
         limit: how many ledger rows to read (newest first).
+        all: list the jobs of every notebook on this machine, not only this notebook's (the
+            notebook is known as :mod:`flow_widgets.runtime.notebooks` explains).
         board_options: passed to both boards (tests inject a publisher).
     """
 
@@ -66,11 +69,13 @@ class Jobs(Panel):
         session: Any | None = None,
         *,
         limit: int = 200,
+        all: bool = False,
         board_options: dict[str, Any] | None = None,
     ) -> None:
         self.session = _session.resolve(session)
         super().__init__(scrub=_session.scrubber(self.session))
         self.limit = limit
+        self.everywhere = all
         self._lock = threading.Lock()
         self._rows: list[JobRow] = []
         self._followed: set[int] = set()
@@ -89,8 +94,8 @@ class Jobs(Panel):
             description="resume", icon="play", tooltip="re-attach unfinished jobs of the ledger"
         )
         self.cancel_button = widgets.Button(
-            description="cancel", icon="stop", disabled=True,
-            tooltip="stop watching the picked job (the remote job still runs)",
+            description="stop watching", icon="stop", disabled=True,
+            tooltip="stop following the picked job here; it runs on, and is charged, on the server",
         )  # fmt: skip
         self.widget = widgets.VBox(
             [
@@ -114,7 +119,7 @@ class Jobs(Panel):
             guarded(self.status, "Refresh")(lambda _b: self.reload(now=True))
         )
         self.resume_button.on_click(guarded(self.status, "Resume")(self._resume))
-        self.cancel_button.on_click(guarded(self.status, "Cancel")(self._cancel))
+        self.cancel_button.on_click(guarded(self.status, "Stop watching")(self._cancel))
         self._redraw = Throttle(self.reload, min_interval=0.5)
         self.on_close(self.session.tracker.subscribe(self._redraw))
         self.on_close(self._redraw.close)
@@ -145,7 +150,11 @@ class Jobs(Panel):
                 self._followed.add(id(handle))
                 self.on_close(handle.on_change(self._redraw))
         ledger = self.session.ledger
-        rows = merge_rows(handles, ledger.list(limit=self.limit), media_files=ledger.media_files)
+        if self.everywhere:
+            submissions = ledger.list(limit=self.limit)
+        else:  # this notebook's jobs (see flow_widgets.runtime.notebooks)
+            submissions = of_this_notebook(ledger, ledger.list(limit=None))[: self.limit]
+        rows = merge_rows(handles, submissions, media_files=ledger.media_files)
         with self._lock:
             self._rows = rows
             self._handles = {row_from_handle(h).key: h for h in handles}
@@ -211,13 +220,13 @@ class Jobs(Panel):
         row = self._picked_row()
         handle = self._handles.get(row.key) if row else None
         if handle is None:
-            self.status.error("Cancel needs a job this kernel is watching; pick a live one.")
+            self.status.show("Pick a job this kernel is watching to stop watching it.", "info")
             return
         handle.cancel()
         self.reload(now=True)
         self.status.show(
-            "Stopped watching. The job still runs on the server and may still be charged; "
-            "resume re-attaches to it.",
+            "Stopped watching. The job still runs on the server and is charged; resume "
+            "re-attaches to it.",
             "warning",
         )
 

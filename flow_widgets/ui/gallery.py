@@ -242,7 +242,7 @@ class Gallery(Panel):
     def _star(self, _button: Any = None) -> None:
         chosen = set(self.selection.value)
         if not chosen:
-            self.status.error("Pick one or more takes in the list first, then press star.")
+            self.status.show("Pick one or more takes in the list first, then press star.", "info")
             return
         with self._lock:
             if chosen <= self._stars:
@@ -284,6 +284,9 @@ class Gallery(Panel):
         return write_page(target, items_from_takes(chosen, folder), title=f"{len(chosen)} takes")
 
     def _export(self, _button: Any = None) -> None:
+        if not (list(self.selection.value) or self.starred):  # a normal state, not an error
+            self.status.show("Select takes in the list, or star some, to export them.", "info")
+            return
         written = self.export(self.export_name.value.strip() or "takes.html")
         self.status.show(f"Wrote {written.name} ({written.stat().st_size:,} bytes).", "ok")
 

@@ -414,12 +414,14 @@ def table_html(
     """A plain, escaped table (for ``%flow jobs``, ``voices``, ``accounts`` …)."""
     cell = "padding:2px 8px;text-align:left;vertical-align:top;border-bottom:1px solid #e5e7eb"
     head = "".join(f'<th style="{cell}">{_e(h)}</th>' for h in headers)
-    body = "".join(
-        "<tr>"
-        + "".join(f'<td style="{cell}">{_e("" if v is None else v)}</td>' for v in row)
-        + "</tr>"
-        for row in rows
-    )
+    number = cell.replace("text-align:left", "text-align:right;font-variant-numeric:tabular-nums")
+
+    def td(v: object) -> str:
+        if isinstance(v, int) and not isinstance(v, bool):  # counts: 1,234, right-aligned
+            return f'<td style="{number}">{v:,}</td>'
+        return f'<td style="{cell}">{_e("" if v is None else v)}</td>'
+
+    body = "".join("<tr>" + "".join(td(v) for v in row) + "</tr>" for row in rows)
     title = f'<caption style="text-align:left;{_MUTED}">{_e(caption)}</caption>' if caption else ""
     return (
         '<table style="border-collapse:collapse;font:13px/1.45 system-ui,sans-serif">'

@@ -10,6 +10,11 @@ changes are part of the widget's synced state (a lost message would silently dro
 press), and the counter travels in the same update as the latest ``value``, so the kernel
 never acts on a stale prompt. The Python side decides what a submit means — the Studio runs the
 same code path as its *Generate* button, which refuses an invalid form.
+
+A press also sets ``busy`` in the browser, and further presses are ignored there until the
+kernel has handled it and cleared ``busy``; and it carries back the ``intent`` the kernel put on
+the box (the Studio's "take #N"), so a second press of the same intent that still gets through
+re-attaches instead of buying (see :mod:`flow_widgets.ui.press`).
 """
 
 from __future__ import annotations
@@ -42,7 +47,11 @@ function render({ model, el }) {
     // Keep JupyterLab from also running the cell (its shortcut is Ctrl/Shift+Enter).
     event.preventDefault();
     event.stopPropagation();
+    // One press per intent: locked here until the kernel has handled it (no timer).
+    if (model.get("busy")) return;
+    model.set("busy", true);
     model.set("value", area.value);
+    model.set("pressed_intent", model.get("intent"));
     model.set("submits", model.get("submits") + 1);
     model.save_changes();
   };
@@ -102,6 +111,9 @@ class PromptBox(anywidget.AnyWidget):
     rows = traitlets.Int(4).tag(sync=True)
     disabled = traitlets.Bool(False).tag(sync=True)
     submits = traitlets.Int(0).tag(sync=True)
+    busy = traitlets.Bool(False).tag(sync=True)
+    intent = traitlets.Unicode("").tag(sync=True)
+    pressed_intent = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, *, placeholder: str = "", rows: int = 4, **kwargs: Any) -> None:
         super().__init__(placeholder=placeholder, rows=rows, **kwargs)
@@ -111,10 +123,16 @@ class PromptBox(anywidget.AnyWidget):
 
         def pressed(change: dict[str, Any]) -> None:
             if change["new"] > change["old"]:
-                callback(self)
+                try:
+                    callback(self)
+                finally:
+                    self.busy = False
 
         self.observe(pressed, names=["submits"])
 
     def submit(self) -> None:
         """Do what a Ctrl/Cmd+Enter in the browser does (for code and tests)."""
-        self.submits += 1
+        with self.hold_trait_notifications():
+            self.busy = True
+            self.pressed_intent = self.intent
+            self.submits += 1

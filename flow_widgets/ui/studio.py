@@ -22,14 +22,17 @@ import contextlib
 import html
 import random
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 import ipywidgets as widgets
 
-from flow_widgets.api.catalog import TIER_NAMES
+from flow_widgets.api.catalog import TIER_NAMES, TIERS
 from flow_widgets.api.ids import mask_email
+from flow_widgets.errors import ValidationError
+from flow_widgets.runtime.routing import Route, cheapest
 from flow_widgets.ui import _session
 from flow_widgets.ui._handlers import guarded
 from flow_widgets.ui._panel import Panel
@@ -39,16 +42,31 @@ from flow_widgets.ui.studio_controls import StudioControls
 from flow_widgets.ui.studio_form import (
     KIND_LABELS,
     StudioForm,
+    build_request,
     options_for,
 )
 from flow_widgets.ui.studio_inputs import MediaChoices
 from flow_widgets.ui.studio_preview import Preview, preview
 from flow_widgets.ui.studio_results import Result, StudioResults
 from flow_widgets.ui.text import one_line
+from flow_widgets.ui.words import in_form_words, is_hint
 
 __all__ = ["Studio"]
 
 _MAX_SEED = 2**31 - 1
+
+
+def _take_of(intent: str) -> int | None:
+    """The take number a press carried (``"take:3"`` -> 3)."""
+    kind, _, number = intent.partition(":")
+    return int(number) if kind == "take" and number.isdigit() else None
+
+
+def _generate_label(shown: Preview) -> str:
+    """``Generate · 10 credits``: the button says what a press costs (the preview's price)."""
+    if shown.credits is None:
+        return "Generate"
+    return "Generate · free" if shown.credits == 0 else f"Generate · {shown.credits:,} credits"
 
 
 class Studio(StudioControls, Panel):
@@ -85,6 +103,12 @@ class Studio(StudioControls, Panel):
         self._watched: set[int] = set()
         self._tracked = Throttle(self.sync, min_interval=0.5)
         self.library = LibraryIndex.for_session(self.session)
+        self._scope = f"studio:{uuid.uuid4().hex}"  # takes of this Studio are its own intents
+        # Each tab keeps its own inputs: what one tab holds is never sent from another.
+        self._tab = kind
+        self._tabs: dict[str, StudioForm] = {}
+        self._shown_form: StudioForm | None = None
+        self._loading = False
         self._build_controls(
             kind,
             on_change=guarded(self.status, "Updating the form")(self._changed),
@@ -109,7 +133,9 @@ class Studio(StudioControls, Panel):
                 widgets.HBox([self.account, self.model]),
                 self.prompt,
                 widgets.HBox([self.duration, self.aspect, self.resolution]),
-                widgets.HBox([self.count, self.seed, self.random_seed, self.upscale_to]),
+                widgets.HBox(
+                    [self.count, self.seed, self.random_seed, self.unlock_seed, self.upscale_to]
+                ),
                 self.start.widget,
                 self.end.widget,
                 self.video.widget,
@@ -124,19 +150,42 @@ class Studio(StudioControls, Panel):
             ]
         )
         self.widget.add_class("fw-studio")
+        self.kind.observe(self._switch_tab, names=["value"])
+        self.unlock_seed.on_click(guarded(self.status, "Unlock seed")(self._unlock_seed))
         self.on_close(self.session.tracker.subscribe(self._tracked))
         self.on_close(self.library.subscribe(lambda _i: self._tracked()))
         self.on_close(self.results.close)
         self.on_close(self._tracked.close)
         if not self.library.loaded:
             self.library.refresh()
+        self._offer_next_take()
         self.sync()
 
     def _upload(self, data: bytes, name: str) -> Any:
         return _session.upload_bytes(self.session, data, name, email=self.account.value or None)
 
     def _tier(self) -> Any:
-        return self.session.tracker.tier_of(self.account.value or None)
+        """The plan the form is priced and checked for: the chosen account's; with "any
+        account", the plan of the account the request will be routed to (the cheapest eligible
+        one, :mod:`flow_widgets.runtime.routing`), else the richest plan linked."""
+        tracker = self.session.tracker
+        if self.account.value:
+            return tracker.tier_of(self.account.value)
+        route = self._route()
+        if route is not None and route.tier is not None:
+            return route.tier
+        tiers = [a.tier for a in tracker.accounts() if a.tier in TIERS]
+        return tracker.tier_of(None) or (max(tiers, key=TIERS.index) if tiers else None)
+
+    def _route(self) -> Route | None:
+        """Where the form's request would go with "any account" (``None``: not decided)."""
+        if self.account.value:
+            return None
+        try:
+            request = build_request(self.form())
+        except ValidationError:
+            return None
+        return cheapest(self.session.tracker, request)
 
     @property
     def current_preview(self) -> Preview | None:
@@ -173,8 +222,27 @@ class Studio(StudioControls, Panel):
             form = self.form()
             options = options_for(form, self._tier())
             self._apply_options(form, options)
-            self._show_fields(self.form())
-            self._update_preview(self.form())
+            shown = self.form()
+            self._show_fields(shown)
+            Panel.hide(self.unlock_seed, shown.seed is None or not shown.uses("seed"))
+            self._update_preview(shown)
+            if shown.kind == self._tab:
+                self._shown_form = shown
+
+    def _switch_tab(self, change: dict[str, Any]) -> None:
+        """Keep the tab being left as it was, and show the tab chosen as it was left (a tab
+        never visited starts empty but for the prompt, which stays in view)."""
+        old, new = change["old"], change["new"]
+        if self._shown_form is not None and self._shown_form.kind == old:
+            self._tabs[old] = self._shown_form
+        self._tab = new
+        if self._loading:
+            return  # load() is putting a whole form in place
+        saved = self._tabs.get(new)
+        if saved is None:
+            carried = self._shown_form.prompt if self._shown_form is not None else ""
+            saved = StudioForm(kind=new, prompt=carried)
+        self.load(replace(saved, email=self.account.value or None))
 
     def _sync_accounts(self) -> None:
         accounts = self.session.tracker.accounts()
@@ -212,8 +280,9 @@ class Studio(StudioControls, Panel):
     def _update_preview(self, form: StudioForm) -> None:
         snapshot = self.session.tracker.snapshot()
         balances = [a.credits for a in snapshot.accounts if a.credits is not None]
-        if form.email:
-            chosen = [a for a in snapshot.accounts if a.email == form.email]
+        payer = form.email or getattr(self._route(), "email", None)
+        if payer:
+            chosen = [a for a in snapshot.accounts if a.email == payer]
             balances = [a.credits for a in chosen if a.credits is not None]
         shown = preview(
             form,
@@ -230,37 +299,66 @@ class Studio(StudioControls, Panel):
         if waiting and shown.ok:
             shown = replace(shown, problem=f"Waiting for the upload of {', '.join(waiting)}.")
         self._preview = shown
-        self.generate.disabled = not shown.ok
-        self.generate.tooltip = shown.problem or "Generate (Ctrl+Enter in the prompt)"
+        with self.generate.hold_sync():
+            self.generate.description = _generate_label(shown)
+            self.generate.disabled = not shown.ok
+            self.generate.tooltip = shown.problem or "Generate (Ctrl+Enter in the prompt)"
         cost = html.escape(shown.summary())
         reason = ""
         if shown.problem:
-            problem = html.escape(shown.problem)
-            reason = f'<div class="fw-studio-reason" style="color:#d0342c">{problem}</div>'
+            problem = html.escape(in_form_words(shown.problem))
+            colour = "#6b7280" if is_hint(shown.problem) else "#d0342c"  # red only for errors
+            reason = f'<div class="fw-studio-reason" style="color:{colour}">{problem}</div>'
         self.preview_line.value = (
             f'<div style="font:13px/1.4 system-ui;padding-left:8px"><div>{cost}</div>{reason}</div>'
         )
 
     # -- actions -------------------------------------------------------------------------------
 
-    def _generate(self, _button: Any = None) -> Result | None:
+    def _generate(self, source: Any = None) -> Result | None:
+        """Buy the take the Studio offers (or, for a repeated press, the one it offered then).
+
+        The press carries the take number the person saw ("take:3", see
+        :mod:`flow_widgets.ui.press`); the take is bought as take N of this request in this
+        Studio (``FlowSession.submit(…, take=, scope=)``), so a second press of the same
+        intent gets the same job back and buys nothing.
+        """
         self.sync()
         shown = self._preview
         if shown is None or not shown.ok or shown.request is None:
-            self.status.error(
-                shown.problem if shown and shown.problem else "The form is not ready."
-            )
+            problem = in_form_words(shown.problem if shown and shown.problem else "")
+            problem = problem or "The form is not ready."
+            self.status.show(problem, "info") if is_hint(problem) else self.status.error(problem)
             return None
         form = self.form()
+        take = _take_of(getattr(source, "pressed_intent", "")) or self._next_take()
         self.generate.disabled = True
         try:
-            handle = _session.submit(self.session, shown.request, new=True)
+            handle = self.session.submit(shown.request, take=take, scope=self._scope)
         finally:
             self.sync()
+        earlier = self.results.holding(handle)
+        if earlier is not None:
+            self.status.show(
+                f"Take #{earlier.number} was already started by that press; nothing more was "
+                "bought.",
+                "info",
+            )
+            return earlier
         result = self.results.add(handle, form, shown.request)
+        self._offer_next_take()
         self._tracked()  # follow the new take, so its files are offered as inputs when done
         self.status.show(f"Started take #{result.number}: {one_line(form.prompt, 60)}", "ok")
         return result
+
+    def _next_take(self) -> int:
+        return len(self.results.results) + 1
+
+    def _offer_next_take(self) -> None:
+        """Put the take number the next press would buy on both controls that buy."""
+        intent = f"take:{self._next_take()}"
+        self.generate.intent = intent
+        self.prompt.intent = intent
 
     def _new_seed(self, _button: Any = None) -> None:
         self.seed.value = str(random.randint(0, _MAX_SEED))
@@ -268,7 +366,11 @@ class Studio(StudioControls, Panel):
     def load(self, form: StudioForm) -> None:
         """Put ``form`` into the controls (what *edit* does)."""
         with self._quiet():
-            self.kind.value = form.kind
+            loading, self._loading = self._loading, True
+            try:
+                self.kind.value = form.kind
+            finally:
+                self._loading = loading
             self.prompt.value = form.prompt
             self.count.value = form.count
             self.seed.value = "" if form.seed is None else str(form.seed)
@@ -290,8 +392,14 @@ class Studio(StudioControls, Panel):
         return [a.email for a in self.session.tracker.accounts()]
 
     def _vary(self, result: Result) -> None:
-        self.load(replace(result.form, seed=random.randint(0, _MAX_SEED)))
+        """The same settings with a new seed — left to the API, so no seed stays fixed in the
+        form for later takes."""
+        self.load(replace(result.form, seed=None))
         self._generate()
+
+    def _unlock_seed(self, _button: Any = None) -> None:
+        self.seed.value = ""
+        self.status.show("Seed unlocked: every take gets a new one.", "info")
 
     def _edit(self, result: Result) -> None:
         self.load(result.form)

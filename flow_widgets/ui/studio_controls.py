@@ -18,6 +18,7 @@ import ipywidgets as widgets
 
 from flow_widgets.api.catalog import VIDEO_MODELS
 from flow_widgets.ui._panel import Panel
+from flow_widgets.ui.press import OnceButton
 from flow_widgets.ui.prompt_box import PromptBox
 from flow_widgets.ui.studio_form import COUNTS, KIND_LABELS, Options, StudioForm
 from flow_widgets.ui.studio_inputs import MediaChoices, MediaInput, MediaListInput, NamedTags
@@ -73,6 +74,13 @@ class StudioControls:
         self.random_seed = widgets.Button(
             description="", icon="random", tooltip="a new random seed", layout={"width": "40px"}
         )
+        self.unlock_seed = widgets.Button(
+            description="seed fixed · unlock",
+            icon="lock",
+            tooltip="Every take repeats this seed; unlock to get a new one each time",
+            layout={"width": "auto", "display": "none"},
+        )
+        self.unlock_seed.add_class("fw-studio-unlock-seed")
         self.upscale_to = _dropdown("upscale to", options=[])
         hooks: dict[str, Any] = {"uploader": uploader, "on_change": changed, "report": report}
         self.start = MediaInput("first frame", "image", self.choices, **hooks)
@@ -89,7 +97,7 @@ class StudioControls:
         self.references_box = self._labelled("reference images", self.references.widget)
         self.characters_box = self._labelled("characters", self.characters.widget)
         self.voices_box = self._labelled("voices", self.voices.widget)
-        self.generate = widgets.Button(description="Generate", button_style="primary", icon="play")
+        self.generate = OnceButton("Generate")  # a double-click presses it once
         self.generate.add_class("fw-studio-generate")
         self.preview_line = widgets.HTML()
         self.preview_line.add_class("fw-studio-preview")

@@ -9,7 +9,8 @@ was shown. The board is plain HTML, so the results survive saving with no widget
 Actions act on the take picked in the results dropdown (the newest by default): *vary* (same
 settings, new seed), *edit* (load the take back into the form), *extend* and *upscale* (load
 the form with this take as the source, so the cost preview and the budget check apply),
-*copy as cell* (a runnable ``%%flow_video``/``%%flow_image`` cell under the card) and *cancel*.
+*copy as cell* (a runnable ``%%flow_video``/``%%flow_image`` cell under the card) and
+*stop watching* (the job keeps running on the server).
 """
 
 from __future__ import annotations
@@ -188,6 +189,11 @@ class StudioResults:
         self.board.refresh_now()
         return result
 
+    def holding(self, handle: Any) -> Result | None:
+        """The take already showing ``handle`` (a repeated press got the same job back)."""
+        with self._lock:
+            return next((r for r in self.results if r.handle is handle), None)
+
     def chosen(self) -> Result | None:
         """The take the action bar acts on."""
         with self._lock:
@@ -236,7 +242,7 @@ class StudioResults:
         handle = result.handle
         actions: dict[str, Callable[[], None]] = {}
         if not handle.done:
-            actions["cancel"] = handle.cancel
+            actions["stop watching"] = handle.cancel
         if result.form.kind != "upscale":
             actions["vary"] = lambda: self._handlers["vary"](result)
         actions["edit"] = lambda: self._handlers["edit"](result)

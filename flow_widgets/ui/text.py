@@ -103,13 +103,29 @@ def table_text(
 ) -> str:
     """A plain-text table with aligned columns (cells flattened to one line, 60 chars at most).
 
-    >>> print(table_text(["a", "bb"], [[1, "x"], [22, None]]))
-    a   bb
-    1   x
-    22
+    >>> print(table_text(["a", "bb"], [[1, "x"], [2200, None]]))
+        a  bb
+        1  x
+    2,200
     """
-    cells = [[one_line("" if v is None else str(v), 60) for v in row] for row in rows]
+
+    def shown(v: object) -> str:
+        if isinstance(v, int) and not isinstance(v, bool):
+            return f"{v:,}"
+        return one_line("" if v is None else str(v), 60)
+
+    cells = [[shown(v) for v in row] for row in rows]
     table = [list(headers), *cells]
     widths = [max(len(r[i]) for r in table if i < len(r)) for i in range(len(headers))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)).rstrip() for r in table]
+    numeric = [
+        bool(rows) and all(isinstance(r[i], int) for r in rows if i < len(r) and r[i] is not None)
+        for i in range(len(headers))
+    ]  # columns of counts are right-aligned
+    lines = [
+        "  ".join(
+            c.rjust(w) if numeric[i] else c.ljust(w)
+            for i, (c, w) in enumerate(zip(r, widths, strict=False))
+        ).rstrip()
+        for r in table
+    ]
     return "\n".join(([one_line(caption, 200)] if caption else []) + lines)

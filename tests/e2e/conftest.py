@@ -32,7 +32,7 @@ def lab_root(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def lab(lab_root: Path, chromium: Any) -> Iterator[Lab]:
-    """JupyterLab with widget-state saving on, and a fresh browser page pointed at it."""
+    """JupyterLab on its default settings (widget state not saved), and a fresh browser page."""
     with JupyterServer(lab_root) as server:
         context = chromium.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()

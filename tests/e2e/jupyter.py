@@ -60,14 +60,18 @@ def _user_settings(settings_dir: Path, *, save_widget_state: bool) -> None:
 
 
 class JupyterServer:
-    """A JupyterLab or Notebook 7 server on loopback, rooted at ``root``."""
+    """A JupyterLab or Notebook 7 server on loopback, rooted at ``root``.
+
+    ``save_widget_state`` is off by default, as in JupyterLab itself (``saveState`` of the
+    widget manager): a reopened notebook then holds widget outputs whose models are gone.
+    """
 
     def __init__(
         self,
         root: Path,
         *,
         app: str = "lab",
-        save_widget_state: bool = True,
+        save_widget_state: bool = False,
         env: dict[str, str] | None = None,
     ) -> None:
         self.root = root
@@ -268,6 +272,33 @@ class Lab:
             }""",
             timeout=timeout,
         )
+
+    def run_cell(self, index: int, timeout: float = 60_000) -> str:
+        """Run code cell ``index`` (Shift+Enter, asked again until it starts) and return the
+        text of its output once it has finished."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        cell = self.page.locator(".jp-Notebook .jp-Cell.jp-CodeCell").nth(index)
+        before = cell.locator(".jp-InputArea-prompt").inner_text()
+        for _attempt in range(6):
+            self.dismiss_kernel_choice()
+            cell.locator(".jp-InputPrompt").click()
+            self.page.keyboard.press("Escape")
+            self.page.keyboard.press("Shift+Enter")
+            try:
+                self.page.wait_for_function(
+                    """([i, before]) => {
+                        const p = document.querySelectorAll('.jp-Notebook .jp-Cell.jp-CodeCell')[i]
+                            .querySelector('.jp-InputArea-prompt').textContent;
+                        return p !== before && /\\d/.test(p) && !p.includes('*');
+                    }""",
+                    arg=[index, before],
+                    timeout=timeout / 6,
+                )
+                break
+            except PlaywrightTimeout:
+                continue
+        return str(cell.locator(".jp-OutputArea").inner_text())
 
     def save(self) -> None:
         """Save the notebook (Ctrl+S) and wait until JupyterLab reports it clean."""

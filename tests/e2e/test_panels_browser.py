@@ -113,7 +113,7 @@ def _drive_the_panels(lab: Lab, lab_root: Path) -> None:
     _run_all(lab)
     page = lab.page
     page.wait_for_selector(".fw-studio .fw-studio-prompt textarea", timeout=60_000)
-    generate = page.locator(".fw-studio button.fw-studio-generate")
+    generate = page.locator(".fw-studio .fw-studio-generate button")
     reason = page.locator(".fw-studio .fw-studio-reason")
 
     # An empty prompt: Generate stays disabled and says why.
@@ -141,7 +141,7 @@ def _drive_the_panels(lab: Lab, lab_root: Path) -> None:
     page.locator(".fw-studio .fw-studio-prompt textarea").fill("the frame comes alive")
     page.wait_for_function(
         "() => (document.querySelector('.fw-studio .fw-studio-reason') || {}).textContent"
-        "?.includes('startImage is required')"
+        "?.includes('first frame (startImage) is required')"
     )
     assert generate.is_disabled()
     lab.screenshot("panels-studio-invalid")
@@ -150,7 +150,7 @@ def _drive_the_panels(lab: Lab, lab_root: Path) -> None:
     page.locator(".fw-studio .widget-toggle-buttons button:text-is('Text to video')").click()
     page.locator(".fw-studio .fw-studio-prompt textarea").fill("a red fox runs through snow")
     page.wait_for_function(
-        "() => !document.querySelector('.fw-studio button.fw-studio-generate').disabled"
+        "() => !document.querySelector('.fw-studio .fw-studio-generate button').disabled"
     )
     assert "credits" in page.locator(".fw-studio .fw-studio-preview").inner_text()
     generate.click()
@@ -176,7 +176,7 @@ def _drive_the_panels(lab: Lab, lab_root: Path) -> None:
     prompt.fill("")
     prompt.type("a heron lands on a pier")
     page.wait_for_function(
-        "() => !document.querySelector('.fw-studio button.fw-studio-generate').disabled",
+        "() => !document.querySelector('.fw-studio .fw-studio-generate button').disabled",
         timeout=30_000,
     )
     prompt.press("Control+Enter")

@@ -156,7 +156,7 @@ def test_a_batch_fills_both_accounts_and_buys_each_row_once(
     flow: FlowSession, control: SimControl
 ) -> None:
     prompts = [f"batch shot {i}" for i in range(12)]
-    batch = flow.batch(prompts, model="veo-3.1-lite")
+    batch = flow.batch(prompts, model="veo-3.1-quality")  # one price on both plans: spread
     assert len(batch) == 12
     batch.wait(90)
     results = batch.results()
@@ -169,7 +169,7 @@ def test_a_batch_fills_both_accounts_and_buys_each_row_once(
     assert sorted(control.jobs_by_key().values()) == [1] * 12
     assert str(batch.progress).startswith("12/12 done")
 
-    again = flow.batch(prompts, model="veo-3.1-lite").wait(30)  # an identical re-run
+    again = flow.batch(prompts, model="veo-3.1-quality").wait(30)  # an identical re-run
     assert [r["status"] for r in again.results()] == ["completed"] * 12
     assert control.count("POST /videos") == 12
 

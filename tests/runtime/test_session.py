@@ -181,7 +181,9 @@ def test_without_a_token_the_embedded_simulator_is_used_and_announced_once(
 def test_a_loop_of_single_submissions_waits_for_slots_instead_of_being_refused(
     flow: FlowSession, control: SimControl
 ) -> None:
-    jobs = [flow.video(f"one of twelve {i}", model="veo-3.1-lite") for i in range(12)]
+    # veo-3.1-quality costs the same on both plans, so the slots spread the work (a cheaper
+    # plan would take it all: cost-aware routing)
+    jobs = [flow.video(f"one of twelve {i}", model="veo-3.1-quality") for i in range(12)]
     assert any(job.status == "queued" for job in jobs)  # 2 accounts x 4 slots: some must wait
     for job in jobs:
         check_completed_video(job.wait(90), count=1)

@@ -134,7 +134,8 @@ def test_an_account_out_of_credits_is_left_and_the_others_take_the_work(
     flow.refresh_accounts()
     control.http.post("/_sim/accounts/pro.demo@gmail.com", json={"credits": 0}).raise_for_status()
     try:
-        jobs = [flow.video(f"spent account {i}", model="veo-3.1-lite") for i in range(6)]
+        # one price on both plans, so both accounts are eligible and tried
+        jobs = [flow.video(f"spent account {i}", model="veo-3.1-quality") for i in range(6)]
         for job in jobs:
             job.wait(60)
             assert job.status == "completed", job.error
@@ -143,7 +144,7 @@ def test_an_account_out_of_credits_is_left_and_the_others_take_the_work(
         assert 1 <= len(refused) <= 4  # only what was in flight on the spent account's slots
         assert sorted(control.jobs_by_key().values()) == [1] * 6
         flow.refresh_accounts()  # the balance is known now: nothing more is even tried there
-        extra = flow.video("after the balance is known", model="veo-3.1-lite").wait(60)
+        extra = flow.video("after the balance is known", model="veo-3.1-quality").wait(60)
         assert extra.account == "ultra.demo@gmail.com"
         assert len([r for r in control.requests("POST /videos") if r["status"] == 402]) == len(
             refused

@@ -6,8 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from flow_widgets.runtime.jobs import JobHandle, MediaFile
 from flow_widgets.ui.cards import LiveCard, card_bundle
 from flow_widgets.ui.toolbar import ActionBar
@@ -212,18 +210,17 @@ def test_card_bundle_of_one_view() -> None:
 # -- toolbar ------------------------------------------------------------------------------
 
 
-def test_action_bar_runs_the_clicked_action_and_clears_the_selection() -> None:
+def test_action_bar_runs_the_pressed_action_and_unlocks() -> None:
     calls: list[str] = []
     bar = ActionBar(
-        {"cancel": lambda: calls.append("cancel"), "new take": lambda: calls.append("new")}
+        {"stop watching": lambda: calls.append("stop"), "new take #2": lambda: calls.append("new")}
     )
-    assert bar.index is None and bar.actions == ["cancel", "new take"]
-    bar.click("new take")
-    bar.click("cancel")
-    assert calls == ["new", "cancel"]
-    assert bar.index is None
-    assert bar.icons == ("stop", "refresh")
-    assert repr(bar) == "<flow actions: cancel, new take>"
+    assert not bar.busy and bar.actions == ["stop watching", "new take #2"]
+    bar.click("new take")  # a name finds the button whose label starts with it
+    bar.click("stop watching")
+    assert calls == ["new", "stop"]
+    assert not bar.busy and bar.presses == 2
+    assert repr(bar) == "<flow actions: stop watching, new take #2>"
     bar.close()
 
 
@@ -236,31 +233,54 @@ def test_action_errors_go_to_the_error_callback() -> None:
     bar = ActionBar({"upscale": fail}, on_error=lambda name, exc: errors.append((name, str(exc))))
     bar.click("upscale")
     assert errors == [("upscale", "no session")]
-    assert bar.index is None
+    assert not bar.busy  # unlocked even when the action failed
     bar.close()
 
 
 def test_set_actions_replaces_the_buttons() -> None:
-    bar = ActionBar({"cancel": lambda: None})
+    bar = ActionBar({"stop watching": lambda: None})
     hit: list[int] = []
-    bar.set_actions({"new take": lambda: hit.append(1), "copy as cell": lambda: hit.append(2)})
-    assert bar.options == ("new take", "copy as cell") and bar.index is None
+    bar.set_actions({"new take #2": lambda: hit.append(1), "copy as cell": lambda: hit.append(2)})
+    assert [a["label"] for a in bar.groups[0]["actions"]] == ["new take #2", "copy as cell"]
     bar.click("copy as cell")
     assert hit == [2]
     bar.close()
 
 
-def test_toolbars_share_one_layout_and_style() -> None:
-    first, second = ActionBar({"a": lambda: None}), ActionBar({"b": lambda: None})
-    assert first.layout is second.layout and first.style is second.style
-    first.close()
-    second.close()
-
-
-@pytest.mark.parametrize(
-    "name", ["cancel", "new take", "extend", "upscale", "download", "copy as cell"]
-)
-def test_every_standard_action_has_an_icon(name: str) -> None:
-    bar = ActionBar({name: lambda: None})
-    assert bar.icons[0]
+def test_a_stale_press_runs_what_its_label_was_bound_to() -> None:
+    """A press that left the browser before the bar offered take #3 still asks for take #2."""
+    asked: list[int] = []
+    bar = ActionBar({"new take #2": lambda: asked.append(2)})
+    bar.set_actions({"new take #3": lambda: asked.append(3)})
+    bar.pressed = {"group": "", "label": "new take #2", "intent": "take:2", "n": 1}
+    assert asked == [2] and not bar.busy
+    bar.pressed = {"group": "", "label": "new take #3", "intent": "take:3", "n": 2}
+    assert asked == [2, 3]
     bar.close()
+
+
+def test_rows_act_on_their_own_take() -> None:
+    hit: list[str] = []
+    bar = ActionBar()
+    bar.set_rows(
+        [(f"#{n}", {"upscale": (lambda n=n: hit.append(f"#{n}"))}) for n in (1, 2, 3)]  # type: ignore[misc]
+    )
+    bar.click("upscale", "#2")
+    assert hit == ["#2"]
+    assert [g["title"] for g in bar.groups] == ["#1", "#2", "#3"]
+    bar.close()
+
+
+def test_every_result_output_carries_the_reopening_guard_once() -> None:
+    from flow_widgets.ui._board import Board
+    from flow_widgets.ui.reopen import GUARD
+
+    view = CardView(kind="image", prompt="p", phase="failed", credits=0, error="x")
+    html = card_bundle([view, view])[0]["text/html"]
+    assert html.startswith(GUARD) and html.count("<style") == 1
+    board = Board(lambda: ({"text/html": "<table></table>", "text/plain": "t"}, {}))
+    assert board.bundle()[0]["text/html"] == GUARD + "<table></table>"
+    toolbar = ActionBar({"upscale": lambda: None})
+    data, _ = toolbar._repr_mimebundle_()
+    assert data["text/plain"] == ""  # nothing stray where the buttons were, without widgets
+    toolbar.close()

@@ -82,7 +82,7 @@ def test_star_frames_keepers_and_export_writes_a_self_contained_page(
     gallery = _open(fan_out, board)
     try:
         gallery.star_button.click()
-        assert gallery.status.tone == "error" and "Pick one or more takes" in gallery.status.text
+        assert gallery.status.tone == "info" and "Pick one or more takes" in gallery.status.text
         first, second = (key for _, key in list(gallery.selection.options)[:2])
         gallery.selection.value = (first, second)
         gallery.star_button.click()
@@ -106,6 +106,9 @@ def test_export_with_nothing_chosen_says_what_to_do(fan_out: list[Any], tmp_path
     try:
         with pytest.raises(ValidationError, match="select takes in the list or star some"):
             gallery.export(tmp_path / "nothing.html")
+        gallery.export_button.click()  # the button: a hint in a neutral colour, not a red ✗
+        assert gallery.status.tone == "info" and "Select takes in the list" in gallery.status.text
+        assert "✗" not in gallery.status.value
     finally:
         gallery.close()
 

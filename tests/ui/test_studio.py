@@ -49,14 +49,16 @@ def test_generate_stays_disabled_with_the_reason_shown_until_the_form_is_valid(
     studio.account.value = PRO
     assert studio.generate.disabled
     assert "prompt is empty" in studio.preview_line.value
+    assert "color:#6b7280" in studio.preview_line.value  # a form not finished is no error
     studio.prompt.value = "hello @character_1"
     assert studio.generate.disabled
-    assert "character_1 is empty" in studio.preview_line.value
+    assert "character 1 (character_1) is empty" in studio.preview_line.value
     studio.prompt.value = "a red fox runs through snow"
     assert not studio.generate.disabled
     assert "20 credits · balance 1,000 → 980" in studio.preview_line.value
     studio.kind.value = "frames"
-    assert studio.generate.disabled and "startImage is required" in studio.preview_line.value
+    assert studio.generate.disabled
+    assert "first frame (startImage) is required" in studio.preview_line.value
 
 
 def test_over_budget_disables_generate_and_follows_budget_changes_made_elsewhere(
@@ -68,6 +70,7 @@ def test_over_budget_disables_generate_and_follows_budget_changes_made_elsewhere
     flow.budget = 50
     assert studio.generate.disabled
     assert "100 credits but only 50 of the 50-credit budget" in studio.preview_line.value
+    assert "color:#d0342c" in studio.preview_line.value  # a request that cannot go: red
     flow.budget = 500  # from a cell, not from the Studio: the tracker tells the Studio
     eventually(lambda: not studio.generate.disabled, 5, "the Studio to see the new budget")
     assert "budget 500 → 400" in studio.preview_line.value
@@ -158,7 +161,7 @@ def test_errors_in_callbacks_are_shown_in_plain_words(
     def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("the engine is on fire")
 
-    monkeypatch.setattr(_session, "submit", broken)
+    monkeypatch.setattr(studio.session, "submit", broken)
     studio.generate.click()
     assert studio.status.tone == "error"
     assert studio.status.text.startswith("Generate failed: RuntimeError: the engine is on fire")
