@@ -11,7 +11,7 @@ the final path, and a truncated video that *looks* saved is worse than none. So 
   and atomically renames — nothing ever appears at the final path half-written;
 * retries transient failures (dropped connections, 5xx, 429) with capped, jittered backoff,
   within one overall deadline so a trickling server cannot hold it forever;
-* on ``403``/``404``/``410`` asks the caller once for a fresh URL (re-reading the job);
+* on ``403``/``404``/``410`` asks the caller once for a fresh URL (``GET /assets/{id}``);
 * on a full disk (``ENOSPC``/``EDQUOT``) stops with :class:`~flow_widgets.errors.DiskFullError`
   and keeps the ``.part`` for a later resume;
 * never sends ``Authorization`` or cookies: the media host is another origin and the API token
@@ -335,8 +335,8 @@ class _Download:
                 return None
         raise MediaExpiredError(
             f"The media link for {self.dest.name} is no longer valid (HTTP {status})"
-            + (" even after re-reading the job" if self.refreshed else "")
-            + "; re-read the job for fresh links"
+            + (" even after asking for a fresh link" if self.refreshed else "")
+            + "; it needs a fresh link from the API"
             + (
                 f" ({file_size(self.part)} bytes are kept in {self.part.name})."
                 if file_size(self.part)

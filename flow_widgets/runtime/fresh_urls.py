@@ -8,23 +8,26 @@ or :class:`~flow_widgets.errors.MediaExpiredError`) asks here once and retries w
 
 from __future__ import annotations
 
-from typing import Protocol
+from flow_widgets.api.client import AsyncFlowClient
+from flow_widgets.errors import MediaExpiredError
 
-from flow_widgets.api.models import AssetUrl
-
-__all__ = ["fresh_media_url"]
-
-
-class _AssetReader(Protocol):
-    async def get(self, media_generation_id: str) -> AssetUrl: ...
+__all__ = ["MediaGoneError", "fresh_media_url", "media_gone_text"]
 
 
-class _Client(Protocol):
-    @property
-    def assets(self) -> _AssetReader: ...
+class MediaGoneError(MediaExpiredError):
+    """``GET /assets/{mediaGenerationId}`` answered 404: the media itself is gone from the API,
+    so no refresh, resume or re-read can fetch it again (only a new generation can)."""
 
 
-async def fresh_media_url(client: _Client, media_generation_id: str) -> str:
+def media_gone_text(index: int) -> str:
+    """The one sentence a card shows when the API no longer has output ``index`` at all."""
+    return (
+        f"The API no longer has output {index + 1} of this job, so it cannot be downloaded "
+        "again; generate it anew."
+    )
+
+
+async def fresh_media_url(client: AsyncFlowClient, media_generation_id: str) -> str:
     """A new signed URL (about 6 hours) for ``media_generation_id``; API errors propagate
     (``NotFoundError`` when the media itself is gone, which no refresh can fix)."""
     answer = await client.assets.get(media_generation_id)

@@ -22,12 +22,14 @@ from flow_widgets.api.models import (
     ConcatenatedVideo,
     Gif,
     Job,
+    Media,
     UpscaledImage,
     Voice,
 )
 from flow_widgets.api.requests import FlowRequest
 from flow_widgets.errors import DownloadError, FlowError, UnknownPriceError
 from flow_widgets.runtime.filenames import extension_for
+from flow_widgets.runtime.fresh_urls import MediaGoneError
 from flow_widgets.runtime.jobs import JobHandle, MediaFile
 from flow_widgets.runtime.ledger import Ledger, Submission
 from flow_widgets.runtime.saving import MediaSaver
@@ -38,7 +40,8 @@ __all__ = ["OutputHandler", "job_failure_text"]
 
 log = logging.getLogger("flow_widgets.outputs")
 
-Refresher = Callable[[str, int], Awaitable[str | None]]
+#: ``(submission id, output index, the output)`` -> a fresh URL for it, or ``None``.
+Refresher = Callable[[str, int, Media], Awaitable[str | None]]
 BalanceReader = Callable[[str], Awaitable[int | None]]
 
 #: Kinds whose result arrives in the reply itself (nothing to poll, nothing the API keeps).
@@ -140,7 +143,7 @@ class OutputHandler:
         )
 
         async def refresh(index: int) -> str | None:
-            return await refresher(sid, index)
+            return await refresher(sid, index, usable[index])
 
         try:
             files = await self.saver.save_job_media(
@@ -226,6 +229,9 @@ class OutputHandler:
         return (saved,)
 
     def _download_failed(self, handle: JobHandle, exc: DownloadError) -> None:
+        if isinstance(exc, MediaGoneError):  # nothing to resume: say only what happened
+            handle._update(status="download_failed", error=str(exc))
+            return
         # The ledger row stays "running": flow.resume() finishes the files, buying nothing.
         handle._update(
             status="download_failed",

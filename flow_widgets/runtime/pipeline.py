@@ -25,7 +25,7 @@ from typing import Any
 
 from flow_widgets.api.catalog import DEFAULT_CATALOG, Catalog
 from flow_widgets.api.client import AsyncFlowClient, call_for
-from flow_widgets.api.models import Job, JobsStats
+from flow_widgets.api.models import Job, JobsStats, Media
 from flow_widgets.errors import (
     BudgetExceededError,
     FlowError,
@@ -35,6 +35,7 @@ from flow_widgets.errors import (
     UnknownOutcomeError,
 )
 from flow_widgets.runtime.failures import refusal_text
+from flow_widgets.runtime.fresh_urls import MediaGoneError, fresh_media_url, media_gone_text
 from flow_widgets.runtime.jobs import JobHandle, JobState
 from flow_widgets.runtime.ledger import TERMINAL_STATES, Ledger, Submission
 from flow_widgets.runtime.outputs import OutputHandler
@@ -360,8 +361,21 @@ class JobRunner:
         self.ledger.mark_state(sid, "timed_out", error=message)
         handle._update(status="timed_out", error=message)
 
-    async def _refresher(self, sid: str, index: int) -> str | None:
-        """A fresh URL for media ``index`` of ``sid``'s job (re-reads the job once)."""
+    async def _refresher(self, sid: str, index: int, media: Media) -> str | None:
+        """A fresh URL for output ``index`` of ``sid``'s job, asked once per download.
+
+        ``GET /assets/{mediaGenerationId}`` first: it is free and still answers after the job
+        record itself expired (410), when re-reading the job cannot help. Its 404 means the media
+        is gone, which no later try can fix. Only an output without an id, or an assets call that
+        failed for a passing reason, falls back to re-reading the job.
+        """
+        if media.media_generation_id:
+            try:
+                return await fresh_media_url(self.client, media.media_generation_id)
+            except NotFoundError:
+                raise MediaGoneError(media_gone_text(index)) from None
+            except FlowError as exc:
+                log.info("A fresh URL from the assets call failed (%s); re-reading the job", exc)
         live = self.live.get(sid)
         if live is None or live.jobid is None:
             return None
@@ -369,7 +383,8 @@ class JobRunner:
             job = await self.client.jobs.get(live.jobid)
         except FlowError:
             return None
-        return job.media[index].url if index < len(job.media) else None
+        usable = [m for m in job.media if not m.filtered]
+        return usable[index].url if index < len(usable) else None
 
     # -- re-attaching --------------------------------------------------------------------------
 

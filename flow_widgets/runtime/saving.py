@@ -34,7 +34,7 @@ __all__ = ["DEFAULT_EXTENSIONS", "MediaSaver", "RefreshUrl"]
 DEFAULT_EXTENSIONS = {"video": "mp4", "image": "png", "gif": "gif", "audio": "wav"}
 
 RefreshUrl = Callable[[int], Awaitable[str | None]]
-"""``refresh(index)``: re-read the job and return a fresh URL for media ``index`` (or ``None``)."""
+"""``refresh(index)``: a fresh URL for media ``index`` (``GET /assets/{id}``), or ``None``."""
 
 
 class MediaSaver:

@@ -410,7 +410,7 @@ async def test_a_url_still_refused_after_one_refresh_raises_media_expired(
         calls.append(1)
         return host.url("also-stale")
 
-    with pytest.raises(MediaExpiredError, match="even after re-reading the job") as caught:
+    with pytest.raises(MediaExpiredError, match="even after asking for a fresh link") as caught:
         await download(http, host.url("stale"), tmp_path / "fox.mp4", refresh_url=refresh)
     assert caught.value.status_code == 403 and calls == [1] and len(host.requests) == 2
 
@@ -426,7 +426,8 @@ async def test_a_job_that_is_gone_or_no_refresher_raises_media_expired(
     with pytest.raises(MediaExpiredError):
         await download(http, host.url("stale"), tmp_path / "a.mp4", refresh_url=gone)
     with pytest.raises(
-        MediaExpiredError, match=r"no longer valid \(HTTP 403\); re-read the job for fresh links\.$"
+        MediaExpiredError,
+        match=r"no longer valid \(HTTP 403\); it needs a fresh link from the API\.$",
     ):
         await download(http, host.url("stale"), tmp_path / "b.mp4")
 
