@@ -90,8 +90,14 @@ class OutputHandler:
         work: Work | None,
         job: Job,
         refresher: Refresher,
+        finished: float | None = None,
     ) -> None:
-        """Close a finished job: failure, or credits + files + ``completed``."""
+        """Close a finished job: failure, or credits + files + ``completed``.
+
+        ``finished``: when the job really ended, for a re-attached card (whose duration would
+        otherwise run to the moment of re-attaching); ``None`` means now.
+        """
+        ended: dict[str, Any] = {} if finished is None else {"finished": finished}
         account = job.account_email or handle.account
         if job.remaining_credits is not None and account:
             self.tracker.update_balance(account, job.remaining_credits)
@@ -115,6 +121,7 @@ class OutputHandler:
                 charged=charged,
                 credits=credits,
                 account=account,
+                **ended,
             )
             return
         credits = self._charge(sid, work, account)
@@ -158,18 +165,27 @@ class OutputHandler:
             self._download_failed(handle, exc)
             return
         self.ledger.mark_state(sid, "completed")
-        handle._update(status="completed", media=files, error=None, note=None)
+        handle._update(status="completed", media=files, error=None, note=None, **ended)
 
     async def reopen(
-        self, handle: JobHandle, submission: Submission, work: Work | None, refresher: Refresher
+        self,
+        handle: JobHandle,
+        submission: Submission,
+        work: Work | None,
+        refresher: Refresher,
+        finished: float | None = None,
     ) -> bool:
-        """Finish a ledger row whose result was already in; ``False`` if it needs the API."""
+        """Finish a ledger row whose result was already in; ``False`` if it needs the API.
+
+        ``finished``: when the job really ended (see :meth:`finish_job`).
+        """
+        ended: dict[str, Any] = {} if finished is None else {"finished": finished}
         sid = submission.submission_id
         request_class = FlowRequest.for_kind(submission.kind)
         if request_class is not None and request_class.inline_result:
             files = tuple(self.saver.saved_files(sid).values())
             if files or submission.kind in ("voice", "character"):
-                handle._update(status="completed", media=files, error=None, reopen=True)
+                handle._update(status="completed", media=files, error=None, reopen=True, **ended)
             else:
                 handle._update(
                     status="lost",
@@ -183,7 +199,7 @@ class OutputHandler:
             return False
         if not job.is_terminal:
             return False
-        await self.finish_job(handle, sid, work, job, refresher)
+        await self.finish_job(handle, sid, work, job, refresher, finished)
         return True
 
     async def finish_payload(

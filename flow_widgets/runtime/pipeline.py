@@ -415,7 +415,10 @@ class JobRunner:
         result_in = submission.state == "completed" or (
             submission.state == "running" and submission.job is not None
         )
-        if result_in and await self.outputs.reopen(handle, submission, work, self._refresher):
+        ended = recorded_finish(submission, self.ledger.history(sid))
+        if result_in and await self.outputs.reopen(
+            handle, submission, work, self._refresher, ended
+        ):
             return
         if submission.jobid is not None:
             self._watch(handle, sid, submission.jobid, elapsed_s=time.time() - submission.created)
@@ -633,3 +636,30 @@ def job_run_seconds(job: Job) -> float | None:
     created = datetime.fromisoformat(job.created.replace("Z", "+00:00"))
     updated = datetime.fromisoformat(job.updated.replace("Z", "+00:00"))
     return (updated - created).total_seconds()
+
+
+#: Seconds a live card's end may trail the server's own run time: sending, the polling gap (at
+#: most 60 s) and saving the files. A ledger record later than that was closed by a later session.
+_CLOSING_SLACK_S = 120.0
+
+
+def recorded_finish(submission: Submission, history: list[tuple[str, float]]) -> float | None:
+    """When a re-attached job really ended, on the ledger's clock; ``None`` if not known.
+
+    A re-attached card measures its duration from the original submission, so its end must be
+    the job's own, not the moment of re-attaching. The ledger's first record of the row finished
+    is what the live card showed; but when a later session closed the row (a resumed download)
+    that record is late, and the submission time plus the server's own run time (its
+    ``created``/``updated`` stamps) is used instead. A skewed stamp (a longer run) never wins.
+    """
+    closed = next((at for state, at in history if state in ("completed", "failed")), None)
+    try:
+        ran = job_run_seconds(Job.from_dict(submission.job)) if submission.job else None
+    except (TypeError, ValueError, KeyError):
+        ran = None
+    by_server = submission.created + ran if ran is not None and ran >= 0 else None
+    if closed is None:
+        return by_server
+    if by_server is not None and closed > by_server + _CLOSING_SLACK_S:
+        return by_server
+    return closed
