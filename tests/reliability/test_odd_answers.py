@@ -21,6 +21,7 @@ from tests.reliability.harness import VIDEO_ROUTE, SimControl
 from tests.reliability.proxy import Answer, RewritingProxy
 
 _JOB = re.compile(r"/jobs/[^/?]+$")
+_ASSET = re.compile(r"/assets/[^/?]+$")
 
 
 @pytest.fixture
@@ -163,6 +164,9 @@ def test_a_media_host_answering_an_error_page_is_never_saved_as_the_clip(
             if body.get("status") == "completed":
                 left[0] -= 1
                 answer.set_json(_swap_media_urls(body, sim.media_base_url, host.url))
+        elif answer.method == "GET" and _ASSET.search(answer.path.split("?")[0]) and left[0] > 0:
+            left[0] -= 1  # the fresh link of GET /assets/{id} leads to the error page too
+            answer.set_json(_swap_media_urls(answer.json(), sim.media_base_url, host.url))
 
     try:
         flow = _proxied_session(sim, make_session, proxies, rewrite)
