@@ -1,0 +1,95 @@
+"""Two students' notebook sessions run a video each through the gateway, end to end.
+
+The students use the ordinary client (``FlowSession`` with the gateway as ``base_url`` and their
+own token): the POST is answered ``queued`` with the place in line, the handle's note shows it,
+then the job completes upstream and the video is downloaded and verified. The gateway starts
+with no account to place on (their rows are removed) so that the place in line is seen for
+certain, then the accounts come back with one slot each. Counted at the simulator: two
+generation POSTs, one per student.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import psycopg
+
+from flow_widgets.gateway import store
+from flow_widgets.runtime.session import FlowSession
+from tests.gateway.harness import ACCOUNTS, gateway_thread, setup_class, simulator, upstream_posts
+
+
+def _wait_for(predicate: object, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def test_two_students_sessions_follow_queued_gateway_jobs_to_verified_media(
+    pg_url: str, tmp_path: Path
+) -> None:
+    tokens = setup_class(pg_url, 2, allowance=1000, budget=10_000)
+    with simulator() as sim, gateway_thread(pg_url, sim, caps=1) as base:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute("DELETE FROM accounts")  # nothing is placed until they are back
+        sessions = [
+            FlowSession(
+                token=token,
+                base_url=base,
+                data_dir=tmp_path / f"home{i}",
+                media_dir=tmp_path / f"media{i}",
+                announce=lambda _text: None,
+                time_scale=0.01,
+            )
+            for i, token in enumerate(tokens)
+        ]
+        try:
+            handles = [
+                flow.video(f"a red fox, take of student {i}", model="veo-3.1-lite")
+                for i, flow in enumerate(sessions)
+            ]
+            for handle, place in zip(handles, ("1st", "2nd"), strict=True):
+                _wait_for(lambda h=handle: h.jobid is not None and h.state.note is not None)
+                assert handle.jobid is not None and handle.jobid.startswith("gw-")
+                assert handle.status not in ("completed", "failed"), handle
+                assert handle.state.note == f"queued at the gateway: {place} in line", handle.state
+            with psycopg.connect(pg_url, autocommit=True) as conn:
+                for account in ACCOUNTS:
+                    store.set_account(conn, account, 1)
+            for handle in handles:
+                handle.wait(timeout=40)
+                assert handle.ok, handle
+                assert handle.state.note is None or "queued" not in handle.state.note
+                (media,) = handle.media
+                assert media.path is not None and media.path.stat().st_size == media.size
+                assert media.sha256 and media.path.read_bytes()[4:8] == b"ftyp"
+            assert handles[0].media[0].path != handles[1].media[0].path
+            assert len(upstream_posts(sim)) == 2
+        finally:
+            for flow in sessions:
+                flow.close()
+
+
+def test_a_gateway_record_reads_as_queued_with_its_place_in_line() -> None:
+    from flow_widgets.api.models import Job
+    from flow_widgets.runtime.pipeline import queue_note
+
+    record = {"jobid": "gw-1", "type": "video", "status": "queued", "created": "x"}
+    job = Job.from_api({**record, "gateway": {"queuePosition": 3}})
+    assert (job.status, job.queue_position, job.is_terminal) == ("queued", 3, False)
+    assert queue_note(job) == "queued at the gateway: 3rd in line"
+    places = [1, 2, 4, 11, 12, 13, 21, 22, 101, 111]
+    notes = [queue_note(Job.from_api({**record, "gateway": {"queuePosition": n}})) for n in places]
+    assert [n.rsplit(": ", 1)[1] if n else n for n in notes] == [
+        f"{p} in line"
+        for p in ("1st", "2nd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st", "111th")
+    ]
+    assert queue_note(Job.from_api({**record, "gateway": {"queuePosition": 0}})) == (
+        "queued at the gateway"
+    )
+    placed = Job.from_api({**record, "status": "started", "gateway": {"queuePosition": None}})
+    assert (placed.queue_position, queue_note(placed)) == (None, None)
