@@ -17,6 +17,8 @@ import psycopg
 
 from flow_widgets.gateway import store
 from flow_widgets.runtime.session import FlowSession
+from flow_widgets.ui.html import card_html
+from flow_widgets.ui.view import card_view_from_job
 from tests.gateway.harness import ACCOUNTS, gateway_thread, setup_class, simulator, upstream_posts
 
 
@@ -57,6 +59,8 @@ def test_two_students_sessions_follow_queued_gateway_jobs_to_verified_media(
                 assert handle.jobid is not None and handle.jobid.startswith("gw-")
                 assert handle.status not in ("completed", "failed"), handle
                 assert handle.state.note == f"queued at the gateway: {place} in line", handle.state
+                card = card_html(card_view_from_job(handle))
+                assert f"queued at the gateway: {place} in line" in card
             with psycopg.connect(pg_url, autocommit=True) as conn:
                 for account in ACCOUNTS:
                     store.set_account(conn, account, 1)
@@ -93,3 +97,41 @@ def test_a_gateway_record_reads_as_queued_with_its_place_in_line() -> None:
     )
     placed = Job.from_api({**record, "status": "started", "gateway": {"queuePosition": None}})
     assert (placed.queue_position, queue_note(placed)) == (None, None)
+
+
+def test_a_lost_answer_from_the_gateway_is_found_in_its_listing_not_bought_again(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """The gateway queued (and charged) the video but its answer never reached the kernel (a
+    502 in its place, from a rewriting proxy): the session must find the job in the gateway's
+    ``GET /jobs`` listing and follow it, never claim it "never ran" nor buy it twice."""
+    from tests.reliability.proxy import Answer, RewritingProxy
+
+    def lose_the_post(answer: Answer) -> None:
+        if answer.method == "POST" and answer.path.split("?")[0].endswith("/videos"):
+            answer.status = 502
+            answer.set_json({"error": "Bad gateway"})
+
+    (token,) = setup_class(pg_url, 1, allowance=1000, budget=10_000)
+    with simulator() as sim, gateway_thread(pg_url, sim, caps=1) as base:
+        proxy = RewritingProxy(base.split("/v1/")[0], lose_the_post)
+        flow = FlowSession(
+            token=token,
+            base_url=proxy.url_for(base),
+            data_dir=tmp_path / "home",
+            media_dir=tmp_path / "media",
+            announce=lambda _text: None,
+            time_scale=0.01,
+        )
+        try:
+            handle = flow.video("a heron at dawn", model="veo-3.1-lite")
+            handle.wait(timeout=40)
+            assert handle.ok, handle.state
+            assert handle.jobid is not None and handle.jobid.startswith("gw-")
+            (media,) = handle.media
+            assert media.path is not None and media.path.stat().st_size == media.size
+            assert proxy.seen.count("POST /v1/google-flow/videos") == 1
+            assert len(upstream_posts(sim)) == 1
+        finally:
+            flow.close()
+            proxy.close()
