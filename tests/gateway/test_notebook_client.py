@@ -10,10 +10,12 @@ generation POSTs, one per student.
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from flow_widgets.gateway import store
 from flow_widgets.runtime.session import FlowSession
@@ -32,7 +34,7 @@ def _wait_for(predicate: object, timeout: float = 20.0) -> None:
 
 
 def test_two_students_sessions_follow_queued_gateway_jobs_to_verified_media(
-    pg_url: str, tmp_path: Path
+    pg_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     tokens = setup_class(pg_url, 2, allowance=1000, budget=10_000)
     with simulator() as sim, gateway_thread(pg_url, sim, caps=1) as base:
@@ -73,6 +75,9 @@ def test_two_students_sessions_follow_queued_gateway_jobs_to_verified_media(
                 assert media.sha256 and media.path.read_bytes()[4:8] == b"ftyp"
             assert handles[0].media[0].path != handles[1].media[0].path
             assert len(upstream_posts(sim)) == 2
+            # Normal states never look like errors: a student may not read accounts/*.
+            warned = [r for r in caplog.records if r.levelno >= logging.WARNING]
+            assert not warned, [r.getMessage() for r in warned]
         finally:
             for flow in sessions:
                 flow.close()
