@@ -331,6 +331,8 @@ class JobRunner:
         waiting, shown = queue_note(job), handle.state.note
         if shown != waiting and (waiting is not None or (shown or "").startswith(_QUEUED)):
             handle._update(note=waiting)  # the place in line while waiting; cleared on leaving
+        if job.status == "queued":
+            self.poller.hold(job.jobid)  # not running yet: its deadline counts from the start
         if not job.is_terminal:
             if job.status == "unknown":  # spec 7.1: neither done nor failed; keep watching
                 said = job.raw_status or "no status"

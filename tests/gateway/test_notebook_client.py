@@ -23,6 +23,8 @@ from flow_widgets.ui.html import card_html
 from flow_widgets.ui.view import card_view_from_job
 from tests.gateway.harness import ACCOUNTS, gateway_thread, setup_class, simulator, upstream_posts
 
+_DEADLINE_S = 2.0
+
 
 def _wait_for(predicate: object, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
@@ -51,6 +53,8 @@ def test_two_students_sessions_follow_queued_gateway_jobs_to_verified_media(
             )
             for i, token in enumerate(tokens)
         ]
+        for flow in sessions:  # a line longer than a job's whole deadline must not time it out
+            flow._wiring.poller.deadline_s = _DEADLINE_S
         try:
             handles = [
                 flow.video(f"a red fox, take of student {i}", model="veo-3.1-lite")
@@ -63,6 +67,9 @@ def test_two_students_sessions_follow_queued_gateway_jobs_to_verified_media(
                 assert handle.state.note == f"queued at the gateway: {place} in line", handle.state
                 card = card_html(card_view_from_job(handle))
                 assert f"queued at the gateway: {place} in line" in card
+            time.sleep(_DEADLINE_S * 1.5)
+            for handle in handles:
+                assert handle.status == "accepted" and handle.state.note, handle.state
             with psycopg.connect(pg_url, autocommit=True) as conn:
                 for account in ACCOUNTS:
                     store.set_account(conn, account, 1)
