@@ -147,3 +147,45 @@ def test_a_lost_answer_from_the_gateway_is_found_in_its_listing_not_bought_again
         finally:
             flow.close()
             proxy.close()
+
+
+def test_a_restarted_kernel_takes_its_queued_gateway_job_back_without_buying_again(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """The kernel is closed while its video waits in the gateway's line (a restart); the next
+    session on the same ledger re-attaches the ``gw-`` job, shows its place, and finishes it."""
+    (token,) = setup_class(pg_url, 1, allowance=1000, budget=10_000)
+
+    def student() -> FlowSession:
+        return FlowSession(
+            token=token,
+            base_url=base,
+            data_dir=tmp_path / "home",
+            media_dir=tmp_path / "media",
+            announce=lambda _text: None,
+            time_scale=0.01,
+        )
+
+    with simulator() as sim, gateway_thread(pg_url, sim, caps=1) as base:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute("DELETE FROM accounts")
+        first = student()
+        try:
+            handle = first.video("an owl in the rain", model="veo-3.1-lite")
+            _wait_for(lambda: handle.state.note == "queued at the gateway: 1st in line")
+            jobid = handle.jobid
+        finally:
+            first.close()
+        again = student()
+        try:
+            (resumed,) = again.jobs()
+            assert resumed.jobid == jobid and jobid is not None and jobid.startswith("gw-")
+            _wait_for(lambda: resumed.state.note == "queued at the gateway: 1st in line")
+            with psycopg.connect(pg_url, autocommit=True) as conn:
+                for account in ACCOUNTS:
+                    store.set_account(conn, account, 1)
+            resumed.wait(timeout=40)
+            assert resumed.ok and len(resumed.media) == 1, resumed.state
+            assert len(upstream_posts(sim)) == 1
+        finally:
+            again.close()
