@@ -109,11 +109,12 @@ __all__ = [
     "sniff_mime_type",
 ]
 
-JobStatus = Literal["created", "started", "completed", "failed", "unknown"]
+JobStatus = Literal["queued", "created", "started", "completed", "failed", "unknown"]
 TERMINAL_STATUSES: frozenset[str] = frozenset({"completed", "failed"})
-_STATUSES = frozenset({"created", "started", "completed", "failed"})
-"""The statuses the API documents; anything else it says is ``"unknown"`` (spec 7.1): not a
-success and not a failure -- the job stays watched, and ``raw_status`` keeps the API's word."""
+_STATUSES = frozenset({"queued", "created", "started", "completed", "failed"})
+"""The statuses the API documents, and ``queued`` of a classroom gateway (the job waits there for
+a slot, not yet sent upstream); anything else is ``"unknown"`` (spec 7.1): not a success and not
+a failure -- the job stays watched, and ``raw_status`` keeps the API's word."""
 
 
 @dataclass(frozen=True)
@@ -259,14 +260,17 @@ class Job(JsonModel):
     Attributes:
         jobid: the id to poll (``jobid`` or ``jobId`` on the wire).
         type: ``"video"`` or ``"image"`` (from the record, else from the jobid).
-        status: ``created`` → ``started`` → ``completed`` | ``failed``; ``unknown`` when the API
-            said something else (``raw_status``) or nothing in a job record -- never terminal.
+        status: ``created`` → ``started`` → ``completed`` | ``failed``; first ``queued`` when a
+            classroom gateway holds the job for a slot; ``unknown`` when the API said something
+            else (``raw_status``) or nothing in a job record -- never terminal.
         raw_status: the status exactly as the API sent it (``None`` when it sent none).
         request: the server's echo of the submitted body.
         media: the finished outputs.
         operations: outputs still pending (async jobs).
         remaining_credits: the account's Flow credits left after the charge, when reported.
         error, error_details, code: why a job failed.
+        queue_position: the place in a classroom gateway's line (1 = next; 0 while being
+            placed), from its extension field ``gateway.queuePosition``; ``None`` otherwise.
     """
 
     jobid: str
@@ -283,6 +287,7 @@ class Job(JsonModel):
     error_details: str | None = None
     code: int | None = None
     raw_status: str | None = None
+    queue_position: int | None = None
 
     @property
     def account_email(self) -> str | None:
@@ -330,6 +335,7 @@ class Job(JsonModel):
             error_details=json_str(body, "errorDetails")
             or (_error_text(upstream) if error is not None else None),
             code=json_int(body, "code"),
+            queue_position=json_int(json_object(body, "gateway"), "queuePosition"),
         )
 
 

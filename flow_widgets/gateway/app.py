@@ -12,7 +12,8 @@ prefix, or at the root), with their own token. What a student may do (anything e
   is being placed, ``null`` once placed). The job id is the gateway's (``gw-…``); upstream ids
   (which name the teacher's Google account) never reach students;
 * ``GET jobs/{jobid}`` and ``GET jobs``: their own jobs only (another student's id is 404,
-  the same as an unknown one);
+  the same as an unknown one); ``GET jobs?options=executing|history`` adds the API's maps of
+  those jobs keyed by jobid (what a kernel searches when a POST's answer was lost);
 * ``POST assets`` (an upload, placed on the first account) and ``GET assets/{id}`` of media
   that are theirs;
 * ``GET voices``, ``GET characters`` and one of each by reference.
@@ -219,13 +220,26 @@ def create_app(config: GatewayConfig) -> Starlette:
         return JSONResponse(await job_view(row))
 
     async def get_jobs(request: Request, student_id: int) -> Response:
+        """The student's jobs as records (``jobs``), and, for ``options=executing|history``,
+        the API's maps keyed by jobid: a kernel whose POST answer was lost finds its job there
+        (by the ``replyRef`` it sent) instead of taking it for never bought."""
         store: Store = state["store"]
+        option = request.query_params.get("options", "summary")
         jobs = []
+        maps: dict[str, dict[str, Any]] = {"videos": {}, "images": {}}
         for request_id in await store.request_ids(student_id):
             row = await store.request(request_id, student_id)
-            if row is not None:
-                jobs.append(await job_view(row))
-        return JSONResponse({"jobs": jobs})
+            if row is None:
+                continue
+            jobs.append(await job_view(row))
+            running = row["status"] in ("queued", "placing", "placed")
+            if option == ("executing" if running else "history"):
+                kind = "images" if row["route"].startswith("images") else "videos"
+                maps[kind][row["id"]] = {"timestamp": int(row["created"].timestamp() * 1000)}
+        body: dict[str, Any] = {"jobs": jobs}
+        if option in ("executing", "history"):
+            body.update({kind: {option: found} for kind, found in maps.items()})
+        return JSONResponse(body)
 
     async def forward(request: Request, path: str, *, query: dict[str, str]) -> Response:
         answer = await state["upstream"].request(

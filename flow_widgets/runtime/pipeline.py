@@ -44,7 +44,7 @@ from flow_widgets.runtime.reconcile import ReconcileTarget, find_bought_job, lis
 from flow_widgets.runtime.tracker import CreditTracker
 from flow_widgets.runtime.work import Work, request_from_submission
 
-__all__ = ["JobRunner", "SessionClosedError", "job_run_seconds"]
+__all__ = ["JobRunner", "SessionClosedError", "job_run_seconds", "queue_note"]
 
 log = logging.getLogger("flow_widgets.pipeline")
 
@@ -236,7 +236,12 @@ class JobRunner:
         self.ledger.mark_accepted(sid, result.jobid, result.account_email, result.to_dict())
         self.outputs.note_accepted(sid, result.account_email)
         self.live[sid].jobid = result.jobid
-        handle._update(status="accepted", jobid=result.jobid, account=result.account_email)
+        handle._update(
+            status="accepted",
+            jobid=result.jobid,
+            account=result.account_email,
+            note=queue_note(result) or handle.state.note,
+        )
         if result.is_terminal:
             await self.outputs.finish_job(handle, sid, self._work(sid), result, self._refresher)
         else:
@@ -324,6 +329,11 @@ class JobRunner:
         )
 
     def _on_status(self, handle: JobHandle, sid: str, job: Job) -> bool:
+        waiting, shown = queue_note(job), handle.state.note
+        if shown != waiting and (waiting is not None or (shown or "").startswith(_QUEUED)):
+            handle._update(note=waiting)  # the place in line while waiting; cleared on leaving
+        if job.status == "queued":
+            self.poller.hold(job.jobid)  # not running yet: its deadline counts from the start
         if not job.is_terminal:
             if job.status == "unknown":  # spec 7.1: neither done nor failed; keep watching
                 said = job.raw_status or "no status"
@@ -585,6 +595,22 @@ class JobRunner:
 
 
 _FOLLOW_INTERVAL_S = 0.5
+
+
+_QUEUED = "queued at the gateway"
+
+
+def queue_note(job: Job) -> str | None:
+    """The handle's note while a classroom gateway holds ``job`` for a slot ("queued at the
+    gateway: 3rd in line"), else ``None``."""
+    if job.status != "queued":
+        return None
+    place = job.queue_position
+    if place is None or place < 1:
+        return _QUEUED
+    tens = place % 100
+    suffix = "th" if 10 <= tens <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(place % 10, "th")
+    return f"{_QUEUED}: {place}{suffix} in line"
 
 
 def _poll_refusal(exc: BaseException) -> str:

@@ -210,6 +210,7 @@ class Watch:
     on_error: Callable[[BaseException, bool], None]
     on_timeout: Callable[[], None]
     profile: str | None = None
+    allowed: float = 0.0
     failures: int = 0
     retry_after: float | None = None
     requests: int = 0
@@ -318,6 +319,7 @@ class Poller:
             on_error=on_error,
             on_timeout=on_timeout,
             profile=profile,
+            allowed=self.deadline_s if deadline_s is None else deadline_s,
         )
         self._watches[jobid] = item
         self._schedule(item, self._delay_for(item, now))
@@ -329,6 +331,15 @@ class Poller:
         item = self._watches.pop(jobid, None)
         if item is not None:
             item.active = False
+
+    def hold(self, jobid: str) -> None:
+        """``jobid`` still waits in a queue in front of the API (a class gateway's ``queued``):
+        its run has not begun, so its clock and its deadline start over from now -- a long
+        line must not time the job out nor teach the duration model that jobs run long."""
+        item = self._watches.get(jobid)
+        if item is not None:
+            now = self._clock()
+            item.started, item.deadline, item.final = now, now + item.allowed, False
 
     def poll_soon(self, jobid: str) -> None:
         """Make ``jobid`` due now (a user pressed refresh)."""
@@ -429,7 +440,6 @@ class Poller:
         if not item.active:
             return
         now = self._clock()
-        elapsed = now - item.started
         item.failures = 0
         item.retry_after = None
         try:
@@ -437,6 +447,7 @@ class Poller:
         except Exception as exc:
             log.error("Handling the status of %s failed: %s", item.jobid, exc, exc_info=exc)
             finished = False
+        elapsed = max(0.0, now - item.started)  # after on_result: it may hold a queued job
         if finished:
             exact = self._exact_run_seconds(job)
             if exact is not None and exact > elapsed + max(60.0, item.expected_s):

@@ -24,7 +24,7 @@ from flow_widgets.api._base import DEFAULT_TIMEOUT
 from flow_widgets.api._retry import Backoff, RetryPolicy
 from flow_widgets.api.catalog import Catalog
 from flow_widgets.api.client import AsyncFlowClient
-from flow_widgets.errors import FlowError
+from flow_widgets.errors import FlowError, PermissionDeniedError
 from flow_widgets.runtime.backend_identity import backend_identity
 from flow_widgets.runtime.dispatch import Dispatcher
 from flow_widgets.runtime.engine import Engine
@@ -209,6 +209,8 @@ class Wiring:
         async def quietly() -> None:
             try:
                 await self.refresh_accounts()
+            except PermissionDeniedError:  # a class gateway's student token: normal, not an error
+                log.info("This token may not read the accounts; their credits are not shown.")
             except FlowError as exc:
                 log.warning("Reading the accounts failed: %s", exc)
 

@@ -69,6 +69,11 @@ def test_a_student_reaches_neither_accounts_nor_another_students_jobs(pg_url: st
                 answer = await c.get(f"{base}/jobs/{job['jobid']}", headers=bearer(bob))
                 assert answer.status_code == 404
                 assert (await c.get(f"{base}/jobs", headers=bearer(bob))).json() == {"jobs": []}
+                for option in ("executing", "history"):
+                    mine = await c.get(f"{base}/jobs?options={option}", headers=bearer(alice))
+                    theirs = await c.get(f"{base}/jobs?options={option}", headers=bearer(bob))
+                    assert theirs.json()["videos"] == {option: {}}
+                    assert (job["jobid"] in mine.json()["videos"][option]) is (option == "history")
                 media = next(store.media_ids(done))
                 answer = await c.get(f"{base}/assets/{media}", headers=bearer(bob))
                 assert answer.status_code == 404
