@@ -36,6 +36,8 @@ import anywidget
 import ipywidgets
 import traitlets
 
+_WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
 __all__ = ["OnceButton", "Press", "PressBar"]
 
 log = logging.getLogger("flow_widgets.press")
@@ -270,11 +272,24 @@ class PressBar(anywidget.AnyWidget):
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         """The widget view with an empty plain text: a notebook shown without the widget
         renderer (untrusted, GitHub) shows no stray repr where the buttons were."""
-        bundle = super()._repr_mimebundle_(**kwargs)
+        parent = getattr(super(), "_repr_mimebundle_", None)
+        if parent is None:  # ipywidgets 7 (Colab's) builds its view in _ipython_display_
+            view = {"version_major": 2, "version_minor": 0, "model_id": self.model_id}
+            return {_WIDGET_VIEW: view, "text/plain": ""}, {}
+        bundle = parent(**kwargs)
         if isinstance(bundle, tuple):
             data, metadata = bundle
             return {**data, "text/plain": ""}, metadata
         return bundle
+
+    def _ipython_display_(self, **kwargs: Any) -> None:
+        """ipywidgets 7 displays through this hook (it wins over ``_repr_mimebundle_``);
+        show the same bundle there, so both versions save the same empty plain text."""
+        from IPython.display import display
+
+        bundle = self._repr_mimebundle_()
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        display(data, metadata=metadata, raw=True)  # type: ignore[no-untyped-call]
 
     # -- offering --------------------------------------------------------------------------------
 

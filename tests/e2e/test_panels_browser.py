@@ -199,21 +199,21 @@ def _drive_the_panels(lab: Lab, lab_root: Path) -> None:
     page.wait_for_function(
         "() => /spent this session: [1-9]/.test(document.body.innerText)", timeout=30_000
     )
-    page.locator("table.fw-jobs").first.scroll_into_view_if_needed()
+    _scroll_to(page.locator("table.fw-jobs").first)
     lab.screenshot("panels-jobs")
-    page.get_by_text("spent this session:").first.scroll_into_view_if_needed()
+    _scroll_to(page.get_by_text("spent this session:").first)
     lab.screenshot("panels-credits")
 
     # The session gallery picked the take up too; the library panels list the voices.
     page.wait_for_selector(".fw-take video", timeout=30_000)
-    page.locator(".fw-take").first.scroll_into_view_if_needed()
+    _scroll_to(page.locator(".fw-take").first)
     lab.screenshot("panels-gallery")
     page.wait_for_function(
         "() => document.body.innerText.includes('30 system voices')", timeout=30_000
     )
-    page.get_by_text("30 system voices").first.scroll_into_view_if_needed()
+    _scroll_to(page.get_by_text("30 system voices").first)
     lab.screenshot("panels-voices")
-    page.get_by_text("create character").first.scroll_into_view_if_needed()
+    _scroll_to(page.get_by_text("create character").first)
     lab.screenshot("panels-characters")
 
     # Saved, the notebook keeps the results as plain HTML (no widget state needed), small.
@@ -222,3 +222,17 @@ def _drive_the_panels(lab: Lab, lab_root: Path) -> None:
     assert "fw-card fw-completed" in saved and "flow_media/video-a-red-fox" in saved
     assert "fw-panel" in saved  # every panel's static fallback
     assert "data:video" not in saved and len(saved) < 2_000_000
+
+
+def _scroll_to(locator: Any) -> None:
+    """Scroll to a live panel's element for a screenshot; the panels redraw their output while
+    jobs move on, so the element found first may be replaced mid-scroll: look it up again."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    for attempt in range(5):
+        try:
+            locator.scroll_into_view_if_needed(timeout=10_000)
+            return
+        except PlaywrightError as exc:
+            if "not attached" not in str(exc) or attempt == 4:
+                raise
