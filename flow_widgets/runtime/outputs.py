@@ -30,6 +30,7 @@ from flow_widgets.errors import DownloadError, FlowError, UnknownPriceError
 from flow_widgets.runtime.filenames import extension_for
 from flow_widgets.runtime.jobs import JobHandle, MediaFile
 from flow_widgets.runtime.ledger import Ledger, Submission
+from flow_widgets.runtime.media_prep import prepare_media
 from flow_widgets.runtime.saving import MediaSaver
 from flow_widgets.runtime.tracker import CreditTracker
 from flow_widgets.runtime.work import Work
@@ -155,6 +156,7 @@ class OutputHandler:
             self._download_failed(handle, exc)
             return
         self.ledger.mark_state(sid, "completed")
+        await prepare_media(files)  # poster/preview made off the engine loop, before the card
         handle._update(status="completed", media=files, error=None, note=None)
 
     async def reopen(
@@ -166,6 +168,7 @@ class OutputHandler:
         if request_class is not None and request_class.inline_result:
             files = tuple(self.saver.saved_files(sid).values())
             if files or submission.kind in ("voice", "character"):
+                await prepare_media(files)
                 handle._update(status="completed", media=files, error=None, reopen=True)
             else:
                 handle._update(
@@ -199,6 +202,7 @@ class OutputHandler:
             self._download_failed(handle, exc)
             return
         self.ledger.mark_state(sid, "completed")
+        await prepare_media(media)
         handle._update(status="completed", media=media, error=None, note=None)
 
     async def _save_payload(
