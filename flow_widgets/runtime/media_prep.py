@@ -32,7 +32,7 @@ from flow_widgets.runtime.media_mode import media_choice
 from flow_widgets.runtime.posters import poster_data_url
 from flow_widgets.runtime.previews import preview_data_url
 
-__all__ = ["MEDIA_WORKERS", "prepare_file", "prepare_media"]
+__all__ = ["MEDIA_WORKERS", "prepare_file", "prepare_later", "prepare_media"]
 
 #: Threads converting finished files at once (per process).
 MEDIA_WORKERS = 2
@@ -43,6 +43,7 @@ _EMBEDDABLE = ("video", "image", "gif", "audio")
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 _pool_pid = 0
+_queued: set[tuple[str, str]] = set()
 
 
 def _executor() -> ThreadPoolExecutor:
@@ -74,6 +75,28 @@ def _prepare_quietly(path: Path, kind: str) -> None:
         prepare_file(path, kind)
     except Exception:  # the card falls back to linking the file; the job is still done
         log.exception("Preparing %s for the media mode failed", path.name)
+
+
+def prepare_later(path: str | os.PathLike[str], kind: str) -> None:
+    """Start preparing ``path`` on the pool and return at once (once per file while queued).
+
+    For a card drawn on the engine thread that finds nothing made yet (the mode was changed
+    after the job finished): it shows the plain file now and the prepared view when next drawn.
+    """
+    key = (str(path), kind)
+    with _lock:
+        if key in _queued:
+            return
+        _queued.add(key)
+
+    def run() -> None:
+        try:
+            _prepare_quietly(Path(path), kind)
+        finally:
+            with _lock:
+                _queued.discard(key)
+
+    _executor().submit(run)
 
 
 async def prepare_media(files: Iterable[Any]) -> None:

@@ -130,10 +130,11 @@ def image_preview(path: str | os.PathLike[str]) -> bytes:
     return out.getvalue()
 
 
-def preview_data_url(path: str | os.PathLike[str], kind: str) -> str | None:
+def preview_data_url(path: str | os.PathLike[str], kind: str, *, make: bool = True) -> str | None:
     """A ``data:`` URL of the preview of ``path`` (``video`` or an image kind), cached per file.
 
-    ``None`` when the file cannot be read or converted (the card then shows the file as is).
+    ``None`` when the file cannot be read or converted (the card then shows the file as is),
+    or, with ``make=False``, when it has not been converted yet.
     """
     file = Path(path)
     try:
@@ -142,8 +143,8 @@ def preview_data_url(path: str | os.PathLike[str], kind: str) -> str | None:
         return None
     key = (f"{kind}:{file.resolve()}", stat.st_size, stat.st_mtime_ns)
     with _lock:
-        if key in _cache:
-            return _cache[key]
+        if key in _cache or not make:
+            return _cache.get(key)
     import av.error
 
     url: str | None

@@ -20,12 +20,13 @@ import pytest
 
 from flow_widgets.runtime import media_mode
 from flow_widgets.runtime.engine import Engine
-from flow_widgets.runtime.previews import video_preview
+from flow_widgets.runtime.previews import preview_data_url, video_preview
 from flow_widgets.runtime.session import FlowSession
 from flow_widgets.runtime.settings import Settings
 from flow_widgets.simulator import start_background
 from flow_widgets.ui import media_modes
-from flow_widgets.ui.view import CardView, card_view_from_job
+from flow_widgets.ui.view import CardView, MediaView, card_view_from_job
+from tests.media.support import make_clip
 
 
 @pytest.fixture
@@ -86,3 +87,24 @@ def test_engine_loop_answers_while_a_finished_clip_is_embedded(
     assert longest < encode_s / 2, (
         f"the engine loop stalled {longest:.3f} s while a {encode_s:.3f} s encode ran"
     )
+
+
+@pytest.mark.timeout(120)
+def test_card_drawn_on_the_engine_thread_never_encodes(tmp_path: Path, embed_mode: None) -> None:
+    """Nothing made yet (the mode changed after the job finished): the card shows the plain
+    file at once, the preview is made on the pool, and the next drawing embeds it."""
+    clip = make_clip(tmp_path / "late.mp4", width=854, height=480, seconds=4)
+    view = MediaView(kind="video", src="flow_media/late.mp4")
+
+    async def draw() -> MediaView:
+        return media_modes.present(view, clip)
+
+    engine = Engine.get()
+    now = engine.run(draw(), timeout=30)
+    assert now.src == "flow_media/late.mp4" and now.poster is None
+    deadline = time.monotonic() + 60
+    while preview_data_url(clip, "video", make=False) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    later = engine.run(draw(), timeout=30)
+    assert later.src.startswith("data:video/mp4;base64,") and later.link == view.src
+    assert later.poster and later.poster.startswith("data:image/jpeg;base64,")
