@@ -78,16 +78,25 @@ def make_companion(source: str | os.PathLike[str], target: str | os.PathLike[str
     return final
 
 
-def companion_for(path: str | os.PathLike[str]) -> Path | None:
+def companion_for(path: str | os.PathLike[str], *, make: bool = True) -> Path | None:
     """The VS Code-playable file for the clip at ``path``, made on first use.
 
     The clip itself when its sound is already playable (or it has none); ``None`` when it
-    cannot be read or converted (the card then links the original).
+    cannot be read or converted (the card then links the original), or, with ``make=False``,
+    when the companion it needs has not been made yet.
     """
     import av.error
 
     source = Path(path)
     target = source.parent / COMPANION_FOLDER / source.name
+    if not make:  # a look only: never wait for the lock a conversion holds
+        try:
+            if target.exists() and target.stat().st_mtime_ns >= source.stat().st_mtime_ns:
+                return target
+            codec = audio_codec(source)
+        except (OSError, ValueError, IndexError, av.error.FFmpegError):
+            return None
+        return source if codec is None or codec in VSCODE_AUDIO else None
     with _lock:
         try:
             if target.exists() and target.stat().st_mtime_ns >= source.stat().st_mtime_ns:

@@ -32,6 +32,7 @@ from flow_widgets.runtime.filenames import extension_for
 from flow_widgets.runtime.fresh_urls import MediaGoneError
 from flow_widgets.runtime.jobs import JobHandle, MediaFile
 from flow_widgets.runtime.ledger import Ledger, Submission
+from flow_widgets.runtime.media_prep import prepare_media
 from flow_widgets.runtime.saving import MediaSaver
 from flow_widgets.runtime.tracker import CreditTracker
 from flow_widgets.runtime.work import Work
@@ -165,6 +166,7 @@ class OutputHandler:
             self._download_failed(handle, exc)
             return
         self.ledger.mark_state(sid, "completed")
+        await prepare_media(files)  # poster/preview made off the engine loop, before the card
         handle._update(status="completed", media=files, error=None, note=None, **ended)
 
     async def reopen(
@@ -185,6 +187,7 @@ class OutputHandler:
         if request_class is not None and request_class.inline_result:
             files = tuple(self.saver.saved_files(sid).values())
             if files or submission.kind in ("voice", "character"):
+                await prepare_media(files)
                 handle._update(status="completed", media=files, error=None, reopen=True, **ended)
             else:
                 handle._update(
@@ -218,6 +221,7 @@ class OutputHandler:
             self._download_failed(handle, exc)
             return
         self.ledger.mark_state(sid, "completed")
+        await prepare_media(media)
         handle._update(status="completed", media=media, error=None, note=None)
 
     async def _save_payload(

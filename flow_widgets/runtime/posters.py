@@ -72,8 +72,11 @@ def poster_jpeg(path: str | os.PathLike[str], *, width: int = POSTER_WIDTH) -> b
     return out.getvalue()
 
 
-def poster_data_url(path: str | os.PathLike[str]) -> str | None:
-    """A ``data:image/jpeg;base64,…`` poster of the video at ``path`` (cached per file version)."""
+def poster_data_url(path: str | os.PathLike[str], *, make: bool = True) -> str | None:
+    """A ``data:image/jpeg;base64,…`` poster of the video at ``path`` (cached per file version).
+
+    With ``make=False`` only a poster made before is returned (``None`` otherwise).
+    """
     file = Path(path)
     try:
         stat = file.stat()
@@ -81,8 +84,8 @@ def poster_data_url(path: str | os.PathLike[str]) -> str | None:
         return None
     key = (str(file.resolve()), stat.st_size, stat.st_mtime_ns)
     with _lock:
-        if key in _cache:
-            return _cache[key]
+        if key in _cache or not make:
+            return _cache.get(key)
     jpeg = poster_jpeg(file)
     url = None if jpeg is None else "data:image/jpeg;base64," + base64.b64encode(jpeg).decode()
     with _lock:

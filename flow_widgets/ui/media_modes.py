@@ -28,7 +28,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flow_widgets.runtime.companions import COMPANION_FOLDER, companion_for
+from flow_widgets.runtime.engine import in_engine_thread
 from flow_widgets.runtime.media_mode import media_choice
+from flow_widgets.runtime.media_prep import prepare_later
 from flow_widgets.runtime.media_server import media_server
 from flow_widgets.runtime.posters import poster_data_url
 from flow_widgets.runtime.previews import preview_data_url
@@ -92,18 +94,26 @@ def _claim(key: str, size: int) -> bool:
         return True
 
 
-def _with_poster(view: MediaView, path: Path) -> MediaView:
+def _made(made: object, path: Path, kind: str, make: bool) -> None:
+    """On the engine thread nothing is converted: what is missing is made on the pool."""
+    if made is None and not make:
+        prepare_later(path, kind)
+
+
+def _with_poster(view: MediaView, path: Path, make: bool) -> MediaView:
     if view.kind == "video" and not view.poster and path.exists():
-        poster = poster_data_url(path)
+        poster = poster_data_url(path, make=make)
+        _made(poster, path, view.kind, make)
         if poster:
             return dataclasses.replace(view, poster=poster)
     return view
 
 
-def _embedded_view(view: MediaView, path: Path) -> MediaView | None:
+def _embedded_view(view: MediaView, path: Path, make: bool) -> MediaView | None:
     if view.kind not in _EMBEDDABLE or not path.exists():
         return None
-    url = preview_data_url(path, view.kind)
+    url = preview_data_url(path, view.kind, make=make)
+    _made(url, path, view.kind, make)
     if url is None:
         return None
     if not _claim(str(path.resolve()), len(url)):
@@ -111,10 +121,11 @@ def _embedded_view(view: MediaView, path: Path) -> MediaView | None:
     return dataclasses.replace(view, src=url, link=view.src)
 
 
-def _companion_view(view: MediaView, path: Path) -> MediaView:
+def _companion_view(view: MediaView, path: Path, make: bool) -> MediaView:
     if view.kind != "video" or not path.exists() or "://" in view.src:
         return view
-    playable = companion_for(path)
+    playable = companion_for(path, make=make)
+    _made(playable, path, view.kind, make)
     if playable is None or playable == path:
         return view
     folder, _, name = view.src.rpartition("/")
@@ -148,17 +159,21 @@ def present(view: MediaView, path: Path) -> MediaView:
 
 
 def _present(view: MediaView, path: Path) -> MediaView:
-    view = _with_poster(view, path)
+    # The engine loop must never wait for an encode: there, only what the saving step made
+    # beforehand (flow_widgets.runtime.media_prep) is used.
+    make = not in_engine_thread()
+    view = _with_poster(view, path, make)
     mode = media_choice().mode
     if mode == "embed":
-        return _embedded_view(view, path) or view
+        return _embedded_view(view, path, make) or view
     if mode == "colab":
-        embedded = _embedded_view(view, path)
+        embedded = _embedded_view(view, path, make)
         if embedded is not None and embedded.src.startswith("data:"):
             return embedded
-        return _served_view(view, path, note="served by the kernel: past the embed cap")
+        past_cap = "served by the kernel: past the embed cap" if make else None
+        return _served_view(view, path, note=past_cap)
     if mode == "serve":
         return _served_view(view, path)
     if mode == "vscode":
-        return _companion_view(view, path)
+        return _companion_view(view, path, make)
     return view
