@@ -15,12 +15,14 @@ import binascii
 import dataclasses
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any, TypeVar, Union
 
 __all__ = [
     "JsonModel",
     "decode_base64",
+    "extra_field",
     "first",
     "json_bool",
     "json_float",
@@ -29,6 +31,7 @@ __all__ = [
     "json_object",
     "json_str",
     "json_strs",
+    "unmodelled",
 ]
 
 M = TypeVar("M", bound="JsonModel")
@@ -98,6 +101,22 @@ def json_list(data: Mapping[str, Any], key: str) -> list[Any]:
 def json_strs(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
     """The strings of a list value."""
     return tuple(item for item in json_list(data, key) if isinstance(item, str))
+
+
+def unmodelled(data: Mapping[str, Any], known: Iterable[str]) -> Mapping[str, Any]:
+    """The keys of a server object this version does not read, with their values as sent.
+
+    Why: the API gains fields every few weeks (spec §7.1). A parser that drops what it does not
+    know loses data a user may need tomorrow; one that guesses at it may be wrong. So models keep
+    the rest, untouched, in their ``extra`` field (and the ledger stores it with them).
+    """
+    skip = frozenset(known)
+    return MappingProxyType({k: v for k, v in data.items() if isinstance(k, str) and k not in skip})
+
+
+def extra_field() -> Any:
+    """The ``extra`` field of a model: unmodelled keys, empty by default, not hashed."""
+    return dataclasses.field(default_factory=lambda: MappingProxyType({}), hash=False)
 
 
 def decode_base64(text: str, field: str) -> bytes:
