@@ -4,7 +4,8 @@ An account reply carries the Google account's cookies, its OAuth ``access_token`
 data: anything that stores or shows it could leak a live Google login. So these parsers copy
 only named, harmless fields (email, health, plan, credits, project, model prices) and never keep
 the raw body. Keys this version does not read are kept in ``extra`` (spec §7.1), but never the
-known credential containers, and any value under a credential-like name is hidden, at any depth.
+known credential containers (and :func:`~flow_widgets.api._serde.unmodelled` hides any value
+under a credential-like name, at any depth).
 Captcha provider keys arrive masked by the server and are masked again here, in
 case a server (or the simulator) ever sends one whole. Re-exported by
 :mod:`flow_widgets.api.models`.
@@ -51,20 +52,6 @@ _SHOWN_KEY_CHARS = 5
 T = TypeVar("T")
 
 
-_HIDDEN = "[hidden]"
-_CREDENTIAL_WORDS = (
-    "token",
-    "cookie",
-    "secret",
-    "password",
-    "session",
-    "auth",
-    "credential",
-    "key",
-)
-_CREDENTIAL_PREFIXES = ("ya29.", "eyJ")
-"""OAuth access tokens and JWTs, which may sit under any name."""
-
 _ACCOUNT_KEYS = frozenset(
     {
         "email",
@@ -99,24 +86,6 @@ _MODEL_KEYS = frozenset(
 )
 
 
-def _account_extra(data: Mapping[str, Any], known: frozenset[str]) -> Mapping[str, Any]:
-    """The unmodelled keys of an account object, with anything credential-like hidden."""
-    return MappingProxyType({k: _hidden(k, v) for k, v in unmodelled(data, known).items()})
-
-
-def _hidden(key: str, value: Any) -> Any:
-    name = key.replace("_", "").replace("-", "").lower()
-    if any(word in name for word in _CREDENTIAL_WORDS):
-        return _HIDDEN
-    if isinstance(value, Mapping):
-        return {k: _hidden(str(k), v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_hidden("", v) for v in value]
-    if isinstance(value, str) and value.startswith(_CREDENTIAL_PREFIXES):
-        return _HIDDEN
-    return value
-
-
 def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
     return MappingProxyType(dict(mapping))
 
@@ -143,7 +112,7 @@ class AccountSummary(JsonModel):
     @classmethod
     def from_api(cls, email: str, data: Mapping[str, Any]) -> AccountSummary:
         """Read one account entry (the list is keyed by email)."""
-        return cls(email=email, **_common_fields(data), extra=_account_extra(data, _SUMMARY_KEYS))
+        return cls(email=email, **_common_fields(data), extra=unmodelled(data, _SUMMARY_KEYS))
 
 
 def _common_fields(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -204,7 +173,7 @@ class AccountModel(JsonModel):
             paygate_tier=json_str(data, "paygateTier"),
             aspect_ratios=json_strs(data, "supportedAspectRatios"),
             capabilities=json_strs(data, "capabilities"),
-            extra=_account_extra(data, _MODEL_KEYS),
+            extra=unmodelled(data, _MODEL_KEYS),
         )
 
 
@@ -258,7 +227,7 @@ class Account(JsonModel):
             tier=tier_from_account(paygate, video_model_keys=[m.key for m in models]),
             credits=json_int(credits, "credits"),
             models=models,
-            extra=_account_extra(body, _ACCOUNT_KEYS),
+            extra=unmodelled(body, _ACCOUNT_KEYS),
         )
 
 

@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar, Union
 
 __all__ = [
+    "HIDDEN",
     "JsonModel",
     "decode_base64",
     "extra_field",
@@ -108,10 +109,45 @@ def unmodelled(data: Mapping[str, Any], known: Iterable[str]) -> Mapping[str, An
 
     Why: the API gains fields every few weeks (spec §7.1). A parser that drops what it does not
     know loses data a user may need tomorrow; one that guesses at it may be wrong. So models keep
-    the rest, untouched, in their ``extra`` field (and the ledger stores it with them).
+    the rest in their ``extra`` field (and the ledger stores it with them), as sent, except that
+    values under credential-like names (and OAuth tokens or JWTs anywhere) become ``[hidden]``.
     """
     skip = frozenset(known)
-    return MappingProxyType({k: v for k, v in data.items() if isinstance(k, str) and k not in skip})
+    return MappingProxyType(
+        {k: _hidden(k, v) for k, v in data.items() if isinstance(k, str) and k not in skip}
+    )
+
+
+HIDDEN = "[hidden]"
+"""What an unmodelled value under a credential-like name becomes."""
+_CREDENTIAL_WORDS = (
+    "token",
+    "cookie",
+    "secret",
+    "password",
+    "session",
+    "auth",
+    "credential",
+    "key",
+)
+_CREDENTIAL_PREFIXES = ("ya29.", "eyJ")
+"""OAuth access tokens and JWTs, which may sit under any name."""
+
+
+def _hidden(key: str, value: Any) -> Any:
+    """``value`` with anything credential-like hidden, at any depth: an unknown field is kept,
+    but a login the API may one day echo (an account's cookies, a session token) must never
+    reach the ledger, a widget's state or a cell's output."""
+    name = key.replace("_", "").replace("-", "").lower()
+    if any(word in name for word in _CREDENTIAL_WORDS):
+        return HIDDEN
+    if isinstance(value, Mapping):
+        return {k: _hidden(str(k), v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_hidden("", v) for v in value]
+    if isinstance(value, str) and value.startswith(_CREDENTIAL_PREFIXES):
+        return HIDDEN
+    return value
 
 
 def extra_field() -> Any:

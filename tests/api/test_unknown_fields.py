@@ -141,3 +141,27 @@ def test_an_unknown_key_in_get_accounts_does_not_fail_the_read() -> None:
         account = client.accounts.get(accounts[0].email)
         assert account.extra["region"] == "eu"
         assert "cookies" not in json.dumps(account.to_dict())
+
+
+def test_a_jobs_unknown_fields_survive_the_ledger(tmp_path: Any) -> None:
+    from flow_widgets.runtime.ledger import Ledger
+
+    job = Job.from_api(
+        {"jobid": "j-1", "status": "created", "region": "eu", "sessionToken": "tok-123456"}
+    )
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        sid = ledger.begin_submission(
+            kind="video",
+            endpoint="/videos",
+            payload={"prompt": "a fox"},
+            fingerprint="fp-1",
+            model="veo-3.1-lite",
+            estimate=20,
+            account=None,
+        )
+        ledger.mark_accepted(sid, job.jobid, None, job.to_dict())
+        stored = ledger.get(sid)
+    assert stored is not None and stored.job is not None
+    again = Job.from_dict(stored.job)
+    assert again.extra["region"] == "eu"
+    assert "tok-123456" not in json.dumps(stored.job)  # the ledger's redactor still applies
