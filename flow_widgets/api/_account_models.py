@@ -3,7 +3,10 @@
 An account reply carries the Google account's cookies, its OAuth ``access_token`` and session
 data: anything that stores or shows it could leak a live Google login. So these parsers copy
 only named, harmless fields (email, health, plan, credits, project, model prices) and never keep
-the raw body. Captcha provider keys arrive masked by the server and are masked again here, in
+the raw body. Keys this version does not read are kept in ``extra`` (spec §7.1), but never the
+known credential containers (and :func:`~flow_widgets.api._serde.unmodelled` hides any value
+under a credential-like name, at any depth).
+Captcha provider keys arrive masked by the server and are masked again here, in
 case a server (or the simulator) ever sends one whole. Re-exported by
 :mod:`flow_widgets.api.models`.
 """
@@ -17,6 +20,7 @@ from typing import Any, TypeVar
 
 from flow_widgets.api._serde import (
     JsonModel,
+    extra_field,
     first,
     json_float,
     json_int,
@@ -24,6 +28,7 @@ from flow_widgets.api._serde import (
     json_object,
     json_str,
     json_strs,
+    unmodelled,
 )
 from flow_widgets.api.catalog import Tier, tier_from_account
 
@@ -47,6 +52,40 @@ _SHOWN_KEY_CHARS = 5
 T = TypeVar("T")
 
 
+_ACCOUNT_KEYS = frozenset(
+    {
+        "email",
+        "health",
+        "error",
+        "created",
+        "project",
+        "nextRefresh",
+        "sessionData",
+        "credits",
+        "models",
+        "cookies",
+        "accountCookies",
+        "sessionCookies",
+        "access_token",
+    }
+)
+"""What an account reply carries that :class:`Account` reads, or must never keep."""
+_SUMMARY_KEYS = frozenset({"health", "error", "created", "project", "nextRefresh", "sessionData"})
+_MODEL_KEYS = frozenset(
+    {
+        "key",
+        "displayName",
+        "creditCost",
+        "videoGenerationTimeSeconds",
+        "videoLengthSeconds",
+        "framesPerSecond",
+        "paygateTier",
+        "supportedAspectRatios",
+        "capabilities",
+    }
+)
+
+
 def _frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
     return MappingProxyType(dict(mapping))
 
@@ -63,6 +102,7 @@ class AccountSummary(JsonModel):
     project_title: str | None = None
     next_refresh: str | None = None
     session_expires: str | None = None
+    extra: Mapping[str, Any] = extra_field()
 
     @property
     def healthy(self) -> bool:
@@ -72,7 +112,7 @@ class AccountSummary(JsonModel):
     @classmethod
     def from_api(cls, email: str, data: Mapping[str, Any]) -> AccountSummary:
         """Read one account entry (the list is keyed by email)."""
-        return cls(email=email, **_common_fields(data))
+        return cls(email=email, **_common_fields(data), extra=unmodelled(data, _SUMMARY_KEYS))
 
 
 def _common_fields(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -115,6 +155,7 @@ class AccountModel(JsonModel):
     paygate_tier: str | None = None
     aspect_ratios: tuple[str, ...] = ()
     capabilities: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = extra_field()
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> AccountModel | None:
@@ -132,6 +173,7 @@ class AccountModel(JsonModel):
             paygate_tier=json_str(data, "paygateTier"),
             aspect_ratios=json_strs(data, "supportedAspectRatios"),
             capabilities=json_strs(data, "capabilities"),
+            extra=unmodelled(data, _MODEL_KEYS),
         )
 
 
@@ -145,6 +187,8 @@ class Account(JsonModel):
         tier: the plan as a catalog :data:`~flow_widgets.api.catalog.Tier`, when recognisable.
         credits: Flow credits left (reported only while ``health`` is ``"OK"``).
         models: the video models the plan offers, with ``creditCost`` and timings.
+        extra: keys this version does not read, credential-like values hidden. Not shown in
+            HTML: the account card shows the named fields only.
     """
 
     email: str | None = None
@@ -159,6 +203,7 @@ class Account(JsonModel):
     tier: Tier | None = None
     credits: int | None = None
     models: tuple[AccountModel, ...] = ()
+    extra: Mapping[str, Any] = extra_field()
 
     @property
     def healthy(self) -> bool:
@@ -182,6 +227,7 @@ class Account(JsonModel):
             tier=tier_from_account(paygate, video_model_keys=[m.key for m in models]),
             credits=json_int(credits, "credits"),
             models=models,
+            extra=unmodelled(body, _ACCOUNT_KEYS),
         )
 
 

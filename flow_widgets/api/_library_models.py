@@ -14,10 +14,12 @@ from typing import Any
 
 from flow_widgets.api._serde import (
     JsonModel,
+    extra_field,
     first,
     json_bool,
     json_list,
     json_str,
+    unmodelled,
 )
 
 __all__ = [
@@ -54,6 +56,7 @@ class Voice(JsonModel):
     sample_url: str | None = None
     audio_url: str | None = None
     create_time: str | None = None
+    extra: Mapping[str, Any] = extra_field()
 
     @property
     def is_system(self) -> bool:
@@ -78,7 +81,39 @@ class Voice(JsonModel):
             sample_url=json_str(data, "sampleUrl"),
             audio_url=json_str(data, "audioUrl"),
             create_time=json_str(data, "createTime"),
+            extra=unmodelled(data, _VOICE_KEYS),
         )
+
+
+_VOICE_KEYS = frozenset(
+    {
+        "voice",
+        "source",
+        "displayName",
+        "baseVoice",
+        "workflowId",
+        "mediaId",
+        "dialog",
+        "voicePerformance",
+        "sampleUrl",
+        "audioUrl",
+        "createTime",
+    }
+)
+_CHARACTER_KEYS = frozenset(
+    {
+        "character",
+        "entityId",
+        "displayName",
+        "personalityNotes",
+        "imageReferences",
+        "voice",
+        "thumbnailMediaId",
+        "thumbnailUrl",
+        "createTime",
+        "updateTime",
+    }
+)
 
 
 def parse_voice_list(body: Mapping[str, Any]) -> tuple[Voice, ...]:
@@ -151,6 +186,7 @@ class Character(JsonModel):
     thumbnail_url: str | None = None
     create_time: str | None = None
     update_time: str | None = None
+    extra: Mapping[str, Any] = extra_field()
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Character:
@@ -177,6 +213,7 @@ class Character(JsonModel):
             thumbnail_url=json_str(data, "thumbnailUrl"),
             create_time=json_str(data, "createTime"),
             update_time=json_str(data, "updateTime"),
+            extra=unmodelled(data, _CHARACTER_KEYS),
         )
 
 

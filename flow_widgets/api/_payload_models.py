@@ -17,6 +17,7 @@ from typing import Any, Literal
 from flow_widgets.api._serde import (
     JsonModel,
     decode_base64,
+    extra_field,
     first,
     json_bool,
     json_float,
@@ -24,6 +25,7 @@ from flow_widgets.api._serde import (
     json_list,
     json_object,
     json_str,
+    unmodelled,
 )
 
 __all__ = [
@@ -130,6 +132,7 @@ class Asset(JsonModel):
     duration_seconds: float | None = None
     email: str | None = None
     file_name: str | None = None
+    extra: Mapping[str, Any] = extra_field()
 
     @classmethod
     def from_api(cls, body: Mapping[str, Any]) -> Asset:
@@ -153,7 +156,13 @@ class Asset(JsonModel):
             ),
             email=json_str(body, "email"),
             file_name=json_str(json_object(body, "workflow", "metadata"), "displayName"),
+            extra=unmodelled(body, _ASSET_KEYS),
         )
+
+
+_ASSET_KEYS = frozenset(
+    {"mediaGenerationId", "media", "width", "height", "durationSeconds", "email", "workflow"}
+)
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,15 @@ import binascii
 import dataclasses
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any, TypeVar, Union
 
 __all__ = [
+    "HIDDEN",
     "JsonModel",
     "decode_base64",
+    "extra_field",
     "first",
     "json_bool",
     "json_float",
@@ -29,6 +32,7 @@ __all__ = [
     "json_object",
     "json_str",
     "json_strs",
+    "unmodelled",
 ]
 
 M = TypeVar("M", bound="JsonModel")
@@ -98,6 +102,57 @@ def json_list(data: Mapping[str, Any], key: str) -> list[Any]:
 def json_strs(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
     """The strings of a list value."""
     return tuple(item for item in json_list(data, key) if isinstance(item, str))
+
+
+def unmodelled(data: Mapping[str, Any], known: Iterable[str]) -> Mapping[str, Any]:
+    """The keys of a server object this version does not read, with their values as sent.
+
+    Why: the API gains fields every few weeks (spec §7.1). A parser that drops what it does not
+    know loses data a user may need tomorrow; one that guesses at it may be wrong. So models keep
+    the rest in their ``extra`` field (and the ledger stores it with them), as sent, except that
+    values under credential-like names (and OAuth tokens or JWTs anywhere) become ``[hidden]``.
+    """
+    skip = frozenset(known)
+    return MappingProxyType(
+        {k: _hidden(k, v) for k, v in data.items() if isinstance(k, str) and k not in skip}
+    )
+
+
+HIDDEN = "[hidden]"
+"""What an unmodelled value under a credential-like name becomes."""
+_CREDENTIAL_WORDS = (
+    "token",
+    "cookie",
+    "secret",
+    "password",
+    "session",
+    "auth",
+    "credential",
+    "key",
+)
+_CREDENTIAL_PREFIXES = ("ya29.", "eyJ")
+"""OAuth access tokens and JWTs, which may sit under any name."""
+
+
+def _hidden(key: str, value: Any) -> Any:
+    """``value`` with anything credential-like hidden, at any depth: an unknown field is kept,
+    but a login the API may one day echo (an account's cookies, a session token) must never
+    reach the ledger, a widget's state or a cell's output."""
+    name = key.replace("_", "").replace("-", "").lower()
+    if any(word in name for word in _CREDENTIAL_WORDS):
+        return HIDDEN
+    if isinstance(value, Mapping):
+        return {k: _hidden(str(k), v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_hidden("", v) for v in value]
+    if isinstance(value, str) and value.startswith(_CREDENTIAL_PREFIXES):
+        return HIDDEN
+    return value
+
+
+def extra_field() -> Any:
+    """The ``extra`` field of a model: unmodelled keys, empty by default, not hashed."""
+    return dataclasses.field(default_factory=lambda: MappingProxyType({}), hash=False)
 
 
 def decode_base64(text: str, field: str) -> bytes:

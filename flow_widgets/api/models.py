@@ -63,6 +63,7 @@ from flow_widgets.api._payload_models import (
 )
 from flow_widgets.api._serde import (
     JsonModel,
+    extra_field,
     first,
     json_float,
     json_int,
@@ -70,6 +71,7 @@ from flow_widgets.api._serde import (
     json_object,
     json_str,
     json_strs,
+    unmodelled,
 )
 from flow_widgets.api.ids import account_of, parse_jobid
 
@@ -132,6 +134,7 @@ class Media(JsonModel):
         visibility: ``PRIVATE``, or ``FILTERED`` when moderation removed the output.
         failure_reasons: Google's reasons for a filtered or failed output.
         error: Google's message for a failed output.
+        extra: the entry's keys this version does not read, as the API sent them.
     """
 
     media_generation_id: str
@@ -150,6 +153,7 @@ class Media(JsonModel):
     name: str | None = None
     data: bytes | None = field(default=None, repr=False)
     mime_type: str | None = None
+    extra: Mapping[str, Any] = extra_field()
 
     @property
     def account_email(self) -> str | None:
@@ -201,6 +205,7 @@ class Media(JsonModel):
             name=json_str(entry, "name"),
             data=data,
             mime_type=mime,
+            extra=unmodelled(entry, _MEDIA_KEYS),
         )
 
     @classmethod
@@ -221,7 +226,54 @@ class Media(JsonModel):
             status=json_str(entry, "status"),
             visibility=json_str(meta, "mediaVisibility"),
             name=json_str(json_object(entry, "operation"), "name"),
+            extra=unmodelled(entry, _MEDIA_KEYS),
         )
+
+
+_MEDIA_KEYS = frozenset(
+    {
+        "mediaGenerationId",
+        "video",
+        "image",
+        "mediaMetadata",
+        "videoUrl",
+        "url",
+        "thumbnailUrl",
+        "failureReasons",
+        "name",
+        "encodedImage",
+        "encodedVideo",
+        "operation",
+        "fifeUrl",
+        "status",
+        "sceneId",
+    }
+)
+"""The keys of a ``media[]`` or legacy ``operations[]`` entry that :class:`Media` reads."""
+
+_JOB_KEYS = frozenset(
+    {
+        "jobid",
+        "jobId",
+        "type",
+        "status",
+        "created",
+        "updated",
+        "request",
+        "response",
+        "media",
+        "operations",
+        "remainingCredits",
+        "captcha",
+        "error",
+        "errorDetails",
+        "code",
+        "gateway",
+        "replyUrl",
+        "replyRef",
+    }
+)
+"""The top-level keys of a job reply that :class:`Job` reads (or knows to leave alone)."""
 
 
 def _kind(entry: Mapping[str, Any], media_id: str, default: MediaKind) -> MediaKind:
@@ -288,6 +340,7 @@ class Job(JsonModel):
     code: int | None = None
     raw_status: str | None = None
     queue_position: int | None = None
+    extra: Mapping[str, Any] = extra_field()
 
     @property
     def account_email(self) -> str | None:
@@ -336,6 +389,7 @@ class Job(JsonModel):
             or (_error_text(upstream) if error is not None else None),
             code=json_int(body, "code"),
             queue_position=json_int(json_object(body, "gateway"), "queuePosition"),
+            extra=unmodelled(body, _JOB_KEYS),
         )
 
 

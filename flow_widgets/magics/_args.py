@@ -166,6 +166,16 @@ def _add_prompt_options(parser: MagicArgumentParser) -> None:
     )
 
 
+def _add_ceiling(parser: MagicArgumentParser) -> None:
+    """``--max-credits``: where a model newer than the catalog makes the price unknown."""
+    parser.add_argument(
+        "--max-credits",
+        type=_positive_int,
+        metavar="N",
+        help="the most credits to spend when the model's price is unknown (needed under a budget)",
+    )
+
+
 def video_parser() -> MagicArgumentParser:
     """The ``%%flow_video`` options: every field of POST /videos."""
     parser = _parser("%%flow_video", "Generate videos; the cell body is the prompt.")
@@ -175,12 +185,7 @@ def video_parser() -> MagicArgumentParser:
     parser.add_argument("-n", "--count", type=_positive_int, help="variations, 1-4")
     parser.add_argument("--seed", type=_positive_int, help="seed for reproducible takes")
     parser.add_argument("--resolution", help="720p or 360p (omni-flash)")
-    parser.add_argument(
-        "--max-credits",
-        type=_positive_int,
-        metavar="N",
-        help="the most credits to spend when the model's price is unknown (needed under a budget)",
-    )
+    _add_ceiling(parser)
     parser.add_argument("--start", metavar="IMAGE", help="first frame (path, media id, variable)")
     parser.add_argument("--end", metavar="IMAGE", help="last frame (needs --start)")
     parser.add_argument(
@@ -242,6 +247,7 @@ def _extend(p: MagicArgumentParser) -> None:
     p.add_argument("-m", "--model")
     p.add_argument("-n", "--count", type=_positive_int)
     p.add_argument("--seed", type=_positive_int)
+    _add_ceiling(p)
     _add_prompt_options(p)
     _add_run_options(p)
 

@@ -177,6 +177,7 @@ def extend_request(args: argparse.Namespace, prompt: str, refs: RefResolver) -> 
         "count": args.count or 1,
         "seed": args.seed,
         "captcha": captcha_from(args),
+        "max_credits": args.max_credits,
     }
     if args.model:
         kwargs["model"] = args.model

@@ -147,3 +147,18 @@ def test_a_request_with_extra_is_rebuilt_from_the_ledger_with_the_same_fingerpri
     row = SimpleNamespace(kind="video", payload={**sent.to_payload(), "replyRef": "sid-1"})
     work = request_from_submission(row)  # type: ignore[arg-type]
     assert work is not None and work.request.fingerprint() == sent.fingerprint()
+
+
+def test_an_extension_of_unknown_price_costs_its_stated_ceiling_and_never_sends_it() -> None:
+    from flow_widgets.api.requests import ExtendRequest
+
+    video = f"user:1-email:{EMAIL.encode().hex()}-video:3f1c2b1a-0000-4000-8000-000000000001"
+    request = ExtendRequest(video, "it leaps", model="veo-4-preview")
+    with pytest.raises(UnknownPriceError, match="max_credits"):
+        request.estimate_credits("pro")
+    ceiling = ExtendRequest(video, "it leaps", model="veo-4-preview", max_credits=40)
+    assert ceiling.estimate_credits("pro") == 40
+    assert "max_credits" not in ceiling.to_payload()
+    assert ceiling.fingerprint() == request.fingerprint()
+    with pytest.raises(ValidationError, match="max_credits"):
+        ExtendRequest(video, "it leaps", model="veo-4-preview", max_credits=-1)

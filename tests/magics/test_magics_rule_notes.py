@@ -71,3 +71,19 @@ def test_flow_doctor_prints_the_report_for_the_sessions_simulator(
     out = capsys.readouterr().out + shell.text()
     assert "API drift report" in out and "no drift" in out
     assert shell.sim.token not in out
+
+
+def test_under_a_budget_an_extension_of_unknown_price_needs_max_credits(shell: Shell) -> None:
+    from flow_widgets.runtime.session import current_session
+
+    shell.cell("%%flow_video -m veo-3.1-lite --out fox\na red fox in snow")
+    flow = current_session()
+    assert flow is not None
+    flow.budget = 500
+    posts = shell.count_requests("POST /videos/extend")
+    refused = shell.cell('%flow extend fox "it leaps" -m veo-4-preview')
+    assert isinstance(refused.error_in_exec, UsageError)
+    assert "max_credits" in str(refused.error_in_exec)
+    assert shell.fired(posts) == 0
+    shell.cell('%flow extend fox "it leaps" -m veo-4-preview --max-credits 40')
+    assert shell.fired(posts) == 1  # sent once; the API decides (here a free 400)

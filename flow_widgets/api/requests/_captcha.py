@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from flow_widgets.api.requests._evidence import RuleWarning, breach, collecting
+from flow_widgets.api.requests._evidence import RuleWarning, breach, collecting, refuse
 from flow_widgets.api.requests._fields import Scalar, coerce, fail
 
 __all__ = ["CAPTCHA_PROVIDERS", "Captcha"]
@@ -61,14 +61,23 @@ class Captcha:
             if value is not None
         ]
         if len(given) > 1:
-            raise fail(
+            raise refuse(
+                "captcha-one-option",
                 given[0],
                 f"{given[0]} cannot be combined with {given[1]}; send only one captcha option.",
             )
         if self.token is not None and not self.token.strip():
-            raise fail("captchaToken", "captchaToken is empty; pass a reCAPTCHA token or omit it.")
+            raise refuse(
+                "captcha-token-required",
+                "captchaToken",
+                "captchaToken is empty; pass a reCAPTCHA token or omit it.",
+            )
         if self.retry is not None and not 1 <= self.retry <= 10:
-            raise fail("captchaRetry", f"captchaRetry {self.retry} is out of range; use 1 to 10.")
+            raise refuse(
+                "captcha-retry-range",
+                "captchaRetry",
+                f"captchaRetry {self.retry} is out of range; use 1 to 10.",
+            )
         with collecting() as found:
             if self.order is not None:
                 object.__setattr__(self, "order", _canonical_order(self.order))
@@ -106,7 +115,11 @@ def _canonical_order(order: Any) -> tuple[str, ...]:
     if not isinstance(names, (tuple, list)) or not names:
         raise fail("captchaOrder", "captchaOrder must list solver names such as CapSolver.")
     if len(names) > 10:
-        raise fail("captchaOrder", f"captchaOrder lists {len(names)} solvers; use at most 10.")
+        raise refuse(
+            "captcha-order-length",
+            "captchaOrder",
+            f"captchaOrder lists {len(names)} solvers; use at most 10.",
+        )
     canonical = []
     for name in names:
         if not isinstance(name, str) or not name.strip() or "," in name:

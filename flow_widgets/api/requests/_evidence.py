@@ -180,6 +180,28 @@ RULES: dict[str, Rule] = {
         _rule("marker-needs-slot", "vendor", "[PM] Jun 2026"),
         _rule("veo-no-360p", "vendor", "C16 official skill generate.sh Nov 2026"),
         _rule("upscale-resolution", "vendor", "[D:vid-upscale] May 2026; C1 Oct 2026"),
+        # -- accounts, captcha options and statistics queries
+        _rule(
+            "cookies-table", "vendor", "[D:accounts-post] Nov 2025 (DevTools' tab-separated table)"
+        ),
+        _rule(
+            "providers-required",
+            "vendor",
+            "[D:cap-prov-post] Feb 2026 (a body of provider keys; an empty one sets nothing)",
+        ),
+        _rule(
+            "captcha-one-option", "vendor", "[PM] Jun 2026, [D:vid-upscale] (mutually exclusive)"
+        ),
+        _rule(
+            "captcha-token-required",
+            "vendor",
+            "[D:videos] Jun 2026 (the caller's reCAPTCHA token; an empty one is none)",
+        ),
+        _rule("captcha-retry-range", "vendor", "[PM] Jun 2026 (captchaRetry 1-10)"),
+        _rule("captcha-order-length", "vendor", "[PM] Jun 2026 (captchaOrder: at most 10)"),
+        _rule("stats-date-format", "vendor", "[D:cap-stats] Jun 2026 (date is YYYY-MM-DD)"),
+        _rule("stats-limit-range", "vendor", "[D:cap-stats] Jun 2026 (limit: at most 50000)"),
+        _rule("jobs-options", "vendor", "[D:jobs] Jun 2026 (summary, executing or history)"),
     )
 }
 
@@ -273,10 +295,12 @@ def report(found: Iterable[RuleWarning]) -> None:
     for warning in found:
         if _strict.get():
             rule = warning.rule
-            raise fail(
+            strict = fail(
                 warning.field,
                 f"{warning.message} (rule {rule.name}, {rule.source}; refused: strict).",
             )
+            strict.rule = rule.name
+            raise strict
         for collected in _collectors.get():
             if warning not in collected:
                 collected.append(warning)

@@ -23,7 +23,7 @@ from flow_widgets.api._retry import Safety
 from flow_widgets.api.models import Account, CaptchaProviders, CaptchaStats, JobsStats
 from flow_widgets.api.requests._base import FlowRequest, Reply
 from flow_widgets.api.requests._captcha import CAPTCHA_PROVIDERS
-from flow_widgets.api.requests._evidence import breach
+from flow_widgets.api.requests._evidence import breach, refuse
 from flow_widgets.api.requests._fields import Field, Scalar, coerce, fail
 
 __all__ = [
@@ -54,9 +54,14 @@ class AddAccount(FlowRequest):
 
     def _validate(self) -> None:
         if not self.cookies.strip():
-            raise fail("cookies", "cookies is empty; paste the cookie table from DevTools.")
+            raise refuse(
+                "cookies-table",
+                "cookies",
+                "cookies is empty; paste the cookie table from DevTools.",
+            )
         if "\t" not in self.cookies:
-            raise fail(
+            raise refuse(
+                "cookies-table",
                 "cookies",
                 "cookies is not a tab-separated table; copy the rows from DevTools' "
                 "Application > Cookies view.",
@@ -106,7 +111,8 @@ class SetCaptchaProviders(FlowRequest):
 
     def _validate(self) -> None:
         if not self.providers:
-            raise fail(
+            raise refuse(
+                "providers-required",
                 "providers",
                 f"providers is empty; set at least one of {', '.join(CAPTCHA_PROVIDERS)}.",
             )
@@ -156,9 +162,13 @@ class CaptchaStatsQuery(FlowRequest):
             except ValueError:
                 parsed = None
             if parsed is None or len(self.date) != 10:
-                raise fail("date", f"date {self.date!r} is not a day; use YYYY-MM-DD.")
+                raise refuse(
+                    "stats-date-format", "date", f"date {self.date!r} is not a day; use YYYY-MM-DD."
+                )
         if self.limit is not None and not 1 <= self.limit <= 50000:
-            raise fail("limit", f"limit {self.limit} is out of range; use 1 to 50000.")
+            raise refuse(
+                "stats-limit-range", "limit", f"limit {self.limit} is out of range; use 1 to 50000."
+            )
         if self.provider is not None and self.provider not in STATS_PROVIDERS:
             # An open set (spec §7.1): a new solver is sent.
             breach(
@@ -183,7 +193,8 @@ class JobsQuery(FlowRequest):
 
     def _validate(self) -> None:
         if self.options is not None and self.options not in JOBS_OPTIONS:
-            raise fail(
+            raise refuse(
+                "jobs-options",
                 "options",
                 f"options {self.options!r} is unknown; use summary, executing or history.",
             )

@@ -173,6 +173,9 @@ class ExtendRequest(FlowRequest):
     reply_url: str | None = None
     reply_ref: str | None = None
     captcha: Captcha | None = None
+    #: The most credits the caller accepts for an extension whose price is unknown (a model
+    #: newer than the catalog); never sent, it lets such a request run under a budget.
+    max_credits: int | None = None
     #: Fields the API gained after this release, merged into the body as given (see
     #: :func:`~flow_widgets.api.requests._fields.check_extra`).
     extra: Mapping[str, Any] | None = dataclasses.field(default=None, hash=False)
@@ -180,6 +183,10 @@ class ExtendRequest(FlowRequest):
     def _validate(self) -> None:
         rules.check_media_id(self.media_generation_id, "mediaGenerationId", "video")
         rules.check_prompt(self.prompt)
+        if self.max_credits is not None and (
+            not isinstance(self.max_credits, int) or self.max_credits < 0
+        ):
+            raise fail("max_credits", f"max_credits {self.max_credits!r} must be 0 or more.")
         spec = VIDEO_MODELS.get(self.model)
         if spec is None:  # an open set (spec §7.1): a new extender is sent
             breach(
@@ -218,12 +225,15 @@ class ExtendRequest(FlowRequest):
 
     def estimate_credits(self, tier: Tier, catalog: Catalog = DEFAULT_CATALOG) -> int:
         """One generation of the chosen Veo model per variation (a model the catalog does not
-        know: the account's ``creditCost`` for it, else :class:`UnknownPriceError`)."""
+        know: the account's ``creditCost`` for it, else the caller's ``max_credits`` ceiling,
+        else :class:`UnknownPriceError`)."""
         if self.model not in VIDEO_MODELS:
             known = catalog.open_price(self.model)
-            if known is None:
-                raise catalog.unknown_price(self.model)
-            return known * self.count
+            if known is not None:
+                return known * self.count
+            if self.max_credits is not None:
+                return self.max_credits
+            raise catalog.unknown_price(self.model)
         return catalog.extend_credits(self.model, tier) * self.count
 
 
