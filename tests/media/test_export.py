@@ -93,7 +93,7 @@ def test_page_plays_inside_jupyterlab(
             lab.wait_for_selector("iframe", timeout=90_000)
             frame = None
             for _ in range(120):
-                frame = next((f for f in lab.frames if f.query_selector("video")), None)
+                frame = next((f for f in lab.frames if _has_video(f)), None)
                 if frame is not None:
                     break
                 lab.wait_for_timeout(500)
@@ -120,3 +120,14 @@ def test_export_with_no_results_says_so_in_one_line(tmp_path: Path) -> None:
     said = str(nb.cells[1].outputs)
     assert "UsageError" in said and "no results to write" in said
     assert not (tmp_path / "empty.html").exists()
+
+
+def _has_video(frame: Any) -> bool:
+    """True once ``frame`` shows a video; a frame still navigating (JupyterLab loads the page
+    into its viewer's iframe) has no document to ask yet."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        return frame.query_selector("video") is not None
+    except PlaywrightError:
+        return False
