@@ -10,7 +10,8 @@ request is built from, and only for the fields the tab uses (the fields
 :func:`~flow_widgets.ui.studio_form.build_request` reads), so the strip and the POST body agree.
 
 Pictures come only from this machine: a small JPEG made once from an upload's bytes (the bytes
-are dropped at once), or from a downloaded file of the session's jobs; anything else is a
+are dropped at once), or from a downloaded file of the session's jobs (a video's first frame);
+anything else is a
 neutral tile with its short id. Nothing is fetched from the network, and only the thumbnail
 (at most :data:`THUMB_SIDE` px) reaches widget state. Every label is escaped.
 """
@@ -36,7 +37,7 @@ log = logging.getLogger("flow_widgets.ui")
 
 #: Longest side of a thumbnail, in pixels.
 THUMB_SIDE = 64
-_MAX_FILE = 40 * 1024 * 1024  # larger local files are not opened for a thumbnail
+_MAX_FILE = 200 * 1024 * 1024  # larger local files are not opened for a thumbnail
 _SINGLE = (
     ("start_image", "start", "first frame"),
     ("end_image", "end", "last frame"),
@@ -97,12 +98,31 @@ def make_thumbnail(data: bytes) -> bytes | None:
         return None
 
 
-def thumbnail_of_file(path: Path) -> bytes | None:
-    """:func:`make_thumbnail` of a local image file (``None`` for videos and missing files)."""
+def _first_frame(path: Path) -> bytes | None:
+    """:func:`make_thumbnail` of a local video's first frame (PyAV; ``None`` when unreadable)."""
+    import av
+
     try:
-        if path.suffix.lower() not in (".png", ".jpg", ".jpeg", ".webp", ".gif"):
-            return None
+        with av.open(str(path)) as video:
+            for frame in video.decode(video=0):
+                out = io.BytesIO()
+                frame.to_image().save(out, format="PNG")
+                return make_thumbnail(out.getvalue())
+    except (OSError, ValueError, av.FFmpegError):
+        return None
+    return None
+
+
+def thumbnail_of_file(path: Path) -> bytes | None:
+    """:func:`make_thumbnail` of a local image, or of a local video's first frame (``None`` for
+    missing or unreadable files)."""
+    suffix = path.suffix.lower()
+    try:
         if path.stat().st_size > _MAX_FILE:
+            return None
+        if suffix in (".mp4", ".mov", ".webm"):
+            return _first_frame(path)
+        if suffix not in (".png", ".jpg", ".jpeg", ".webp", ".gif"):
             return None
         return make_thumbnail(path.read_bytes())
     except OSError:

@@ -125,9 +125,12 @@ def test_thumbnails_are_per_tab(studio: Studio) -> None:
     assert len(studio.references.value) == 2  # removing on one tab leaves the other alone
 
 
-def test_a_downloaded_result_shows_its_own_file_as_the_thumbnail(studio: Studio) -> None:
+@pytest.mark.parametrize(("made_on", "used_on"), [("image", "upscale"), ("text", "extend")])
+def test_a_downloaded_result_shows_its_own_file_as_the_thumbnail(
+    studio: Studio, made_on: str, used_on: str
+) -> None:
     studio.account.value = PRO
-    studio.kind.value = "image"
+    studio.kind.value = made_on
     studio.prompt.value = "a teapot"
     made = studio._generate()
     assert made is not None
@@ -135,7 +138,7 @@ def test_a_downloaded_result_shows_its_own_file_as_the_thumbnail(studio: Studio)
     media = made.handle.media[0]
     assert media.path is not None and media.media_id
     studio.sync()
-    studio.kind.value = "upscale"
+    studio.kind.value = used_on  # an image's own pixels, or a video's first frame
     studio.source.set(media.media_id)
     assert _buttons(studio) == ["remove source"]
     (face,) = _faces(studio)
