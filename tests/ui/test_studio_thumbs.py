@@ -43,6 +43,8 @@ def _upload_references(studio: Studio, *names: str) -> None:
         for name in names
     )  # fmt: skip
     eventually(lambda: len(studio.references.value) == len(names), 10, "the uploads' media ids")
+    # The last upload's answer reaches the form on the engine thread; its strip follows.
+    eventually(lambda: len(studio.thumbs.shown) == len(names), 10, "the strip to show them")
 
 
 def _buttons(studio: Studio) -> list[str]:
@@ -157,3 +159,16 @@ def test_every_label_on_a_tile_is_escaped() -> None:
     assert "character &lt;1&gt;" in caption.value
     assert remove.description == "remove character <1>"  # a button's text is not HTML
     assert f"{THUMB_SIDE}px" in face.value
+
+
+def test_removing_the_last_frame_keeps_the_first(studio: Studio) -> None:
+    studio.account.value = PRO
+    studio.kind.value = "frames"
+    studio.prompt.value = "from dawn to dusk"
+    studio.start.pasted.value = "frame-a"
+    studio.end.pasted.value = "frame-b"
+    assert _buttons(studio) == ["remove first frame", "remove last frame"]
+    studio.thumbs.buttons[1].click()
+    assert (studio.start.value, studio.end.value) == ("frame-a", None)
+    assert _buttons(studio) == ["remove first frame"]
+    assert studio.status.tone == "info" and "last frame" in studio.status.text
