@@ -199,8 +199,7 @@ class ThumbStrip:
             f'<div style="font:11px system-ui;color:#374151">{html.escape(ref.label)}</div>'
         )
         remove = widgets.Button(
-            description=f"remove {ref.label}",
-            icon="times",
+            description=f"remove {ref.label}",  # the accessible name: no icon glyph in it
             tooltip=f"Do not send {ref.label}",
             layout={"width": "auto"},
         )
