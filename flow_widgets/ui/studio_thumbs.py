@@ -156,6 +156,7 @@ class ThumbStrip:
         self._name_of = name_of
         self._on_remove = on_remove
         self._shown: list[SentRef] = []
+        self._pictured: list[bool] = []
         self.buttons: list[widgets.Button] = []
         self.tiles = widgets.HBox(layout={"flex_flow": "row wrap"})
         caption = widgets.HTML('<span style="color:#6b7280">will be sent</span>')
@@ -169,8 +170,12 @@ class ThumbStrip:
         return list(self._shown)
 
     def show(self, refs: list[SentRef]) -> None:
-        if refs == self._shown:
+        """Show ``refs``; tiles are rebuilt when they change or a picture became known (a
+        result's file finished downloading after it was picked)."""
+        pictured = [self._thumbnail(r.ref) is not None for r in refs]
+        if refs == self._shown and pictured == self._pictured:
             return
+        self._pictured = pictured
         old = list(self.tiles.children)
         self._shown = list(refs)
         self.buttons = []

@@ -172,3 +172,16 @@ def test_removing_the_last_frame_keeps_the_first(studio: Studio) -> None:
     assert (studio.start.value, studio.end.value) == ("frame-a", None)
     assert _buttons(studio) == ["remove first frame"]
     assert studio.status.tone == "info" and "last frame" in studio.status.text
+
+
+def test_a_tile_gets_its_picture_once_the_file_is_known() -> None:
+    pictures: dict[str, bytes] = {}
+    strip = ThumbStrip(
+        thumbnail=pictures.get, name_of=lambda _ref: None, on_remove=lambda _ref: None
+    )
+    shown = [SentRef("source", 0, "clip-1", "source")]
+    strip.show(shown)
+    assert isinstance(strip.tiles.children[0].children[0], widgets.HTML)
+    pictures["clip-1"] = b"\xff\xd8 a small jpeg"
+    strip.show(shown)
+    assert isinstance(strip.tiles.children[0].children[0], widgets.Image)
