@@ -13,7 +13,8 @@ import pytest
 from flow_widgets.runtime.session import FlowSession
 from flow_widgets.simulator.server import RunningSimulator
 from flow_widgets.ui.studio import Studio
-from flow_widgets.ui.studio_thumbs import THUMB_SIDE, SentRef, ThumbStrip
+from flow_widgets.ui.studio_form import StudioForm
+from flow_widgets.ui.studio_thumbs import THUMB_SIDE, SentRef, ThumbStrip, sent_references
 from tests.ui.panel_support import PRO, Recorder, eventually
 
 
@@ -185,3 +186,22 @@ def test_a_tile_gets_its_picture_once_the_file_is_known() -> None:
     pictures["clip-1"] = b"\xff\xd8 a small jpeg"
     strip.show(shown)
     assert isinstance(strip.tiles.children[0].children[0], widgets.Image)
+
+
+def test_only_the_fields_the_tab_sends_are_shown() -> None:
+    form = StudioForm(
+        kind="image",
+        prompt="a cup",
+        reference_images=("r1", "r2"),
+        characters=("c1",),
+        start_image="left-over",  # a field the Image tab does not send
+        source="left-over",
+    )
+    shown = sent_references(form)
+    assert [(s.label, s.ref) for s in shown] == [
+        ("reference 1", "r1"), ("reference 2", "r2"), ("character 1", "c1"),
+    ]  # fmt: skip
+    edit = StudioForm(kind="edit", reference_video="v1", start_image="left-over")
+    assert [s.label for s in sent_references(edit)] == ["video"]
+    extend = StudioForm(kind="extend", source="v2", reference_images=("left-over",))
+    assert [s.label for s in sent_references(extend)] == ["source"]
