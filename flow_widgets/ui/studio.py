@@ -48,6 +48,7 @@ from flow_widgets.ui.studio_form import (
 from flow_widgets.ui.studio_inputs import MediaChoices
 from flow_widgets.ui.studio_preview import Preview, preview
 from flow_widgets.ui.studio_results import Result, StudioResults
+from flow_widgets.ui.studio_thumbs import SentRef, ThumbStrip, sent_references
 from flow_widgets.ui.text import one_line
 from flow_widgets.ui.words import in_form_words, is_hint
 
@@ -117,6 +118,11 @@ class Studio(StudioControls, Panel):
             on_generate=guarded(self.status, "Generate")(self._generate),
             on_new_seed=guarded(self.status, "Random seed")(self._new_seed),
         )
+        self.thumbs = ThumbStrip(
+            thumbnail=self.choices.thumbnail,
+            name_of=self._name_of,
+            on_remove=guarded(self.status, "Remove reference")(self._remove_reference),
+        )
         self.results = StudioResults(
             on_vary=guarded(self.status, "Vary")(self._vary),
             on_edit=guarded(self.status, "Edit")(self._edit),
@@ -144,6 +150,7 @@ class Studio(StudioControls, Panel):
                 self.references_box,
                 self.characters_box,
                 self.voices_box,
+                self.thumbs.widget,
                 widgets.HBox([self.generate, self.preview_line]),
                 self.status,
                 self.results.widget,
@@ -226,6 +233,7 @@ class Studio(StudioControls, Panel):
             self._show_fields(shown)
             Panel.hide(self.unlock_seed, shown.seed is None or not shown.uses("seed"))
             self._update_preview(shown)
+            self.thumbs.show(sent_references(shown))
             if shown.kind == self._tab:
                 self._shown_form = shown
 
@@ -271,7 +279,7 @@ class Studio(StudioControls, Panel):
             for media in job.media:
                 if media.media_id:
                     name = f"#{take} {media.kind} {media.index + 1}" if take else media.kind
-                    self.choices.add(f"{name} · {prompt}", media.media_id)
+                    self.choices.add(f"{name} · {prompt}", media.media_id, path=media.path)
 
     def _sync_library(self) -> None:
         self.characters.set_choices(self.library.character_choices())
@@ -387,6 +395,36 @@ class Studio(StudioControls, Panel):
             options = options_for(form, self._tier())
             self._apply_options(form, options)
         self.sync()
+
+    def _name_of(self, ref: str) -> str | None:
+        """A character's name, or the label of an offered media (for a tile with no picture)."""
+        names = {value: label for label, value in self.library.character_choices().items()}
+        return names.get(ref) or self.choices.label_of(ref)
+
+    def _remove_reference(self, shown: SentRef) -> None:
+        """Take exactly ``shown`` out of what the tab will send (the same slot, if it still
+        holds that reference; else the first slot that does)."""
+        form = self.form()
+        if shown.field in ("reference_images", "characters"):
+            values = list(getattr(form, shown.field))
+            if shown.index < len(values) and values[shown.index] == shown.ref:
+                del values[shown.index]
+            elif shown.ref in values:
+                values.remove(shown.ref)
+            else:
+                return
+            picks = self.references if shown.field == "reference_images" else self.characters
+            picks.set(tuple(values))
+        else:
+            control = {
+                "start_image": self.start, "end_image": self.end,
+                "reference_video": self.video, "source": self.source,
+            }[shown.field]  # fmt: skip
+            if control.value != shown.ref:
+                return
+            control.set(None)
+        self.sync()
+        self.status.show(f"Removed {shown.label}; it will not be sent.", "info")
 
     def _emails(self) -> list[str]:
         return [a.email for a in self.session.tracker.accounts()]

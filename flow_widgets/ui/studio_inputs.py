@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
@@ -22,6 +23,7 @@ import ipywidgets as widgets
 from flow_widgets.api.ids import parse_media_id
 from flow_widgets.ui import _session
 from flow_widgets.ui._handlers import describe_error
+from flow_widgets.ui.studio_thumbs import make_thumbnail, thumbnail_of_file
 
 __all__ = ["MediaChoices", "MediaInput", "MediaListInput", "NamedTags"]
 
@@ -38,12 +40,28 @@ class MediaChoices:
         self._lock = threading.Lock()
         self._items: dict[str, dict[str, str]] = {"image": {}, "video": {}}
         self._listeners: list[Callable[[], None]] = []
+        self._files: dict[str, Path] = {}
+        self._thumbs: dict[str, bytes | None] = {}
 
-    def add(self, label: str, media_id: str) -> str:
-        """Offer ``media_id``; returns the label it is shown under (made unique)."""
+    def add(
+        self,
+        label: str,
+        media_id: str,
+        *,
+        path: Path | None = None,
+        thumbnail: bytes | None = None,
+    ) -> str:
+        """Offer ``media_id``; returns the label it is shown under (made unique).
+
+        ``path`` (a local file of it) or ``thumbnail`` (a small JPEG made from an upload)
+        give it a picture in the "will be sent" strip."""
         parsed = parse_media_id(media_id)
         kind = parsed.kind if parsed else "image"
         with self._lock:
+            if path is not None:
+                self._files.setdefault(media_id, Path(path))
+            if thumbnail is not None:
+                self._thumbs[media_id] = thumbnail
             items = self._items[kind]
             for existing, value in items.items():
                 if value == media_id:
@@ -74,6 +92,18 @@ class MediaChoices:
         with self._lock:
             self._listeners.append(listener)
 
+    def thumbnail(self, media_id: str) -> bytes | None:
+        """A small JPEG of ``media_id`` from this machine only (made once), or ``None``."""
+        with self._lock:
+            if media_id in self._thumbs:
+                return self._thumbs[media_id]
+            path = self._files.get(media_id)
+        made = thumbnail_of_file(path) if path is not None else None
+        with self._lock:
+            if path is not None:
+                self._thumbs[media_id] = made
+        return made
+
 
 def _id_label(media_id: str) -> str:
     parsed = parse_media_id(media_id)
@@ -96,6 +126,7 @@ class _Uploads:
         multiple: bool,
     ) -> None:
         self.pending: dict[str, Any] = {}
+        self._small: dict[str, bytes | None] = {}  # a thumbnail per pending upload, not its bytes
         self._kind = kind
         self._choices = choices
         self._uploader = uploader
@@ -114,10 +145,13 @@ class _Uploads:
         self.widget.value = ()  # the bytes must not stay in the widget's state
         for item in files:
             name = str(item.get("name", "file"))
+            data = bytes(item.get("content", b""))
+            self._small[name] = make_thumbnail(data) if self._kind == "image" else None
             try:
-                handle = self._uploader(bytes(item.get("content", b"")), name)
+                handle = self._uploader(data, name)
             except Exception as exc:  # a refused file must be said, not swallowed by the widget
                 log.exception("Uploading %s failed", name)
+                self._small.pop(name, None)
                 self._report(describe_error(f"Uploading {name}", exc))
                 continue
             self.pending[name] = handle
@@ -129,9 +163,10 @@ class _Uploads:
         if not handle.done or name not in self.pending:
             return
         self.pending.pop(name, None)
+        small = self._small.pop(name, None)
         media_id = _session.first_media_id(handle)
         if handle.ok and media_id:
-            label = self._choices.add(f"upload: {name}", media_id)
+            label = self._choices.add(f"upload: {name}", media_id, thumbnail=small)
             self._on_ready(label)
         else:
             self._report(f"Uploading {name} failed: {handle.error or handle.status}")

@@ -196,6 +196,7 @@ def test_an_upload_becomes_a_media_id_and_leaves_no_bytes_in_widget_state(
 
 def _widget_states(studio: Studio) -> list[dict[str, Any]]:
     """The synced state of every widget in the Studio's tree (what a saved notebook keeps)."""
+    from ipywidgets import Image
     from ipywidgets.widgets.widget import _remove_buffers
 
     states = []
@@ -203,7 +204,9 @@ def _widget_states(studio: Studio) -> list[dict[str, Any]]:
     while todo:
         widget = todo.pop()
         state, _paths, buffers = _remove_buffers(widget.get_state())
-        assert all(len(b) == 0 for b in buffers), type(widget).__name__
+        # Only the "will be sent" strip's thumbnails carry bytes, and only a small JPEG each.
+        small = isinstance(widget, Image) and widget.format == "jpeg"
+        assert all(len(b) == 0 or (small and len(b) <= 4096) for b in buffers), widget
         states.append(state)
         todo.extend(getattr(widget, "children", ()))
     return states
