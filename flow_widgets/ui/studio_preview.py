@@ -115,6 +115,8 @@ def preview(
             problem_field=exc.field,
             notes=notes,
         )
+    # Reported rules (spec §7.1) the form breaks: sent anyway, so said next to the price.
+    notes = (*notes, *(warning.line() for warning in request.rule_warnings))
     problem: str | None = None
     if remaining_budget is not None and credits > remaining_budget:
         of_budget = f" of the {budget:,}-credit budget" if budget is not None else " of the budget"

@@ -185,6 +185,13 @@ def test_preview_prices_the_request_for_the_plan_and_shows_what_remains() -> Non
     assert shown.summary() == "40 credits · balance 1,000 → 960 · budget 300 → 260"
 
 
+def test_preview_names_a_reported_rule_the_form_breaks_and_still_allows_generate() -> None:
+    shown = preview(StudioForm(prompt="a fox " * 2000, model="veo-3.1-fast"), tier="pro")
+    assert shown.ok  # a reported rule warns and sends (spec §7.1)
+    assert "rule prompt-length" in shown.summary() and "sent anyway" in shown.summary()
+    assert "rule" not in preview(StudioForm(prompt="a fox"), tier="pro").summary()
+
+
 def test_preview_over_budget_disables_generate_with_the_cost_and_what_remains() -> None:
     shown = preview(
         StudioForm(prompt="a fox", model="veo-3.1-quality"),
