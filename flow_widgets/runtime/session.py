@@ -42,7 +42,7 @@ from flow_widgets.api.requests import (
     VideoUpscaleRequest,
     VoiceRequest,
 )
-from flow_widgets.api.requests._evidence import collecting, emit, strict_rules
+from flow_widgets.api.requests._evidence import collecting, emit, report, strict_rules
 from flow_widgets.errors import BudgetExceededError, FlowError, ValidationError
 from flow_widgets.runtime import notebooks
 from flow_widgets.runtime.credit_snapshot import CreditSnapshot
@@ -414,7 +414,12 @@ class FlowSession:
         return str(chosen)
 
     def _work(self, request: FlowRequest, *, new: bool) -> Work:
-        """``request`` as it will be sent: the default account filled in where it takes one."""
+        """``request`` as it will be sent: the default account filled in where it takes one.
+        A strict session refuses a request built elsewhere (the Studio, a caller) that broke a
+        reported rule, as it would have refused building it."""
+        if self.strict and request.rule_warnings:
+            with strict_rules(True):
+                report(request.rule_warnings)
         email = self.settings.email
         if email and getattr(request, "email", "") is None:
             request = dataclasses.replace(request, email=email)  # type: ignore[type-var]

@@ -73,3 +73,21 @@ def _settle(handle: object) -> None:
         "completed",
     ):
         time.sleep(0.05)
+
+
+def test_strict_session_refuses_a_request_built_elsewhere(
+    sim: RunningSimulator, control: SimControl, tmp_path: Path
+) -> None:
+    from flow_widgets.api.requests import VideoRequest
+
+    request = VideoRequest("a narrator speaks", model="veo-3.1-lite", voices=("Charon",))
+    assert request.rule_warnings  # built outside the session (a Studio form, a caller)
+    flow = open_session(sim, tmp_path, strict=True)
+    try:
+        with pytest.raises(ValidationError, match="voice-needs-face-veo"):
+            flow.submit(request)
+        with pytest.raises(ValidationError, match="strict"):
+            flow.quote([request])
+        assert control.count("POST /videos") == 0
+    finally:
+        flow.close()
