@@ -124,3 +124,61 @@ def test_an_account_that_keeps_refusing_is_rested_while_the_other_takes_the_work
     assert tried_after, "the rested account was never tried again"
     # bounded: each refusal bought nothing, and the breaker keeps them few
     assert len(refused) <= CLIPS * dispatch.MAX_POSTS_PER_INTENT
+
+
+def test_the_lanes_are_built_from_every_account_even_while_the_first_read_is_half_done(
+    make_sim: Any, make_session: Any, cheap_media: Any, figures: Any
+) -> None:
+    """The session reads its accounts one by one when it opens; a cell run while that read is
+    half done once built the dispatcher's lanes from the one account already read, for good --
+    every later job went to that account (and, if it refused, was rested on it). A proxy holds
+    the second account's answer back for 1.5 s so the first cell always lands in that gap."""
+    sim = make_sim(free_captcha_credits=10_000)
+    control = SimControl(sim)
+    lock = threading.Lock()
+    account_reads: list[str] = []
+    posts: dict[str | None, int] = {}
+
+    def intercept(method: str, path: str, body: bytes) -> Answer | None:
+        route = path.split("?")[0]
+        if method == "GET" and "/accounts/" in route and ("@" in route or "%40" in route):
+            with lock:
+                account_reads.append(route)
+                second = len(account_reads) == 2
+            if second:
+                time.sleep(1.5)
+        if method == "POST" and route.endswith("/videos"):
+            email = json.loads(body or b"{}").get("email")
+            with lock:
+                posts[email] = posts.get(email, 0) + 1
+        return None
+
+    origin = str(httpx.URL(sim.base_url).copy_with(raw_path=b"/"))
+    proxy = RewritingProxy(origin, lambda _answer: None, intercept)
+    try:
+        flow = make_session(
+            None,
+            token=sim.token,
+            base_url=proxy.url_for(sim.base_url),
+            time_scale=sim.app_state.config.time_scale,
+            auto_resume=False,
+        )
+        time.sleep(0.5)  # the first account is read, the second one is held back
+        handles = [flow.video(f"a tern, take {n}", model="veo-3.1-lite") for n in range(8)]
+        wait_all(handles, 30)
+    finally:
+        proxy.close()
+    after = control.ledger()
+    figures.record(
+        "a cell run while the accounts are half read",
+        "8 clips sent while the second GET /accounts/{email} is held back 1.5 s (proxy)",
+        posts=sum(posts.values()),
+        accepted=len(after.jobs),
+        duplicates=len(after.jobs) - 8,
+        lost=sum(h.status != "completed" for h in handles),
+        status_requests=len(after.on("GET /jobs/{jobid}")),
+    )
+    assert len(account_reads) >= 2, account_reads
+    assert all(h.status == "completed" for h in handles), [(h.status, h.error) for h in handles]
+    assert sum(posts.values()) == 8 and len(after.jobs) == 8
+    assert posts.get(REFUSING, 0) > 0 and posts.get(WORKING, 0) > 0, posts
