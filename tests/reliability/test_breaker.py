@@ -87,13 +87,14 @@ def test_an_account_that_keeps_refusing_is_rested_while_the_other_takes_the_work
 
     # in each rest (from the refusal that opened it), no POST named the refusing account
     during_rest: list[float] = []
+    taken_meanwhile: list[float] = []  # the other account's POSTs while this one rested
     for strikes, answered in enumerate(sorted(refused_at), start=1):
         if strikes < dispatch.BREAKER_AFTER:
             continue
         window = (answered + SLACK_S, answered + 0.95 * _rest(strikes))
         during_rest += [t for t in refused if window[0] < t < window[1]]
+        taken_meanwhile += [t for t in working if answered < t < window[1]]
     first_rest = sorted(refused_at)[dispatch.BREAKER_AFTER - 1] if len(refused_at) >= 3 else 0.0
-    taken_meanwhile = [t for t in working if first_rest < t < first_rest + _rest(3)]
     tried_after = [t for t in refused if t >= first_rest + _rest(3)]
     by_account: dict[str, int] = {}
     for job in after.jobs:
