@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from flow_widgets.api.catalog import DEFAULT_CATALOG
 from flow_widgets.runtime import dispatch
 from tests.reliability.harness import VIDEO_ROUTE, SimControl, wait_all
 from tests.reliability.proxy import Answer, RewritingProxy
@@ -28,6 +29,12 @@ from tests.reliability.proxy import Answer, RewritingProxy
 REFUSING = "ultra.demo@gmail.com"
 WORKING = "pro.demo@gmail.com"
 TIME_SCALE = 0.05  # wall seconds per API second: the first rest is 0.5 s, the default pause 0.25 s
+# veo-3.1-quality costs the same on both plans, so no clip is routed to one account (veo-3.1-lite
+# costs half on Ultra: once both plans were read, routing named the refusing Ultra account on
+# every clip, and those clips waited for its own slot while Pro stood idle). The simulator runs
+# faster than the session so its 240 s clips take 4.8 s; the rests keep TIME_SCALE.
+MODEL = "veo-3.1-quality"
+SIM_TIME_SCALE = 0.02
 CLIPS = 10
 SLACK_S = 0.05  # a POST already on its way when the refusal was answered
 
@@ -44,7 +51,7 @@ def _rest(strikes: int) -> float:
 def test_an_account_that_keeps_refusing_is_rested_while_the_other_takes_the_work(
     make_sim: Any, make_session: Any, cheap_media: Any, figures: Any
 ) -> None:
-    sim = make_sim(time_scale=TIME_SCALE, free_captcha_credits=10_000)
+    sim = make_sim(time_scale=SIM_TIME_SCALE, free_captcha_credits=10_000)
     control = SimControl(sim)
     lock = threading.Lock()
     posts: dict[str, list[float]] = {REFUSING: [], WORKING: []}
@@ -75,9 +82,7 @@ def test_an_account_that_keeps_refusing_is_rested_while_the_other_takes_the_work
             auto_resume=False,
         )
         started = time.monotonic()
-        handles = [
-            flow.video(f"a lighthouse keeper, take {n}", model="veo-3.1-lite") for n in range(CLIPS)
-        ]
+        handles = [flow.video(f"a lighthouse keeper, take {n}", model=MODEL) for n in range(CLIPS)]
         wait_all(handles, 30)
         took = time.monotonic() - started
     finally:
@@ -113,6 +118,10 @@ def test_an_account_that_keeps_refusing_is_rested_while_the_other_takes_the_work
         f"refusing account: {len(refused)} POSTs, working account: {len(working)} POSTs, "
         f"{took:.1f} s; simulator jobs by account {by_account}"
     )
+    # the premise: one price on both plans, else every clip is routed to the cheaper account
+    tiers = {flow.tracker.tier_of(email) for email in (REFUSING, WORKING)}
+    prices = {DEFAULT_CATALOG.video_credits(MODEL, 8, "720p", t) for t in tiers if t is not None}
+    assert len(tiers) == 2 and len(prices) == 1, (tiers, prices)
     assert all(h.status == "completed" for h in handles), [(h.status, h.error) for h in handles]
     assert len(after.posts(VIDEO_ROUTE)) == CLIPS and len(after.jobs) == CLIPS
     assert len(working) == CLIPS  # the working account was sent each clip once
