@@ -195,10 +195,13 @@ class Wiring:
     async def refresh_accounts(self) -> None:
         """Health, plan and credits of every account, and the free captcha solves left."""
         summaries = await self.client.accounts.list()
+        read = []
         for summary in summaries:
             account = await self.client.accounts.get(summary.email)
-            if account.email is None:
-                account = replace(account, email=summary.email)
+            read.append(account if account.email else replace(account, email=summary.email))
+        # all at once: the dispatcher builds its per-account lanes from the first list it sees,
+        # and a half-read one (one account of two) once sent every job to a single account
+        for account in read:
             self.tracker.update_from_account(account)
         providers = await self.client.captcha.get_providers()
         self.tracker.update_captcha_credits(providers.free_captcha_credits)

@@ -32,6 +32,8 @@ class Answer:
     headers: dict[str, str]
     body: bytes
     data: Any = field(default=None)
+    drop: bool = False
+    """Set by a rewrite: close the connection without answering (the server did the work)."""
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
@@ -45,12 +47,19 @@ class RewritingProxy:
     """Forwards to ``upstream`` (``scheme://host:port``); ``rewrite(answer)`` may change answers.
 
     ``url(prefix)`` is the proxy's base URL with the same path prefix as the upstream API.
-    ``seen`` counts requests per ``"METHOD path"``.
+    ``seen`` counts requests per ``"METHOD path"``. ``intercept(method, path, body)`` may
+    answer a request itself, without forwarding it (a refusal the upstream never sees).
     """
 
-    def __init__(self, upstream: str, rewrite: Callable[[Answer], None]) -> None:
+    def __init__(
+        self,
+        upstream: str,
+        rewrite: Callable[[Answer], None],
+        intercept: Callable[[str, str, bytes], Answer | None] | None = None,
+    ) -> None:
         self.upstream = upstream.rstrip("/")
         self.rewrite = rewrite
+        self.intercept = intercept
         self.seen: list[str] = []
         self._http = httpx.Client(timeout=30)
         proxy = self
@@ -64,17 +73,22 @@ class RewritingProxy:
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}
                 headers.pop("Host", None)
                 proxy.seen.append(f"{self.command} {self.path.split('?')[0]}")
-                reply = proxy._http.request(
-                    self.command, proxy.upstream + self.path, headers=headers, content=body
-                )
-                answer = Answer(
-                    method=self.command,
-                    path=self.path,
-                    status=reply.status_code,
-                    headers={k: v for k, v in reply.headers.items() if k.lower() not in _HOP},
-                    body=reply.content,
-                )
-                proxy.rewrite(answer)
+                answer = proxy.intercept(self.command, self.path, body) if proxy.intercept else None
+                if answer is None:
+                    reply = proxy._http.request(
+                        self.command, proxy.upstream + self.path, headers=headers, content=body
+                    )
+                    answer = Answer(
+                        method=self.command,
+                        path=self.path,
+                        status=reply.status_code,
+                        headers={k: v for k, v in reply.headers.items() if k.lower() not in _HOP},
+                        body=reply.content,
+                    )
+                    proxy.rewrite(answer)
+                if answer.drop:
+                    self.close_connection = True
+                    return
                 self.send_response_only(answer.status)  # the answer keeps its own Date
                 for key, value in answer.headers.items():
                     self.send_header(key, value)

@@ -74,3 +74,84 @@ def test_the_client_learns_the_servers_clock_from_its_date_header(sim: Any) -> N
             assert abs(client.server_time() - (time.time() - 180.0)) < 2.0
     finally:
         proxy.close()
+
+
+@pytest.mark.parametrize("skew_s", [180.0, -180.0], ids=["ahead", "behind"])
+def test_a_lost_reply_of_a_finished_job_without_reply_ref_is_found_in_the_window_on_the_servers_clock(  # noqa: E501
+    make_sim: Any, make_session: Any, monkeypatch: pytest.MonkeyPatch, figures: Any, skew_s: float
+) -> None:
+    """The POST's reply is lost after the server accepted it, the job finishes (it is in the
+    history listing, no longer executing) before the client looks, and the API does not echo
+    ``replyRef`` (a proxy strips it), so only the prompt+model match inside the time window can
+    find it -- and that window is right only on the server's clock (learnt from ``Date``): on
+    the client's own clock, 180 s off, the job looks made before the send (or never)."""
+    import re
+
+    import httpx
+
+    from tests.reliability.proxy import Answer, RewritingProxy
+
+    sim = make_sim(free_captcha_credits=10_000)
+    control = SimControl(sim)
+    shifted = types.SimpleNamespace(**{k: getattr(time, k) for k in dir(time) if k[0] != "_"})
+    shifted.time = lambda: time.time() + skew_s
+    for module in (
+        "flow_widgets.runtime.pipeline",
+        "flow_widgets.runtime.reconcile",
+        "flow_widgets.api._base",
+    ):
+        monkeypatch.setattr(f"{module}.time", shifted)
+    buried: list[str] = []
+
+    def rewrite(answer: Answer) -> None:
+        path = answer.path.split("?")[0]
+        if answer.method == "POST" and path.endswith("/videos") and not buried:
+            jobid = answer.json()["jobid"]
+            buried.append(jobid)
+            # wait until the job is finished (out of the executing list), then lose the reply
+            deadline = time.monotonic() + 20
+            while control.job(jobid).get("status") != "completed":
+                assert time.monotonic() < deadline, "the simulator never finished the job"
+                time.sleep(0.02)
+            answer.drop = True
+        elif answer.method == "GET" and re.search(r"/jobs/[^/]+$", path):
+            body = answer.json()
+            if isinstance(body, dict) and isinstance(body.get("request"), dict):
+                body["request"].pop("replyRef", None)
+                answer.set_json(body)
+
+    proxy = RewritingProxy(str(httpx.URL(sim.base_url).copy_with(raw_path=b"/")), rewrite)
+    try:
+        flow = make_session(
+            None,
+            token=sim.token,
+            base_url=proxy.url_for(sim.base_url),
+            time_scale=sim.app_state.config.time_scale,
+            auto_resume=False,
+        )
+        job = flow.video("a heron in a skewed clock", model=MODEL)
+        job.wait(60, raise_on_failure=False)
+        again = flow.video("a heron in a skewed clock", model=MODEL)
+        again.wait(60, raise_on_failure=False)
+        offset = flow.client.server_offset if hasattr(flow, "client") else None
+    finally:
+        proxy.close()
+    after = control.ledger()
+    executing = [r for r in proxy.seen if r.startswith("GET ") and r.endswith("/jobs")]
+    figures.record(
+        f"client clock {skew_s:+.0f} s, finished job, no replyRef",
+        "POST reply dropped after the job finished (history only), replyRef stripped (proxy), "
+        f"client clock {skew_s:+.0f} s, then the cell is re-run",
+        posts=len(after.posts(VIDEO_ROUTE)),
+        accepted=len(after.jobs),
+        duplicates=len(after.jobs) - 1,
+        lost=int(job.status != "completed"),
+        status_requests=len(after.on("GET /jobs")) + len(after.on("GET /jobs/{jobid}")),
+    )
+    assert buried, "the POST never reached the proxy"
+    assert executing, "the runtime never listed the jobs"
+    assert offset is None or abs(offset + skew_s) < 3.0, offset
+    assert job.status == "completed", (job.status, job.error)
+    assert job.jobid == buried[0]
+    assert again.status == "completed" and again.jobid == buried[0]
+    assert len(after.posts(VIDEO_ROUTE)) == 1 and len(after.jobs) == 1
