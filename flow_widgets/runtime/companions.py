@@ -14,7 +14,8 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Any
+
+from flow_widgets.runtime.previews import mp3_stream
 
 __all__ = ["COMPANION_FOLDER", "VSCODE_AUDIO", "audio_codec", "companion_for", "make_companion"]
 
@@ -49,14 +50,7 @@ def make_companion(source: str | os.PathLike[str], target: str | os.PathLike[str
         ain = src.streams.audio[0] if src.streams.audio else None
         with av.open(str(partial), "w", format="mp4", options={"movflags": "+faststart"}) as out:
             vout = out.add_stream_from_template(vin)
-            aout: Any = None
-            resampler = None
-            if ain is not None:
-                rate = ain.codec_context.sample_rate or 48_000
-                aout = out.add_stream("libmp3lame", rate=rate)
-                aout.bit_rate = _MP3_BITRATE
-                aout.layout = "stereo"
-                resampler = av.AudioResampler(format="s16p", layout="stereo", rate=rate)
+            aout, resampler = mp3_stream(out, ain, _MP3_BITRATE)
             streams = [vin] + ([ain] if ain is not None else [])
             for packet in src.demux(*streams):
                 if packet.dts is None:

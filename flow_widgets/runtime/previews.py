@@ -89,14 +89,7 @@ def video_preview(path: str | os.PathLike[str]) -> bytes:
             with av.open(str(target), "w", options={"movflags": "+faststart"}) as out:
                 vout: Any = out.add_stream("libx264", rate=rate, options=dict(_X264))
                 vout.width, vout.height, vout.pix_fmt = width, height, "yuv420p"
-                aout: Any = None
-                resampler = None
-                if ain is not None:
-                    sample_rate = ain.codec_context.sample_rate or 48_000
-                    aout = out.add_stream("libmp3lame", rate=sample_rate)
-                    aout.bit_rate = AUDIO_BITRATE
-                    aout.layout = "stereo"
-                    resampler = av.AudioResampler(format="s16p", layout="stereo", rate=sample_rate)
+                aout, resampler = mp3_stream(out, ain, AUDIO_BITRATE)
                 streams = [vin] + ([ain] if ain is not None else [])
                 index = 0
                 for packet in source.demux(*streams):
@@ -168,3 +161,17 @@ def preview_data_url(path: str | os.PathLike[str], kind: str, *, make: bool = Tr
     with _lock:
         _cache[key] = url
     return url
+
+
+def mp3_stream(out: Any, ain: Any, bit_rate: int) -> tuple[Any, Any]:
+    """An MP3 stereo stream on ``out`` for the audio stream ``ain`` (``None``: no sound) and the
+    resampler that feeds it: MP3 is the codec every frontend plays (VS Code has no AAC)."""
+    if ain is None:
+        return None, None
+    import av
+
+    rate = ain.codec_context.sample_rate or 48_000
+    aout = out.add_stream("libmp3lame", rate=rate)
+    aout.bit_rate = bit_rate
+    aout.layout = "stereo"
+    return aout, av.AudioResampler(format="s16p", layout="stereo", rate=rate)
