@@ -307,19 +307,21 @@ class Studio(StudioControls, Panel):
         if waiting and shown.ok:
             shown = replace(shown, problem=f"Waiting for the upload of {', '.join(waiting)}.")
         self._preview = shown
-        with self.generate.hold_sync():
-            self.generate.description = _generate_label(shown)
-            self.generate.disabled = not shown.ok
-            self.generate.tooltip = shown.problem or "Generate (Ctrl+Enter in the prompt)"
         cost = html.escape(shown.summary())
         reason = ""
         if shown.problem:
             problem = html.escape(in_form_words(shown.problem))
             colour = "#6b7280" if is_hint(shown.problem) else "#d0342c"  # red only for errors
             reason = f'<div class="fw-studio-reason" style="color:{colour}">{problem}</div>'
+        # The words first, then the button: each is its own message to the browser, so in this
+        # order an enabled Generate never sits beside the reason it was disabled for.
         self.preview_line.value = (
             f'<div style="font:13px/1.4 system-ui;padding-left:8px"><div>{cost}</div>{reason}</div>'
         )
+        with self.generate.hold_sync():
+            self.generate.description = _generate_label(shown)
+            self.generate.disabled = not shown.ok
+            self.generate.tooltip = shown.problem or "Generate (Ctrl+Enter in the prompt)"
 
     # -- actions -------------------------------------------------------------------------------
 
