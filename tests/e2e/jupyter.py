@@ -240,7 +240,7 @@ class Lab:
         if not dialog.count():
             return False
         dialog.locator(".jp-mod-reject").click()
-        dialog.wait_for(state="detached", timeout=10_000)
+        dialog.wait_for(state="detached", timeout=60_000)
         return True
 
     def run_all(self, timeout: float = 240_000, *, attempts: int = 3) -> None:
@@ -264,14 +264,41 @@ class Lab:
             except PlaywrightTimeout:
                 if attempt == attempts:
                     raise
-        self.page.wait_for_function(
-            """() => {
-                const prompts = [...document.querySelectorAll('.jp-InputArea-prompt')];
-                return prompts.length > 0 && prompts.every(p => !p.textContent.includes('*'))
-                    && prompts.some(p => /\\d/.test(p.textContent));
-            }""",
-            timeout=timeout,
-        )
+        self._finish_run(timeout)
+
+    def _finish_run(self, timeout: float) -> None:
+        """Wait until every code cell has run, as a person watching the run would make sure.
+
+        On a busy machine JupyterLab may put up its "Select Kernel" dialog in the middle of a
+        run, and the cells not yet sent then never run: the dialog is cancelled (see
+        :meth:`dismiss_kernel_choice`) and the cells still unrun are run one by one.
+        """
+        state = """() => {
+            const prompts = [...document.querySelectorAll(
+                '.jp-Notebook .jp-Cell.jp-CodeCell .jp-InputArea-prompt')].map(p => p.textContent);
+            return {
+                running: prompts.some(p => p.includes('*')),
+                unrun: prompts.map((p, i) => /\\d/.test(p) ? -1 : i).filter(i => i >= 0),
+            };
+        }"""
+        deadline = time.monotonic() + timeout / 1000
+        quiet_since: float | None = None
+        while time.monotonic() < deadline:
+            self.dismiss_kernel_choice()
+            now = self.page.evaluate(state)
+            if now["running"]:
+                quiet_since = None
+            elif not now["unrun"]:
+                return
+            elif quiet_since is None:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since > 5.0:  # the run stopped short
+                left = (deadline - time.monotonic()) * 1000
+                for index in now["unrun"]:
+                    self.run_cell(index, timeout=max(left, 60_000))
+                return
+            time.sleep(0.25)
+        raise AssertionError(f"cells still running or unrun after {timeout / 1000:.0f} s")
 
     def run_cell(self, index: int, timeout: float = 60_000) -> str:
         """Run code cell ``index`` (Shift+Enter, asked again until it starts) and return the

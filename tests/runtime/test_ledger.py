@@ -427,6 +427,7 @@ rng = random.Random(seed)
 Ledger(db).close()
 ack_fd = os.open(acks, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
 for kill in range(kills):
+    written = os.path.getsize(acks)
     pid = os.fork()
     if pid == 0:  # the writer: commits forever and acknowledges each commit after it returns
         ledger = Ledger(db)
@@ -440,6 +441,11 @@ for kill in range(kills):
             os.write(ack_fd, f"A {sid}\\n".encode())
             ledger.mark_state(sid, "completed", charged=True, credits=10)
             os.write(ack_fd, f"C {sid}\\n".encode())
+    # Kill only once this writer is writing (on a busy machine a child may need longer than the
+    # random delay just to open the ledger), then at a random point of its commits.
+    deadline = time.monotonic() + 30
+    while os.path.getsize(acks) == written and time.monotonic() < deadline:
+        time.sleep(0.001)
     time.sleep(rng.uniform(0.002, 0.03))
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
@@ -452,7 +458,7 @@ for kill in range(kills):
 def test_random_sigkills_of_a_writer_never_corrupt_the_ledger(tmp_path: Path) -> None:
     db, acks, kills = tmp_path / "ledger.sqlite3", tmp_path / "acks.txt", 100
     harness = _python(_KILL_HARNESS, str(db), str(acks), str(kills), "7")
-    out, err = harness.communicate(timeout=120)
+    out, err = harness.communicate(timeout=300)
     assert harness.returncode == 0, err
     assert out.split() == ["ok"] * kills
 
