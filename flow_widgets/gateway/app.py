@@ -71,6 +71,8 @@ class GatewayConfig:
         replace_after: float = 300.0,
         max_open: int = 20,
         pool_size: int = 10,
+        max_attempts: int = 6,
+        give_up_after: float = 900.0,
     ) -> None:
         self.ledger_url = ledger_url
         self.upstream = upstream.rstrip("/")
@@ -81,6 +83,8 @@ class GatewayConfig:
         self.replace_after = replace_after
         self.max_open = max_open
         self.pool_size = pool_size
+        self.max_attempts = max_attempts
+        self.give_up_after = give_up_after
 
     def __repr__(self) -> str:
         return f"GatewayConfig(upstream={self.upstream!r}, accounts={self.accounts!r})"
@@ -134,7 +138,12 @@ def create_app(config: GatewayConfig) -> Starlette:
         )
         store = Store(pool)
         dispatcher = Dispatcher(
-            store, upstream, check_every=config.check_every, replace_after=config.replace_after
+            store,
+            upstream,
+            check_every=config.check_every,
+            replace_after=config.replace_after,
+            max_attempts=config.max_attempts,
+            give_up_after=config.give_up_after,
         )
         state.update(store=store, upstream=upstream, dispatcher=dispatcher)
         loop_task = asyncio.get_running_loop().create_task(dispatcher.run())

@@ -44,6 +44,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="place again (same Idempotency-Key) a request left unanswered this long",
     )
     serve.add_argument(
+        "--max-attempts",
+        type=int,
+        default=6,
+        metavar="N",
+        help="upstream POSTs of one request before a failing service ends it (credits back)",
+    )
+    serve.add_argument(
+        "--give-up-after",
+        type=float,
+        default=900.0,
+        metavar="SECONDS",
+        help="time after a request's first upstream POST beyond which it is not sent again",
+    )
+    serve.add_argument(
         "--max-open",
         type=int,
         default=20,
@@ -135,6 +149,8 @@ def _serve(args: Any, ledger: str, parser: argparse.ArgumentParser) -> int:
         parser.error("give at least one --account EMAIL:CAP with a cap of 1 or more.")
     if args.max_open < 1:
         parser.error("--max-open must be 1 or more.")
+    if args.max_attempts < 1:
+        parser.error("--max-attempts must be 1 or more.")
     import uvicorn
 
     from flow_widgets.gateway.app import GatewayConfig, create_app
@@ -149,6 +165,8 @@ def _serve(args: Any, ledger: str, parser: argparse.ArgumentParser) -> int:
         prices=prices,
         replace_after=args.replace_after,
         max_open=args.max_open,
+        max_attempts=args.max_attempts,
+        give_up_after=args.give_up_after,
     )
     print(f"flow-widgets gateway on http://{args.host}:{args.port}/v1/google-flow", file=sys.stderr)
     uvicorn.run(create_app(config), host=args.host, port=args.port, access_log=False)

@@ -74,6 +74,12 @@ MIGRATIONS: tuple[str, ...] = (
         credits bigint NOT NULL DEFAULT 0
     );
     """,
+    # 2: how often a request was sent upstream and when first: a request the service keeps
+    # failing ends after a bounded number of tries instead of being placed again forever.
+    """
+    ALTER TABLE requests ADD COLUMN attempts integer NOT NULL DEFAULT 0;
+    ALTER TABLE requests ADD COLUMN first_sent timestamptz;
+    """,
 )
 
 

@@ -322,6 +322,20 @@ class Store:
                 return Claim(str(request_id), str(row[0]), dict(row[1]), account)
         return None
 
+    async def attempt(self, request_id: str) -> tuple[int, float]:
+        """Count one more upstream POST of a request: (POSTs so far, seconds since the first).
+        It also restarts the request's ``placing`` clock, so that no other process places it
+        again (:meth:`stale_placing`) while this POST is under way."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "UPDATE requests SET attempts = attempts + 1, placed_at = now(), "
+                "first_sent = COALESCE(first_sent, now()) WHERE id = %s "
+                "RETURNING attempts, extract(epoch FROM now() - first_sent)",
+                (request_id,),
+            )
+            row = await cur.fetchone()
+        return (int(row[0]), float(row[1])) if row else (0, 0.0)
+
     async def placed(self, request_id: str, upstream_jobid: str, record: dict[str, Any]) -> None:
         async with self.pool.connection() as conn:
             await conn.execute(
@@ -348,9 +362,16 @@ class Store:
             )
 
     async def finish(
-        self, request_id: str, record: dict[str, Any] | None, *, failed: bool, error: str = ""
+        self,
+        request_id: str,
+        record: dict[str, Any] | None,
+        *,
+        failed: bool,
+        error: str = "",
+        refund: bool = True,
     ) -> None:
-        """The job ended: free its slot; a failed job gives its credits back."""
+        """The job ended: free its slot; a failed job gives its credits back unless
+        ``refund`` is false (its outcome upstream is unknown: the credits stay spent)."""
         async with self.pool.connection() as conn, conn.transaction():
             cur = await conn.execute(
                 "UPDATE requests SET status = %s, record = COALESCE(%s, record), error = %s "
@@ -368,7 +389,13 @@ class Store:
             if row is None:
                 return
             student_id, cost, account = row
-            if failed:
+            if failed and not refund:
+                await conn.execute(
+                    "INSERT INTO audit (student_id, request_id, event, credits) "
+                    "VALUES (%s, %s, 'unknown', 0)",
+                    (student_id, request_id),
+                )
+            elif failed:
                 await conn.execute(
                     "UPDATE class_budget SET spent = spent - %s WHERE id = 1", (cost,)
                 )
