@@ -8,8 +8,9 @@ prefix, or at the root), with their own token. What a student may do (anything e
   queued, answered at once with **201 and a job record whose ``status`` is ``queued``** (at
   most ``max_open`` of a student's requests wait or run at once; beyond, 429 and
   ``Retry-After``). The record's extension
-  field ``gateway`` = ``{"queuePosition": N}`` says the place in line (1 = next; ``0`` while it
-  is being placed, ``null`` once placed). The job id is the gateway's (``gw-…``); upstream ids
+  field ``gateway`` = ``{"queuePosition": N, "waitedSeconds": S}`` says the place in line
+  (1 = next; ``0`` while it is being placed, ``null`` once placed) and the time in line so far
+  (once placed: the whole time it waited). The job id is the gateway's (``gw-…``); upstream ids
   (which name the teacher's Google account) never reach students;
 * ``GET jobs/{jobid}`` and ``GET jobs``: their own jobs only (another student's id is 404,
   the same as an unknown one); ``GET jobs?options=executing|history`` adds the API's maps of
@@ -112,6 +113,12 @@ def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
+def _seconds_between(start: dt.datetime, end: dt.datetime | None) -> float:
+    """Seconds from ``start`` to ``end`` (now when ``None``), to a tenth, never negative."""
+    end = end if end is not None else dt.datetime.now(dt.timezone.utc)
+    return max(0.0, round((end - start).total_seconds(), 1))
+
+
 def create_app(config: GatewayConfig) -> Starlette:
     """The gateway; its lifespan migrates the database, registers the accounts (with their
     slot caps) and runs the dispatcher."""
@@ -180,14 +187,22 @@ def create_app(config: GatewayConfig) -> Starlette:
                 "status": "queued",
                 "created": _iso(row["created"]),
                 "request": row["body"],
-                "gateway": {"queuePosition": place if place is not None else 0},
+                "gateway": {
+                    "queuePosition": place if place is not None else 0,
+                    "waitedSeconds": _seconds_between(row["created"], None),
+                },
             }
         # The dispatcher keeps the upstream record fresh (every ``check_every`` seconds), so a
         # student's poll costs the upstream nothing.
         record = dict(row["record"] or {})
         if row["status"] == "failed" and not record:
             record = {"status": "failed", "error": row["error"]}
-        record.update(jobid=row["id"], request=row["body"], gateway={"queuePosition": None})
+        waited = _seconds_between(row["created"], row["placed_at"]) if row["placed_at"] else None
+        record.update(
+            jobid=row["id"],
+            request=row["body"],
+            gateway={"queuePosition": None, "waitedSeconds": waited},
+        )
         record.setdefault("type", kind)
         swaps = {config.teacher_token: "***", row["upstream_jobid"] or "": row["id"]}
         if not row["upstream_jobid"] and isinstance(record.get("response"), dict):

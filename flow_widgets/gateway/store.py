@@ -269,15 +269,15 @@ class Store:
     async def request(self, request_id: str, student_id: int) -> dict[str, Any] | None:
         async with self.pool.connection() as conn:
             cur = await conn.execute(
-                "SELECT id, route, body, status, account, upstream_jobid, record, error, created "
-                "FROM requests WHERE id = %s AND student_id = %s",
+                "SELECT id, route, body, status, account, upstream_jobid, record, error, created, "
+                "placed_at FROM requests WHERE id = %s AND student_id = %s",
                 (request_id, student_id),
             )
             row = await cur.fetchone()
         if row is None:
             return None
         keys = ("id", "route", "body", "status", "account", "upstream_jobid", "record", "error")
-        return dict(zip((*keys, "created"), row, strict=True))
+        return dict(zip((*keys, "created", "placed_at"), row, strict=True))
 
     async def request_ids(self, student_id: int) -> list[str]:
         async with self.pool.connection() as conn:
