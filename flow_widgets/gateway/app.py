@@ -19,6 +19,12 @@ prefix, or at the root), with their own token. What a student may do (anything e
   that are theirs;
 * ``GET voices``, ``GET characters`` and one of each by reference.
 
+The teacher (the gateway's own useapi.net token, nobody else's) has the class endpoints:
+``GET class`` (budget, each student's spend and jobs, the line, the running jobs, the accounts'
+slots), ``POST class/pause`` and ``class/resume``, ``POST class/allowance``
+(``{"student": NAME, "credits": N}``) and ``GET class/results`` (finished jobs with their
+records, for the end-of-lesson gallery). A student's token there is 403.
+
 Never reachable by students: ``accounts/*`` (Google cookies and tokens), captcha providers and
 their keys. The teacher's token is only ever sent upstream; it and students' tokens are never
 logged (the app logs no request lines at all), and any upstream answer is scrubbed of the
@@ -30,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import hmac
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -107,6 +114,11 @@ def _scrub(value: Any, swaps: Mapping[str, str]) -> Any:
     if isinstance(value, list):
         return [_scrub(v, swaps) for v in value]
     return value
+
+
+def _same(given: str, expected: str) -> bool:
+    """Compare tokens in constant time (no timing hint of how much of a guess was right)."""
+    return hmac.compare_digest(given.encode(), expected.encode())
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -308,10 +320,73 @@ def create_app(config: GatewayConfig) -> Starlette:
         path = request.url.path.removeprefix(API_PREFIX)
         return await forward(request, path, query=await with_account(request))
 
+    def teacher(
+        handler: Callable[[Request], Awaitable[Response]],
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """Only the teacher's own useapi.net token (the one the gateway forwards with) opens
+        the class endpoints; a student's token is refused with 403, anything else with 401."""
+
+        async def endpoint(request: Request) -> Response:
+            scheme, _, token = request.headers.get("authorization", "").partition(" ")
+            token = token.strip()
+            if scheme.lower() == "bearer" and token and _same(token, config.teacher_token):
+                return await handler(request)
+            student = await state["store"].student_for_token(token) if token else None
+            if scheme.lower() == "bearer" and student is not None:
+                return _error("Only the teacher can use the class endpoints.", 403)
+            return _error("The class endpoints need the teacher's token.", 401)
+
+        return endpoint
+
+    async def class_view(request: Request) -> Response:
+        overview = await state["store"].class_overview()
+        return JSONResponse(_scrub(overview, {config.teacher_token: "***"}))
+
+    async def class_pause(request: Request) -> Response:
+        await state["store"].set_paused(True)
+        return JSONResponse({"paused": True})
+
+    async def class_resume(request: Request) -> Response:
+        await state["store"].set_paused(False)
+        return JSONResponse({"paused": False})
+
+    async def class_allowance(request: Request) -> Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        name = body.get("student") if isinstance(body, dict) else None
+        credits = body.get("credits") if isinstance(body, dict) else None
+        if not isinstance(name, str) or not name:
+            return _error('Say which student: {"student": NAME, "credits": N}.', 400)
+        if not isinstance(credits, int) or isinstance(credits, bool) or credits < 0:
+            return _error("credits must be a whole number of credits, zero or more.", 400)
+        try:
+            await state["store"].set_allowance(name, credits)
+        except Refused as refusal:
+            return _error(refusal.sentence, refusal.status)
+        return JSONResponse({"student": name, "allowance": credits})
+
+    async def class_results(request: Request) -> Response:
+        results = []
+        for row in await state["store"].results():
+            record = dict(row.pop("record") or {})
+            upstream_id = row.pop("upstream_jobid") or ""
+            record.update(jobid=row["jobid"], request=row["request"])
+            swaps = {config.teacher_token: "***", upstream_id: row["jobid"]}
+            row.update(created=_iso(row["created"]), job=_scrub(record, swaps))
+            results.append(row)
+        return JSONResponse({"results": _scrub(results, {config.teacher_token: "***"})})
+
     async def refused(request: Request) -> Response:
         return _error("Students cannot use this endpoint through the class gateway.", 403)
 
     routes: list[BaseRoute] = [
+        Route("/class", teacher(class_view), methods=["GET"]),
+        Route("/class/pause", teacher(class_pause), methods=["POST"]),
+        Route("/class/resume", teacher(class_resume), methods=["POST"]),
+        Route("/class/allowance", teacher(class_allowance), methods=["POST"]),
+        Route("/class/results", teacher(class_results), methods=["GET"]),
         Route("/jobs/{jobid}", authed(get_job), methods=["GET"]),
         Route("/jobs", authed(get_jobs), methods=["GET"]),
         Route("/jobs/", authed(get_jobs), methods=["GET"]),

@@ -459,3 +459,108 @@ class Store:
                 (every, limit),
             )
             return [(str(a), str(b)) for a, b in await cur.fetchall()]
+
+    # -------------------------------------------------------------------- the teacher's view
+
+    async def class_overview(self) -> dict[str, Any]:
+        """Everything the teacher's panel shows, read in one transaction (one snapshot): the
+        budget, each student's spend and jobs, the line in order, the running jobs, the
+        accounts' slots."""
+        async with self.pool.connection() as conn, conn.transaction():
+            cur = await conn.execute("SELECT budget, spent, paused FROM class_budget WHERE id = 1")
+            budget = await cur.fetchone()
+            cur = await conn.execute(
+                "SELECT s.name, s.spent, s.allowance, s.revoked,"
+                " count(r.id) FILTER (WHERE r.status = 'queued'),"
+                " count(r.id) FILTER (WHERE r.status IN ('placing', 'placed')),"
+                " count(r.id) FILTER (WHERE r.status = 'done'),"
+                " count(r.id) FILTER (WHERE r.status = 'failed')"
+                " FROM students s LEFT JOIN requests r ON r.student_id = s.id"
+                " GROUP BY s.id ORDER BY s.name"
+            )
+            columns = ("name", "spent", "allowance", "revoked", "queued", "running")
+            students = [
+                dict(zip((*columns, "done", "failed"), row, strict=True))
+                for row in await cur.fetchall()
+            ]
+            cur = await conn.execute(
+                "SELECT q.id, s.name, r.route, extract(epoch FROM clock_timestamp() - r.created)"
+                f" FROM ({_ROUND_ROBIN} LIMIT 500) q JOIN requests r ON r.id = q.id"
+                " JOIN students s ON s.id = r.student_id"
+            )
+            queue = [
+                {"jobid": i, "student": n, "route": r, "waitedSeconds": round(float(w), 1)}
+                for i, n, r, w in await cur.fetchall()
+            ]
+            cur = await conn.execute(
+                "SELECT r.id, s.name, r.route, r.account, r.status, r.record->>'status',"
+                " extract(epoch FROM clock_timestamp() - r.placed_at)"
+                " FROM requests r JOIN students s ON s.id = r.student_id"
+                " WHERE r.status IN ('placing', 'placed') ORDER BY r.placed_at"
+            )
+            running = [
+                {
+                    "jobid": i,
+                    "student": n,
+                    "route": r,
+                    "account": a,
+                    "status": upstream or ("placing" if st == "placing" else "started"),
+                    "runningSeconds": round(float(secs or 0), 1),
+                }
+                for i, n, r, a, st, upstream, secs in await cur.fetchall()
+            ]
+            cur = await conn.execute(
+                "SELECT a.email, a.cap, count(l.request_id) FROM accounts a"
+                " LEFT JOIN leases l ON l.account = a.email GROUP BY a.email, a.cap"
+                " ORDER BY a.email"
+            )
+            accounts = [
+                {"email": e, "cap": int(c), "running": int(n)} for e, c, n in await cur.fetchall()
+            ]
+        assert budget is not None  # the migration inserts the class row
+        return {
+            "budget": int(budget[0]),
+            "spent": int(budget[1]),
+            "paused": bool(budget[2]),
+            "students": students,
+            "queue": [{**q, "position": n} for n, q in enumerate(queue, 1)],
+            "running": running,
+            "accounts": accounts,
+        }
+
+    async def set_paused(self, paused: bool) -> None:
+        async with self.pool.connection() as conn:
+            await conn.execute("UPDATE class_budget SET paused = %s WHERE id = 1", (paused,))
+
+    async def set_allowance(self, name: str, allowance: int) -> None:
+        """Change a student's allowance (never below what they have already spent).
+
+        Raises:
+            Refused: no such student (404), or the new allowance is below their spend (400).
+        """
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "UPDATE students SET allowance = %s WHERE name = %s AND spent <= %s RETURNING id",
+                (allowance, name, allowance),
+            )
+            if await cur.fetchone() is not None:
+                return
+            cur = await conn.execute("SELECT spent FROM students WHERE name = %s", (name,))
+            known = await cur.fetchone()
+        if known is None:
+            raise Refused(f"There is no student called {name!r}.", status=404)
+        raise Refused(f"{name} has already spent {known[0]} credits, more than {allowance}.", 400)
+
+    async def results(self, limit: int = 500) -> list[dict[str, Any]]:
+        """The class's finished jobs, oldest first: who, what was asked, what it cost, and
+        the upstream record (its media)."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT r.id, s.name, r.route, r.body, r.cost, r.record, r.created,"
+                " r.upstream_jobid FROM requests r JOIN students s ON s.id = r.student_id"
+                " WHERE r.status = 'done' ORDER BY r.created, r.id LIMIT %s",
+                (limit,),
+            )
+            rows = await cur.fetchall()
+        keys = ("jobid", "student", "route", "request", "credits", "record", "created")
+        return [dict(zip((*keys, "upstream_jobid"), row, strict=True)) for row in rows]
