@@ -266,6 +266,31 @@ class Store:
             row = await cur.fetchone()
         return int(row[0]) if row else None
 
+    async def poll(self, token: str, request_id: str) -> tuple[int | None, dict[str, Any] | None]:
+        """A student's poll in one round trip: (the token's student id or ``None``, the job's
+        row with its ``place`` in line or ``None`` when it is not theirs). Polls are most of
+        a class's traffic, so the token check, the row and the place are one statement."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT s.id, r.id, r.route, r.body, r.status, r.account, r.upstream_jobid,"
+                " r.record, r.error, r.created, r.placed_at,"
+                " CASE WHEN r.status = 'queued' THEN (SELECT p.place FROM (SELECT id,"
+                f" row_number() OVER () AS place FROM ({_ROUND_ROBIN}) q) p WHERE p.id = r.id)"
+                " END FROM students s"
+                " LEFT JOIN requests r ON r.id = %s AND r.student_id = s.id"
+                " WHERE s.token_sha256 = %s AND NOT s.revoked",
+                (request_id, hash_token(token)),
+            )
+            row = await cur.fetchone()
+        if row is None:
+            return None, None
+        if row[1] is None:
+            return int(row[0]), None
+        keys = ("id", "route", "body", "status", "account", "upstream_jobid", "record", "error")
+        return int(row[0]), dict(
+            zip((*keys, "created", "placed_at", "place"), row[1:], strict=True)
+        )
+
     async def request(self, request_id: str, student_id: int) -> dict[str, Any] | None:
         async with self.pool.connection() as conn:
             cur = await conn.execute(
