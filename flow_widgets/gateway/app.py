@@ -52,6 +52,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from flow_widgets.gateway.dispatcher import Dispatcher
+from flow_widgets.gateway.hub import HubUsers
 from flow_widgets.gateway.pricing import DEFAULT_PRICES, GENERATION_ROUTES, cost_of
 from flow_widgets.gateway.schema import migrate
 from flow_widgets.gateway.store import Refused, Store, media_ids, set_account
@@ -82,6 +83,8 @@ class GatewayConfig:
         pool_size: int = 10,
         max_attempts: int = 6,
         give_up_after: float = 900.0,
+        hub_api_url: str | None = None,
+        hub_allowance: int | None = None,
     ) -> None:
         self.ledger_url = ledger_url
         self.upstream = upstream.rstrip("/")
@@ -94,6 +97,8 @@ class GatewayConfig:
         self.pool_size = pool_size
         self.max_attempts = max_attempts
         self.give_up_after = give_up_after
+        self.hub_api_url = hub_api_url
+        self.hub_allowance = hub_allowance
 
     def __repr__(self) -> str:
         return f"GatewayConfig(upstream={self.upstream!r}, accounts={self.accounts!r})"
@@ -170,7 +175,8 @@ def create_app(config: GatewayConfig) -> Starlette:
             max_attempts=config.max_attempts,
             give_up_after=config.give_up_after,
         )
-        state.update(store=store, upstream=upstream, dispatcher=dispatcher)
+        hub = HubUsers(config.hub_api_url) if config.hub_api_url else None
+        state.update(store=store, upstream=upstream, dispatcher=dispatcher, hub=hub)
         loop_task = asyncio.get_running_loop().create_task(dispatcher.run())
         try:
             yield
@@ -180,15 +186,28 @@ def create_app(config: GatewayConfig) -> Starlette:
                 await loop_task
             await dispatcher.aclose()
             await upstream.aclose()
+            if hub is not None:
+                await hub.aclose()
             await pool.close()
             await work_pool.close()
+
+    async def student_for(token: str) -> tuple[int, str] | None:
+        """The student a token names: one the teacher issued, else (as a Hub service) the
+        Hub user it belongs to."""
+        student = await state["store"].student_for_token(token)
+        hub: HubUsers | None = state["hub"]
+        if student is None and hub is not None:
+            name = await hub.name_for(token)
+            if name is not None:
+                student = await state["store"].student_by_name(name, config.hub_allowance)
+        return student  # type: ignore[no-any-return]
 
     def authed(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             scheme, _, token = request.headers.get("authorization", "").partition(" ")
             student = None
             if scheme.lower() == "bearer" and token.strip():
-                student = await state["store"].student_for_token(token.strip())
+                student = await student_for(token.strip())
             if student is None:
                 return _error("Unknown or revoked student token; ask your teacher for one.", 401)
             return await handler(request, student[0])
@@ -270,6 +289,11 @@ def create_app(config: GatewayConfig) -> Starlette:
         student, row = None, None
         if scheme.lower() == "bearer" and token.strip():
             student, row = await state["store"].poll(token.strip(), request.path_params["jobid"])
+            if student is None and state["hub"] is not None:  # a Hub user's token
+                found = await student_for(token.strip())
+                if found is not None:
+                    student = found[0]
+                    row = await state["store"].request(request.path_params["jobid"], student)
         if student is None:
             return _error("Unknown or revoked student token; ask your teacher for one.", 401)
         if row is None:
@@ -354,7 +378,7 @@ def create_app(config: GatewayConfig) -> Starlette:
             token = token.strip()
             if scheme.lower() == "bearer" and token and _same(token, config.teacher_token):
                 return await handler(request)
-            student = await state["store"].student_for_token(token) if token else None
+            student = await student_for(token) if token else None
             if scheme.lower() == "bearer" and student is not None:
                 return _error("Only the teacher can use the class endpoints.", 403)
             return _error("The class endpoints need the teacher's token.", 401)

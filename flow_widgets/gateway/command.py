@@ -58,6 +58,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="time after a request's first upstream POST beyond which it is not sent again",
     )
     serve.add_argument(
+        "--hub-api-url",
+        default=None,
+        metavar="URL",
+        help="as a JupyterHub service: Hub users are students (default: $JUPYTERHUB_API_URL "
+        "when --hub is given)",
+    )
+    serve.add_argument(
+        "--hub", action="store_true", help="map JupyterHub users to students ($JUPYTERHUB_API_URL)"
+    )
+    serve.add_argument(
+        "--hub-allowance",
+        type=int,
+        default=None,
+        metavar="CREDITS",
+        help="enrol a Hub user not added yet with this allowance (default: only added students)",
+    )
+    serve.add_argument(
         "--max-open",
         type=int,
         default=20,
@@ -151,6 +168,11 @@ def _serve(args: Any, ledger: str, parser: argparse.ArgumentParser) -> int:
         parser.error("--max-open must be 1 or more.")
     if args.max_attempts < 1:
         parser.error("--max-attempts must be 1 or more.")
+    hub_api = args.hub_api_url or (os.environ.get("JUPYTERHUB_API_URL") if args.hub else None)
+    if args.hub and not hub_api:
+        parser.error("--hub needs the Hub's API URL: --hub-api-url URL or $JUPYTERHUB_API_URL.")
+    if args.hub_allowance is not None and (args.hub_allowance < 0 or not hub_api):
+        parser.error("--hub-allowance needs --hub (or --hub-api-url) and zero or more credits.")
     import uvicorn
 
     from flow_widgets.gateway.app import GatewayConfig, create_app
@@ -167,6 +189,8 @@ def _serve(args: Any, ledger: str, parser: argparse.ArgumentParser) -> int:
         max_open=args.max_open,
         max_attempts=args.max_attempts,
         give_up_after=args.give_up_after,
+        hub_api_url=hub_api,
+        hub_allowance=args.hub_allowance,
     )
     print(f"flow-widgets gateway on http://{args.host}:{args.port}/v1/google-flow", file=sys.stderr)
     uvicorn.run(create_app(config), host=args.host, port=args.port, access_log=False)

@@ -174,6 +174,22 @@ class Store:
             row = await cur.fetchone()
         return (int(row[0]), str(row[1])) if row else None
 
+    async def student_by_name(self, name: str, enroll: int | None) -> tuple[int, str] | None:
+        """The student called ``name`` (a Hub user), enrolled first with allowance ``enroll``
+        when not there yet and ``enroll`` is given; ``None`` when unknown or revoked."""
+        async with self.pool.connection() as conn:
+            if enroll is not None:
+                await conn.execute(
+                    "INSERT INTO students (name, token_sha256, allowance) VALUES (%s, %s, %s) "
+                    "ON CONFLICT (name) DO NOTHING",
+                    (name, hash_token("hub-" + secrets.token_urlsafe(24)), enroll),
+                )
+            cur = await conn.execute(
+                "SELECT id, name FROM students WHERE name = %s AND NOT revoked", (name,)
+            )
+            row = await cur.fetchone()
+        return (int(row[0]), str(row[1])) if row else None
+
     async def first_account(self) -> str | None:
         async with self.pool.connection() as conn:
             cur = await conn.execute("SELECT email FROM accounts ORDER BY email LIMIT 1")
