@@ -157,7 +157,7 @@ def create_app(config: GatewayConfig) -> Starlette:
         )
         # The dispatcher has its own small pool: students' polls never wait behind its work.
         work_pool = AsyncConnectionPool(
-            config.ledger_url, min_size=1, max_size=4, open=False, kwargs={"autocommit": True}
+            config.ledger_url, min_size=4, max_size=4, open=False, kwargs={"autocommit": True}
         )
         await pool.open(wait=True)
         await work_pool.open(wait=True)
