@@ -178,5 +178,11 @@ def test_flow_class_shows_the_panel_and_says_what_is_missing(
             assert isinstance(panel, Class)
             assert [s["name"] for s in panel.view["students"]] == ["s0", "s1"]
             assert "class budget: 0 of 2,000 credits spent" in panel.summary()[1]
+            # default JupyterLab settings save no widget state: the saved output still shows
+            # the class (the static fallback), and never the teacher's token
+            data, _ = panel._repr_mimebundle_()
+            assert "class budget: 0 of 2,000 credits spent" in data["text/html"]
+            assert "application/vnd.jupyter.widget-view+json" in data
+            assert all(TEACHER_TOKEN not in str(v) for v in data.values())
         finally:
             panel.close()
