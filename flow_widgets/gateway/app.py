@@ -85,6 +85,7 @@ class GatewayConfig:
         give_up_after: float = 900.0,
         hub_api_url: str | None = None,
         hub_allowance: int | None = None,
+        path_prefix: str = "",
     ) -> None:
         self.ledger_url = ledger_url
         self.upstream = upstream.rstrip("/")
@@ -99,6 +100,10 @@ class GatewayConfig:
         self.give_up_after = give_up_after
         self.hub_api_url = hub_api_url
         self.hub_allowance = hub_allowance
+        #: Where a proxy in front sends the gateway's paths (a Hub service's
+        #: ``$JUPYTERHUB_SERVICE_PREFIX``, e.g. ``/services/flow-gateway/``): JupyterHub's proxy
+        #: keeps that prefix on every path it forwards.
+        self.path_prefix = "/" + path_prefix.strip("/") if path_prefix.strip("/") else ""
 
     def __repr__(self) -> str:
         return f"GatewayConfig(upstream={self.upstream!r}, accounts={self.accounts!r})"
@@ -253,7 +258,8 @@ def create_app(config: GatewayConfig) -> Starlette:
         return dict(_scrub(record, swaps))
 
     async def post_generation(request: Request, student_id: int) -> Response:
-        route = request.url.path.removeprefix(API_PREFIX).strip("/")
+        route = request.url.path.removeprefix(config.path_prefix)
+        route = route.removeprefix(API_PREFIX).strip("/")
         try:
             body = await request.json()
         except ValueError:
@@ -364,7 +370,7 @@ def create_app(config: GatewayConfig) -> Starlette:
         return await forward(request, f"/assets/{media_id}", query=dict(request.query_params))
 
     async def listing(request: Request, student_id: int) -> Response:
-        path = request.url.path.removeprefix(API_PREFIX)
+        path = request.url.path.removeprefix(config.path_prefix).removeprefix(API_PREFIX)
         return await forward(request, path, query=await with_account(request))
 
     def teacher(
@@ -446,4 +452,11 @@ def create_app(config: GatewayConfig) -> Starlette:
         Route("/characters/{ref}", authed(listing), methods=["GET"]),
         Route("/{rest:path}", refused, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
     ]
-    return Starlette(routes=[Mount(API_PREFIX, routes=routes), *routes], lifespan=lifespan)
+    mounts: list[BaseRoute] = [Mount(API_PREFIX, routes=routes)]
+    if config.path_prefix:
+        mounts = [
+            Mount(config.path_prefix + API_PREFIX, routes=routes),
+            Mount(config.path_prefix, routes=routes),
+            *mounts,
+        ]
+    return Starlette(routes=[*mounts, *routes], lifespan=lifespan)

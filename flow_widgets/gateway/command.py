@@ -65,7 +65,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "when --hub is given)",
     )
     serve.add_argument(
-        "--hub", action="store_true", help="map JupyterHub users to students ($JUPYTERHUB_API_URL)"
+        "--hub",
+        action="store_true",
+        help="run as a JupyterHub service: Hub users are students ($JUPYTERHUB_API_URL), "
+        "paths under $JUPYTERHUB_SERVICE_PREFIX",
     )
     serve.add_argument(
         "--hub-allowance",
@@ -191,6 +194,7 @@ def _serve(args: Any, ledger: str, parser: argparse.ArgumentParser) -> int:
         give_up_after=args.give_up_after,
         hub_api_url=hub_api,
         hub_allowance=args.hub_allowance,
+        path_prefix=os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "") if args.hub else "",
     )
     print(f"flow-widgets gateway on http://{args.host}:{args.port}/v1/google-flow", file=sys.stderr)
     uvicorn.run(create_app(config), host=args.host, port=args.port, access_log=False)

@@ -191,10 +191,12 @@ class Class(Panel):
 
     # -- reading ---------------------------------------------------------------------------
 
-    def refresh(self) -> dict[str, Any]:
-        """Read the class now, redraw, and return what the gateway said."""
+    def refresh(self, *, results: bool = True) -> dict[str, Any]:
+        """Read the class now (and its finished results unless ``results`` is false: the
+        live redraw leaves those to refresh and export), redraw, return what the gateway said."""
         self.view = self.client.overview()
-        self.results = self.client.results()
+        if results:
+            self.results = self.client.results()
         names = [str(s.get("name", "")) for s in self.view.get("students", [])]
         if list(self.student.options) != names:
             self.student.options = names
@@ -206,7 +208,7 @@ class Class(Panel):
     def _follow(self, every: float) -> None:
         while not self._stop.wait(every):
             try:
-                self.refresh()
+                self.refresh(results=False)
             except Exception:  # a gateway restart must not end the live view
                 log.debug("class panel: reading the class failed; trying again", exc_info=True)
 

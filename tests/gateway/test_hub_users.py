@@ -2,7 +2,8 @@
 
 JupyterHub itself is not installed in the test environment, so a stand-in for its one endpoint
 the gateway uses (``GET /hub/api/user`` with the user's token, which the Hub answers with the
-user model) runs on loopback: this is the only mock here, and it answers exactly as the Hub's
+user model) runs on loopback, and students call the gateway under its service prefix as through
+the Hub's proxy: this is the only mock here, and it answers exactly as the Hub's
 documented REST API does. PostgreSQL, the simulator and the gateway are real.
 """
 
@@ -32,6 +33,7 @@ from tests.gateway.harness import (
     simulator,
 )
 
+SERVICE_PREFIX = "/services/flow-gateway/"
 HUB_USERS = {"hub-token-ana": "ana", "hub-token-bob": "bob"}
 
 
@@ -71,8 +73,12 @@ def test_hub_users_are_students_by_name_enrolled_or_refused_and_revocable(pg_url
     with (
         fake_hub() as (hub_api, asked),
         simulator() as sim,
-        gateway_thread(pg_url, sim, hub_api_url=hub_api, hub_allowance=None) as base,
+        gateway_thread(
+            pg_url, sim, hub_api_url=hub_api, hub_allowance=None, path_prefix=SERVICE_PREFIX
+        ) as direct,
     ):
+        # The Hub's proxy keeps the service's prefix on every path it forwards.
+        base = direct.replace("/v1/google-flow", SERVICE_PREFIX.rstrip("/") + "/v1/google-flow")
         job = httpx.post(f"{base}/videos", json={"prompt": "fox"}, headers=ana)
         assert job.status_code == 201, job.text
         jobid = job.json()["jobid"]

@@ -37,18 +37,38 @@ CLASS_ROUTES = [
 ]
 
 
-def _panel(base: str) -> Any:
+def _panel(base: str, every: float = 0, published: list[Any] | None = None) -> Any:
     from flow_widgets.ui.class_panel import Class
 
-    published: list[Any] = []
+    sink: list[Any] = published if published is not None else []
     panel = Class(
         base,
         token=TEACHER_TOKEN,
-        every=0,
-        board_options={"publisher": lambda *a: published.append(a), "min_interval": 0},
+        every=every,
+        board_options={"publisher": lambda *a: sink.append(a), "min_interval": 0},
     )
     panel.board.show()
     return panel
+
+
+def test_the_open_panel_redraws_the_line_by_itself(pg_url: str) -> None:
+    (alice,) = setup_class(pg_url, 1, allowance=1000, budget=1000)
+    with simulator() as sim, gateway_thread(pg_url, sim) as base:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute("DELETE FROM accounts")  # the request stays in line
+        published: list[Any] = []
+        panel = _panel(base, every=0.2, published=published)
+        try:
+            assert "Nobody is waiting." in published[-1][0]["text/plain"]
+            answer = httpx.post(f"{base}/videos", json={"prompt": "x"}, headers=bearer(alice))
+            assert answer.status_code == 201
+            deadline = time.monotonic() + 10
+            while "the line:" not in published[-1][0]["text/plain"]:
+                assert time.monotonic() < deadline, "the panel did not redraw by itself"
+                time.sleep(0.05)
+            assert "s0" in published[-1][0]["text/plain"]
+        finally:
+            panel.close()
 
 
 def test_only_the_teachers_token_opens_the_class_endpoints(pg_url: str) -> None:
