@@ -10,8 +10,7 @@ own PostgreSQL schema (``intent_ledger``, migration 3) with the SQLite ledger's 
 statements read the same. Each write is one transaction that locks the row (``FOR UPDATE``), so
 two machines cannot both take or move it.
 
-Not here (the SQLite ledger's alone for now): media files, uploaded assets, spend rows, the
-"reuse an identical purchase" look-up.
+Not here (the SQLite ledger's alone for now): media files, uploaded assets and spend rows.
 """
 
 from __future__ import annotations
@@ -30,7 +29,13 @@ from psycopg.rows import dict_row
 
 from flow_widgets.gateway.schema import migrate
 from flow_widgets.runtime.ledger_leases import LEASE_S, LeaseHolder, live_owners
-from flow_widgets.runtime.ledger_records import STATES, Attempt, Submission, submission_from_row
+from flow_widgets.runtime.ledger_records import (
+    NOT_REUSABLE_STATES,
+    STATES,
+    Attempt,
+    Submission,
+    submission_from_row,
+)
 from flow_widgets.runtime.ledger_transitions import TERMINAL_STATES, allowed
 from flow_widgets.runtime.redact import Redactor
 
@@ -220,9 +225,35 @@ class PgIntentLedger:
         account: str | None,
     ) -> str:
         """Record the intent (state ``submitting``, attempt 1), committed before this returns."""
+        sid, _ = self.begin_or_reuse(
+            kind, endpoint, payload, fingerprint, model, estimate, account, reuse=False
+        )
+        return sid
+
+    def begin_or_reuse(
+        self,
+        kind: str,
+        endpoint: str,
+        payload: Mapping[str, Any],
+        fingerprint: str,
+        model: str | None,
+        estimate: int,
+        account: str | None,
+        *,
+        reuse: bool = True,
+    ) -> tuple[str, Submission | None]:
+        """Like :meth:`begin_submission`, but when ``reuse`` and an identical request already
+        bought (or may have bought) a job, return that row instead of a new one. The look-up
+        and the insert are one transaction under a lock on the fingerprint, so two machines
+        running the same cell at once make one row (one POST) between them."""
         sid = str(uuid.uuid4())
         now = self._clock()
         with self._write() as conn:
+            if reuse:
+                conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (fingerprint,))
+                earlier = self._reusable(conn, fingerprint)
+                if earlier is not None:
+                    return earlier.submission_id, earlier
             self._hold_lease(conn)
             conn.execute(
                 "INSERT INTO submissions (submission_id, kind, endpoint, payload, fingerprint,"
@@ -248,7 +279,36 @@ class PgIntentLedger:
                 "INSERT INTO attempts (submission_id, n, account, sent) VALUES (%s, 1, %s, %s)",
                 (sid, self._text(account), now),
             )
-        return sid
+        return sid, None
+
+    def find_reusable(self, fingerprint: str) -> Submission | None:
+        """The latest submission of an identical request that bought (or may have bought) a
+        job; rejected, failed and lost ones are skipped."""
+        with self._lock:
+            return self._reusable(self._conn, fingerprint)
+
+    def _reusable(self, conn: psycopg.Connection[Any], fingerprint: str) -> Submission | None:
+        cur = conn.cursor(row_factory=dict_row)
+        rows = cur.execute(
+            "SELECT * FROM submissions WHERE fingerprint = %s AND NOT (state = ANY(%s))"
+            " ORDER BY created DESC, submission_id DESC",
+            (fingerprint, sorted(NOT_REUSABLE_STATES)),
+        ).fetchall()
+        for row in rows:
+            submission = submission_from_row(row)  # type: ignore[arg-type]
+            if self.on_this_backend(submission):
+                return submission
+        return None
+
+    def on_this_backend(self, submission: Submission) -> bool:
+        """True when ``submission`` was bought on this ledger's backend (the SQLite ledger's
+        rule: rows without a backend count when their jobid names the same useapi.net user)."""
+        if self.backend is None or submission.backend == self.backend:
+            return True
+        if submission.backend is not None or not submission.jobid:
+            return False
+        user = self.backend.rsplit(" as user:", 1)
+        return len(user) == 2 and f"-u{user[1]}-" in submission.jobid
 
     def retry_intent(self, sid: str, account: str | None) -> int | None:
         now = self._clock()

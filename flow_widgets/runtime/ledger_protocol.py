@@ -6,7 +6,8 @@ intent_ledger.PgIntentLedger`, several machines). Both must keep the same promis
 intent committed before its POST, attempts under it, a row owned by one live process at a
 time, every state change a compare-and-set along :data:`~flow_widgets.runtime.
 ledger_transitions.TRANSITIONS` -- and one shared test suite checks both against this list.
-It covers intents, attempts, ownership leases and states; media files, uploaded assets and
+It covers intents (and the reuse of an identical purchase), attempts, ownership leases and
+states; media files, uploaded assets and
 spend rows are the SQLite ledger's alone for now.
 """
 
@@ -37,6 +38,21 @@ class IntentLedger(Protocol):
         estimate: int,
         account: str | None,
     ) -> str: ...
+
+    def begin_or_reuse(
+        self,
+        kind: str,
+        endpoint: str,
+        payload: Mapping[str, Any],
+        fingerprint: str,
+        model: str | None,
+        estimate: int,
+        account: str | None,
+        *,
+        reuse: bool = True,
+    ) -> tuple[str, Submission | None]: ...
+
+    def find_reusable(self, fingerprint: str) -> Submission | None: ...
 
     def claim(self, sid: str) -> bool: ...
 

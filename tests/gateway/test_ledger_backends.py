@@ -148,3 +148,40 @@ def test_two_processes_racing_for_an_orphaned_row_one_takes_it(open_ledger: Open
     assert sorted(won) == [False, False, False, True]
     stored = racers[0].get(sid)
     assert stored is not None and stored.owner in {r.owner for r in racers}
+
+
+def test_an_identical_request_reuses_its_purchase_even_when_two_run_at_once(
+    open_ledger: Opener,
+) -> None:
+    import threading
+
+    ledger = open_ledger()
+    sid, earlier = ledger.begin_or_reuse(
+        "video", "/videos", {"prompt": "a fox"}, "fp-same", None, 100, None
+    )
+    assert earlier is None
+    again, found = ledger.begin_or_reuse(
+        "video", "/videos", {"prompt": "a fox"}, "fp-same", None, 100, None
+    )
+    assert again == sid and found is not None and found.submission_id == sid
+    found_again = ledger.find_reusable("fp-same")
+    assert found_again is not None and found_again.submission_id == sid
+    ledger.mark_state(sid, "rejected", error="400")  # bought nothing: may be sent again
+    assert ledger.find_reusable("fp-same") is None
+    # four processes run the same new cell at the same moment: one row between them
+    racers = [open_ledger() for _ in range(4)]
+    start = threading.Barrier(len(racers))
+    made: list[str] = []
+
+    def race(racer: IntentLedger) -> None:
+        start.wait()
+        made.append(
+            racer.begin_or_reuse("video", "/videos", {"p": 1}, "fp-race", None, 100, None)[0]
+        )
+
+    threads = [threading.Thread(target=race, args=(r,)) for r in racers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(made) == 4 and len(set(made)) == 1
