@@ -18,6 +18,7 @@ from flow_widgets._version import __version__
 if TYPE_CHECKING:  # pragma: no cover
     from flow_widgets.api.client import AsyncFlowClient, FlowClient
     from flow_widgets.runtime.session import session
+    from flow_widgets.ui.class_panel import Class
     from flow_widgets.ui.compare import show
     from flow_widgets.ui.credits import Credits
     from flow_widgets.ui.dashboard import Jobs
@@ -30,6 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "AsyncFlowClient",
     "Characters",
+    "Class",
     "Credits",
     "FlowClient",
     "Gallery",
@@ -54,6 +56,7 @@ _LAZY = {
     "Studio": "flow_widgets.ui.studio",
     "Jobs": "flow_widgets.ui.dashboard",
     "Credits": "flow_widgets.ui.credits",
+    "Class": "flow_widgets.ui.class_panel",
     "Gallery": "flow_widgets.ui.gallery",
     "Voices": "flow_widgets.ui.library",
     "Characters": "flow_widgets.ui.library",

@@ -14,6 +14,7 @@ import flow_widgets.errors as errors
 PACKAGE_EXPORTS = {
     "AsyncFlowClient",
     "Characters",
+    "Class",
     "Credits",
     "FlowClient",
     "Gallery",

@@ -323,6 +323,8 @@ class Job(JsonModel):
         error, error_details, code: why a job failed.
         queue_position: the place in a classroom gateway's line (1 = next; 0 while being
             placed), from its extension field ``gateway.queuePosition``; ``None`` otherwise.
+        queue_wait_s: seconds the job has waited in that line (``gateway.waitedSeconds``, by
+            the gateway's clock, so a restarted kernel still shows the whole wait).
     """
 
     jobid: str
@@ -340,6 +342,7 @@ class Job(JsonModel):
     code: int | None = None
     raw_status: str | None = None
     queue_position: int | None = None
+    queue_wait_s: float | None = None
     extra: Mapping[str, Any] = extra_field()
 
     @property
@@ -389,6 +392,7 @@ class Job(JsonModel):
             or (_error_text(upstream) if error is not None else None),
             code=json_int(body, "code"),
             queue_position=json_int(json_object(body, "gateway"), "queuePosition"),
+            queue_wait_s=json_float(json_object(body, "gateway"), "waitedSeconds"),
             extra=unmodelled(body, _JOB_KEYS),
         )
 

@@ -8,8 +8,9 @@ prefix, or at the root), with their own token. What a student may do (anything e
   queued, answered at once with **201 and a job record whose ``status`` is ``queued``** (at
   most ``max_open`` of a student's requests wait or run at once; beyond, 429 and
   ``Retry-After``). The record's extension
-  field ``gateway`` = ``{"queuePosition": N}`` says the place in line (1 = next; ``0`` while it
-  is being placed, ``null`` once placed). The job id is the gateway's (``gw-…``); upstream ids
+  field ``gateway`` = ``{"queuePosition": N, "waitedSeconds": S}`` says the place in line
+  (1 = next; ``0`` while it is being placed, ``null`` once placed) and the time in line so far
+  (once placed: the whole time it waited). The job id is the gateway's (``gw-…``); upstream ids
   (which name the teacher's Google account) never reach students;
 * ``GET jobs/{jobid}`` and ``GET jobs``: their own jobs only (another student's id is 404,
   the same as an unknown one); ``GET jobs?options=executing|history`` adds the API's maps of
@@ -17,6 +18,12 @@ prefix, or at the root), with their own token. What a student may do (anything e
 * ``POST assets`` (an upload, placed on the first account) and ``GET assets/{id}`` of media
   that are theirs;
 * ``GET voices``, ``GET characters`` and one of each by reference.
+
+The teacher (the gateway's own useapi.net token, nobody else's) has the class endpoints:
+``GET class`` (budget, each student's spend and jobs, the line, the running jobs, the accounts'
+slots), ``POST class/pause`` and ``class/resume``, ``POST class/allowance``
+(``{"student": NAME, "credits": N}``) and ``GET class/results`` (finished jobs with their
+records, for the end-of-lesson gallery). A student's token there is 403.
 
 Never reachable by students: ``accounts/*`` (Google cookies and tokens), captcha providers and
 their keys. The teacher's token is only ever sent upstream; it and students' tokens are never
@@ -29,8 +36,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import hmac
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
@@ -43,6 +52,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from flow_widgets.gateway.dispatcher import Dispatcher
+from flow_widgets.gateway.hub import HubUsers
 from flow_widgets.gateway.pricing import DEFAULT_PRICES, GENERATION_ROUTES, cost_of
 from flow_widgets.gateway.schema import migrate
 from flow_widgets.gateway.store import Refused, Store, media_ids, set_account
@@ -71,6 +81,11 @@ class GatewayConfig:
         replace_after: float = 300.0,
         max_open: int = 20,
         pool_size: int = 10,
+        max_attempts: int = 6,
+        give_up_after: float = 900.0,
+        hub_api_url: str | None = None,
+        hub_allowance: int | None = None,
+        path_prefix: str = "",
     ) -> None:
         self.ledger_url = ledger_url
         self.upstream = upstream.rstrip("/")
@@ -81,6 +96,14 @@ class GatewayConfig:
         self.replace_after = replace_after
         self.max_open = max_open
         self.pool_size = pool_size
+        self.max_attempts = max_attempts
+        self.give_up_after = give_up_after
+        self.hub_api_url = hub_api_url
+        self.hub_allowance = hub_allowance
+        #: Where a proxy in front sends the gateway's paths (a Hub service's
+        #: ``$JUPYTERHUB_SERVICE_PREFIX``, e.g. ``/services/flow-gateway/``): JupyterHub's proxy
+        #: keeps that prefix on every path it forwards.
+        self.path_prefix = "/" + path_prefix.strip("/") if path_prefix.strip("/") else ""
 
     def __repr__(self) -> str:
         return f"GatewayConfig(upstream={self.upstream!r}, accounts={self.accounts!r})"
@@ -104,8 +127,19 @@ def _scrub(value: Any, swaps: Mapping[str, str]) -> Any:
     return value
 
 
+def _same(given: str, expected: str) -> bool:
+    """Compare tokens in constant time (no timing hint of how much of a guess was right)."""
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
 def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds")[:-6] + "Z"
+
+
+def _seconds_between(start: dt.datetime, end: dt.datetime | None) -> float:
+    """Seconds from ``start`` to ``end`` (now when ``None``), to a tenth, never negative."""
+    end = end if end is not None else dt.datetime.now(dt.timezone.utc)
+    return max(0.0, round((end - start).total_seconds(), 1))
 
 
 def create_app(config: GatewayConfig) -> Starlette:
@@ -126,7 +160,12 @@ def create_app(config: GatewayConfig) -> Starlette:
             open=False,
             kwargs={"autocommit": True},
         )
+        # The dispatcher has its own small pool: students' polls never wait behind its work.
+        work_pool = AsyncConnectionPool(
+            config.ledger_url, min_size=4, max_size=4, open=False, kwargs={"autocommit": True}
+        )
         await pool.open(wait=True)
+        await work_pool.open(wait=True)
         upstream = httpx.AsyncClient(
             base_url=config.upstream,
             headers={"Authorization": f"Bearer {config.teacher_token}"},
@@ -134,9 +173,15 @@ def create_app(config: GatewayConfig) -> Starlette:
         )
         store = Store(pool)
         dispatcher = Dispatcher(
-            store, upstream, check_every=config.check_every, replace_after=config.replace_after
+            Store(work_pool),
+            upstream,
+            check_every=config.check_every,
+            replace_after=config.replace_after,
+            max_attempts=config.max_attempts,
+            give_up_after=config.give_up_after,
         )
-        state.update(store=store, upstream=upstream, dispatcher=dispatcher)
+        hub = HubUsers(config.hub_api_url) if config.hub_api_url else None
+        state.update(store=store, upstream=upstream, dispatcher=dispatcher, hub=hub)
         loop_task = asyncio.get_running_loop().create_task(dispatcher.run())
         try:
             yield
@@ -146,14 +191,28 @@ def create_app(config: GatewayConfig) -> Starlette:
                 await loop_task
             await dispatcher.aclose()
             await upstream.aclose()
+            if hub is not None:
+                await hub.aclose()
             await pool.close()
+            await work_pool.close()
+
+    async def student_for(token: str) -> tuple[int, str] | None:
+        """The student a token names: one the teacher issued, else (as a Hub service) the
+        Hub user it belongs to."""
+        student = await state["store"].student_for_token(token)
+        hub: HubUsers | None = state["hub"]
+        if student is None and hub is not None:
+            name = await hub.name_for(token)
+            if name is not None:
+                student = await state["store"].student_by_name(name, config.hub_allowance)
+        return student  # type: ignore[no-any-return]
 
     def authed(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             scheme, _, token = request.headers.get("authorization", "").partition(" ")
             student = None
             if scheme.lower() == "bearer" and token.strip():
-                student = await state["store"].student_for_token(token.strip())
+                student = await student_for(token.strip())
             if student is None:
                 return _error("Unknown or revoked student token; ask your teacher for one.", 401)
             return await handler(request, student[0])
@@ -164,21 +223,34 @@ def create_app(config: GatewayConfig) -> Starlette:
         store: Store = state["store"]
         kind = "image" if row["route"].startswith("images") else "video"
         if row["status"] in ("queued", "placing"):
-            place = await store.position(row["id"]) if row["status"] == "queued" else 0
+            if row["status"] != "queued":
+                place: int | None = 0
+            elif "place" in row:  # read with the row (a poll)
+                place = row["place"]
+            else:
+                place = await store.position(row["id"])
             return {
                 "jobid": row["id"],
                 "type": kind,
                 "status": "queued",
                 "created": _iso(row["created"]),
                 "request": row["body"],
-                "gateway": {"queuePosition": place if place is not None else 0},
+                "gateway": {
+                    "queuePosition": place if place is not None else 0,
+                    "waitedSeconds": _seconds_between(row["created"], None),
+                },
             }
         # The dispatcher keeps the upstream record fresh (every ``check_every`` seconds), so a
         # student's poll costs the upstream nothing.
         record = dict(row["record"] or {})
         if row["status"] == "failed" and not record:
             record = {"status": "failed", "error": row["error"]}
-        record.update(jobid=row["id"], request=row["body"], gateway={"queuePosition": None})
+        waited = _seconds_between(row["created"], row["placed_at"]) if row["placed_at"] else None
+        record.update(
+            jobid=row["id"],
+            request=row["body"],
+            gateway={"queuePosition": None, "waitedSeconds": waited},
+        )
         record.setdefault("type", kind)
         swaps = {config.teacher_token: "***", row["upstream_jobid"] or "": row["id"]}
         if not row["upstream_jobid"] and isinstance(record.get("response"), dict):
@@ -186,7 +258,8 @@ def create_app(config: GatewayConfig) -> Starlette:
         return dict(_scrub(record, swaps))
 
     async def post_generation(request: Request, student_id: int) -> Response:
-        route = request.url.path.removeprefix(API_PREFIX).strip("/")
+        route = request.url.path.removeprefix(config.path_prefix)
+        route = route.removeprefix(API_PREFIX).strip("/")
         try:
             body = await request.json()
         except ValueError:
@@ -213,11 +286,27 @@ def create_app(config: GatewayConfig) -> Starlette:
         assert row is not None
         return JSONResponse(await job_view(row), 201)
 
-    async def get_job(request: Request, student_id: int) -> Response:
-        row = await state["store"].request(request.path_params["jobid"], student_id)
+    async def get_job(request: Request) -> Response:
+        """A student's poll: one database round trip (token, row and place in line). The
+        ``Server-Timing`` header says what the gateway itself spent on it (the benchmark reads
+        it apart from the network and the client's own load)."""
+        started = time.perf_counter()
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        student, row = None, None
+        if scheme.lower() == "bearer" and token.strip():
+            student, row = await state["store"].poll(token.strip(), request.path_params["jobid"])
+            if student is None and state["hub"] is not None:  # a Hub user's token
+                found = await student_for(token.strip())
+                if found is not None:
+                    student = found[0]
+                    row = await state["store"].request(request.path_params["jobid"], student)
+        if student is None:
+            return _error("Unknown or revoked student token; ask your teacher for one.", 401)
         if row is None:
             return _error("No such job.", 404)
-        return JSONResponse(await job_view(row))
+        answer = JSONResponse(await job_view(row))
+        answer.headers["Server-Timing"] = f"gw;dur={(time.perf_counter() - started) * 1000:.2f}"
+        return answer
 
     async def get_jobs(request: Request, student_id: int) -> Response:
         """The student's jobs as records (``jobs``), and, for ``options=executing|history``,
@@ -281,14 +370,77 @@ def create_app(config: GatewayConfig) -> Starlette:
         return await forward(request, f"/assets/{media_id}", query=dict(request.query_params))
 
     async def listing(request: Request, student_id: int) -> Response:
-        path = request.url.path.removeprefix(API_PREFIX)
+        path = request.url.path.removeprefix(config.path_prefix).removeprefix(API_PREFIX)
         return await forward(request, path, query=await with_account(request))
+
+    def teacher(
+        handler: Callable[[Request], Awaitable[Response]],
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """Only the teacher's own useapi.net token (the one the gateway forwards with) opens
+        the class endpoints; a student's token is refused with 403, anything else with 401."""
+
+        async def endpoint(request: Request) -> Response:
+            scheme, _, token = request.headers.get("authorization", "").partition(" ")
+            token = token.strip()
+            if scheme.lower() == "bearer" and token and _same(token, config.teacher_token):
+                return await handler(request)
+            student = await student_for(token) if token else None
+            if scheme.lower() == "bearer" and student is not None:
+                return _error("Only the teacher can use the class endpoints.", 403)
+            return _error("The class endpoints need the teacher's token.", 401)
+
+        return endpoint
+
+    async def class_view(request: Request) -> Response:
+        overview = await state["store"].class_overview()
+        return JSONResponse(_scrub(overview, {config.teacher_token: "***"}))
+
+    async def class_pause(request: Request) -> Response:
+        await state["store"].set_paused(True)
+        return JSONResponse({"paused": True})
+
+    async def class_resume(request: Request) -> Response:
+        await state["store"].set_paused(False)
+        return JSONResponse({"paused": False})
+
+    async def class_allowance(request: Request) -> Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        name = body.get("student") if isinstance(body, dict) else None
+        credits = body.get("credits") if isinstance(body, dict) else None
+        if not isinstance(name, str) or not name:
+            return _error('Say which student: {"student": NAME, "credits": N}.', 400)
+        if not isinstance(credits, int) or isinstance(credits, bool) or credits < 0:
+            return _error("credits must be a whole number of credits, zero or more.", 400)
+        try:
+            await state["store"].set_allowance(name, credits)
+        except Refused as refusal:
+            return _error(refusal.sentence, refusal.status)
+        return JSONResponse({"student": name, "allowance": credits})
+
+    async def class_results(request: Request) -> Response:
+        results = []
+        for row in await state["store"].results():
+            record = dict(row.pop("record") or {})
+            upstream_id = row.pop("upstream_jobid") or ""
+            record.update(jobid=row["jobid"], request=row["request"])
+            swaps = {config.teacher_token: "***", upstream_id: row["jobid"]}
+            row.update(created=_iso(row["created"]), job=_scrub(record, swaps))
+            results.append(row)
+        return JSONResponse({"results": _scrub(results, {config.teacher_token: "***"})})
 
     async def refused(request: Request) -> Response:
         return _error("Students cannot use this endpoint through the class gateway.", 403)
 
     routes: list[BaseRoute] = [
-        Route("/jobs/{jobid}", authed(get_job), methods=["GET"]),
+        Route("/class", teacher(class_view), methods=["GET"]),
+        Route("/class/pause", teacher(class_pause), methods=["POST"]),
+        Route("/class/resume", teacher(class_resume), methods=["POST"]),
+        Route("/class/allowance", teacher(class_allowance), methods=["POST"]),
+        Route("/class/results", teacher(class_results), methods=["GET"]),
+        Route("/jobs/{jobid}", get_job, methods=["GET"]),
         Route("/jobs", authed(get_jobs), methods=["GET"]),
         Route("/jobs/", authed(get_jobs), methods=["GET"]),
         *(Route(f"/{r}", authed(post_generation), methods=["POST"]) for r in GENERATION_ROUTES),
@@ -300,4 +452,11 @@ def create_app(config: GatewayConfig) -> Starlette:
         Route("/characters/{ref}", authed(listing), methods=["GET"]),
         Route("/{rest:path}", refused, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
     ]
-    return Starlette(routes=[Mount(API_PREFIX, routes=routes), *routes], lifespan=lifespan)
+    mounts: list[BaseRoute] = [Mount(API_PREFIX, routes=routes)]
+    if config.path_prefix:
+        mounts = [
+            Mount(config.path_prefix + API_PREFIX, routes=routes),
+            Mount(config.path_prefix, routes=routes),
+            *mounts,
+        ]
+    return Starlette(routes=[*mounts, *routes], lifespan=lifespan)

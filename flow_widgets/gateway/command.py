@@ -44,6 +44,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="place again (same Idempotency-Key) a request left unanswered this long",
     )
     serve.add_argument(
+        "--max-attempts",
+        type=int,
+        default=6,
+        metavar="N",
+        help="upstream POSTs of one request before a failing service ends it (credits back)",
+    )
+    serve.add_argument(
+        "--give-up-after",
+        type=float,
+        default=900.0,
+        metavar="SECONDS",
+        help="time after a request's first upstream POST beyond which it is not sent again",
+    )
+    serve.add_argument(
+        "--hub-api-url",
+        default=None,
+        metavar="URL",
+        help="as a JupyterHub service: Hub users are students (default: $JUPYTERHUB_API_URL "
+        "when --hub is given)",
+    )
+    serve.add_argument(
+        "--hub",
+        action="store_true",
+        help="run as a JupyterHub service: Hub users are students ($JUPYTERHUB_API_URL), "
+        "paths under $JUPYTERHUB_SERVICE_PREFIX",
+    )
+    serve.add_argument(
+        "--hub-allowance",
+        type=int,
+        default=None,
+        metavar="CREDITS",
+        help="enrol a Hub user not added yet with this allowance (default: only added students)",
+    )
+    serve.add_argument(
         "--max-open",
         type=int,
         default=20,
@@ -135,6 +169,13 @@ def _serve(args: Any, ledger: str, parser: argparse.ArgumentParser) -> int:
         parser.error("give at least one --account EMAIL:CAP with a cap of 1 or more.")
     if args.max_open < 1:
         parser.error("--max-open must be 1 or more.")
+    if args.max_attempts < 1:
+        parser.error("--max-attempts must be 1 or more.")
+    hub_api = args.hub_api_url or (os.environ.get("JUPYTERHUB_API_URL") if args.hub else None)
+    if args.hub and not hub_api:
+        parser.error("--hub needs the Hub's API URL: --hub-api-url URL or $JUPYTERHUB_API_URL.")
+    if args.hub_allowance is not None and (args.hub_allowance < 0 or not hub_api):
+        parser.error("--hub-allowance needs --hub (or --hub-api-url) and zero or more credits.")
     import uvicorn
 
     from flow_widgets.gateway.app import GatewayConfig, create_app
@@ -149,6 +190,11 @@ def _serve(args: Any, ledger: str, parser: argparse.ArgumentParser) -> int:
         prices=prices,
         replace_after=args.replace_after,
         max_open=args.max_open,
+        max_attempts=args.max_attempts,
+        give_up_after=args.give_up_after,
+        hub_api_url=hub_api,
+        hub_allowance=args.hub_allowance,
+        path_prefix=os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "") if args.hub else "",
     )
     print(f"flow-widgets gateway on http://{args.host}:{args.port}/v1/google-flow", file=sys.stderr)
     uvicorn.run(create_app(config), host=args.host, port=args.port, access_log=False)

@@ -7,6 +7,11 @@ cannot start (and charge for) a second job. An answer that never comes leaves th
 ``placing`` and its credits charged (unknown is neither a failure to refund nor a success); any
 process places it again, with the same key, once it has been ``placing`` for ``replace_after``
 seconds -- which also finishes the work of a process killed mid-request.
+
+Every upstream POST of a request is counted in the database (whichever process sends it): after
+``max_attempts`` POSTs, or ``give_up_after`` seconds since the first, a request the service
+keeps answering with 5xx ends ``failed`` with a plain sentence and its credits given back, so a
+permanent outage costs a bounded number of POSTs, not one every ``replace_after`` forever.
 """
 
 from __future__ import annotations
@@ -40,8 +45,12 @@ class Dispatcher:
         *,
         check_every: float,
         replace_after: float = 300.0,
+        max_attempts: int = 6,
+        give_up_after: float = 900.0,
     ) -> None:
         self.store = store
+        self.max_attempts = max_attempts
+        self.give_up_after = give_up_after
         self.upstream = upstream
         self.check_every = check_every
         self.replace_after = replace_after
@@ -89,9 +98,17 @@ class Dispatcher:
             payload["async"] = True
         headers = {"Idempotency-Key": request_id}
         for attempt in range(_ATTEMPTS):
+            sent, elapsed = await self.store.attempt(request_id)
+            if sent > self.max_attempts:  # the process that sent the last one died after it
+                await self._give_up(request_id, sent - 1, answered=False)
+                return
+            spent_tries = sent >= self.max_attempts or elapsed >= self.give_up_after
             try:
                 answer = await self.upstream.post(f"/{route}", json=payload, headers=headers)
             except httpx.TransportError:
+                if spent_tries:  # no answer at all: the outcome is unknown, keep the charge
+                    await self._give_up(request_id, sent, answered=False)
+                    return
                 await asyncio.sleep(0.2 * (attempt + 1))
                 continue
             if answer.status_code == 429:
@@ -100,6 +117,9 @@ class Dispatcher:
                 self.wake()
                 return
             if answer.status_code >= 500:
+                if spent_tries:
+                    await self._give_up(request_id, sent, answered=True)
+                    return
                 await asyncio.sleep(0.2 * (attempt + 1))
                 continue
             record = _json(answer)
@@ -117,7 +137,26 @@ class Dispatcher:
                 await self.store.placed(request_id, str(record.get("jobid", "")), record)
             self.wake()
             return
-        log.warning("gateway: request %s has no answer from upstream; left charged", request_id)
+        log.warning("gateway: request %s has no answer from upstream yet; left charged", request_id)
+
+    async def _give_up(self, request_id: str, sent: int, *, answered: bool) -> None:
+        """End a request the service kept failing. Its last answer was an error (5xx, sent
+        with the same ``Idempotency-Key`` as every earlier try, so no job was started under
+        it): the credits go back. With no answer at all the outcome is unknown: the request
+        ends, its credits stay spent and the audit says ``unknown`` for the teacher to check."""
+        if answered:
+            error = (
+                f"The video service failed {sent} times in a row for this request, so the "
+                "class gateway stopped trying; your credits were given back."
+            )
+        else:
+            error = (
+                f"The video service did not answer this request {sent} times in a row, so the "
+                "class gateway stopped trying; whether it ran is unknown, ask your teacher."
+            )
+        log.warning("gateway: request %s given up after %d tries", request_id, sent)
+        await self.store.finish(request_id, None, failed=True, error=error, refund=answered)
+        self.wake()
 
     async def check(self, request_id: str, jobid: str) -> None:
         with contextlib.suppress(httpx.TransportError):

@@ -74,6 +74,63 @@ MIGRATIONS: tuple[str, ...] = (
         credits bigint NOT NULL DEFAULT 0
     );
     """,
+    # 2: how often a request was sent upstream and when first: a request the service keeps
+    # failing ends after a bounded number of tries instead of being placed again forever.
+    """
+    ALTER TABLE requests ADD COLUMN attempts integer NOT NULL DEFAULT 0;
+    ALTER TABLE requests ADD COLUMN first_sent timestamptz;
+    """,
+    # 3: the kernel ledger's intents, attempts, state changes and ownership leases, in their
+    # own schema with the SQLite ledger's table and column names (one interface, two backends:
+    # flow_widgets.gateway.intent_ledger). Times are epoch seconds, as in SQLite.
+    """
+    CREATE SCHEMA intent_ledger;
+    CREATE TABLE intent_ledger.submissions (
+        submission_id text PRIMARY KEY,
+        kind text NOT NULL,
+        endpoint text NOT NULL,
+        payload text NOT NULL,
+        fingerprint text NOT NULL,
+        model text,
+        estimate bigint NOT NULL DEFAULT 0,
+        account text,
+        state text NOT NULL CHECK (state IN ('submitting', 'accepted', 'running', 'completed',
+            'failed', 'unknown', 'rejected', 'lost', 'timed_out', 'cancelled')),
+        jobid text UNIQUE,
+        job text,
+        error text,
+        charged integer CHECK (charged IN (0, 1)),
+        credits bigint,
+        created double precision NOT NULL,
+        updated double precision NOT NULL,
+        owner text,
+        backend text
+    );
+    CREATE INDEX ON intent_ledger.submissions (fingerprint, created);
+    CREATE TABLE intent_ledger.state_changes (
+        id bigserial PRIMARY KEY,
+        submission_id text NOT NULL REFERENCES intent_ledger.submissions (submission_id),
+        state text NOT NULL,
+        at double precision NOT NULL
+    );
+    CREATE TABLE intent_ledger.attempts (
+        submission_id text NOT NULL REFERENCES intent_ledger.submissions (submission_id),
+        n integer NOT NULL,
+        account text,
+        sent double precision NOT NULL,
+        ended double precision,
+        outcome text,
+        error text,
+        PRIMARY KEY (submission_id, n)
+    );
+    CREATE TABLE intent_ledger.leases (
+        owner text PRIMARY KEY,
+        host text NOT NULL,
+        pid integer NOT NULL,
+        pid_start text,
+        expires double precision NOT NULL
+    );
+    """,
 )
 
 

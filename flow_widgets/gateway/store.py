@@ -174,6 +174,22 @@ class Store:
             row = await cur.fetchone()
         return (int(row[0]), str(row[1])) if row else None
 
+    async def student_by_name(self, name: str, enroll: int | None) -> tuple[int, str] | None:
+        """The student called ``name`` (a Hub user), enrolled first with allowance ``enroll``
+        when not there yet and ``enroll`` is given; ``None`` when unknown or revoked."""
+        async with self.pool.connection() as conn:
+            if enroll is not None:
+                await conn.execute(
+                    "INSERT INTO students (name, token_sha256, allowance) VALUES (%s, %s, %s) "
+                    "ON CONFLICT (name) DO NOTHING",
+                    (name, hash_token("hub-" + secrets.token_urlsafe(24)), enroll),
+                )
+            cur = await conn.execute(
+                "SELECT id, name FROM students WHERE name = %s AND NOT revoked", (name,)
+            )
+            row = await cur.fetchone()
+        return (int(row[0]), str(row[1])) if row else None
+
     async def first_account(self) -> str | None:
         async with self.pool.connection() as conn:
             cur = await conn.execute("SELECT email FROM accounts ORDER BY email LIMIT 1")
@@ -266,18 +282,43 @@ class Store:
             row = await cur.fetchone()
         return int(row[0]) if row else None
 
+    async def poll(self, token: str, request_id: str) -> tuple[int | None, dict[str, Any] | None]:
+        """A student's poll in one round trip: (the token's student id or ``None``, the job's
+        row with its ``place`` in line or ``None`` when it is not theirs). Polls are most of
+        a class's traffic, so the token check, the row and the place are one statement."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT s.id, r.id, r.route, r.body, r.status, r.account, r.upstream_jobid,"
+                " r.record, r.error, r.created, r.placed_at,"
+                " CASE WHEN r.status = 'queued' THEN (SELECT p.place FROM (SELECT id,"
+                f" row_number() OVER () AS place FROM ({_ROUND_ROBIN}) q) p WHERE p.id = r.id)"
+                " END FROM students s"
+                " LEFT JOIN requests r ON r.id = %s AND r.student_id = s.id"
+                " WHERE s.token_sha256 = %s AND NOT s.revoked",
+                (request_id, hash_token(token)),
+            )
+            row = await cur.fetchone()
+        if row is None:
+            return None, None
+        if row[1] is None:
+            return int(row[0]), None
+        keys = ("id", "route", "body", "status", "account", "upstream_jobid", "record", "error")
+        return int(row[0]), dict(
+            zip((*keys, "created", "placed_at", "place"), row[1:], strict=True)
+        )
+
     async def request(self, request_id: str, student_id: int) -> dict[str, Any] | None:
         async with self.pool.connection() as conn:
             cur = await conn.execute(
-                "SELECT id, route, body, status, account, upstream_jobid, record, error, created "
-                "FROM requests WHERE id = %s AND student_id = %s",
+                "SELECT id, route, body, status, account, upstream_jobid, record, error, created, "
+                "placed_at FROM requests WHERE id = %s AND student_id = %s",
                 (request_id, student_id),
             )
             row = await cur.fetchone()
         if row is None:
             return None
         keys = ("id", "route", "body", "status", "account", "upstream_jobid", "record", "error")
-        return dict(zip((*keys, "created"), row, strict=True))
+        return dict(zip((*keys, "created", "placed_at"), row, strict=True))
 
     async def request_ids(self, student_id: int) -> list[str]:
         async with self.pool.connection() as conn:
@@ -322,6 +363,20 @@ class Store:
                 return Claim(str(request_id), str(row[0]), dict(row[1]), account)
         return None
 
+    async def attempt(self, request_id: str) -> tuple[int, float]:
+        """Count one more upstream POST of a request: (POSTs so far, seconds since the first).
+        It also restarts the request's ``placing`` clock, so that no other process places it
+        again (:meth:`stale_placing`) while this POST is under way."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "UPDATE requests SET attempts = attempts + 1, placed_at = now(), "
+                "first_sent = COALESCE(first_sent, now()) WHERE id = %s "
+                "RETURNING attempts, extract(epoch FROM now() - first_sent)",
+                (request_id,),
+            )
+            row = await cur.fetchone()
+        return (int(row[0]), float(row[1])) if row else (0, 0.0)
+
     async def placed(self, request_id: str, upstream_jobid: str, record: dict[str, Any]) -> None:
         async with self.pool.connection() as conn:
             await conn.execute(
@@ -348,9 +403,16 @@ class Store:
             )
 
     async def finish(
-        self, request_id: str, record: dict[str, Any] | None, *, failed: bool, error: str = ""
+        self,
+        request_id: str,
+        record: dict[str, Any] | None,
+        *,
+        failed: bool,
+        error: str = "",
+        refund: bool = True,
     ) -> None:
-        """The job ended: free its slot; a failed job gives its credits back."""
+        """The job ended: free its slot; a failed job gives its credits back unless
+        ``refund`` is false (its outcome upstream is unknown: the credits stay spent)."""
         async with self.pool.connection() as conn, conn.transaction():
             cur = await conn.execute(
                 "UPDATE requests SET status = %s, record = COALESCE(%s, record), error = %s "
@@ -368,7 +430,13 @@ class Store:
             if row is None:
                 return
             student_id, cost, account = row
-            if failed:
+            if failed and not refund:
+                await conn.execute(
+                    "INSERT INTO audit (student_id, request_id, event, credits) "
+                    "VALUES (%s, %s, 'unknown', 0)",
+                    (student_id, request_id),
+                )
+            elif failed:
                 await conn.execute(
                     "UPDATE class_budget SET spent = spent - %s WHERE id = 1", (cost,)
                 )
@@ -432,3 +500,108 @@ class Store:
                 (every, limit),
             )
             return [(str(a), str(b)) for a, b in await cur.fetchall()]
+
+    # -------------------------------------------------------------------- the teacher's view
+
+    async def class_overview(self) -> dict[str, Any]:
+        """Everything the teacher's panel shows, read in one transaction (one snapshot): the
+        budget, each student's spend and jobs, the line in order, the running jobs, the
+        accounts' slots."""
+        async with self.pool.connection() as conn, conn.transaction():
+            cur = await conn.execute("SELECT budget, spent, paused FROM class_budget WHERE id = 1")
+            budget = await cur.fetchone()
+            cur = await conn.execute(
+                "SELECT s.name, s.spent, s.allowance, s.revoked,"
+                " count(r.id) FILTER (WHERE r.status = 'queued'),"
+                " count(r.id) FILTER (WHERE r.status IN ('placing', 'placed')),"
+                " count(r.id) FILTER (WHERE r.status = 'done'),"
+                " count(r.id) FILTER (WHERE r.status = 'failed')"
+                " FROM students s LEFT JOIN requests r ON r.student_id = s.id"
+                " GROUP BY s.id ORDER BY s.name"
+            )
+            columns = ("name", "spent", "allowance", "revoked", "queued", "running")
+            students = [
+                dict(zip((*columns, "done", "failed"), row, strict=True))
+                for row in await cur.fetchall()
+            ]
+            cur = await conn.execute(
+                "SELECT q.id, s.name, r.route, extract(epoch FROM clock_timestamp() - r.created)"
+                f" FROM ({_ROUND_ROBIN} LIMIT 500) q JOIN requests r ON r.id = q.id"
+                " JOIN students s ON s.id = r.student_id"
+            )
+            queue = [
+                {"jobid": i, "student": n, "route": r, "waitedSeconds": round(float(w), 1)}
+                for i, n, r, w in await cur.fetchall()
+            ]
+            cur = await conn.execute(
+                "SELECT r.id, s.name, r.route, r.account, r.status, r.record->>'status',"
+                " extract(epoch FROM clock_timestamp() - r.placed_at)"
+                " FROM requests r JOIN students s ON s.id = r.student_id"
+                " WHERE r.status IN ('placing', 'placed') ORDER BY r.placed_at"
+            )
+            running = [
+                {
+                    "jobid": i,
+                    "student": n,
+                    "route": r,
+                    "account": a,
+                    "status": upstream or ("placing" if st == "placing" else "started"),
+                    "runningSeconds": round(float(secs or 0), 1),
+                }
+                for i, n, r, a, st, upstream, secs in await cur.fetchall()
+            ]
+            cur = await conn.execute(
+                "SELECT a.email, a.cap, count(l.request_id) FROM accounts a"
+                " LEFT JOIN leases l ON l.account = a.email GROUP BY a.email, a.cap"
+                " ORDER BY a.email"
+            )
+            accounts = [
+                {"email": e, "cap": int(c), "running": int(n)} for e, c, n in await cur.fetchall()
+            ]
+        assert budget is not None  # the migration inserts the class row
+        return {
+            "budget": int(budget[0]),
+            "spent": int(budget[1]),
+            "paused": bool(budget[2]),
+            "students": students,
+            "queue": [{**q, "position": n} for n, q in enumerate(queue, 1)],
+            "running": running,
+            "accounts": accounts,
+        }
+
+    async def set_paused(self, paused: bool) -> None:
+        async with self.pool.connection() as conn:
+            await conn.execute("UPDATE class_budget SET paused = %s WHERE id = 1", (paused,))
+
+    async def set_allowance(self, name: str, allowance: int) -> None:
+        """Change a student's allowance (never below what they have already spent).
+
+        Raises:
+            Refused: no such student (404), or the new allowance is below their spend (400).
+        """
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "UPDATE students SET allowance = %s WHERE name = %s AND spent <= %s RETURNING id",
+                (allowance, name, allowance),
+            )
+            if await cur.fetchone() is not None:
+                return
+            cur = await conn.execute("SELECT spent FROM students WHERE name = %s", (name,))
+            known = await cur.fetchone()
+        if known is None:
+            raise Refused(f"There is no student called {name!r}.", status=404)
+        raise Refused(f"{name} has already spent {known[0]} credits, more than {allowance}.", 400)
+
+    async def results(self, limit: int = 500) -> list[dict[str, Any]]:
+        """The class's finished jobs, oldest first: who, what was asked, what it cost, and
+        the upstream record (its media)."""
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT r.id, s.name, r.route, r.body, r.cost, r.record, r.created,"
+                " r.upstream_jobid FROM requests r JOIN students s ON s.id = r.student_id"
+                " WHERE r.status = 'done' ORDER BY r.created, r.id LIMIT %s",
+                (limit,),
+            )
+            rows = await cur.fetchall()
+        keys = ("jobid", "student", "route", "request", "credits", "record", "created")
+        return [dict(zip((*keys, "upstream_jobid"), row, strict=True)) for row in rows]

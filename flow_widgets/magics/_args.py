@@ -334,6 +334,12 @@ def _export(p: MagicArgumentParser) -> None:
     p.add_argument("--title", default=None, help="the page's heading")
 
 
+def _class(p: MagicArgumentParser) -> None:
+    p.add_argument(
+        "--gateway", default=None, help="the class gateway's URL (default: $FLOW_GATEWAY_URL)"
+    )
+
+
 def _captcha(p: MagicArgumentParser) -> None:
     p.add_argument("what", choices=["providers", "stats"])
 
@@ -383,6 +389,7 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[MagicArgumentParser], None]]] = {
     "captcha": ("captcha providers | captcha stats", _captcha),
     "config": ("the active configuration (no secrets)", _nothing),
     "export": ("this notebook's results as one self-contained HTML page", _export),
+    "class": ("the teacher's view of a class on a classroom gateway", _class),
     "doctor": ("report how the live API drifted from this version (free calls)", _doctor),
     "compare": ("takes side by side, prompt diff, synced playback", _compare),
     "present": ("presenter mode: large text, trimmed cards (present off)", _present),

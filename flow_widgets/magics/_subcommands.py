@@ -319,6 +319,11 @@ def run_subcommand(magics: FlowMagics, line: str) -> Any:
         _login(magics)
     elif name == "doctor":
         _doctor(magics, args)
+    elif name == "class":
+        from flow_widgets.ui.class_panel import Class
+
+        with usage_errors():
+            return Class(args.gateway)
     elif name in ("compare", "present"):
         from flow_widgets.ui.presenter import run_magic
 

@@ -602,15 +602,23 @@ _QUEUED = "queued at the gateway"
 
 def queue_note(job: Job) -> str | None:
     """The handle's note while a classroom gateway holds ``job`` for a slot ("queued at the
-    gateway: 3rd in line"), else ``None``."""
+    gateway: 3rd in line, waiting 1 min 5 s"), else ``None``."""
     if job.status != "queued":
         return None
-    place = job.queue_position
+    place, wait = job.queue_position, _wait_words(job.queue_wait_s)
     if place is None or place < 1:
-        return _QUEUED
+        return _QUEUED + (f", {wait}" if wait else "")
     tens = place % 100
     suffix = "th" if 10 <= tens <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(place % 10, "th")
-    return f"{_QUEUED}: {place}{suffix} in line"
+    return f"{_QUEUED}: {place}{suffix} in line" + (f", {wait}" if wait else "")
+
+
+def _wait_words(seconds: float | None) -> str:
+    """Time in line as a student reads it: "waiting 12 s", "waiting 3 min 5 s"."""
+    if seconds is None or seconds < 0:
+        return ""
+    whole = int(seconds)
+    return f"waiting {whole // 60} min {whole % 60} s" if whole >= 60 else f"waiting {whole} s"
 
 
 def _poll_refusal(exc: BaseException) -> str:

@@ -3,7 +3,8 @@
 A throwaway PostgreSQL server (Debian's package), the simulator with three accounts, the
 gateway as its own process, and one process per student, each asking for a few videos through
 the gateway with its own token and following them to the end. Prints what each student got,
-what each account ran at most at once, and the spend against the budget. Nothing is kept.
+what each account ran at most at once, the teacher's view of the class (what ``fw.Class``
+shows), and the spend against the budget. Nothing is kept.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ import time
 
 import psycopg
 
+from flow_widgets.api.classroom import ClassroomClient
 from flow_widgets.gateway import store
+from flow_widgets.ui.class_html import class_text
 from tests.gateway.harness import (
     ACCOUNTS,
     PRICE,
+    TEACHER_TOKEN,
     gateway_process,
     setup_class,
     sim_json,
@@ -70,6 +74,12 @@ def main() -> int:
                 out, _ = proc.communicate(timeout=600)
                 print(f"student s{number}: {out.strip()}")
             print(f"class done in {time.monotonic() - started:.1f}s")
+            # What the teacher's panel (fw.Class) shows now, through the class endpoints.
+            teacher = ClassroomClient(base, TEACHER_TOKEN)
+            try:
+                print(class_text(teacher.overview(), results=teacher.results()))
+            finally:
+                teacher.close()
             state = sim_json(sim, "/_sim/state")["accounts"]
             for email in ACCOUNTS:
                 peak = state[email]["peakExecuting"]["videos"]

@@ -59,16 +59,18 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def gateway_thread(
-    pg_url: str, sim: RunningSimulator, caps: int = 2, max_open: int = 20
+    pg_url: str, sim: RunningSimulator, caps: int = 2, max_open: int = 20, **options: Any
 ) -> Iterator[str]:
-    """The gateway served by uvicorn in a thread; yields its API base URL."""
+    """The gateway served by uvicorn in a thread; yields its API base URL. ``options`` go to
+    :class:`GatewayConfig`."""
+    options.setdefault("check_every", 0.1)
     config = GatewayConfig(
         ledger_url=pg_url,
         upstream=sim.base_url,
         teacher_token=TEACHER_TOKEN,
         accounts=dict.fromkeys(ACCOUNTS, caps),
-        check_every=0.1,
         max_open=max_open,
+        **options,
     )
     port = _free_port()
     server = uvicorn.Server(

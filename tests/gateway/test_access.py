@@ -109,13 +109,20 @@ def test_a_revoked_token_is_refused(pg_url: str) -> None:
     (alice,) = setup_class(pg_url, 1, allowance=1000, budget=1000)
     with simulator() as sim, gateway_thread(pg_url, sim) as base:
         assert httpx.get(f"{base}/jobs", headers=bearer(alice)).status_code == 200
+        job = httpx.post(f"{base}/videos", json={"prompt": "x"}, headers=bearer(alice)).json()
+        poll = httpx.get(f"{base}/jobs/{job['jobid']}", headers=bearer(alice))
+        assert poll.status_code == 200 and "gw;dur=" in poll.headers["server-timing"]
         with psycopg.connect(pg_url, autocommit=True) as conn:
             assert store.revoke_student(conn, "s0")
         assert httpx.get(f"{base}/jobs", headers=bearer(alice)).status_code == 401
+        # a poll of their own job, by the revoked token or a made-up one: nothing at all
+        for token in (alice, "fwst-guess"):
+            poll = httpx.get(f"{base}/jobs/{job['jobid']}", headers=bearer(token))
+            assert poll.status_code == 401 and "jobid" not in poll.text
         answer = httpx.post(f"{base}/videos", json={"prompt": "x"}, headers=bearer(alice))
         assert answer.status_code == 401
     with psycopg.connect(pg_url) as conn:
-        assert conn.execute("SELECT count(*) FROM requests").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM requests").fetchone() == (1,)
 
 
 def _secrets(sim: Any) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from collections import Counter
 from typing import Any
 
@@ -128,6 +129,14 @@ def test_a_student_with_one_request_is_next_in_line(pg_url: str) -> None:
     with simulator() as sim, gateway_thread(pg_url, sim, caps=1) as base:
         asyncio.run(_post_all([base], busy, 5))
         # Every busy student has been served once (3 slots, 3 busy students) before ``late`` asks.
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            for _ in range(200):
+                row = conn.execute(
+                    "SELECT count(*) FROM students WHERE last_served IS NOT NULL"
+                ).fetchone()
+                if row == (3,):
+                    break
+                time.sleep(0.05)
         answer = httpx.post(f"{base}/videos", json={"prompt": "late"}, headers=bearer(late))
         assert answer.status_code == 201
         assert answer.json()["gateway"]["queuePosition"] == 1, answer.json()

@@ -54,6 +54,16 @@ def test_bad_input_is_one_plain_sentence(
     with pytest.raises(SystemExit):
         main(["gateway", "--ledger-url", pg_url, "serve", "--account", "a@gmail.com"])
     assert "write it as NAME:NUMBER" in capsys.readouterr().err
+    monkeypatch.delenv("JUPYTERHUB_API_URL", raising=False)
+    serve = ["gateway", "--ledger-url", pg_url, "serve", "--account", "a@gmail.com:2"]
+    for extra, words in [
+        (["--hub"], "--hub needs the Hub's API URL"),
+        (["--hub-allowance", "300"], "--hub-allowance needs --hub"),
+        (["--max-attempts", "0"], "--max-attempts must be 1 or more"),
+    ]:
+        with pytest.raises(SystemExit):
+            main([*serve, *extra])
+        assert words in capsys.readouterr().err, extra
 
 
 def test_pause_allowance_and_spend(pg_url: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,6 +11,7 @@ generation POSTs, one per student.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from flow_widgets.ui.view import card_view_from_job
 from tests.gateway.harness import ACCOUNTS, gateway_thread, setup_class, simulator, upstream_posts
 
 _DEADLINE_S = 2.0
+_GROWN = re.compile(r"in line, waiting ([3-9]|\d\d) s$")
 
 
 def _wait_for(predicate: object, timeout: float = 20.0) -> None:
@@ -64,12 +66,17 @@ def test_two_students_sessions_follow_queued_gateway_jobs_to_verified_media(
                 _wait_for(lambda h=handle: h.jobid is not None and h.state.note is not None)
                 assert handle.jobid is not None and handle.jobid.startswith("gw-")
                 assert handle.status not in ("completed", "failed"), handle
-                assert handle.state.note == f"queued at the gateway: {place} in line", handle.state
+                note = handle.state.note
+                assert note.startswith(f"queued at the gateway: {place} in line, waiting ")
                 card = card_html(card_view_from_job(handle))
-                assert f"queued at the gateway: {place} in line" in card
+                assert f"queued at the gateway: {place} in line, waiting " in card
             time.sleep(_DEADLINE_S * 1.5)
             for handle in handles:
                 assert handle.status == "accepted" and handle.state.note, handle.state
+                # the wait grows while the line does not move (the gateway's clock)
+                _wait_for(lambda h=handle: bool(_GROWN.search(h.state.note or "")), timeout=10)
+                card = card_html(card_view_from_job(handle))
+                assert handle.state.note in card
             with psycopg.connect(pg_url, autocommit=True) as conn:
                 for account in ACCOUNTS:
                     store.set_account(conn, account, 1)
@@ -98,6 +105,14 @@ def test_a_gateway_record_reads_as_queued_with_its_place_in_line() -> None:
     job = Job.from_api({**record, "gateway": {"queuePosition": 3}})
     assert (job.status, job.queue_position, job.is_terminal) == ("queued", 3, False)
     assert queue_note(job) == "queued at the gateway: 3rd in line"
+    waited = {**record, "gateway": {"queuePosition": 3, "waitedSeconds": 5.6}}
+    assert queue_note(Job.from_api(waited)) == "queued at the gateway: 3rd in line, waiting 5 s"
+    waited = {**record, "gateway": {"queuePosition": 1, "waitedSeconds": 125.0}}
+    assert queue_note(Job.from_api(waited)) == (
+        "queued at the gateway: 1st in line, waiting 2 min 5 s"
+    )
+    waited = {**record, "gateway": {"queuePosition": 0, "waitedSeconds": 61}}
+    assert queue_note(Job.from_api(waited)) == "queued at the gateway, waiting 1 min 1 s"
     places = [1, 2, 4, 11, 12, 13, 21, 22, 101, 111]
     notes = [queue_note(Job.from_api({**record, "gateway": {"queuePosition": n}})) for n in places]
     assert [n.rsplit(": ", 1)[1] if n else n for n in notes] == [
@@ -172,7 +187,11 @@ def test_a_restarted_kernel_takes_its_queued_gateway_job_back_without_buying_aga
         first = student()
         try:
             handle = first.video("an owl in the rain", model="veo-3.1-lite")
-            _wait_for(lambda: handle.state.note == "queued at the gateway: 1st in line")
+            _wait_for(
+                lambda: (handle.state.note or "").startswith(
+                    "queued at the gateway: 1st in line, waiting "
+                )
+            )
             jobid = handle.jobid
         finally:
             first.close()
@@ -180,7 +199,11 @@ def test_a_restarted_kernel_takes_its_queued_gateway_job_back_without_buying_aga
         try:
             (resumed,) = again.jobs()
             assert resumed.jobid == jobid and jobid is not None and jobid.startswith("gw-")
-            _wait_for(lambda: resumed.state.note == "queued at the gateway: 1st in line")
+            _wait_for(
+                lambda: (resumed.state.note or "").startswith(
+                    "queued at the gateway: 1st in line, waiting "
+                )
+            )
             with psycopg.connect(pg_url, autocommit=True) as conn:
                 for account in ACCOUNTS:
                     store.set_account(conn, account, 1)
