@@ -100,7 +100,8 @@ def poster_bundle(views: Sequence[CardView]) -> tuple[dict[str, str], dict[str, 
         return {"text/html": f'<span class="{SLOT_CLASS}"></span>', "text/plain": ""}, {}
     count = len(_posters(views))
     words = "a still of the video above" if count == 1 else f"stills of the {count} videos above"
-    metadata: dict[str, Any] = {"flow_widgets": {"poster_of": views[0].jobid}}
+    # The same masked job id as the card's provenance (a job id names the account).
+    metadata: dict[str, Any] = {"flow_widgets": {"poster_of": views[0].provenance()["job_id"]}}
     return {"image/jpeg": jpeg, "text/plain": f"[{words}]"}, metadata
 
 

@@ -35,7 +35,7 @@ def _card(
     tmp_path: Path, sent: list[Sent], *, poster_output: bool = True
 ) -> tuple[LiveCard, JobHandle]:
     handle = JobHandle(kind="video", model="veo-3.1-lite", prompt="a fox", expected_seconds=60)
-    handle._update(status="running", jobid="j1v")
+    handle._update(status="running", jobid="j1v-u7-email:john.doe@gmail.com-bot:google-flow")
     card = LiveCard(
         handle,
         base=tmp_path,
@@ -62,7 +62,10 @@ def test_a_placeholder_first_then_the_poster_which_the_card_hides(tmp_path: Path
     handle._update(status="completed", media=(MediaFile(index=0, kind="video", path=clip),))
     card, _, _, _ = [s for s in sent if s[2] == card_id][-1]
     poster, metadata, _, update = [s for s in sent if s[2] == slot_id][-1]
-    assert update is True and metadata == {"flow_widgets": {"poster_of": "j1v"}}
+    assert update is True and "john.doe" not in str(metadata)  # the account stays masked
+    assert metadata == {
+        "flow_widgets": {"poster_of": "j1v-u7-email:jo***@gmail.com-bot:google-flow"}
+    }
     assert set(poster) == {"image/jpeg", "text/plain"}
     url = poster_data_url(clip)
     assert url == "data:image/jpeg;base64," + poster["image/jpeg"]  # the card's own still
