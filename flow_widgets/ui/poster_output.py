@@ -19,7 +19,8 @@ notebook opened in JupyterLab it is one extra still under the card, not an error
 
 VS Code draws every output in one page whose markup for images is not ours to match, and
 Colab gives every output its own frame where a style cannot reach: there the second output
-would show twice, so it is not sent (:func:`poster_output_wanted`).
+would show twice, so it is not sent; nor in terminal IPython, which shows text only
+(:func:`poster_output_wanted`).
 """
 
 from __future__ import annotations
@@ -49,8 +50,15 @@ SLOT_CLASS = "fw-poster-slot"
 _TAIL = 40
 
 
-def poster_output_wanted(namespace: dict[str, Any] | None = None) -> bool:
-    """Whether cards here get the separate poster output (not in VS Code nor Colab)."""
+def poster_output_wanted(namespace: dict[str, Any] | None = None, shell: Any = None) -> bool:
+    """Whether cards here get the separate poster output: in a kernel (a terminal shows text
+    only, where it would be one more line), and not in VS Code nor Colab."""
+    if shell is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    if getattr(shell, "kernel", None) is None:
+        return False
     return detect_frontend(namespace) == "jupyter"
 
 

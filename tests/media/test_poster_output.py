@@ -11,6 +11,7 @@ import base64
 import io
 import re
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from PIL import Image
@@ -98,12 +99,14 @@ def test_without_the_poster_output_nothing_else_is_sent(tmp_path: Path) -> None:
     assert poster_bundle([])[0]["text/plain"] == ""
 
 
-def test_vs_code_and_colab_get_no_poster_output(monkeypatch: Any) -> None:
+def test_vs_code_colab_and_a_terminal_get_no_poster_output(monkeypatch: Any) -> None:
     import flow_widgets.runtime.media_mode as media_mode
 
+    kernel = SimpleNamespace(kernel=object())  # a kernel's shell has a kernel; a terminal's not
     monkeypatch.setattr(media_mode, "_colab_present", lambda: False)
-    assert poster_output_wanted({}) is True
-    assert poster_output_wanted({VSCODE_NAME: "/x/a.ipynb"}) is False
+    assert poster_output_wanted({}, kernel) is True
+    assert poster_output_wanted({}, SimpleNamespace()) is False
+    assert poster_output_wanted({VSCODE_NAME: "/x/a.ipynb"}, kernel) is False
     # Colab cannot be installed here: a stand-in for its presence is the only fake.
     monkeypatch.setattr(media_mode, "_colab_present", lambda: True)
-    assert poster_output_wanted({}) is False
+    assert poster_output_wanted({}, kernel) is False
