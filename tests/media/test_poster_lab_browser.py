@@ -1,4 +1,5 @@
-"""JupyterLab shows each video's still once: the poster output under a card stays hidden.
+"""JupyterLab and nbconvert's HTML show each video's still once: the poster output under a
+card is hidden where the card shows, and is what a sanitized page shows instead.
 
 Two ``%%flow_video`` cells run in a real JupyterLab (default settings) against the simulator,
 in Debian's Chromium. The notebook then holds, per video, the card and its poster output (the
@@ -7,6 +8,10 @@ server (a trusted notebook, new kernel), the cards' videos are visible and no po
 placeholder is. Changed elsewhere (its signature no longer matches, as with a notebook someone
 else made) the notebook is untrusted: the card's style rule is sanitized away and the still
 shows under each card — expected, and checked so the README's words stay true.
+
+The same notebook, run by nbclient and exported with nbconvert, is loaded into Chromium: the
+plain page shows the cards' videos and no separate still; the sanitized page (what
+nbviewer-like services show) has no video and shows each still.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.jupyter import JupyterServer, Lab, launch_chromium, write_notebook
-from tests.media.support import SETUP
+from tests.media.support import SETUP, run_notebook
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -105,3 +110,31 @@ def test_lab_shows_each_still_once_live_and_reopened(chromium: Any, tmp_path: Pa
             assert untrusted["videos"] == 2 and untrusted["stills"] == 2, untrusted
         finally:
             context.close()
+
+
+@pytest.mark.timeout(300)
+def test_exported_pages_show_each_still_once(chromium: Any, tmp_path: Path) -> None:
+    from nbconvert import HTMLExporter
+
+    nb = run_notebook(tmp_path, [f"%%flow_video -m veo-3.1-lite --wait\n{p}" for p in PROMPTS])
+    page = chromium.new_page()
+    try:
+        for sanitize, expected in (
+            (False, {"videos": 2, "stills": 0}),
+            (True, {"videos": 0, "stills": 2}),
+        ):
+            body, _ = HTMLExporter(sanitize_html=sanitize).from_notebook_node(nb)
+            page.set_content(body)
+            seen = page.evaluate(
+                """() => {
+                const visible = e => e.getClientRects().length > 0;
+                return {
+                    videos: [...document.querySelectorAll('video')].filter(visible).length,
+                    stills: [...document.querySelectorAll('img[src^="data:image/jpeg"]')]
+                        .filter(visible).length,
+                };
+            }"""
+            )
+            assert seen == expected, f"sanitize_html={sanitize}: {seen}"
+    finally:
+        page.close()
