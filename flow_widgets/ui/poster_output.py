@@ -116,12 +116,14 @@ def poster_bundle(views: Sequence[CardView]) -> tuple[dict[str, str], dict[str, 
 def poster_hide_rule(views: Sequence[CardView]) -> str:
     """The card's ``<style>`` hiding its poster output and placeholder where it is trusted.
 
-    >>> poster_hide_rule([])
-    '<style class="fw-poster">.jp-OutputArea-child:has(.fw-poster-slot){display:none}</style>'
+    >>> poster_hide_rule([])[25:]
+    '<!--.jp-OutputArea-child:has(.fw-poster-slot){display:none}--></style>'
     """
     selectors = [f".jp-OutputArea-child:has(.{SLOT_CLASS})"]
     jpeg = poster_b64(views)
     if jpeg is not None:
         # base64 has no quote or backslash, so it sits in the attribute selector as it is.
         selectors.append(f'.jp-OutputArea-child:has(img[src$="{jpeg[-_TAIL:]}"])')
-    return f'<style class="fw-poster">{",".join(selectors)}{{display:none}}</style>'
+    # Inside <!-- -->, which CSS ignores and a sanitizer drops with its contents, so a
+    # sanitized page shows an empty tag instead of the rule as text.
+    return f'<style class="fw-poster"><!--{",".join(selectors)}{{display:none}}--></style>'

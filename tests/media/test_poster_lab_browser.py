@@ -136,5 +136,6 @@ def test_exported_pages_show_each_still_once(chromium: Any, tmp_path: Path) -> N
             }"""
             )
             assert seen == expected, f"sanitize_html={sanitize}: {seen}"
+            assert "poster-slot" not in page.inner_text("body")  # no rule shown as text
     finally:
         page.close()
