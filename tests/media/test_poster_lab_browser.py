@@ -1,13 +1,14 @@
-"""JupyterLab and nbconvert's HTML show each video's still once: the poster output under a
-card is hidden where the card shows, and is what a sanitized page shows instead.
+"""JupyterLab, Notebook 7 and nbconvert's HTML show each video's still once: the poster output
+under a card is hidden where the card shows, and is what a sanitized page shows instead.
 
-Two ``%%flow_video`` cells run in a real JupyterLab (default settings) against the simulator,
-in Debian's Chromium. The notebook then holds, per video, the card and its poster output (the
-JPEG that sanitizing renderers show): live, and again after saving and reopening on the same
-server (a trusted notebook, new kernel), the cards' videos are visible and no poster image nor
-placeholder is. Changed elsewhere (its signature no longer matches, as with a notebook someone
-else made) the notebook is untrusted: the card's style rule is sanitized away and the still
-shows under each card — expected, and checked so the README's words stay true.
+Two ``%%flow_video`` cells run in a real JupyterLab and Notebook 7 (default settings) against
+the simulator, in Debian's Chromium. The notebook then holds, per video, the card and its
+poster output (the JPEG that sanitizing renderers show): live, and again after saving and
+reopening on the same server (a trusted notebook, new kernel), the cards' videos are visible
+and no poster image nor placeholder is. Changed elsewhere (its signature no longer matches, as
+with a notebook someone else made) the notebook is untrusted: the card's style rule is
+sanitized away and the still shows under each card — expected, and checked so the README's
+words stay true.
 
 The same notebook, run by nbclient and exported with nbconvert, is loaded into Chromium: the
 plain page shows the cards' videos and no separate still; the sanitized page (what
@@ -68,28 +69,29 @@ def _seen(lab: Lab) -> dict[str, int]:
 
 
 @pytest.mark.timeout(600)
-def test_lab_shows_each_still_once_live_and_reopened(chromium: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("app", ["lab", "notebook"], ids=["jupyterlab", "notebook7"])
+def test_each_still_shows_once_live_and_reopened(chromium: Any, tmp_path: Path, app: str) -> None:
     root = tmp_path / "nb"
     root.mkdir()
     write_notebook(
         root / NOTEBOOK, SETUP, *(f"%%flow_video -m veo-3.1-lite --wait\n{p}" for p in PROMPTS)
     )
     home = {"FLOW_WIDGETS_HOME": str(tmp_path / "home")}
-    with JupyterServer(root, env=home) as server:
+    with JupyterServer(root, app=app, env=home) as server:
         context = chromium.new_context(viewport={"width": 1280, "height": 1600})
         try:
             lab = Lab(context.new_page(), server)
             lab.open(NOTEBOOK)
             lab.run_all()
             live = _seen(lab)
-            lab.screenshot("posters-live")
+            lab.screenshot(f"posters-{app}-live")
             assert live == {"videos": 2, "stills": 0, "stillsAttached": 2, "slots": 0}, live
             lab.save()
             server.shutdown_kernels()
             lab.page.reload()
             lab.open(NOTEBOOK, wait_kernel=False)
             reopened = _seen(lab)
-            lab.screenshot("posters-reopened-trusted")
+            lab.screenshot(f"posters-{app}-reopened-trusted")
             assert reopened == {"videos": 2, "stills": 0, "stillsAttached": 2, "slots": 0}
         finally:
             context.close()
@@ -99,13 +101,13 @@ def test_lab_shows_each_still_once_live_and_reopened(chromium: Any, tmp_path: Pa
     shared = nbformat.read(root / NOTEBOOK, as_version=4)
     shared.cells.append(nbformat.v4.new_markdown_cell("Shared with the class."))
     nbformat.write(shared, root / NOTEBOOK)
-    with JupyterServer(root, env=home) as fresh:
+    with JupyterServer(root, app=app, env=home) as fresh:
         context = chromium.new_context(viewport={"width": 1280, "height": 1600})
         try:
             lab = Lab(context.new_page(), fresh)
             lab.open(NOTEBOOK, wait_kernel=False)
             untrusted = _seen(lab)
-            lab.screenshot("posters-reopened-untrusted")
+            lab.screenshot(f"posters-{app}-reopened-untrusted")
             # Sanitized, the card loses its style rule: the still shows under each card.
             assert untrusted["videos"] == 2 and untrusted["stills"] == 2, untrusted
         finally:
