@@ -42,6 +42,7 @@ from flow_widgets.api.catalog import (
 )
 from flow_widgets.api.ids import mask_email
 from flow_widgets.api.models import (
+    JOB_KEYS,
     Account,
     CaptchaProviders,
     CaptchaStats,
@@ -94,23 +95,8 @@ MODEL_FIELDS = frozenset(
     }
 )
 JOBS_FIELDS = frozenset({"emails", "videos", "images", "combined", "quarantine"})
-JOB_FIELDS = frozenset(
-    {
-        "jobid",
-        "jobId",
-        "type",
-        "status",
-        "created",
-        "updated",
-        "request",
-        "response",
-        "error",
-        "errorDetails",
-        "code",
-        "replyUrl",
-        "replyRef",
-    }
-)
+# A job reply's fields: exactly those the API layer's Job reads (one list, kept there).
+JOB_FIELDS = JOB_KEYS
 JOB_STATUSES = frozenset({"created", "started", "completed", "failed"})
 VOICE_FIELDS = frozenset(
     {

@@ -76,10 +76,16 @@ def test_a_new_account_field_is_reported(sim: RunningSimulator, controls: httpx.
 class Rewriting(httpx.BaseTransport):
     """Forwards to the simulator, rewriting what it cannot say itself."""
 
-    def __init__(self, refuse_agent: bool = False, job_status: str | None = None) -> None:
+    def __init__(
+        self,
+        refuse_agent: bool = False,
+        job_status: str | None = None,
+        job_extra: dict[str, object] | None = None,
+    ) -> None:
         self.inner = httpx.HTTPTransport()
         self.refuse_agent = refuse_agent
         self.job_status = job_status
+        self.job_extra = job_extra or {}
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if self.refuse_agent:  # Cloudflare's answer to a default urllib User-Agent (C18)
@@ -93,7 +99,8 @@ class Rewriting(httpx.BaseTransport):
             if path.endswith("/jobs"):
                 body.setdefault("videos", {})["history"] = {"j1": {"email": "x"}}
                 return httpx.Response(200, json=body)
-            return httpx.Response(200, json={"jobid": "j1", "status": self.job_status})
+            job = {"jobid": "j1", "status": self.job_status, **self.job_extra}
+            return httpx.Response(200, json=job)
         return response
 
     def close(self) -> None:
@@ -109,6 +116,18 @@ def test_a_refused_user_agent_is_drift(sim: RunningSimulator) -> None:
 def test_an_unknown_job_status_is_drift(sim: RunningSimulator) -> None:
     report = check(base_url=sim.base_url, token=sim.token, transport=Rewriting(job_status="paused"))
     assert ("status", "job status", "completed/created/failed/started", "paused") in _drift(report)
+
+
+def test_job_fields_the_client_reads_are_not_drift_and_new_ones_are(
+    sim: RunningSimulator,
+) -> None:
+    # The keys of a job reply the API layer's Job reads (media, credits left, the captcha
+    # attempt, the gateway's note): the doctor knows them from the same list, only new is drift.
+    known = {"media": [], "remainingCredits": 120, "captcha": {}, "gateway": {}}
+    rewriting = Rewriting(job_status="completed", job_extra={**known, "agentTrace": "x"})
+    report = check(base_url=sim.base_url, token=sim.token, transport=rewriting)
+    fields = {f.subject for f in report.drift if f.area == "field"}
+    assert fields == {"job.agentTrace"}
 
 
 def test_a_refused_token_means_could_not_check(sim: RunningSimulator) -> None:

@@ -76,6 +76,7 @@ from flow_widgets.api._serde import (
 from flow_widgets.api.ids import account_of, parse_jobid
 
 __all__ = [
+    "JOB_KEYS",
     "TERMINAL_STATUSES",
     "Account",
     "AccountLoad",
@@ -251,7 +252,7 @@ _MEDIA_KEYS = frozenset(
 )
 """The keys of a ``media[]`` or legacy ``operations[]`` entry that :class:`Media` reads."""
 
-_JOB_KEYS = frozenset(
+JOB_KEYS = frozenset(
     {
         "jobid",
         "jobId",
@@ -393,7 +394,7 @@ class Job(JsonModel):
             code=json_int(body, "code"),
             queue_position=json_int(json_object(body, "gateway"), "queuePosition"),
             queue_wait_s=json_float(json_object(body, "gateway"), "waitedSeconds"),
-            extra=unmodelled(body, _JOB_KEYS),
+            extra=unmodelled(body, JOB_KEYS),
         )
 
 

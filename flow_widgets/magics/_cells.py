@@ -47,6 +47,7 @@ from flow_widgets.magics._interp import interpolate
 from flow_widgets.magics._mode import should_block
 from flow_widgets.magics._refs import RefResolver
 from flow_widgets.ui.cards import LiveCard
+from flow_widgets.ui.poster_output import poster_output_wanted
 from flow_widgets.ui.words import in_flag_words
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -177,7 +178,9 @@ def show_card(
     """Display one live card for ``(handle, note)`` entries (a grid when ``columns`` > 1), and
     its toolbar when someone can click it."""
     (first, note), rest = entries[0], entries[1:]
-    card = LiveCard(first, kind=kind, note=note, columns=columns)
+    # Video cards are followed by their poster, which sanitizing renderers show (nbviewer).
+    posters = kind != "image" and poster_output_wanted()
+    card = LiveCard(first, kind=kind, note=note, columns=columns, poster_output=posters)
     for handle, extra in rest:
         card.add_followup(handle, kind=kind, note=extra)
     card.show()

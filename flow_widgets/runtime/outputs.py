@@ -250,6 +250,9 @@ class OutputHandler:
 
     def _download_failed(self, handle: JobHandle, exc: DownloadError) -> None:
         if isinstance(exc, MediaGoneError):  # nothing to resume: say only what happened
+            # The row ends here (paid, nothing to fetch): no later session re-attaches it, and
+            # as "completed" a re-run re-attaches to it instead of buying again.
+            self.ledger.mark_state(handle.submission_id or "", "completed", error=str(exc))
             handle._update(status="download_failed", error=str(exc))
             return
         # The ledger row stays "running": flow.resume() finishes the files, buying nothing.

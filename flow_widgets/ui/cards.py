@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flow_widgets.ui.html import card_html, snippet_html
+from flow_widgets.ui.poster_output import poster_bundle, poster_hide_rule
 from flow_widgets.ui.reopen import guarded_html
 from flow_widgets.ui.text import card_text, one_line
 from flow_widgets.ui.view import CardView, card_view_from_job
@@ -50,7 +51,11 @@ Scheduler = Callable[[float, Callable[[], None]], None]
 
 
 def card_bundle(
-    views: Sequence[CardView], snippets: Sequence[tuple[str, str]] = (), *, columns: int = 1
+    views: Sequence[CardView],
+    snippets: Sequence[tuple[str, str]] = (),
+    *,
+    columns: int = 1,
+    poster_output: bool = False,
 ) -> tuple[dict[str, str], dict[str, Any]]:
     """The mimebundle and metadata for a card and its follow-ups.
 
@@ -58,6 +63,8 @@ def card_bundle(
         views: the original job first, then follow-ups (new takes, extensions, upscales).
         snippets: ``(title, code)`` blocks shown under the cards (copy-as-cell).
         columns: lay the cards out in a grid this many columns wide (``--compare``/``--seeds``).
+        poster_output: the card is followed by its poster output (see
+            :mod:`~flow_widgets.ui.poster_output`), which its HTML then hides where trusted.
     """
     html_parts = [card_html(v) for v in views]
     if columns > 1:
@@ -69,6 +76,8 @@ def card_bundle(
     for title, code in snippets:
         html_parts.append(snippet_html(title, code))
         text_parts.append(f"{one_line(title, 200)}\n{code}")
+    if poster_output:
+        html_parts.insert(0, poster_hide_rule(views))
     html = guarded_html("".join(html_parts))  # no widget error text under it when reopened
     data = {"text/plain": "\n".join(text_parts), "text/html": html}
     provenance = views[0].provenance()
@@ -169,8 +178,12 @@ class LiveCard:
         scheduler: Scheduler = engine_scheduler,
         clock: Callable[[], float] = time.monotonic,
         columns: int = 1,
+        poster_output: bool = False,
     ) -> None:
         self.display_id = f"flow-{uuid.uuid4().hex}"
+        # A second output right under the card: its poster, for sanitizing renderers.
+        self.poster_display_id = f"{self.display_id}-poster" if poster_output else None
+        self._last_poster: dict[str, str] | None = None
         self._base = os.fspath(base) if base is not None else os.getcwd()
         self._entries = [_Entry(handle, kind, note)]
         self._snippets: list[tuple[str, str]] = []
@@ -219,7 +232,12 @@ class LiveCard:
         """The current mimebundle and metadata."""
         with self._lock:
             snippets = list(self._snippets)
-        return card_bundle(self.views(), snippets, columns=self._columns)
+        return card_bundle(
+            self.views(),
+            snippets,
+            columns=self._columns,
+            poster_output=self.poster_display_id is not None,
+        )
 
     def _repr_mimebundle_(
         self, include: Any = None, exclude: Any = None
@@ -324,8 +342,18 @@ class LiveCard:
 
     def _publish(self, *, update: bool, views: list[CardView] | None = None) -> None:
         views = views if views is not None else self.views()
-        data, metadata = card_bundle(views, list(self._snippets), columns=self._columns)
+        data, metadata = card_bundle(
+            views,
+            list(self._snippets),
+            columns=self._columns,
+            poster_output=self.poster_display_id is not None,
+        )
         self._publisher(data, metadata, self.display_id, update)
+        if self.poster_display_id is not None:
+            poster, poster_metadata = poster_bundle(views)
+            if not update or poster != self._last_poster:
+                self._publisher(poster, poster_metadata, self.poster_display_id, update)
+                self._last_poster = poster
         self.publish_count += 1
         self._last_key = self._key(views)
         self._last_phases = tuple(v.phase for v in views)

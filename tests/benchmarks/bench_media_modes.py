@@ -1,10 +1,12 @@
 """What each media mode costs: saved bytes per video, embed encode time, companion remux time.
 
 Why these numbers (DESIGN decisions 3 and 11): ``files`` must keep a notebook small enough to
-commit and open on nbviewer even with a poster on every card (16 KB per video, everything
-counted); ``embed`` must stay near 1 MB of MP4 per 8 s clip (about 1.3 MB of base64 in the
-notebook) and encode fast enough that a card is not late (under 1 s per 8 s clip at 480p);
-the VS Code companion only copies the video and re-encodes the sound, so it should be cheap.
+commit and open on nbviewer even with a poster on every card, carried twice (in the card, and
+as an image output of its own that sanitizing renderers keep): 16 KB per video, everything
+counted (measured: about 11 KB); ``embed`` must stay near 1 MB of MP4 per 8 s clip (about
+1.3 MB of base64 in the notebook) and encode fast enough that a card is not late (under 1 s
+per 8 s clip at 480p); the VS Code companion only copies the video and re-encodes the sound,
+so it should be cheap.
 
 Saved bytes come from real ``%%flow_video`` cells run per mode in a real kernel against the
 simulator (its clips are 640×360); the timings use an 8 s 854×480 H.264/AAC clip of moving

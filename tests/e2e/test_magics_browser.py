@@ -35,7 +35,9 @@ WATCH_CARDS = """() => {
     new MutationObserver(note).observe(document.body, {subtree: true, childList: true});
 }"""
 IMAGES_LOADED = """(count) => {
-    const imgs = [...document.querySelectorAll('.jp-OutputArea-output img')];
+    // Shown images only: a video's poster output is hidden under its card (lazy, never loaded).
+    const imgs = [...document.querySelectorAll('.jp-OutputArea-output img')]
+        .filter(i => i.getClientRects().length > 0);
     return imgs.length >= count && imgs.every(i => i.complete && i.naturalWidth > 0);
 }"""
 

@@ -180,7 +180,8 @@ def test_load_ext_prints_one_line_naming_the_backend(tour: tuple[Any, Path]) -> 
 
 def test_video_cell_blocks_until_the_video_is_shown(tour: tuple[Any, Path]) -> None:
     nb, folder = tour
-    (out,) = [o for o in outputs(nb, "video") if o["output_type"] == "display_data"]
+    out, poster = [o for o in outputs(nb, "video") if o["output_type"] == "display_data"]
+    assert set(poster["data"]) == {"image/jpeg", "text/plain"}  # the still nbviewer shows
     html = out["data"]["text/html"]
     assert '<video src="flow_media/' in html and 'preload="metadata"' in html
     src = html.split('<video src="', 1)[1].split('"', 1)[0]

@@ -35,7 +35,9 @@ SCREENSHOT_WIDTH = 900  # README screenshots: downscaled so each stays well unde
 
 _MEDIA_STATE = """() => {
     const videos = [...document.querySelectorAll('.jp-OutputArea video')];
-    const images = [...document.querySelectorAll('.jp-OutputArea img')];
+    // Shown images only: a video's poster output is hidden under its card (lazy, never loaded).
+    const images = [...document.querySelectorAll('.jp-OutputArea img')]
+        .filter(i => i.getClientRects().length > 0);
     return {
         videos: videos.map(v => ({src: v.getAttribute('src'), ready: v.readyState})),
         images: images.map(i => ({src: i.getAttribute('src'), complete: i.complete,
@@ -55,7 +57,10 @@ def _wait_for_media(page: Any, *, videos: int, images: int, timeout: float = 120
     state: dict[str, list[dict[str, Any]]] = {}
     while time.monotonic() < deadline:
         for element in page.query_selector_all(".jp-OutputArea video, .jp-OutputArea img"):
-            element.scroll_into_view_if_needed()  # lazy images load only when near the view
+            # (in the layout: a video's poster output is hidden under its card; an image not
+            # loaded yet has no size but is laid out)
+            if element.evaluate("e => e.getClientRects().length > 0"):
+                element.scroll_into_view_if_needed()  # lazy images load only when near the view
         state = _media_state(page)
         ready = all(v["ready"] == 4 for v in state["videos"]) and all(
             i["complete"] and i["width"] > 0 for i in state["images"]

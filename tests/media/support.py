@@ -18,7 +18,7 @@ from nbclient import NotebookClient
 from flow_widgets.simulator import _audio
 from flow_widgets.simulator._codec import FPS, Mp4Writer
 
-__all__ = ["SETUP", "make_clip", "run_notebook"]
+__all__ = ["SETUP", "card_html", "make_clip", "run_notebook"]
 
 SETUP = """\
 %load_ext flow_widgets
@@ -70,3 +70,14 @@ def run_notebook(
         os.environ.clear()
         os.environ.update(saved)
     return nb
+
+
+def card_html(cell: Any) -> str:
+    """The HTML of the card in a cell's outputs (a video card is followed by its poster)."""
+    cards = [
+        o["data"]["text/html"]
+        for o in cell.outputs
+        if "fw-card" in o.get("data", {}).get("text/html", "")
+    ]
+    assert len(cards) == 1, f"{len(cards)} cards in one cell"
+    return str(cards[0])

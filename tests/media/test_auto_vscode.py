@@ -17,7 +17,7 @@ import av
 import pytest
 
 from flow_widgets.runtime.companions import VSCODE_AUDIO
-from tests.media.support import run_notebook
+from tests.media.support import card_html, run_notebook
 
 CELLS = [
     "%%flow_video -m veo-3.1-lite --wait\na red fox crossing a snowy field",
@@ -34,7 +34,7 @@ VSCODE_ENV = {
 
 def _card(nb: Any) -> str:
     cell = next(c for c in nb.cells if c.source.startswith("%%flow_video"))
-    return str(cell.outputs[-1]["data"]["text/html"])
+    return card_html(cell)
 
 
 def _shown(nb: Any, folder: Path) -> tuple[Path, str]:

@@ -24,7 +24,7 @@ from flow_widgets.ui import media_modes
 from flow_widgets.ui.html import gallery_html, within_output_cap
 from flow_widgets.ui.view import MediaView
 from tests.media.browser import VIDEO_STATE, chromium_page
-from tests.media.support import make_clip, run_notebook
+from tests.media.support import card_html, make_clip, run_notebook
 
 VSCODE_AUDIO = {"mp3", "mp3float", "vorbis", "flac"}
 #: The stated budget: about 1 MB of MP4 per 8 s of clip.
@@ -104,8 +104,8 @@ def test_embedded_output_plays_in_a_blank_page(tmp_path: Path, page: Any) -> Non
             "%%flow_image --wait\na lighthouse in fog",
         ],
     )
-    video_html = nb.cells[2].outputs[-1]["data"]["text/html"]
-    image_html = nb.cells[3].outputs[-1]["data"]["text/html"]
+    video_html = card_html(nb.cells[2])
+    image_html = card_html(nb.cells[3])
     clip = next((tmp_path / "flow_media").glob("*.mp4"))
 
     sources = re.findall(r'<video src="data:video/mp4;base64,([^"]+)"', video_html)

@@ -1,9 +1,10 @@
 """Every video card carries a small JPEG poster, so a saved notebook shows a frame anywhere.
 
 The notebook test runs real ``%%flow_video`` cells against the simulator in a real kernel, saves
-the notebook and renders it with nbconvert's HTML exporter (what nbviewer serves) with the media
-folder deleted: each video must still show its own frame. GitHub's renderer cannot be reached
-from here, so what it shows is unverified.
+the notebook and renders it with nbconvert's HTML exporter with the media folder deleted, both
+plain and *sanitized* (``sanitize_html=True``: what nbviewer-like services show, where the
+card's ``<video>`` is escaped): each video must still show its own frame. GitHub's renderer
+cannot be reached from here, so what it shows is unverified.
 """
 
 from __future__ import annotations
@@ -30,10 +31,13 @@ class _Videos(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.posters: list[str | None] = []
+        self.images: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "video":
             self.posters.append(dict(attrs).get("poster"))
+        if tag == "img":
+            self.images.append(dict(attrs).get("src") or "")
 
 
 def _decoded(url: str) -> Image.Image:
@@ -75,6 +79,16 @@ def test_saved_notebook_shows_every_poster_without_the_files(tmp_path: Path) -> 
     assert len(videos.posters) == len(prompts)
     frames = [_decoded(p).tobytes() for p in videos.posters if p]
     assert len(frames) == len(prompts) and len(set(frames)) == len(prompts)
+
+    # Sanitized, the card's <video> is escaped text; the poster output shows each frame once.
+    sanitized = HTMLExporter(sanitize_html=True)
+    body, _ = sanitized.from_notebook_node(nbformat.read(saved, as_version=4))
+    shown = _Videos()
+    shown.feed(body)
+    assert shown.posters == []  # no live <video> survives the sanitizer
+    stills = [_decoded(src).tobytes() for src in shown.images if src.startswith("data:image/")]
+    assert len(stills) == len(prompts), f"{len(stills)} stills for {len(prompts)} videos"
+    assert set(stills) == set(frames)  # each the frame its card carries
 
     for cell in nb.cells[1:]:
         size = len(json.dumps(cell, indent=1).encode())
