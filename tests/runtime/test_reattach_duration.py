@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from session_support import open_session
 
+from flow_widgets.runtime.job_runner import recorded_finish
 from flow_widgets.runtime.ledger import Submission
-from flow_widgets.runtime.pipeline import recorded_finish
 from flow_widgets.simulator.server import RunningSimulator
 from flow_widgets.ui.view import card_view_from_job
 
