@@ -287,7 +287,7 @@ def _doctor(magics: FlowMagics, args: argparse.Namespace) -> None:
     _say(report.render())
 
 
-def run_subcommand(magics: FlowMagics, line: str) -> Any:
+def run_subcommand(magics: FlowMagics, line: str) -> object:
     """Run ``%flow …`` (see :data:`~flow_widgets.magics._args.SUBCOMMANDS`)."""
     if not line.strip():
         _say(usage())

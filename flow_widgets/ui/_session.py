@@ -82,7 +82,7 @@ def submit(session: FlowSession, request: FlowRequest, *, new: bool = True) -> J
 
 def upload_bytes(
     session: FlowSession, data: bytes, filename: str, *, email: str | None = None
-) -> Any:
+) -> JobHandle:
     """Upload a file's bytes (from a ``FileUpload`` widget); returns the upload's job handle."""
     buffer = io.BytesIO(bytes(data))
     buffer.name = filename

@@ -191,7 +191,7 @@ def test_an_observer_error_never_reaches_the_engine(tmp_path: Path) -> None:
         clock=lambda: now[0],
     )
     card.show()
-    card._publisher = broken
+    card._board._publisher = broken
     handle.apply(note="half way")  # the same phase, too soon: left for a later flush
     assert len(scheduled) == 1
     now[0] += 5.0

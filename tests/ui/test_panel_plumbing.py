@@ -274,7 +274,7 @@ def test_board_updates_answer_the_cell_that_showed_it_even_from_another_thread(
 
     import IPython
 
-    from flow_widgets.ui import cards
+    from flow_widgets.ui import _board
 
     class FakeDisplayPub:
         """ipykernel 7's shape: a per-thread parent that falls back to the last one seen."""
@@ -297,7 +297,7 @@ def test_board_updates_answer_the_cell_that_showed_it_even_from_another_thread(
     seen: list[tuple[str, bool]] = []
     monkeypatch.setattr(IPython, "get_ipython", lambda: SimpleNamespace(display_pub=pub))
     monkeypatch.setattr(
-        cards,
+        _board,
         "ipython_publisher",
         lambda data, md, did, update: seen.append((pub.parent_header["msg_id"], update)),
     )
