@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING
 from flow_widgets.cell_text import cell_for
 from flow_widgets.magics import _session
 from flow_widgets.runtime.jobs import JobHandle
+from flow_widgets.ui._session import first_media_id
+from flow_widgets.ui.job_actions import EXTEND, STOP, UPSCALE, actions_for
 from flow_widgets.ui.press import Press
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,18 +40,13 @@ Action = Callable[[], object] | Press
 #: Take #N of the cell's request (the *new take* button).
 Recipe = Callable[[int], JobHandle]
 
-__all__ = ["actions_for", "attach_toolbar", "cell_for"]
+__all__ = ["attach_toolbar", "card_rows", "cell_for"]
 
 
 def _first_seed(handle: JobHandle) -> int | None:
     return next((int(m.seed) for m in handle.media if m.seed is not None), None)
 
 
-def _first_media_id(handle: JobHandle) -> str | None:
-    return next((str(m.media_id) for m in handle.media if m.media_id), None)
-
-
-STOP = "stop watching"
 STOP_TIP = "Stop following this job here; it keeps running on the server and is charged."
 TAKE_NOTE = "take #{}"
 
@@ -71,19 +68,20 @@ def _row_for(
     if not handle.done:
         actions[STOP] = Press(STOP, handle.cancel, tooltip=STOP_TIP)
         return actions
-    media_id = _first_media_id(handle)
+    media_id = first_media_id(handle)
     if handle.status == "completed" and media_id:
         model = str(handle.model or "")
         request = _session.request_of(session, handle)
-        if kind == "video" and request is not None and "extend" in request.follow_ups():
-            actions["extend"] = lambda: _followup(
+        allowed = actions_for(handle, request, upscaled=entry_kind == "upscale")
+        if kind == "video" and EXTEND in allowed:
+            actions[EXTEND] = lambda: _followup(
                 card,
                 _session.extend(session, media_id, str(handle.prompt or ""), model),
                 kind="extend",
                 note="extended",
             )
-        if entry_kind != "upscale":
-            actions["upscale"] = lambda: _followup(
+        if UPSCALE in allowed:
+            actions[UPSCALE] = lambda: _followup(
                 card, _session.upscale(session, media_id), kind="upscale", note="upscaled"
             )
         actions["download"] = lambda: card.set_note(
@@ -114,7 +112,7 @@ def _followup(card: LiveCard, handle: JobHandle, *, kind: str, note: str) -> Non
     card.add_followup(handle, kind=kind, note=note)
 
 
-def actions_for(
+def card_rows(
     session: FlowSession, card: LiveCard, *, kind: str, recipe: Recipe | None
 ) -> list[tuple[str, dict[str, Action]]]:
     """The rows of actions a card offers right now: one row per job on the card, each acting
@@ -157,7 +155,7 @@ def attach_toolbar(
             if id(handle) not in followed:
                 followed.add(id(handle))
                 handle.on_change(update)
-        rows = actions_for(session, card, kind=kind, recipe=recipe)
+        rows = card_rows(session, card, kind=kind, recipe=recipe)
         bar.set_rows(
             [
                 (title, {name: _then(action, update) for name, action in actions.items()})

@@ -37,6 +37,7 @@ from flow_widgets.ui import _session
 from flow_widgets.ui._board import Board, BoardOptions, Bundle
 from flow_widgets.ui._throttle import Throttle
 from flow_widgets.ui.cards import LiveCard
+from flow_widgets.ui.job_actions import EXTEND, STOP, UPSCALE, actions_for
 from flow_widgets.ui.studio_form import StudioForm
 from flow_widgets.ui.text import one_line
 from flow_widgets.ui.toolbar import ActionBar
@@ -243,19 +244,18 @@ class StudioResults:
 
     def _actions_for(self, result: Result) -> dict[str, Callable[[], object]]:
         handle = result.handle
+        upscaled = result.form.kind == "upscale"
+        allowed = actions_for(handle, result.request, upscaled=upscaled)
         actions: dict[str, Callable[[], object]] = {}
-        if not handle.done:
-            actions["stop watching"] = handle.cancel
-        if result.form.kind != "upscale":
+        if STOP in allowed:
+            actions[STOP] = handle.cancel
+        if not upscaled:
             actions["vary"] = lambda: self._handlers["vary"](result)
         actions["edit"] = lambda: self._handlers["edit"](result)
-        if handle.status == "completed":
-            if _session.first_media_id(handle, "video") and str(handle.model or "").startswith(
-                "veo"
-            ):
-                actions["extend"] = lambda: self._handlers["extend"](result)
-            if _session.first_media_id(handle) and result.form.kind != "upscale":
-                actions["upscale"] = lambda: self._handlers["upscale"](result)
+        if EXTEND in allowed:
+            actions[EXTEND] = lambda: self._handlers["extend"](result)
+        if UPSCALE in allowed:
+            actions[UPSCALE] = lambda: self._handlers["upscale"](result)
         if result.request is not None:
             actions["copy as cell"] = lambda: self._copy_as_cell(result)
         return actions
