@@ -200,6 +200,11 @@ class Studio(StudioControls, Panel):
             return None
         return cheapest(self.session.tracker, request)
 
+    @property
+    def current_preview(self) -> Preview | None:
+        """The last preview shown (what *Generate* would send, and why it may not)."""
+        return self._preview
+
     # -- keeping the form consistent -----------------------------------------------------------
 
     def _changed(self) -> None:
