@@ -255,7 +255,10 @@ def write_page(
 
 
 def export(
-    path: str | os.PathLike[str], jobs: Iterable[Any] | None = None, *, title: str | None = None
+    path: str | os.PathLike[str],
+    jobs: Iterable[JobHandle] | None = None,
+    *,
+    title: str | None = None,
 ) -> Path:
     """Write this notebook's results (default: every job of the current session) as one page.
 
