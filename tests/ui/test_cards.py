@@ -129,6 +129,18 @@ def test_changes_after_the_interval_publish_directly(tmp_path: Path) -> None:
     assert len(rec.published) == 2 and rec.scheduled == []
 
 
+def test_a_forced_refresh_is_sent_even_when_nothing_changed(tmp_path: Path) -> None:
+    """``refresh(force=True)`` (a magic's last word after waiting, a button's note) goes out
+    at once, inside the interval and with the same content, as an update of the same output."""
+    rec = Recorder()
+    handle = new_handle(status="completed", jobid="j1v")
+    card = make_card(handle, rec, tmp_path, min_interval=60.0).show()
+    assert card.refresh() is False  # nothing a person would notice
+    assert card.refresh(force=True) is True
+    assert len(rec.published) == 2 and rec.published[1][3] is True
+    assert rec.published[1][0] == rec.published[0][0] and rec.scheduled == []
+
+
 def test_close_stops_following(tmp_path: Path) -> None:
     rec = Recorder()
     handle = new_handle(status="running")
