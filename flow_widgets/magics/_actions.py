@@ -82,7 +82,7 @@ def _row_for(
             )
         if UPSCALE in allowed:
             actions[UPSCALE] = lambda: _followup(
-                card, _session.upscale(session, media_id), kind="upscale", note="upscaled"
+                card, session.upscale(media_id), kind="upscale", note="upscaled"
             )
         actions["download"] = lambda: card.set_note(
             _session.download_missing(session, handle), index=card.handles.index(handle)
