@@ -91,11 +91,11 @@ def test_the_error_module_exports_exactly_the_error_tree() -> None:
 
 def test_every_error_the_package_raises_is_in_the_tree() -> None:
     """The runtime's own refusals live in the tree too (importable from their old homes)."""
-    from flow_widgets.runtime import dispatch, engine
+    from flow_widgets.runtime import dispatcher, engine
 
-    for cls in (engine.EngineThreadError, engine.EngineClosedError, dispatch.NotSent):
+    for cls in (engine.EngineThreadError, engine.EngineClosedError, dispatcher.NotSent):
         assert issubclass(cls, errors.FlowError) and cls.__module__ == errors.__name__
-    assert issubclass(dispatch.ModelBlocked, dispatch.NotSent)
+    assert issubclass(dispatcher.ModelBlocked, dispatcher.NotSent)
     assert issubclass(engine.EngineThreadError, RuntimeError)  # what callers caught before
 
 

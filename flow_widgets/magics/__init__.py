@@ -19,17 +19,22 @@ the request objects (``api/requests``), spending rules in the session, rendering
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
 from traitlets import Bool, Enum, Float, Int, Unicode, observe
 
 from flow_widgets.magics._args import image_parser, subcommand_parser, video_parser
 
+if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Mapping
+
+    from flow_widgets.ui._handlers import Change
+
 __all__ = ["FlowMagics", "backend_banner", "load", "unload"]
 
 
-def backend_banner(env: Any = None) -> str:
+def backend_banner(env: Mapping[str, str] | None = None) -> str:
     """One line naming the backend a session would use — without starting one."""
     from flow_widgets.api.ids import mask_email
     from flow_widgets.runtime.settings import Settings
@@ -94,7 +99,7 @@ class FlowMagics(Magics):
     ).tag(config=True)
 
     @observe("media")
-    def _media_changed(self, change: Any) -> None:
+    def _media_changed(self, change: Change) -> None:
         from flow_widgets.runtime.media_mode import set_media_mode
 
         set_media_mode(change["new"], "%config FlowMagics.media")
@@ -117,7 +122,7 @@ class FlowMagics(Magics):
 
     @no_var_expand
     @line_magic
-    def flow(self, line: str) -> Any:
+    def flow(self, line: str) -> object:
         """Everything else: ``%flow help`` lists the subcommands."""
         from flow_widgets.magics._subcommands import run_subcommand
 
@@ -134,7 +139,7 @@ FlowMagics.flow.__doc__ = (
 _LOADED: dict[int, FlowMagics] = {}
 
 
-def load(ipython: Any) -> None:
+def load(ipython: Any) -> None:  # IPython types .configurables wrongly
     """Register the magics on ``ipython`` and print which backend is active (starts nothing)."""
     if id(ipython) in _LOADED:
         return

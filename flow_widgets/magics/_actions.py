@@ -21,30 +21,32 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from flow_widgets.cell_text import cell_for
 from flow_widgets.magics import _session
+from flow_widgets.runtime.jobs import JobHandle
+from flow_widgets.ui._session import first_media_id
+from flow_widgets.ui.job_actions import EXTEND, STOP, UPSCALE, actions_for
 from flow_widgets.ui.press import Press
 
-__all__ = ["actions_for", "attach_toolbar", "cell_for"]
+if TYPE_CHECKING:  # pragma: no cover
+    from flow_widgets.runtime.session import FlowSession
+    from flow_widgets.ui.cards import LiveCard
+    from flow_widgets.ui.toolbar import ActionBar
+
+#: What a button runs: a plain callable, or a :class:`Press` that also says what it copies.
+Action = Callable[[], object] | Press
+#: Take #N of the cell's request (the *new take* button).
+Recipe = Callable[[int], JobHandle]
+
+__all__ = ["attach_toolbar", "card_rows", "cell_for"]
 
 
-def _first_seed(handle: Any) -> int | None:
-    for media in getattr(handle, "media", []) or []:
-        if getattr(media, "seed", None) is not None:
-            return int(media.seed)
-    return None
+def _first_seed(handle: JobHandle) -> int | None:
+    return next((int(m.seed) for m in handle.media if m.seed is not None), None)
 
 
-def _first_media_id(handle: Any) -> str | None:
-    for media in getattr(handle, "media", []) or []:
-        if getattr(media, "media_id", None):
-            return str(media.media_id)
-    return None
-
-
-STOP = "stop watching"
 STOP_TIP = "Stop following this job here; it keeps running on the server and is charged."
 TAKE_NOTE = "take #{}"
 
@@ -52,34 +54,35 @@ TAKE_NOTE = "take #{}"
 _CELL_KINDS = ("video", "image")
 
 
-def take_number(card: Any) -> int:
+def take_number(card: LiveCard) -> int:
     """How many takes of the cell's request the card shows (the original plus new takes)."""
     numbers = [card.take_numbers.get(id(h), 0) for h in card.handles]
     return int(max([1, *numbers]))
 
 
 def _row_for(
-    session: Any, card: Any, handle: Any, *, kind: str, entry_kind: str
-) -> dict[str, Callable[[], Any] | Press]:
+    session: FlowSession, card: LiveCard, handle: JobHandle, *, kind: str, entry_kind: str
+) -> dict[str, Action]:
     """The buttons that act on one job of the card (its own media, its own seed)."""
-    actions: dict[str, Callable[[], Any] | Press] = {}
+    actions: dict[str, Action] = {}
     if not handle.done:
         actions[STOP] = Press(STOP, handle.cancel, tooltip=STOP_TIP)
         return actions
-    media_id = _first_media_id(handle)
+    media_id = first_media_id(handle)
     if handle.status == "completed" and media_id:
         model = str(handle.model or "")
         request = _session.request_of(session, handle)
-        if kind == "video" and request is not None and "extend" in request.follow_ups():
-            actions["extend"] = lambda: _followup(
+        allowed = actions_for(handle, request, upscaled=entry_kind == "upscale")
+        if kind == "video" and EXTEND in allowed:
+            actions[EXTEND] = lambda: _followup(
                 card,
                 _session.extend(session, media_id, str(handle.prompt or ""), model),
                 kind="extend",
                 note="extended",
             )
-        if entry_kind != "upscale":
-            actions["upscale"] = lambda: _followup(
-                card, _session.upscale(session, media_id), kind="upscale", note="upscaled"
+        if UPSCALE in allowed:
+            actions[UPSCALE] = lambda: _followup(
+                card, session.upscale(media_id), kind="upscale", note="upscaled"
             )
         actions["download"] = lambda: card.set_note(
             _session.download_missing(session, handle), index=card.handles.index(handle)
@@ -96,27 +99,27 @@ def _row_for(
     return actions
 
 
-def _snippet_title(card: Any, handle: Any) -> str:
+def _snippet_title(card: LiveCard, handle: JobHandle) -> str:
     if len(card.handles) == 1:
         return "A runnable cell for this take (copy it into a new cell):"
     return f"A runnable cell for #{card.handles.index(handle) + 1} (copy it into a new cell):"
 
 
-def _followup(card: Any, handle: Any, *, kind: str, note: str) -> None:
+def _followup(card: LiveCard, handle: JobHandle, *, kind: str, note: str) -> None:
     """Show ``handle`` on the card unless it is already there (a repeated intent)."""
     if any(h is handle for h in card.handles):
         return
     card.add_followup(handle, kind=kind, note=note)
 
 
-def actions_for(
-    session: Any, card: Any, *, kind: str, recipe: Callable[[int], Any] | None
-) -> list[tuple[str, dict[str, Callable[[], Any] | Press]]]:
+def card_rows(
+    session: FlowSession, card: LiveCard, *, kind: str, recipe: Recipe | None
+) -> list[tuple[str, dict[str, Action]]]:
     """The rows of actions a card offers right now: one row per job on the card, each acting
     on that job; *new take #N* (N = the take the card would add) leads the first row."""
     handles = card.handles
     kinds = card.kinds
-    rows: list[tuple[str, dict[str, Callable[[], Any] | Press]]] = []
+    rows: list[tuple[str, dict[str, Action]]] = []
     for index, handle in enumerate(handles):
         title = f"#{index + 1}" if len(handles) > 1 else ""
         rows.append((title, _row_for(session, card, handle, kind=kind, entry_kind=kinds[index])))
@@ -137,8 +140,8 @@ def actions_for(
 
 
 def attach_toolbar(
-    session: Any, card: Any, *, kind: str, recipe: Callable[[int], Any] | None
-) -> Any:
+    session: FlowSession, card: LiveCard, *, kind: str, recipe: Recipe | None
+) -> ActionBar:
     """Display an action bar under ``card`` that follows the card's jobs."""
     from IPython.display import display
 
@@ -147,12 +150,12 @@ def attach_toolbar(
     bar = ActionBar(on_error=lambda name, exc: card.set_note(f"{name} did not work: {exc}"))
     followed: set[int] = set()
 
-    def update(_handle: Any = None) -> None:
+    def update(_handle: JobHandle | None = None) -> None:
         for handle in card.handles:
             if id(handle) not in followed:
                 followed.add(id(handle))
                 handle.on_change(update)
-        rows = actions_for(session, card, kind=kind, recipe=recipe)
+        rows = card_rows(session, card, kind=kind, recipe=recipe)
         bar.set_rows(
             [
                 (title, {name: _then(action, update) for name, action in actions.items()})
@@ -165,9 +168,7 @@ def attach_toolbar(
     return bar
 
 
-def _then(
-    action: Callable[[], Any] | Press, after: Callable[[], None]
-) -> Callable[[], Any] | Press:
+def _then(action: Action, after: Callable[[], None]) -> Action:
     run = action.run if isinstance(action, Press) else action
 
     def then() -> None:

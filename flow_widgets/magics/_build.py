@@ -15,7 +15,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flow_widgets.api.ids import parse_media_id
 from flow_widgets.api.requests import (
@@ -88,7 +88,10 @@ def captcha_from(args: argparse.Namespace) -> Captcha | None:
     return Captcha(token=token, retry=retry, order=tuple(order) if order else None)
 
 
-def _pick(value: Any, default: Any) -> Any:
+T = TypeVar("T")
+
+
+def _pick(value: T | None, default: T) -> T:
     return value if value is not None else default
 
 
@@ -231,11 +234,11 @@ def concat_request(args: argparse.Namespace, refs: RefResolver) -> ConcatenateRe
     return ConcatenateRequest(tuple(clips))
 
 
-def _shown_payload(request: FlowRequest, placeholders: dict[str, Path]) -> dict[str, Any]:
+def _shown_payload(request: FlowRequest, placeholders: dict[str, Path]) -> dict[str, object]:
     """The body as it would be sent, with stand-ins named and a captcha token hidden."""
     payload = request.to_payload()
 
-    def show(value: Any) -> Any:
+    def show(value: object) -> object:
         if isinstance(value, str) and value in placeholders:
             return f"<upload of {placeholders[value].name}>"
         if isinstance(value, list):

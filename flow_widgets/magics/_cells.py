@@ -264,7 +264,7 @@ def quote_or_dry_run(
     return quote
 
 
-def _price_known(session: Any, request: Any) -> bool:
+def _price_known(session: FlowSession, request: FlowRequest) -> bool:
     """False for a model newer than the catalog with no account price and no ``max_credits``."""
     try:
         request.estimate_credits("pro", session.tracker.catalog)

@@ -169,7 +169,7 @@ def _accounts(session: FlowSession) -> None:
 
 
 def _captcha(session: FlowSession, args: argparse.Namespace) -> None:
-    captcha = _session.api(session).captcha
+    captcha = session.client.captcha
     if args.what == "providers":
         providers = _session.call(session, captcha.get_providers())
         data = providers.to_dict()

@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from IPython.core.interactiveshell import InteractiveShell
 
 __all__ = ["ENV_BLOCK", "has_live_frontend", "should_block"]
 
@@ -28,7 +31,7 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
-def has_live_frontend(shell: Any) -> bool:
+def has_live_frontend(shell: InteractiveShell | None) -> bool:
     """True when a frontend that can update displays in place is attached to this execution."""
     kernel = getattr(shell, "kernel", None)
     if kernel is None:
@@ -37,7 +40,7 @@ def has_live_frontend(shell: Any) -> bool:
 
 
 def should_block(
-    shell: Any,
+    shell: InteractiveShell | None,
     *,
     wait: bool = False,
     configured: bool | None = None,

@@ -21,7 +21,6 @@ from flow_widgets.api.requests import FlowRequest
 from flow_widgets.errors import FlowError, ValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from flow_widgets.api.client import AsyncFlowClient
     from flow_widgets.api.models import Character
     from flow_widgets.magics import FlowMagics
     from flow_widgets.runtime.jobs import JobHandle
@@ -33,7 +32,6 @@ T = TypeVar("T")
 __all__ = [
     "REATTACHED",
     "account_emails",
-    "api",
     "close_session",
     "default_email",
     "display_bundle",
@@ -46,7 +44,6 @@ __all__ = [
     "reattach_note",
     "request_of",
     "upload",
-    "upscale",
 ]
 
 log = logging.getLogger("flow_widgets.magics")
@@ -106,11 +103,6 @@ def upload(session: FlowSession, path: Path, email: str | None) -> str:
     return str(media_id)
 
 
-def api(session: FlowSession) -> AsyncFlowClient:
-    """The session's async API client (runs on the engine loop)."""
-    return session.client
-
-
 def call(session: FlowSession, call: Awaitable[T], timeout: float = 120.0) -> T:
     """Run one API call on the engine and return its result."""
 
@@ -165,11 +157,6 @@ def placeholder_owner(session: FlowSession, raw: list[str], email: str | None) -
 def extend(session: FlowSession, media_id: str, prompt: str, model: str) -> JobHandle:
     """Extend a finished video with the same prompt (the toolbar's *extend*)."""
     return session.extend(media_id, prompt or "continue the scene", model=model, new=True)
-
-
-def upscale(session: FlowSession, media_id: str) -> JobHandle:
-    """Upscale a finished video (1080p, free) or image (2k) (the toolbar's *upscale*)."""
-    return session.upscale(media_id)
 
 
 def download_missing(session: FlowSession, handle: JobHandle) -> str:

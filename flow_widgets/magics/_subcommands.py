@@ -134,7 +134,7 @@ def _upload(magics: FlowMagics, args: argparse.Namespace) -> None:
 
 def _delete(session: FlowSession, what: str, ref: str) -> None:
     """``%flow voice delete REF`` / ``%flow character delete REF``."""
-    resource = getattr(_session.api(session), f"{what}s")
+    resource = getattr(session.client, f"{what}s")
     result = _session.call(session, resource.delete(ref))
     _say(f"Deleted {what} {getattr(result, 'ref', None) or ref}.")
 
@@ -287,7 +287,7 @@ def _doctor(magics: FlowMagics, args: argparse.Namespace) -> None:
     _say(report.render())
 
 
-def run_subcommand(magics: FlowMagics, line: str) -> Any:
+def run_subcommand(magics: FlowMagics, line: str) -> object:
     """Run ``%flow …`` (see :data:`~flow_widgets.magics._args.SUBCOMMANDS`)."""
     if not line.strip():
         _say(usage())

@@ -5,7 +5,7 @@ way (submit one by one and poll each every 15 s, as the vendor's example does) l
 and trips throttles. A :class:`Batch` validates every row first (a bad row fails at once, naming
 its number), checks the whole estimated cost against the budget before anything is sent, then
 keeps every account's slots full through the session's
-:class:`~flow_widgets.runtime.dispatch.Dispatcher`, refilling a slot the moment the shared poller
+:class:`~flow_widgets.runtime.dispatcher.Dispatcher`, refilling a slot the moment the shared poller
 sees a job end. A throttled row waits for the next free slot; a 401, a 402, a spent quota or a
 budget refusal stops submitting while what runs finishes (a rejected token is refused for every
 row alike, so sending the rest would only collect more refusals); a row whose model is out of
@@ -32,11 +32,11 @@ from flow_widgets.errors import (
     QuotaExceededError,
     ValidationError,
 )
-from flow_widgets.runtime.dispatch import PER_MODEL_QUOTA, Dispatcher, ModelBlocked, NotSent
+from flow_widgets.runtime.dispatcher import PER_MODEL_QUOTA, Dispatcher, ModelBlocked, NotSent
 from flow_widgets.runtime.engine import Engine
 from flow_widgets.runtime.jobs import FAILED_STATUSES, TERMINAL_STATUSES, JobHandle
 from flow_widgets.runtime.slots import SlotPool
-from flow_widgets.runtime.work import Work
+from flow_widgets.runtime.work_item import WorkItem
 
 __all__ = ["Batch", "BatchProgress", "batch_class", "rows_of"]
 
@@ -112,7 +112,7 @@ class BatchProgress:
 
 @dataclass
 class _Item:
-    work: Work
+    work: WorkItem
     handle: JobHandle
 
 
@@ -132,7 +132,7 @@ class Batch:
         self,
         engine: Engine,
         dispatcher: Dispatcher,
-        items: list[tuple[Work, JobHandle]],
+        items: list[tuple[WorkItem, JobHandle]],
         *,
         kind: str,
         concurrency: int | None,
@@ -258,6 +258,6 @@ class Batch:
         return self
 
     def _not_sent(self, item: _Item) -> None:
-        item.handle._update(
+        item.handle.apply(
             status="cancelled", error=f"Not sent: {self.stop_reason or 'the batch was stopped'}."
         )

@@ -335,8 +335,13 @@ class JobHandle:
 
     # -- changing (runtime side) ---------------------------------------------------------------
 
-    def _update(self, *, reopen: bool = False, **changes: Any) -> JobState:
-        """Swap in a new state with ``changes`` and notify observers. Runtime use only.
+    def apply(self, *, reopen: bool = False, **changes: Any) -> JobState:
+        """Swap in a new state with ``changes`` (:class:`JobState` fields) and notify observers.
+
+        The controller API of a handle: only the parts that drive a job call it -- the
+        :class:`~flow_widgets.runtime.job_runner.JobRunner` and its output handler, the
+        dispatcher, uploads, batches and the session's same-request re-run. Displays never
+        change a handle; they read it and subscribe with :meth:`on_change`.
 
         A finished job keeps its terminal status (a late poll answer cannot undo a cancel)
         unless ``reopen`` is set, which is what re-attaching does.

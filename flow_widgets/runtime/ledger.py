@@ -50,10 +50,8 @@ from flow_widgets.runtime.ledger_records import (
     UNFINISHED_STATES,
     Attempt,
     MediaFileRecord,
-    SpendRow,
     Submission,
     media_file_from_row,
-    spend_row_from_row,
     submission_from_row,
 )
 from flow_widgets.runtime.ledger_schema import MIGRATIONS, migrate
@@ -71,7 +69,6 @@ __all__ = [
     "Ledger",
     "LedgerWriteError",
     "MediaFileRecord",
-    "SpendRow",
     "Submission",
 ]
 
@@ -647,15 +644,6 @@ class Ledger:
             "SELECT state, at FROM state_changes WHERE submission_id = ? ORDER BY id", (sid,)
         )
         return [(str(row["state"]), float(row["at"])) for row in rows]
-
-    def spend_rows(self, since: float | None = None) -> builtins.list[SpendRow]:
-        """The credit facts of every submission created at or after ``since`` (all by default)."""
-        rows = self._read(
-            "SELECT submission_id, model, account, estimate, credits, charged, state, created"
-            " FROM submissions WHERE created >= ? ORDER BY created, rowid",
-            (float("-inf") if since is None else since,),
-        )
-        return [spend_row_from_row(row) for row in rows]
 
     # -- media files and uploaded assets ----------------------------------------------------
 

@@ -19,10 +19,8 @@ __all__ = [
     "UNFINISHED_STATES",
     "Attempt",
     "MediaFileRecord",
-    "SpendRow",
     "Submission",
     "media_file_from_row",
-    "spend_row_from_row",
     "submission_from_row",
 ]
 
@@ -130,20 +128,6 @@ class MediaFileRecord:
     created: float
 
 
-@dataclass(frozen=True)
-class SpendRow:
-    """The credit facts of one submission (what the credit tracker folds into spend)."""
-
-    submission_id: str
-    model: str | None
-    account: str | None
-    estimate: int
-    credits: int | None
-    charged: bool | None
-    state: str
-    created: float
-
-
 def submission_from_row(row: sqlite3.Row) -> Submission:
     """A :class:`Submission` from a ``submissions`` row (JSON columns decoded)."""
     return Submission(
@@ -177,19 +161,5 @@ def media_file_from_row(row: sqlite3.Row) -> MediaFileRecord:
         path=Path(row["path"]),
         size=int(row["size"]),
         sha256=row["sha256"],
-        created=float(row["created"]),
-    )
-
-
-def spend_row_from_row(row: sqlite3.Row) -> SpendRow:
-    """A :class:`SpendRow` from a ``submissions`` row."""
-    return SpendRow(
-        submission_id=row["submission_id"],
-        model=row["model"],
-        account=row["account"],
-        estimate=int(row["estimate"]),
-        credits=row["credits"],
-        charged=None if row["charged"] is None else bool(row["charged"]),
-        state=row["state"],
         created=float(row["created"]),
     )

@@ -6,7 +6,7 @@ which plan prices each request, what it costs, whether it re-attaches to an earl
 (and so costs nothing), and whether the budget covers the new purchases -- and each used to
 answer them its own way. :meth:`~flow_widgets.runtime.session.FlowSession.quote` answers them
 once, on the caller's thread; the engine checks the budget again, authoritatively, where it
-reserves the credits (:class:`~flow_widgets.runtime.pipeline.JobRunner`).
+reserves the credits (:class:`~flow_widgets.runtime.job_runner.JobRunner`).
 """
 
 from __future__ import annotations

@@ -11,8 +11,9 @@ slots while another's stand idle, for no saving.
 
 The choice is made once, when the request is built, so the preview, ``--dry-run``, the
 *Generate · N credits* button and the charge all price the same account. Re-runs still match the
-request as it was asked for (the :class:`~flow_widgets.runtime.work.Work` keeps the unrouted
-fingerprint as its identity), so a different choice next time never looks like a new purchase.
+request as it was asked for (the :class:`~flow_widgets.runtime.work_item.WorkItem` keeps the
+unrouted fingerprint as its identity), so a different choice next time never looks like a new
+purchase.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 from flow_widgets.api.catalog import Tier
 from flow_widgets.errors import ValidationError
-from flow_widgets.runtime.work import Work
+from flow_widgets.runtime.work_item import WorkItem
 
 __all__ = ["Route", "cheapest", "route_work"]
 
@@ -72,7 +73,7 @@ def cheapest(tracker: Any, request: Any) -> Route | None:
     return Route(email, tier, cost)
 
 
-def route_work(tracker: Any, work: Work) -> Work:
+def route_work(tracker: Any, work: WorkItem) -> WorkItem:
     """``work`` sent to its cheapest account when it names none (else ``work`` unchanged);
     its identity stays the request as asked for."""
     if getattr(work.request, "email", "") is not None or work.account is not None:

@@ -48,12 +48,13 @@ from flow_widgets.runtime import notebooks
 from flow_widgets.runtime.credit_snapshot import CreditSnapshot
 from flow_widgets.runtime.engine import Engine
 from flow_widgets.runtime.jobs import JobHandle, JobState
+from flow_widgets.runtime.parts import build_parts, close_parts
 from flow_widgets.runtime.quote import Quote, QuoteLine
 from flow_widgets.runtime.routing import route_work
 from flow_widgets.runtime.settings import Settings
 from flow_widgets.runtime.takes import take_identity
-from flow_widgets.runtime.wiring import Wiring
-from flow_widgets.runtime.work import Work, request_from_submission
+from flow_widgets.runtime.uploads import upload_once
+from flow_widgets.runtime.work_item import WorkItem, request_from_submission
 
 if TYPE_CHECKING:  # pragma: no cover
     from flow_widgets.api.client import AsyncFlowClient
@@ -65,9 +66,6 @@ __all__ = ["FlowSession", "build_request", "current_session", "session", "shutdo
 
 log = logging.getLogger("flow_widgets.session")
 R = TypeVar("R", bound=FlowRequest)
-
-#: A re-run of an identical request picks these handles up again (the purchase stands).
-_WATCH_AGAIN = frozenset({"cancelled", "timed_out", "download_failed"})
 
 
 class FlowSession:
@@ -115,7 +113,7 @@ class FlowSession:
         self.strict = bool(strict)
         self.settings = settings or Settings.resolve(**settings_overrides)
         self.engine = engine or Engine.get()
-        self._wiring = Wiring.build(
+        self._parts = build_parts(
             self.settings,
             self.engine,
             simulator=simulator,
@@ -125,13 +123,13 @@ class FlowSession:
             time_scale=time_scale,
             slots_per_account=slots_per_account,
         )
-        self.simulator = self._wiring.simulator
-        self.ledger = self._wiring.ledger
-        self.tracker = self._wiring.tracker
-        self.runner = self._wiring.runner
+        self.simulator = self._parts.simulator
+        self.ledger = self._parts.ledger
+        self.tracker = self._parts.tracker
+        self.runner = self._parts.runner
         self.catalog = catalog
         self._closed = False
-        self._wiring.refresh_accounts_soon()
+        self._parts.accounts.refresh_soon()
         if auto_resume:
             self.resume()
 
@@ -168,22 +166,18 @@ class FlowSession:
         work = self._work(request, new=new)
         if take > 1 or scope:  # take #N of this request: bought once, however often it is asked
             work = dataclasses.replace(work, identity=take_identity(work.fingerprint, take, scope))
-        with self._wiring.submit_lock:
+        with self.runner.submit_lock:
             if not new:
-                same = self._wiring.handle_for(work.fingerprint)
+                same = self.runner.bought_here(work.fingerprint)
                 if same is not None:  # this session already bought it: the same handle
-                    if same.status in _WATCH_AGAIN and self.ledger.get(same.submission_id or ""):
-                        # Reopened here, so a wait() right after the re-run cannot see the old
-                        # terminal state before the engine gets to re-attach it.
-                        status = "accepted" if same.jobid else "submitting"
-                        same._update(status=status, error=None, note="re-attached", reopen=True)
+                    if self.runner.reopen_for_rerun(same):
                         self._track(self.engine.submit(self.runner.reattach(same)))
                     return same
             self._quote([work]).check()
             handle = self.runner.new_handle(work, status="queued")
-            self._wiring.remember(work.fingerprint, handle)
+            self.runner.remember(work.fingerprint, handle)
             notebooks.record(self.ledger, work.fingerprint)  # history shows it in this notebook
-        self._track(self.engine.submit(self._wiring.dispatcher.submit(handle, work)))
+        self._track(self.engine.submit(self._parts.dispatcher.submit(handle, work)))
         return handle
 
     def quote(self, requests: Iterable[FlowRequest], *, new: bool = False) -> Quote:
@@ -258,8 +252,13 @@ class FlowSession:
         )
         self._track(
             self.engine.submit(
-                self._wiring.upload(
-                    handle, file, email=email or self.settings.email, content_type=content_type
+                upload_once(
+                    handle,
+                    file,
+                    client=self._parts.client,
+                    ledger=self.ledger,
+                    email=email or self.settings.email,
+                    content_type=content_type,
                 )
             )
         )
@@ -293,9 +292,7 @@ class FlowSession:
         works = [self._work(request, new=new) for request in requests]
         self._quote(works).check()
         items = [(work, self.runner.new_handle(work, status="queued")) for work in works]
-        return Batch(
-            self.engine, self._wiring.dispatcher, items, kind=kind, concurrency=concurrency
-        )
+        return Batch(self.engine, self._parts.dispatcher, items, kind=kind, concurrency=concurrency)
 
     # -- jobs, resume, credits -----------------------------------------------------------------
 
@@ -345,7 +342,7 @@ class FlowSession:
         account = self._account(email)
 
         async def read() -> tuple[Voice, ...]:
-            return await self._wiring.client.voices.list(account, source=source)
+            return await self._parts.client.voices.list(account, source=source)
 
         return list(self.engine.run(read(), timeout))
 
@@ -354,14 +351,14 @@ class FlowSession:
         account = self._account(email)
 
         async def read() -> tuple[Character, ...]:
-            return await self._wiring.client.characters.list(account)
+            return await self._parts.client.characters.list(account)
 
         return list(self.engine.run(read(), timeout))
 
     @property
     def client(self) -> AsyncFlowClient:
         """The async API client this session uses; run its calls with ``engine.run``."""
-        return self._wiring.client
+        return self._parts.client
 
     def resume(self, timeout: float | None = 60.0) -> list[JobHandle]:
         """Re-attach every unfinished job in the ledger (and finish interrupted downloads)."""
@@ -382,7 +379,7 @@ class FlowSession:
 
     def refresh_accounts(self, timeout: float | None = 60.0) -> None:
         """Read every account's health, plan and credits now."""
-        self.engine.run(self._wiring.refresh_accounts(), timeout)
+        self.engine.run(self._parts.dispatcher.refresh_accounts(), timeout)
 
     def close(self, timeout: float = 10.0) -> None:
         """Stop watching (jobs stay in the ledger for the next session) and close connections."""
@@ -391,7 +388,7 @@ class FlowSession:
         self._closed = True
         if self.engine.is_running:
             try:
-                self.engine.run(self._wiring.aclose(), timeout)
+                self.engine.run(close_parts(self._parts), timeout)
             except (TimeoutError, FlowError) as exc:
                 log.warning("Closing the session did not finish cleanly: %s", exc)
         self.ledger.close()
@@ -413,7 +410,7 @@ class FlowSession:
             )
         return str(chosen)
 
-    def _work(self, request: FlowRequest, *, new: bool) -> Work:
+    def _work(self, request: FlowRequest, *, new: bool) -> WorkItem:
         """``request`` as it will be sent: the default account filled in where it takes one.
         A strict session refuses a request built elsewhere (the Studio, a caller) that broke a
         reported rule, as it would have refused building it."""
@@ -423,7 +420,7 @@ class FlowSession:
         email = self.settings.email
         if email and getattr(request, "email", "") is None:
             request = dataclasses.replace(request, email=email)  # type: ignore[type-var]
-        return route_work(self.tracker, Work(request, new=new))  # the cheapest eligible account
+        return route_work(self.tracker, WorkItem(request, new=new))  # the cheapest eligible account
 
     def _build(self, cls: type[R], fields: Mapping[str, Any]) -> R:
         """:func:`build_request` with this session's ``strict`` setting; reported-rule warnings
@@ -433,7 +430,7 @@ class FlowSession:
         emit(found, stacklevel=4)
         return request
 
-    def _quote(self, works: Sequence[Work]) -> Quote:
+    def _quote(self, works: Sequence[WorkItem]) -> Quote:
         """The caller's-thread check of :meth:`quote` and :meth:`submit` (plan, price,
         re-attach, budget); the engine's reservation is the authoritative one."""
         lines: list[QuoteLine] = []
@@ -442,7 +439,7 @@ class FlowSession:
             if tier is not None:
                 work.request.validate_for_tier(tier)
             reattach = not work.new and (
-                self._wiring.handle_for(work.fingerprint) is not None
+                self.runner.bought_here(work.fingerprint) is not None
                 or self.ledger.find_reusable(work.fingerprint) is not None
             )
             credits = self.tracker.estimate(work.request, tier)

@@ -64,7 +64,7 @@ class _Priced(Protocol):
 
 
 class _SpendFacts(Protocol):
-    """One ledger row's credit facts (:class:`~flow_widgets.runtime.ledger.SpendRow`)."""
+    """One ledger row's credit facts (a :class:`~flow_widgets.runtime.ledger.Submission`)."""
 
     @property
     def submission_id(self) -> str: ...

@@ -131,11 +131,11 @@ async def upload_once(
             validated_upload, source, content_type=content_type, email=email
         )
     except ValidationError as exc:
-        handle._update(status="rejected", error=str(exc), charged=False, credits=0, reopen=True)
+        handle.apply(status="rejected", error=str(exc), charged=False, credits=0, reopen=True)
         raise
     cached = ledger.asset_lookup(digest, email)
     if cached is not None:
-        handle._update(
+        handle.apply(
             status="completed",
             media=(_asset_file(cached, local),),
             account=_owner(cached),
@@ -145,16 +145,16 @@ async def upload_once(
             reopen=True,
         )
         return
-    handle._update(status="submitting", reopen=True)
+    handle.apply(status="submitting", reopen=True)
     try:
         asset = await client.assets.upload(
             source, content_type=content_type, email=email, idempotency_key=digest
         )
     except FlowError as exc:
-        handle._update(status="rejected", error=str(exc), charged=False, credits=0)
+        handle.apply(status="rejected", error=str(exc), charged=False, credits=0)
         raise
     ledger.asset_store(digest, email, asset.media_generation_id, content_type or asset.kind)
-    handle._update(
+    handle.apply(
         status="completed",
         media=(_asset_file(asset.media_generation_id, local),),
         account=_owner(asset.media_generation_id),

@@ -22,20 +22,97 @@ sets it for the calling thread around each redraw (``set_thread_parent``, ipyker
 from __future__ import annotations
 
 import threading
+import time
 import uuid
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Collection
+from typing import Any, TypedDict
 
 from flow_widgets.ui._throttle import Scheduler, Throttle, timer_scheduler
-from flow_widgets.ui.cards import Publisher, cell_publisher
 from flow_widgets.ui.reopen import guarded_html
 
-__all__ = ["Board", "Bundle", "cell_publisher", "only"]
+__all__ = [
+    "Board",
+    "BoardOptions",
+    "Bundle",
+    "Publisher",
+    "cell_publisher",
+    "ipython_publisher",
+    "only",
+]
 
-Bundle = tuple[dict[str, str], dict[str, Any]]
+#: An output's metadata: JSON, whatever its keys (``{"flow_widgets": provenance}``).
+Metadata = dict[str, Any]
+Bundle = tuple[dict[str, str], Metadata]
+#: What a name list of ``_repr_mimebundle_`` is (IPython passes a set, a list or None).
+MimeFilter = Collection[str] | None
+# (data, metadata, display_id, update) -> None
+Publisher = Callable[[dict[str, str], Metadata, str, bool], None]
 
 
-def only(bundle: Bundle, include: Any = None, exclude: Any = None) -> Bundle:
+class BoardOptions(TypedDict, total=False):
+    """What a panel passes on to its boards (tests inject a publisher, scheduler and clock)."""
+
+    min_interval: float
+    publisher: Publisher
+    scheduler: Scheduler
+    clock: Callable[[], float]
+
+
+def ipython_publisher(
+    data: dict[str, str], metadata: Metadata, display_id: str, update: bool
+) -> None:
+    """Publish through IPython's display machinery (first ``display``, then ``update_display``)."""
+    from IPython.display import display, update_display
+
+    if update:
+        update_display(data, raw=True, metadata=metadata, display_id=display_id)  # type: ignore[no-untyped-call]
+    else:
+        display(data, raw=True, metadata=metadata, display_id=display_id)  # type: ignore[no-untyped-call]
+
+
+def cell_publisher() -> Publisher:
+    """A publisher whose updates answer the cell running now, from whatever thread they come.
+
+    ipykernel stamps a message from a background thread with the parent of whatever the kernel
+    handled last, and JupyterLab applies ``update_display_data`` only within the output area of
+    that parent; so the cell's parent header is captured here, on the cell's thread, and set for
+    the publishing thread around each message (``set_thread_parent``, ipykernel 7).
+
+    Clients that follow only the cell executing now (nbclient, nbconvert, papermill) drop a
+    message stamped with a finished cell, and apply an update by display id wherever it sits; so
+    an *update* is also sent stamped with the kernel's current parent when that is another cell.
+    Updates are idempotent, so a frontend that sees both simply redraws the same output twice.
+
+    Outside an ipykernel 7 kernel (terminal IPython, older kernels) it is the plain IPython
+    publisher.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency of the ui layer
+        return ipython_publisher
+    shell = get_ipython()
+    display_pub = getattr(shell, "display_pub", None)
+    set_parent = getattr(display_pub, "set_thread_parent", None)
+    reset_parent = getattr(display_pub, "reset_thread_parent", None)
+    parent = getattr(display_pub, "parent_header", None)
+    if set_parent is None or reset_parent is None or not parent:
+        return ipython_publisher
+    captured = dict(parent)
+
+    def publish(data: dict[str, str], metadata: Metadata, display_id: str, update: bool) -> None:
+        token = set_parent(captured)
+        try:
+            ipython_publisher(data, metadata, display_id, update)
+        finally:
+            reset_parent(token)
+        current = getattr(display_pub, "parent_header", None) or {}
+        if update and current.get("msg_id") != captured.get("msg_id"):
+            ipython_publisher(data, metadata, display_id, update)
+
+    return publish
+
+
+def only(bundle: Bundle, include: MimeFilter = None, exclude: MimeFilter = None) -> Bundle:
     """``bundle`` keeping the mimetypes in ``include`` and dropping those in ``exclude``
     (what ``_repr_mimebundle_`` is asked for)."""
     data, metadata = bundle
@@ -55,6 +132,7 @@ class Board:
         min_interval: the shortest gap between two redraws, in seconds.
         publisher, scheduler, clock: injected by tests (by default the board talks to IPython,
             answering the cell it was shown in).
+        display_id: the output's id, when another output's id must predict it (a card's poster).
 
     Example:
         >>> board = Board(lambda: ({"text/plain": "hi", "text/html": "<b>hi</b>"}, {}),
@@ -72,8 +150,9 @@ class Board:
         publisher: Publisher | None = None,
         scheduler: Scheduler = timer_scheduler,
         clock: Callable[[], float] | None = None,
+        display_id: str | None = None,
     ) -> None:
-        self.display_id = f"flow-{name}-{uuid.uuid4().hex}"
+        self.display_id = display_id or f"flow-{name}-{uuid.uuid4().hex}"
         self.name = name
         self._render = render
         self._publisher = publisher
@@ -81,9 +160,11 @@ class Board:
         self._shown = False
         self._last: Bundle | None = None
         self.publish_count = 0
-        extra: dict[str, Any] = {} if clock is None else {"clock": clock}
         self._throttle = Throttle(
-            self._redraw, min_interval=min_interval, scheduler=scheduler, **extra
+            self._redraw,
+            min_interval=min_interval,
+            scheduler=scheduler,
+            clock=time.monotonic if clock is None else clock,
         )
 
     def __repr__(self) -> str:
@@ -102,7 +183,7 @@ class Board:
             data = {**data, "text/html": guarded_html(data["text/html"])}
         return data, metadata
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Bundle:
+    def _repr_mimebundle_(self, include: MimeFilter = None, exclude: MimeFilter = None) -> Bundle:
         return only(self.bundle(), include, exclude)
 
     def show(self) -> None:
@@ -121,10 +202,18 @@ class Board:
         if self._shown:
             self._throttle()
 
-    def refresh_now(self) -> None:
-        """Redraw at once (after a click, the person is waiting for it)."""
+    def refresh_now(self, *, resend: bool = False) -> None:
+        """Redraw at once (after a click, the person is waiting for it); ``resend`` sends it
+        even when nothing changed."""
         if self._shown:
+            if resend:
+                with self._lock:
+                    self._last = None
             self._throttle.flush()
+
+    def hold(self) -> None:
+        """Let the next redraw wait ``min_interval`` as if one had just been sent."""
+        self._throttle.hold()
 
     def close(self) -> None:
         """Stop redrawing (the output keeps its last content)."""
@@ -133,9 +222,9 @@ class Board:
     def _redraw(self) -> None:
         bundle = self.bundle()
         with self._lock:
-            if bundle == self._last:
+            if bundle == self._last or self._publisher is None:
                 return
+        self._publisher(bundle[0], bundle[1], self.display_id, True)
+        with self._lock:  # only once sent: a failed send is tried again by the next redraw
             self._last = bundle
-        if self._publisher is not None:
-            self._publisher(bundle[0], bundle[1], self.display_id, True)
-            self.publish_count += 1
+        self.publish_count += 1

@@ -14,18 +14,29 @@ import functools
 import html
 import logging
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, TypedDict, TypeVar, cast
 
 import ipywidgets as widgets
 
 from flow_widgets.errors import FlowError
 
-__all__ = ["StatusLine", "describe_error", "guarded"]
+__all__ = ["Change", "StatusLine", "describe_error", "guarded"]
 
 log = logging.getLogger("flow_widgets.ui")
 
 F = TypeVar("F", bound=Callable[..., Any])
 Tone = Literal["info", "ok", "warning", "error"]
+
+
+class Change(TypedDict):
+    """A traitlets change notification, as ``observe`` callbacks receive it."""
+
+    name: str
+    old: Any
+    new: Any
+    owner: object
+    type: str
+
 
 _COLOURS: dict[Tone, str] = {
     "info": "#6b7280",

@@ -20,7 +20,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from flow_widgets.ui._board import Board, Bundle, only
+from flow_widgets.ui._board import Board, Bundle, MimeFilter, only
 from flow_widgets.ui._handlers import StatusLine
 from flow_widgets.ui.panel_html import LIVE_NOTE, panel_frame
 
@@ -70,7 +70,7 @@ class Panel:
         text = f"[{self.title}] (live panel; run the cell with a kernel to use it)"
         return {"text/html": html, "text/plain": f"{text}\n{body_text}".rstrip()}, {}
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Bundle:
+    def _repr_mimebundle_(self, include: MimeFilter = None, exclude: MimeFilter = None) -> Bundle:
         data, metadata = self.fallback()
         view = _widget_view(self.widget)
         if isinstance(view, tuple):
@@ -118,7 +118,9 @@ class Panel:
             widget.layout.display = wanted
 
     @staticmethod
-    def set_options(control: Any, options: Sequence[Any], value: Any = None) -> None:
+    def set_options(
+        control: widgets.DOMWidget, options: Sequence[object], value: object = None
+    ) -> None:
         """Replace a selection control's options only when they differ (one message, not two)."""
         options = list(options)
         if list(control.options) != options:

@@ -32,7 +32,6 @@ __all__ = [
     "resolve",
     "run_in_background",
     "scrubber",
-    "submit",
     "upload_bytes",
 ]
 
@@ -71,18 +70,9 @@ def request_options(request: FlowRequest) -> dict[str, Any]:
     return options
 
 
-def submit(session: FlowSession, request: FlowRequest, *, new: bool = True) -> JobHandle:
-    """Start ``request`` through the session; returns the job handle.
-
-    ``new=True`` (the default for a button) buys a new take even when the same request was
-    bought before; the session still checks the plan and the budget first.
-    """
-    return session.submit(request, new=new)
-
-
 def upload_bytes(
     session: FlowSession, data: bytes, filename: str, *, email: str | None = None
-) -> Any:
+) -> JobHandle:
     """Upload a file's bytes (from a ``FileUpload`` widget); returns the upload's job handle."""
     buffer = io.BytesIO(bytes(data))
     buffer.name = filename

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 
-__all__ = ["Scheduler", "Throttle", "timer_scheduler"]
+__all__ = ["Scheduler", "Throttle", "engine_scheduler", "timer_scheduler"]
 
 log = logging.getLogger("flow_widgets.ui")
 
@@ -32,6 +32,14 @@ def timer_scheduler(delay: float, callback: Callable[[], None]) -> None:
     timer.daemon = True
     timer.name = "flow-widgets-throttle"
     timer.start()
+
+
+def engine_scheduler(delay: float, callback: Callable[[], None]) -> None:
+    """Run ``callback`` after ``delay`` seconds on the engine loop (no thread per delay)."""
+    from flow_widgets.runtime.engine import Engine
+
+    loop = Engine.get().loop
+    loop.call_soon_threadsafe(loop.call_later, delay, callback)
 
 
 class Throttle:
@@ -84,6 +92,11 @@ class Throttle:
                 return
             self._last = self._clock()
         self._run()
+
+    def hold(self) -> None:
+        """Count a run that happened outside (a first display): the next one waits its turn."""
+        with self._lock:
+            self._last = self._clock()
 
     def flush(self) -> None:
         """Run now, whatever the interval says (a click wants its answer at once)."""

@@ -6,11 +6,13 @@ widget state (DESIGN decision 2). The card is shown once with a ``display_id`` a
 through ``update_display`` whenever the job changes — from the engine thread, after the cell has
 long finished. Widgets (the toolbar) only carry buttons.
 
-The card does not flood the kernel: the progress bar and the clock move by CSS alone, so it
-re-publishes only when something a person would notice changes (status, files, error, credits,
-a note), at most once per ``min_interval`` seconds; a change of phase (running → completed) is
-always published at once. Follow-up jobs started from the card (a new take, an extension, an
-upscale) and snippets (copy-as-cell) are shown inside the same output, under the original.
+The card is a :class:`~flow_widgets.ui._board.Board` (the one "display once, then throttled
+``update_display``" engine) that does not flood the kernel: the progress bar and the clock move
+by CSS alone, so it asks for a redraw only when something a person would notice changes (status,
+files, error, credits, a note), at most once per ``min_interval`` seconds; a change of phase
+(running → completed) is always published at once. Follow-up jobs started from the card (a new
+take, an extension, an upscale) and snippets (copy-as-cell) are shown inside the same output,
+under the original.
 
 Every output carries provenance metadata: ``{"flow_widgets": {"job_id", "model", "credits",
 "status"}}`` — never the account or the token.
@@ -22,32 +24,25 @@ import logging
 import os
 import threading
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
+from flow_widgets.runtime.jobs import JobHandle
+from flow_widgets.ui._board import Board, Bundle, MimeFilter, Publisher, cell_publisher, only
+from flow_widgets.ui._throttle import Scheduler, engine_scheduler
 from flow_widgets.ui.html import card_html, snippet_html
 from flow_widgets.ui.poster_output import poster_bundle, poster_hide_rule
 from flow_widgets.ui.reopen import guarded_html
 from flow_widgets.ui.text import card_text, one_line
 from flow_widgets.ui.view import CardView, card_view_from_job
 
-__all__ = [
-    "LiveCard",
-    "Publisher",
-    "Scheduler",
-    "card_bundle",
-    "cell_publisher",
-    "ipython_publisher",
-]
+__all__ = ["LiveCard", "card_bundle"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flow_widgets.ui.toolbar import ActionBar
 
 log = logging.getLogger("flow_widgets.cards")
-
-# (data, metadata, display_id, update) -> None
-Publisher = Callable[[dict[str, str], dict[str, Any], str, bool], None]
-# (delay_seconds, callback) -> None
-Scheduler = Callable[[float, Callable[[], None]], None]
 
 
 def card_bundle(
@@ -56,7 +51,7 @@ def card_bundle(
     *,
     columns: int = 1,
     poster_output: bool = False,
-) -> tuple[dict[str, str], dict[str, Any]]:
+) -> Bundle:
     """The mimebundle and metadata for a card and its follow-ups.
 
     Args:
@@ -86,73 +81,9 @@ def card_bundle(
     return data, {"flow_widgets": provenance}
 
 
-def ipython_publisher(
-    data: dict[str, str], metadata: dict[str, Any], display_id: str, update: bool
-) -> None:
-    """Publish through IPython's display machinery (first ``display``, then ``update_display``)."""
-    from IPython.display import display, update_display
-
-    if update:
-        update_display(data, raw=True, metadata=metadata, display_id=display_id)  # type: ignore[no-untyped-call]
-    else:
-        display(data, raw=True, metadata=metadata, display_id=display_id)  # type: ignore[no-untyped-call]
-
-
-def cell_publisher() -> Publisher:
-    """A publisher whose updates answer the cell running now, from whatever thread they come.
-
-    ipykernel stamps a message from a background thread with the parent of whatever the kernel
-    handled last, and JupyterLab applies ``update_display_data`` only within the output area of
-    that parent; so the cell's parent header is captured here, on the cell's thread, and set for
-    the publishing thread around each message (``set_thread_parent``, ipykernel 7).
-
-    Clients that follow only the cell executing now (nbclient, nbconvert, papermill) drop a
-    message stamped with a finished cell, and apply an update by display id wherever it sits; so
-    an *update* is also sent stamped with the kernel's current parent when that is another cell.
-    Updates are idempotent, so a frontend that sees both simply redraws the same output twice.
-
-    Outside an ipykernel 7 kernel (terminal IPython, older kernels) it is the plain IPython
-    publisher.
-    """
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython is a dependency of the ui layer
-        return ipython_publisher
-    shell = get_ipython()
-    display_pub = getattr(shell, "display_pub", None)
-    set_parent = getattr(display_pub, "set_thread_parent", None)
-    reset_parent = getattr(display_pub, "reset_thread_parent", None)
-    parent = getattr(display_pub, "parent_header", None)
-    if set_parent is None or reset_parent is None or not parent:
-        return ipython_publisher
-    captured = dict(parent)
-
-    def publish(
-        data: dict[str, str], metadata: dict[str, Any], display_id: str, update: bool
-    ) -> None:
-        token = set_parent(captured)
-        try:
-            ipython_publisher(data, metadata, display_id, update)
-        finally:
-            reset_parent(token)
-        current = getattr(display_pub, "parent_header", None) or {}
-        if update and current.get("msg_id") != captured.get("msg_id"):
-            ipython_publisher(data, metadata, display_id, update)
-
-    return publish
-
-
-def engine_scheduler(delay: float, callback: Callable[[], None]) -> None:
-    """Run ``callback`` after ``delay`` seconds on the engine loop (the default scheduler)."""
-    from flow_widgets.runtime.engine import Engine
-
-    loop = Engine.get().loop
-    loop.call_soon_threadsafe(loop.call_later, delay, callback)
-
-
 @dataclass
 class _Entry:
-    handle: Any
+    handle: JobHandle
     kind: str
     note: str | None
     unsubscribe: Callable[[], None] | None = None
@@ -168,7 +99,7 @@ class LiveCard:
 
     def __init__(
         self,
-        handle: Any,
+        handle: JobHandle,
         *,
         kind: str = "video",
         note: str | None = None,
@@ -180,39 +111,57 @@ class LiveCard:
         columns: int = 1,
         poster_output: bool = False,
     ) -> None:
-        self.display_id = f"flow-{uuid.uuid4().hex}"
-        # A second output right under the card: its poster, for sanitizing renderers.
-        self.poster_display_id = f"{self.display_id}-poster" if poster_output else None
-        self._last_poster: dict[str, str] | None = None
         self._base = os.fspath(base) if base is not None else os.getcwd()
         self._entries = [_Entry(handle, kind, note)]
         self._snippets: list[tuple[str, str]] = []
         self._columns = max(1, columns)
-        self._min_interval = min_interval
-        # Captured now, on the cell's thread, so engine-thread updates answer this cell.
-        self._publisher = publisher if publisher is not None else cell_publisher()
-        self._scheduler = scheduler
-        self._clock = clock
+        # The publisher is captured now, on the cell's thread, so engine-thread updates answer
+        # this cell.
+        publisher = publisher if publisher is not None else cell_publisher()
+        self._board = Board(
+            self.bundle,
+            name="card",
+            min_interval=min_interval,
+            publisher=publisher,
+            scheduler=scheduler,
+            clock=clock,
+        )
+        self.display_id = self._board.display_id
+        # A second output right under the card: its poster, for sanitizing renderers. A board
+        # of its own, so it is sent only when the still changes.
+        self._poster: Board | None = None
+        if poster_output:
+            self._poster = Board(
+                lambda: poster_bundle(self.views()),
+                name="poster",
+                min_interval=min_interval,
+                publisher=publisher,
+                scheduler=scheduler,
+                clock=clock,
+                display_id=f"{self.display_id}-poster",
+            )
+        self.poster_display_id = self._poster.display_id if self._poster else None
         self._lock = threading.RLock()
-        self._shown = False
-        self._last_key: tuple[Any, ...] | None = None
+        self._last_key: tuple[object, ...] | None = None
         self._last_phases: tuple[str, ...] = ()
-        self._last_time = float("-inf")
-        self._flush_pending = False
-        self.publish_count = 0
-        self.toolbar: Any = None  # the action bar shown under the card, if any
+        self.toolbar: ActionBar | None = None  # the action bar shown under the card, if any
         # id(handle) -> the take number it was bought as ("new take #3"), for the toolbar.
         self.take_numbers: dict[int, int] = {}
+
+    @property
+    def publish_count(self) -> int:
+        """Outputs sent so far (the first display and every update)."""
+        return self._board.publish_count
 
     # -- reading ----------------------------------------------------------------------------
 
     @property
-    def handle(self) -> Any:
+    def handle(self) -> JobHandle:
         """The original job's handle."""
         return self._entries[0].handle
 
     @property
-    def handles(self) -> list[Any]:
+    def handles(self) -> list[JobHandle]:
         """The original job and every follow-up, in order."""
         return [entry.handle for entry in self._entries]
 
@@ -228,46 +177,40 @@ class LiveCard:
             for e in self._entries
         ]
 
-    def bundle(self) -> tuple[dict[str, str], dict[str, Any]]:
+    def bundle(self) -> Bundle:
         """The current mimebundle and metadata."""
         with self._lock:
             snippets = list(self._snippets)
         return card_bundle(
-            self.views(),
-            snippets,
-            columns=self._columns,
-            poster_output=self.poster_display_id is not None,
+            self.views(), snippets, columns=self._columns, poster_output=self._poster is not None
         )
 
-    def _repr_mimebundle_(
-        self, include: Any = None, exclude: Any = None
-    ) -> tuple[dict[str, str], dict[str, Any]]:
-        data, metadata = self.bundle()
-        if include:
-            data = {k: v for k, v in data.items() if k in include}
-        if exclude:
-            data = {k: v for k, v in data.items() if k not in exclude}
-        return data, metadata
+    def _repr_mimebundle_(self, include: MimeFilter = None, exclude: MimeFilter = None) -> Bundle:
+        return only(self.bundle(), include, exclude)
 
     # -- showing and following ------------------------------------------------------------
 
     def show(self) -> LiveCard:
         """Display the card (once) and start following its jobs."""
         with self._lock:
-            if self._shown:
+            if self._board.shown:
                 return self
-            self._shown = True
-            self._publish(update=False)
+            self._remember(self.views())
+            self._board.show()
+            self._board.hold()  # the first update waits its turn like any other
+            if self._poster is not None:
+                self._poster.show()
+                self._poster.hold()
             for entry in self._entries:
                 self._follow(entry)
         return self
 
-    def add_followup(self, handle: Any, *, kind: str, note: str | None = None) -> None:
+    def add_followup(self, handle: JobHandle, *, kind: str, note: str | None = None) -> None:
         """Show another job (a new take, an extension, an upscale) under the original."""
         entry = _Entry(handle, kind, note)
         with self._lock:
             self._entries.append(entry)
-            if self._shown:
+            if self._board.shown:
                 self._follow(entry)
         self.refresh(force=True)
 
@@ -290,13 +233,15 @@ class LiveCard:
                 if entry.unsubscribe is not None:
                     entry.unsubscribe()
                     entry.unsubscribe = None
+        self._board.close()
+        if self._poster is not None:
+            self._poster.close()
 
     def _follow(self, entry: _Entry) -> None:
-        on_change = getattr(entry.handle, "on_change", None)
-        if on_change is not None and entry.unsubscribe is None:
-            entry.unsubscribe = on_change(self._on_change)
+        if entry.unsubscribe is None:
+            entry.unsubscribe = entry.handle.on_change(self._on_change)
 
-    def _on_change(self, _handle: Any) -> None:
+    def _on_change(self, _handle: JobHandle | None) -> None:
         try:
             self.refresh()
         except Exception:  # an observer must never break the engine loop
@@ -305,56 +250,39 @@ class LiveCard:
     # -- publishing -------------------------------------------------------------------------
 
     def refresh(self, *, force: bool = False) -> bool:
-        """Publish the card if it changed in a way a person would notice; returns True if sent.
+        """Ask the board for a redraw if the card changed in a way a person would notice;
+        returns True if it was sent at once.
 
-        Phase changes and ``force`` publish at once; other changes at most once per
-        ``min_interval`` (a later flush is scheduled so the last change is never lost).
+        Phase changes and ``force`` are sent at once; other changes at most once per
+        ``min_interval`` (the board sends the last one later, so it is never lost).
         """
         with self._lock:
-            if not self._shown:
+            if not self._board.shown:
                 return False
             views = self.views()
-            key = self._key(views)
-            phases = tuple(v.phase for v in views)
+            key, phases = self._key(views), tuple(v.phase for v in views)
             if key == self._last_key and not force:
                 return False
-            wait = self._last_time + self._min_interval - self._clock()
-            if phases != self._last_phases or force or wait <= 0:
-                self._publish(update=True, views=views)
-                return True
-            if not self._flush_pending:
-                self._flush_pending = True
-                self._scheduler(wait, self._flush)
-            return False
+            urgent = force or phases != self._last_phases
+            self._remember(views)
+        before = self._board.publish_count
+        for board in (self._board, self._poster):
+            if board is None:
+                continue
+            if urgent:
+                board.refresh_now(resend=force and board is self._board)
+            else:
+                board.refresh()
+        return self._board.publish_count > before
 
-    def _flush(self) -> None:
-        with self._lock:
-            self._flush_pending = False
-        self._on_change(None)
+    def _remember(self, views: list[CardView]) -> None:
+        self._last_key = self._key(views)
+        self._last_phases = tuple(v.phase for v in views)
 
     @staticmethod
-    def _key(views: list[CardView]) -> tuple[Any, ...]:
+    def _key(views: list[CardView]) -> tuple[object, ...]:
         """What a person would notice changing (elapsed time moves by CSS, so it is left out)."""
         return tuple(
             (v.phase, v.status, v.credits, v.charged, v.account, v.jobid, v.media, v.error, v.note)
             for v in views
         )
-
-    def _publish(self, *, update: bool, views: list[CardView] | None = None) -> None:
-        views = views if views is not None else self.views()
-        data, metadata = card_bundle(
-            views,
-            list(self._snippets),
-            columns=self._columns,
-            poster_output=self.poster_display_id is not None,
-        )
-        self._publisher(data, metadata, self.display_id, update)
-        if self.poster_display_id is not None:
-            poster, poster_metadata = poster_bundle(views)
-            if not update or poster != self._last_poster:
-                self._publisher(poster, poster_metadata, self.poster_display_id, update)
-                self._last_poster = poster
-        self.publish_count += 1
-        self._last_key = self._key(views)
-        self._last_phases = tuple(v.phase for v in views)
-        self._last_time = self._clock()

@@ -313,7 +313,7 @@ class Comparison:
             lines.append(f"{index + 1}. " + " · ".join(parts))
         return "\n".join(lines) or "Nothing to compare yet."
 
-    def _repr_mimebundle_(self, **_: Any) -> dict[str, str]:
+    def _repr_mimebundle_(self, **_: object) -> dict[str, str]:
         return {"text/html": self.html(), "text/plain": self.text()}
 
     def __repr__(self) -> str:

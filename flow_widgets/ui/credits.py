@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
@@ -24,10 +24,13 @@ from flow_widgets.api.catalog import DEFAULT_CATALOG, Catalog
 from flow_widgets.api.ids import mask_email
 from flow_widgets.runtime.credit_snapshot import CreditSnapshot
 from flow_widgets.ui import _session
-from flow_widgets.ui._board import Board, Bundle
+from flow_widgets.ui._board import Board, BoardOptions, Bundle
 from flow_widgets.ui._handlers import describe_error, guarded
 from flow_widgets.ui._panel import Panel
 from flow_widgets.ui.panel_html import credits_html, credits_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flow_widgets.runtime.session import FlowSession
 
 __all__ = ["Credits", "credit_warnings"]
 
@@ -84,7 +87,7 @@ class Credits(Panel):
     title = "flow_widgets credits"
 
     def __init__(
-        self, session: Any | None = None, *, board_options: dict[str, Any] | None = None
+        self, session: FlowSession | None = None, *, board_options: BoardOptions | None = None
     ) -> None:
         self.session = _session.resolve(session)
         super().__init__(scrub=_session.scrubber(self.session))
@@ -127,7 +130,7 @@ class Credits(Panel):
         metadata = {"flow_widgets": {"credits": snapshot.spent, "budget": snapshot.budget}}
         return data, metadata
 
-    def _refresh(self, _button: Any = None) -> None:
+    def _refresh(self, _button: object = None) -> None:
         self.refresh_button.disabled = True
         self.status.show("Reading the accounts…")
 
@@ -146,7 +149,7 @@ class Credits(Panel):
 
         threading.Thread(target=work, name="flow-widgets-credits", daemon=True).start()
 
-    def _set_budget(self, _button: Any = None) -> None:
+    def _set_budget(self, _button: object = None) -> None:
         text = self.budget.value.strip().replace(",", "").replace("_", "")
         if not text:
             value = None

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
+from flow_widgets.runtime.jobs import JobHandle
 from flow_widgets.runtime.notebooks import of_this_notebook
 from flow_widgets.ui import _session
-from flow_widgets.ui._board import Board, Bundle
+from flow_widgets.ui._board import Board, BoardOptions, Bundle
 from flow_widgets.ui._handlers import describe_error, guarded
 from flow_widgets.ui._panel import Panel
 from flow_widgets.ui._throttle import Throttle
@@ -42,6 +43,9 @@ from flow_widgets.ui.job_rows import (
 from flow_widgets.ui.panel_html import jobs_html, jobs_text
 from flow_widgets.ui.text import card_text
 from flow_widgets.ui.view import card_view_from_job
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flow_widgets.runtime.session import FlowSession
 
 __all__ = ["Jobs"]
 
@@ -66,11 +70,11 @@ class Jobs(Panel):
 
     def __init__(
         self,
-        session: Any | None = None,
+        session: FlowSession | None = None,
         *,
         limit: int = 200,
         all: bool = False,
-        board_options: dict[str, Any] | None = None,
+        board_options: BoardOptions | None = None,
     ) -> None:
         self.session = _session.resolve(session)
         super().__init__(scrub=_session.scrubber(self.session))
@@ -79,7 +83,7 @@ class Jobs(Panel):
         self._lock = threading.Lock()
         self._rows: list[JobRow] = []
         self._followed: set[int] = set()
-        self._handles: dict[str, Any] = {}
+        self._handles: dict[str, JobHandle] = {}
         self.status_filter = widgets.Dropdown(
             description="status",
             options=[("all", _ALL), *((p, p) for p in _PHASES)],
@@ -216,7 +220,7 @@ class Jobs(Panel):
         self._update_cancel()
         self.card.refresh_now()
 
-    def _cancel(self, _button: Any = None) -> None:
+    def _cancel(self, _button: object = None) -> None:
         row = self._picked_row()
         handle = self._handles.get(row.key) if row else None
         if handle is None:
@@ -230,7 +234,7 @@ class Jobs(Panel):
             "warning",
         )
 
-    def _resume(self, _button: Any = None) -> None:
+    def _resume(self, _button: object = None) -> None:
         self.resume_button.disabled = True
         self.status.show("Re-attaching unfinished jobs…")
 

@@ -22,11 +22,15 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from flow_widgets.runtime.atomic_files import write_bytes_atomic
 from flow_widgets.ui.view import relative_src
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flow_widgets.runtime.jobs import JobHandle
+    from flow_widgets.ui.panel_html import Take
 
 __all__ = [
     "PAGE_CAP",
@@ -72,7 +76,7 @@ def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def items_from_jobs(jobs: Iterable[Any]) -> list[ExportItem]:
+def items_from_jobs(jobs: Iterable[JobHandle]) -> list[ExportItem]:
     """One item per saved file of each job, oldest job first (read through documented fields)."""
     items: list[ExportItem] = []
     for handle in sorted(jobs, key=lambda h: getattr(h, "created", 0) or 0):
@@ -99,7 +103,7 @@ def items_from_jobs(jobs: Iterable[Any]) -> list[ExportItem]:
     return items
 
 
-def items_from_takes(takes: Iterable[Any], base: str | os.PathLike[str]) -> list[ExportItem]:
+def items_from_takes(takes: Iterable[Take], base: str | os.PathLike[str]) -> list[ExportItem]:
     """Items for gallery takes (``Take``), whose media links are relative to ``base``."""
     items: list[ExportItem] = []
     for take in takes:
@@ -251,7 +255,10 @@ def write_page(
 
 
 def export(
-    path: str | os.PathLike[str], jobs: Iterable[Any] | None = None, *, title: str | None = None
+    path: str | os.PathLike[str],
+    jobs: Iterable[JobHandle] | None = None,
+    *,
+    title: str | None = None,
 ) -> Path:
     """Write this notebook's results (default: every job of the current session) as one page.
 

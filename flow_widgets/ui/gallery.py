@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from flow_widgets.ui._board import Board, Bundle
+from flow_widgets.ui._board import Board, BoardOptions, Bundle
 from flow_widgets.ui._handlers import guarded
 from flow_widgets.ui._panel import Panel
 from flow_widgets.ui._throttle import Throttle
@@ -37,6 +37,7 @@ from flow_widgets.ui.panel_html import Take, compare_html, takes_html, takes_tex
 from flow_widgets.ui.view import MediaView, media_view_from_file, relative_src
 
 if TYPE_CHECKING:  # pragma: no cover
+    from flow_widgets.runtime.jobs import JobHandle
     from flow_widgets.runtime.session import FlowSession
 
 __all__ = ["Gallery", "takes_from_folder", "takes_from_jobs"]
@@ -46,7 +47,7 @@ MEDIA_SUFFIXES = {".mp4": "video", ".webm": "video", ".png": "image", ".jpg": "i
 
 
 def takes_from_jobs(
-    jobs: Iterable[Any], *, base: str | os.PathLike[str] | None = None
+    jobs: Iterable[JobHandle], *, base: str | os.PathLike[str] | None = None
 ) -> list[Take]:
     """One take per saved file of each finished job (model, seed and prompt from the job)."""
     takes: list[Take] = []
@@ -123,13 +124,13 @@ class Gallery(Panel):
         jobs_or_folder: Any = None,
         *,
         session: FlowSession | None = None,
-        board_options: dict[str, Any] | None = None,
+        board_options: BoardOptions | None = None,
     ) -> None:
         super().__init__()
         self._lock = threading.Lock()
         self._stars: set[str] = set()
         self._folder: Path | None = None
-        self._jobs: list[Any] = []
+        self._jobs: list[JobHandle] = []
         self._session: FlowSession | None = None
         self._followed: set[int] = set()
         if isinstance(jobs_or_folder, (str, os.PathLike)):
@@ -239,7 +240,7 @@ class Gallery(Panel):
 
     # -- actions -------------------------------------------------------------------------------
 
-    def _star(self, _button: Any = None) -> None:
+    def _star(self, _button: object = None) -> None:
         chosen = set(self.selection.value)
         if not chosen:
             self.status.show("Pick one or more takes in the list first, then press star.", "info")
@@ -283,7 +284,7 @@ class Gallery(Panel):
 
         return write_page(target, items_from_takes(chosen, folder), title=f"{len(chosen)} takes")
 
-    def _export(self, _button: Any = None) -> None:
+    def _export(self, _button: object = None) -> None:
         if not (list(self.selection.value) or self.starred):  # a normal state, not an error
             self.status.show("Select takes in the list, or star some, to export them.", "info")
             return

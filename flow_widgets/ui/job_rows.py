@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flow_widgets.api.ids import mask_email
 from flow_widgets.ui.view import (
@@ -29,6 +29,7 @@ from flow_widgets.ui.view import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from flow_widgets.runtime.jobs import JobHandle
+    from flow_widgets.runtime.ledger import MediaFileRecord, Submission
 
 
 __all__ = [
@@ -102,7 +103,7 @@ def row_from_handle(handle: JobHandle, *, base: str | os.PathLike[str] | None = 
     )
 
 
-def _prompt_of(payload: Any) -> str:
+def _prompt_of(payload: object) -> str:
     if not isinstance(payload, dict):
         return ""
     for key in ("prompt", "displayName", "dialog"):
@@ -113,7 +114,7 @@ def _prompt_of(payload: Any) -> str:
 
 
 def media_views(
-    media_files: Sequence[Any], *, base: str | os.PathLike[str] | None = None
+    media_files: Sequence[MediaFileRecord], *, base: str | os.PathLike[str] | None = None
 ) -> tuple[MediaView, ...]:
     """Views of the ledger's saved files of one submission that are still on disk, in order."""
     views: list[MediaView] = []
@@ -161,8 +162,8 @@ def card_view_of(row: JobRow, media: Sequence[MediaView] = ()) -> CardView:
 
 
 def row_from_submission(
-    submission: Any,
-    media_files: Sequence[Any] = (),
+    submission: Submission,
+    media_files: Sequence[MediaFileRecord] = (),
     *,
     base: str | os.PathLike[str] | None = None,
 ) -> JobRow:
@@ -190,10 +191,10 @@ def row_from_submission(
 
 
 def merge_rows(
-    handles: Iterable[Any],
-    submissions: Iterable[Any],
+    handles: Iterable[JobHandle],
+    submissions: Iterable[Submission],
     *,
-    media_files: Callable[[str], Sequence[Any]] = lambda _sid: (),
+    media_files: Callable[[str], Sequence[MediaFileRecord]] = lambda _sid: (),
     base: str | os.PathLike[str] | None = None,
 ) -> list[JobRow]:
     """Every job once, newest first: live handles, then ledger rows no handle covers."""

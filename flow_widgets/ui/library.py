@@ -24,7 +24,7 @@ import ipywidgets as widgets
 from flow_widgets.api.catalog import VOICE_PRESETS
 from flow_widgets.api.ids import account_of, mask_email
 from flow_widgets.ui import _session
-from flow_widgets.ui._board import Board, Bundle
+from flow_widgets.ui._board import Board, BoardOptions, Bundle
 from flow_widgets.ui._handlers import StatusLine, guarded
 from flow_widgets.ui._panel import Panel
 from flow_widgets.ui.library_html import (
@@ -75,7 +75,7 @@ class ConfirmDelete:
                 self.picker.options = options
                 self.picker.value = keep
 
-    def _clicked(self, _button: Any = None) -> None:
+    def _clicked(self, _button: object = None) -> None:
         ref = self.picker.value
         if not ref:
             self._status.error(f"Pick the {self._noun} to delete first.")
@@ -106,7 +106,7 @@ class _Library(Panel):
 
     noun = "item"
 
-    def __init__(self, session: FlowSession | None, board_options: dict[str, Any] | None) -> None:
+    def __init__(self, session: FlowSession | None, board_options: BoardOptions | None) -> None:
         self.session = _session.resolve(session)
         super().__init__(scrub=_session.scrubber(self.session))
         self.library = LibraryIndex.for_session(self.session)
@@ -187,7 +187,7 @@ class Voices(_Library):
     noun = "voice"
 
     def __init__(
-        self, session: FlowSession | None = None, *, board_options: dict[str, Any] | None = None
+        self, session: FlowSession | None = None, *, board_options: BoardOptions | None = None
     ) -> None:
         super().__init__(session, board_options)
         self.preset = widgets.Dropdown(description="preset", options=list(VOICE_PRESETS))
@@ -241,7 +241,7 @@ class Voices(_Library):
         data = {"text/html": voices_html(system, user), "text/plain": voices_text(system, user)}
         return data, {}
 
-    def _create(self, _button: Any = None) -> None:
+    def _create(self, _button: object = None) -> None:
         handle = self.session.voice(
             email=self.account.value or None,
             voice=self.preset.value,
@@ -265,7 +265,7 @@ class Characters(_Library):
     noun = "character"
 
     def __init__(
-        self, session: FlowSession | None = None, *, board_options: dict[str, Any] | None = None
+        self, session: FlowSession | None = None, *, board_options: BoardOptions | None = None
     ) -> None:
         super().__init__(session, board_options)
         self.choices = MediaChoices()
@@ -339,7 +339,7 @@ class Characters(_Library):
         rows = self._rows()
         return {"text/html": characters_html(rows), "text/plain": characters_text(rows)}, {}
 
-    def _create(self, _button: Any = None) -> None:
+    def _create(self, _button: object = None) -> None:
         images = [i for i in (self.image_1.value, self.image_2.value) if i]
         pending = self.image_1.pending + self.image_2.pending
         if pending:

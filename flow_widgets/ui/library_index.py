@@ -16,7 +16,7 @@ import logging
 import threading
 import weakref
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flow_widgets.api.catalog import VOICE_PRESETS
 from flow_widgets.ui import _session
@@ -32,7 +32,7 @@ log = logging.getLogger("flow_widgets.ui")
 
 Listener = Callable[["LibraryIndex"], None]
 
-_INDEXES: weakref.WeakKeyDictionary[Any, LibraryIndex] = weakref.WeakKeyDictionary()
+_INDEXES: weakref.WeakKeyDictionary[FlowSession, LibraryIndex] = weakref.WeakKeyDictionary()
 _INDEXES_LOCK = threading.Lock()
 
 

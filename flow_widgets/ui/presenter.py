@@ -43,7 +43,7 @@ class _Switch:
     def __init__(self, on: bool) -> None:
         self.on = on
 
-    def _repr_mimebundle_(self, **_: Any) -> dict[str, str]:
+    def _repr_mimebundle_(self, **_: object) -> dict[str, str]:
         if not self.on:
             return {"text/html": "", "text/plain": ""}
         note = (

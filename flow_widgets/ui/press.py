@@ -28,13 +28,15 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import anywidget
 import ipywidgets
 import traitlets
+
+from flow_widgets.ui._handlers import Change
 
 _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -183,14 +185,14 @@ class Press:
     """
 
     label: str
-    run: Callable[[], Any]
+    run: Callable[[], object]
     intent: str = ""
     copy: str = ""
     disabled: bool = False
     tooltip: str = ""
     primary: bool = False
 
-    def state(self) -> dict[str, Any]:
+    def state(self) -> dict[str, str | bool]:
         return {
             "label": self.label,
             "intent": self.intent,
@@ -210,7 +212,7 @@ def _compact(source: str) -> str:
     return re.sub(r"\n\s*", "", source).strip()
 
 
-_shared: dict[str, Any] = {}
+_shared: dict[str, ipywidgets.Widget] = {}
 
 
 class _PressCode(ipywidgets.Widget):  # type: ignore[misc]
@@ -229,7 +231,7 @@ def _shared_code() -> _PressCode:
     return code
 
 
-def _shared_layout() -> Any:
+def _shared_layout() -> ipywidgets.Layout:
     """One layout model for every bar (a model of its own each would be saved with each)."""
     layout = _shared.get("layout")
     if layout is None or layout.comm is None:  # none yet, or closed with every widget
@@ -336,7 +338,7 @@ class PressBar(anywidget.AnyWidget):
         """The title of the row offering the button labelled ``label``."""
         return next(t for t, ps in self._current for p in ps if p.label == label)
 
-    def _pressed(self, change: Mapping[str, Any]) -> None:
+    def _pressed(self, change: Change) -> None:
         pressed = change["new"] or {}
         label = str(pressed.get("label", ""))
         press = self._bound.get((str(pressed.get("group", "")), label))
@@ -365,7 +367,7 @@ class OnceButton(PressBar):
         self._tooltip = ""
         self._intent = ""
         self._primary = primary
-        self._callbacks: list[Callable[[OnceButton], Any]] = []
+        self._callbacks: list[Callable[[OnceButton], object]] = []
         self.pressed_intent = ""
         super().__init__(**kwargs)
         self._offer()
@@ -385,7 +387,7 @@ class OnceButton(PressBar):
         )
         self.set_groups([("", [press])])
 
-    def _pressed(self, change: Mapping[str, Any]) -> None:
+    def _pressed(self, change: Change) -> None:
         self.pressed_intent = str((change["new"] or {}).get("intent", ""))
         super()._pressed(change)
 
@@ -425,7 +427,7 @@ class OnceButton(PressBar):
         self._intent = value
         self._offer()
 
-    def on_click(self, callback: Callable[[OnceButton], Any]) -> None:
+    def on_click(self, callback: Callable[[OnceButton], object]) -> None:
         """Call ``callback(button)`` on each press."""
         self._callbacks.append(callback)
 

@@ -25,16 +25,18 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
 from flow_widgets.api.catalog import TIER_NAMES, TIERS
 from flow_widgets.api.ids import mask_email
 from flow_widgets.errors import ValidationError
+from flow_widgets.runtime.jobs import JobHandle
 from flow_widgets.runtime.routing import Route, cheapest
 from flow_widgets.ui import _session
-from flow_widgets.ui._handlers import guarded
+from flow_widgets.ui._board import BoardOptions
+from flow_widgets.ui._handlers import Change, guarded
 from flow_widgets.ui._panel import Panel
 from flow_widgets.ui._throttle import Throttle
 from flow_widgets.ui.library_index import LibraryIndex
@@ -51,6 +53,10 @@ from flow_widgets.ui.studio_results import Result, StudioResults
 from flow_widgets.ui.studio_thumbs import SentRef, ThumbStrip, sent_references
 from flow_widgets.ui.text import one_line
 from flow_widgets.ui.words import in_form_words, is_hint
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flow_widgets.api.catalog import Tier
+    from flow_widgets.runtime.session import FlowSession
 
 __all__ = ["Studio"]
 
@@ -84,10 +90,10 @@ class Studio(StudioControls, Panel):
 
     def __init__(
         self,
-        session: Any | None = None,
+        session: FlowSession | None = None,
         *,
         kind: str = "text",
-        board_options: dict[str, Any] | None = None,
+        board_options: BoardOptions | None = None,
     ) -> None:
         from flow_widgets.ui._widgets_version import require_ipywidgets_8
 
@@ -168,10 +174,10 @@ class Studio(StudioControls, Panel):
         self._offer_next_take()
         self.sync()
 
-    def _upload(self, data: bytes, name: str) -> Any:
+    def _upload(self, data: bytes, name: str) -> JobHandle:
         return _session.upload_bytes(self.session, data, name, email=self.account.value or None)
 
-    def _tier(self) -> Any:
+    def _tier(self) -> Tier | None:
         """The plan the form is priced and checked for: the chosen account's; with "any
         account", the plan of the account the request will be routed to (the cheapest eligible
         one, :mod:`flow_widgets.runtime.routing`), else the richest plan linked."""
@@ -237,7 +243,7 @@ class Studio(StudioControls, Panel):
             if shown.kind == self._tab:
                 self._shown_form = shown
 
-    def _switch_tab(self, change: dict[str, Any]) -> None:
+    def _switch_tab(self, change: Change) -> None:
         """Keep the tab being left as it was, and show the tab chosen as it was left (a tab
         never visited starts empty but for the prompt, which stays in view)."""
         old, new = change["old"], change["new"]
@@ -325,7 +331,7 @@ class Studio(StudioControls, Panel):
 
     # -- actions -------------------------------------------------------------------------------
 
-    def _generate(self, source: Any = None) -> Result | None:
+    def _generate(self, source: object = None) -> Result | None:
         """Buy the take the Studio offers (or, for a repeated press, the one it offered then).
 
         The press carries the take number the person saw ("take:3", see
@@ -370,7 +376,7 @@ class Studio(StudioControls, Panel):
         self.generate.intent = intent
         self.prompt.intent = intent
 
-    def _new_seed(self, _button: Any = None) -> None:
+    def _new_seed(self, _button: object = None) -> None:
         self.seed.value = str(random.randint(0, _MAX_SEED))
 
     def load(self, form: StudioForm) -> None:
@@ -437,7 +443,7 @@ class Studio(StudioControls, Panel):
         self.load(replace(result.form, seed=None))
         self._generate()
 
-    def _unlock_seed(self, _button: Any = None) -> None:
+    def _unlock_seed(self, _button: object = None) -> None:
         self.seed.value = ""
         self.status.show("Seed unlocked: every take gets a new one.", "info")
 

@@ -21,7 +21,13 @@ from flow_widgets.ui._panel import Panel
 from flow_widgets.ui.press import OnceButton
 from flow_widgets.ui.prompt_box import PromptBox
 from flow_widgets.ui.studio_form import COUNTS, KIND_LABELS, Options, StudioForm
-from flow_widgets.ui.studio_inputs import MediaChoices, MediaInput, MediaListInput, NamedTags
+from flow_widgets.ui.studio_inputs import (
+    MediaChoices,
+    MediaInput,
+    MediaListInput,
+    NamedTags,
+    Uploader,
+)
 
 __all__ = ["StudioControls"]
 
@@ -44,9 +50,9 @@ class StudioControls:
         *,
         on_change: Callable[[], None],
         report: Callable[[str], None],
-        uploader: Callable[[bytes, str], Any],
-        on_generate: Callable[[Any], Any],
-        on_new_seed: Callable[[Any], Any],
+        uploader: Uploader,
+        on_generate: Callable[[object], object],
+        on_new_seed: Callable[[object], object],
     ) -> None:
         """Make every control; ``on_change`` runs after any value changes."""
         changed = on_change

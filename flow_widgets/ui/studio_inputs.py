@@ -12,24 +12,25 @@ stay in Python (selection widgets sync labels and an index, never the values).
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import ipywidgets as widgets
 
 from flow_widgets.api.ids import parse_media_id
+from flow_widgets.runtime.jobs import JobHandle
 from flow_widgets.ui import _session
-from flow_widgets.ui._handlers import describe_error
+from flow_widgets.ui._handlers import Change, describe_error
 from flow_widgets.ui.studio_thumbs import make_thumbnail, thumbnail_of_file
 
 __all__ = ["MediaChoices", "MediaInput", "MediaListInput", "NamedTags"]
 
 log = logging.getLogger("flow_widgets.ui")
 
-Uploader = Callable[[bytes, str], Any]  # (data, filename) -> upload job handle
+Uploader = Callable[[bytes, str], JobHandle]  # (data, filename) -> upload job handle
 _ACCEPT = {"image": "image/png,image/jpeg,image/webp", "video": "video/mp4"}
 
 
@@ -125,7 +126,7 @@ class _Uploads:
         *,
         multiple: bool,
     ) -> None:
-        self.pending: dict[str, Any] = {}
+        self.pending: dict[str, JobHandle] = {}
         self._small: dict[str, bytes | None] = {}  # a thumbnail per pending upload, not its bytes
         self._kind = kind
         self._choices = choices
@@ -138,7 +139,7 @@ class _Uploads:
         )
         self.widget.observe(self._picked, names=["value"])
 
-    def _picked(self, change: dict[str, Any]) -> None:
+    def _picked(self, change: Change) -> None:
         files = list(change["new"] or ())
         if not files:
             return
@@ -155,11 +156,11 @@ class _Uploads:
                 self._report(describe_error(f"Uploading {name}", exc))
                 continue
             self.pending[name] = handle
-            handle.on_change(lambda h, n=name: self._progress(n, h))
+            handle.on_change(functools.partial(self._progress, name))
             self._progress(name, handle)
         self._on_change()
 
-    def _progress(self, name: str, handle: Any) -> None:
+    def _progress(self, name: str, handle: JobHandle) -> None:
         if not handle.done or name not in self.pending:
             return
         self.pending.pop(name, None)
@@ -330,7 +331,7 @@ class MediaListInput:
         if label not in self.tags.widget.value:
             self.tags.widget.value = [*self.tags.widget.value, label]
 
-    def _pasted(self, change: dict[str, Any]) -> None:
+    def _pasted(self, change: Change) -> None:
         media_id = str(change["new"]).strip()
         if not media_id:
             return

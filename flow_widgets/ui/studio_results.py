@@ -32,10 +32,12 @@ from flow_widgets.api.requests import (
     VideoUpscaleRequest,
 )
 from flow_widgets.cell_text import cell_for
+from flow_widgets.runtime.jobs import JobHandle
 from flow_widgets.ui import _session
-from flow_widgets.ui._board import Board, Bundle
+from flow_widgets.ui._board import Board, BoardOptions, Bundle
 from flow_widgets.ui._throttle import Throttle
 from flow_widgets.ui.cards import LiveCard
+from flow_widgets.ui.job_actions import EXTEND, STOP, UPSCALE, actions_for
 from flow_widgets.ui.studio_form import StudioForm
 from flow_widgets.ui.text import one_line
 from flow_widgets.ui.toolbar import ActionBar
@@ -117,7 +119,7 @@ class Result:
     """One take started from the Studio: its handle, its card and the form that made it."""
 
     number: int
-    handle: Any
+    handle: JobHandle
     card: LiveCard
     form: StudioForm
     request: FlowRequest | None = None
@@ -149,7 +151,7 @@ class StudioResults:
         on_extend: Callable[[Result], None],
         on_upscale: Callable[[Result], None],
         report: Callable[[str], None],
-        board_options: dict[str, Any] | None = None,
+        board_options: BoardOptions | None = None,
     ) -> None:
         self._lock = threading.Lock()
         self.results: list[Result] = []
@@ -170,7 +172,9 @@ class StudioResults:
 
     # -- adding --------------------------------------------------------------------------------
 
-    def add(self, handle: Any, form: StudioForm, request: FlowRequest | None = None) -> Result:
+    def add(
+        self, handle: JobHandle, form: StudioForm, request: FlowRequest | None = None
+    ) -> Result:
         """Show a new take (newest first) and pick it."""
         with self._lock:
             number = len(self.results) + 1
@@ -189,7 +193,7 @@ class StudioResults:
         self.board.refresh_now()
         return result
 
-    def holding(self, handle: Any) -> Result | None:
+    def holding(self, handle: JobHandle) -> Result | None:
         """The take already showing ``handle`` (a repeated press got the same job back)."""
         with self._lock:
             return next((r for r in self.results if r.handle is handle), None)
@@ -238,21 +242,20 @@ class StudioResults:
             return
         self.bar.set_actions(self._actions_for(result))
 
-    def _actions_for(self, result: Result) -> dict[str, Callable[[], None]]:
+    def _actions_for(self, result: Result) -> dict[str, Callable[[], object]]:
         handle = result.handle
-        actions: dict[str, Callable[[], None]] = {}
-        if not handle.done:
-            actions["stop watching"] = handle.cancel
-        if result.form.kind != "upscale":
+        upscaled = result.form.kind == "upscale"
+        allowed = actions_for(handle, result.request, upscaled=upscaled)
+        actions: dict[str, Callable[[], object]] = {}
+        if STOP in allowed:
+            actions[STOP] = handle.cancel
+        if not upscaled:
             actions["vary"] = lambda: self._handlers["vary"](result)
         actions["edit"] = lambda: self._handlers["edit"](result)
-        if handle.status == "completed":
-            if _session.first_media_id(handle, "video") and str(handle.model or "").startswith(
-                "veo"
-            ):
-                actions["extend"] = lambda: self._handlers["extend"](result)
-            if _session.first_media_id(handle) and result.form.kind != "upscale":
-                actions["upscale"] = lambda: self._handlers["upscale"](result)
+        if EXTEND in allowed:
+            actions[EXTEND] = lambda: self._handlers["extend"](result)
+        if UPSCALE in allowed:
+            actions[UPSCALE] = lambda: self._handlers["upscale"](result)
         if result.request is not None:
             actions["copy as cell"] = lambda: self._copy_as_cell(result)
         return actions

@@ -12,14 +12,13 @@ does not vanish the way widget callback errors usually do: the error is handed t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
 
 from flow_widgets.ui.press import Press, PressBar
 
 __all__ = ["ActionBar", "Actions"]
 
 # A row's actions: label -> callable, or label -> Press (to carry an intent or a copy text).
-Actions = Mapping[str, "Callable[[], Any] | Press"]
+Actions = Mapping[str, "Callable[[], object] | Press"]
 
 
 def _presses(actions: Actions) -> list[Press]:

@@ -137,7 +137,7 @@ def test_an_odd_key_in_get_accounts_is_neither_an_error_nor_an_account() -> None
 def test_a_request_with_extra_is_rebuilt_from_the_ledger_with_the_same_fingerprint() -> None:
     from types import SimpleNamespace
 
-    from flow_widgets.runtime.work import request_from_submission
+    from flow_widgets.runtime.work_item import request_from_submission
 
     sent = VideoRequest("a fox", email=EMAIL, extra={"motionStrength": 0.5})
     with pytest.raises(ValidationError, match="motionStrength"):

@@ -56,7 +56,7 @@ def test_two_students_sessions_follow_queued_gateway_jobs_to_verified_media(
             for i, token in enumerate(tokens)
         ]
         for flow in sessions:  # a line longer than a job's whole deadline must not time it out
-            flow._wiring.poller.deadline_s = _DEADLINE_S
+            flow._parts.poller.deadline_s = _DEADLINE_S
         try:
             handles = [
                 flow.video(f"a red fox, take of student {i}", model="veo-3.1-lite")
@@ -99,7 +99,7 @@ def test_two_students_sessions_follow_queued_gateway_jobs_to_verified_media(
 
 def test_a_gateway_record_reads_as_queued_with_its_place_in_line() -> None:
     from flow_widgets.api.models import Job
-    from flow_widgets.runtime.pipeline import queue_note
+    from flow_widgets.runtime.job_runner import queue_note
 
     record = {"jobid": "gw-1", "type": "video", "status": "queued", "created": "x"}
     job = Job.from_api({**record, "gateway": {"queuePosition": 3}})

@@ -36,7 +36,7 @@ def _card(
     tmp_path: Path, sent: list[Sent], *, poster_output: bool = True
 ) -> tuple[LiveCard, JobHandle]:
     handle = JobHandle(kind="video", model="veo-3.1-lite", prompt="a fox", expected_seconds=60)
-    handle._update(status="running", jobid="j1v-u7-email:john.doe@gmail.com-bot:google-flow")
+    handle.apply(status="running", jobid="j1v-u7-email:john.doe@gmail.com-bot:google-flow")
     card = LiveCard(
         handle,
         base=tmp_path,
@@ -60,7 +60,7 @@ def test_a_placeholder_first_then_the_poster_which_the_card_hides(tmp_path: Path
     assert ".jp-OutputArea-child:has(.fw-poster-slot)" in card["text/html"]
 
     clip = _clip(tmp_path, "fox.mp4", 320)
-    handle._update(status="completed", media=(MediaFile(index=0, kind="video", path=clip),))
+    handle.apply(status="completed", media=(MediaFile(index=0, kind="video", path=clip),))
     card, _, _, _ = [s for s in sent if s[2] == card_id][-1]
     poster, metadata, _, update = [s for s in sent if s[2] == slot_id][-1]
     assert update is True and "john.doe" not in str(metadata)  # the account stays masked
@@ -83,7 +83,7 @@ def test_several_videos_share_one_strip_of_their_posters(tmp_path: Path) -> None
     _, handle = _card(tmp_path, sent)
     clips = [_clip(tmp_path, "a.mp4", 320), _clip(tmp_path, "b.mp4", 240)]
     media = tuple(MediaFile(index=i, kind="video", path=c) for i, c in enumerate(clips))
-    handle._update(status="completed", media=media)
+    handle.apply(status="completed", media=media)
     poster = sent[-1][0]
     strip = Image.open(io.BytesIO(base64.b64decode(poster["image/jpeg"])))
     assert strip.format == "JPEG" and strip.width > 2 * 200  # two posters side by side

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from flow_widgets.api.catalog import DEFAULT_CATALOG
-from flow_widgets.runtime import dispatch
+from flow_widgets.runtime import dispatcher
 from tests.reliability.harness import VIDEO_ROUTE, SimControl, wait_all
 from tests.reliability.proxy import Answer, RewritingProxy
 
@@ -42,8 +42,8 @@ SLACK_S = 0.05  # a POST already on its way when the refusal was answered
 def _rest(strikes: int) -> float:
     """Wall seconds the breaker rests the account after its ``strikes``-th refusal in a row."""
     api = min(
-        dispatch.BREAKER_MAX_REST_S,
-        dispatch.BREAKER_REST_S * 2.0 ** (strikes - dispatch.BREAKER_AFTER),
+        dispatcher.BREAKER_MAX_REST_S,
+        dispatcher.BREAKER_REST_S * 2.0 ** (strikes - dispatcher.BREAKER_AFTER),
     )
     return api * TIME_SCALE
 
@@ -94,12 +94,12 @@ def test_an_account_that_keeps_refusing_is_rested_while_the_other_takes_the_work
     during_rest: list[float] = []
     taken_meanwhile: list[float] = []  # the other account's POSTs while this one rested
     for strikes, answered in enumerate(sorted(refused_at), start=1):
-        if strikes < dispatch.BREAKER_AFTER:
+        if strikes < dispatcher.BREAKER_AFTER:
             continue
         window = (answered + SLACK_S, answered + 0.95 * _rest(strikes))
         during_rest += [t for t in refused if window[0] < t < window[1]]
         taken_meanwhile += [t for t in working if answered < t < window[1]]
-    first_rest = sorted(refused_at)[dispatch.BREAKER_AFTER - 1] if len(refused_at) >= 3 else 0.0
+    first_rest = sorted(refused_at)[dispatcher.BREAKER_AFTER - 1] if len(refused_at) >= 3 else 0.0
     tried_after = [t for t in refused if t >= first_rest + _rest(3)]
     by_account: dict[str, int] = {}
     for job in after.jobs:
@@ -125,7 +125,7 @@ def test_an_account_that_keeps_refusing_is_rested_while_the_other_takes_the_work
     assert all(h.status == "completed" for h in handles), [(h.status, h.error) for h in handles]
     assert len(after.posts(VIDEO_ROUTE)) == CLIPS and len(after.jobs) == CLIPS
     assert len(working) == CLIPS  # the working account was sent each clip once
-    assert len(refused) >= dispatch.BREAKER_AFTER + 1, refused  # rested, then tried again
+    assert len(refused) >= dispatcher.BREAKER_AFTER + 1, refused  # rested, then tried again
     assert not during_rest, (
         f"{len(during_rest)} POSTs reached the resting account: gaps "
         f"{[round(b - a, 3) for a, b in itertools.pairwise(refused)]}"
@@ -133,7 +133,7 @@ def test_an_account_that_keeps_refusing_is_rested_while_the_other_takes_the_work
     assert taken_meanwhile, "the other account took no work while the first one rested"
     assert tried_after, "the rested account was never tried again"
     # bounded: each refusal bought nothing, and the breaker keeps them few
-    assert len(refused) <= CLIPS * dispatch.MAX_POSTS_PER_INTENT
+    assert len(refused) <= CLIPS * dispatcher.MAX_POSTS_PER_INTENT
 
 
 def test_the_lanes_are_built_from_every_account_even_while_the_first_read_is_half_done(

@@ -21,7 +21,7 @@ MODEL = "veo-3.1-lite"
 def _clock_ahead(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
     shifted = types.SimpleNamespace(**{k: getattr(time, k) for k in dir(time) if k[0] != "_"})
     shifted.time = lambda: time.time() + seconds
-    for module in ("flow_widgets.runtime.pipeline", "flow_widgets.runtime.reconcile"):
+    for module in ("flow_widgets.runtime.job_runner", "flow_widgets.runtime.reconcile"):
         monkeypatch.setattr(f"{module}.time", shifted)
 
 
@@ -96,7 +96,7 @@ def test_a_lost_reply_of_a_finished_job_without_reply_ref_is_found_in_the_window
     shifted = types.SimpleNamespace(**{k: getattr(time, k) for k in dir(time) if k[0] != "_"})
     shifted.time = lambda: time.time() + skew_s
     for module in (
-        "flow_widgets.runtime.pipeline",
+        "flow_widgets.runtime.job_runner",
         "flow_widgets.runtime.reconcile",
         "flow_widgets.api._base",
     ):

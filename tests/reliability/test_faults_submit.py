@@ -32,7 +32,7 @@ ONE_ACCOUNT = (AccountSpec("solo@example.com", "ultra_200", 50_000),)
 def short_exchange_budget(flow: Any, seconds: float) -> None:
     """Give every API client of the session a short per-exchange deadline (the default is
     300 s; the runtime submits through its own client and polls through another)."""
-    wiring = flow._wiring
+    wiring = flow._parts
     clients = {id(c): c for c in (wiring.client, getattr(wiring, "batch_client", wiring.client))}
     for client in clients.values():
         client.deadline = seconds

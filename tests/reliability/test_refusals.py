@@ -4,14 +4,14 @@ Before each refusal had a class, a captcha provider out of balance (``503 Captch
 failed: ERROR_ZERO_BALANCE``) was retried like any 503: one clip sent dozens of POSTs and made a
 ledger row per try, forever, and the cause was never shown. Now it stops the queue with one
 sentence naming the cause and the fix, and no intent sends more than
-:data:`~flow_widgets.runtime.dispatch.MAX_POSTS_PER_INTENT` POSTs whatever the API answers.
+:data:`~flow_widgets.runtime.dispatcher.MAX_POSTS_PER_INTENT` POSTs whatever the API answers.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flow_widgets.runtime.dispatch import MAX_POSTS_PER_INTENT
+from flow_widgets.runtime.dispatcher import MAX_POSTS_PER_INTENT
 from tests.reliability.harness import VIDEO_ROUTE, SimControl, wait_all
 
 MODEL = "veo-3.1-lite"

@@ -27,11 +27,11 @@ class FakeController:
 
     async def refresh_job(self, handle: JobHandle) -> None:
         self.refreshed.append(handle)
-        handle._update(status="completed")
+        handle.apply(status="completed")
 
     async def cancel_job(self, handle: JobHandle) -> None:
         self.stopped.append(handle)
-        handle._update(status="cancelled")
+        handle.apply(status="cancelled")
 
     def run_sync(self, coro: Coroutine[Any, Any, None], timeout: float | None) -> None:
         self.engine.run(coro, timeout)
@@ -60,7 +60,7 @@ def later(engine: Engine, handle: JobHandle, delay: float, **changes: Any) -> No
 
     async def apply() -> None:
         await asyncio.sleep(delay)
-        handle._update(**changes)
+        handle.apply(**changes)
 
     engine.submit(apply())
 
@@ -172,11 +172,11 @@ def test_observers_run_on_the_engine_thread_and_can_unsubscribe(
 
 def test_a_finished_job_keeps_its_status_unless_reopened() -> None:
     handle = make_handle(status="running")
-    handle._update(status="cancelled")
-    handle._update(status="running", note="late poll answer")
+    handle.apply(status="cancelled")
+    handle.apply(status="running", note="late poll answer")
     assert handle.status == "cancelled"
     assert handle.state.note == "late poll answer"
-    handle._update(status="running", reopen=True)
+    handle.apply(status="running", reopen=True)
     assert handle.status == "running" and not handle.done
     assert handle.state.finished is None
 
@@ -194,7 +194,7 @@ def test_progress_grows_with_elapsed_time_and_stays_below_one_while_running() ->
 def test_credits_show_the_estimate_until_the_charge_is_known() -> None:
     handle = make_handle(status="running", estimated_credits=20)
     assert handle.credits == 20 and handle.charged is None
-    handle._update(credits=10, charged=True)
+    handle.apply(credits=10, charged=True)
     assert handle.credits == 10
 
 
@@ -214,8 +214,8 @@ def test_reads_from_other_threads_always_see_a_consistent_state() -> None:
     for t in threads:
         t.start()
     for _ in range(2000):
-        handle._update(status="completed", media=media)
-        handle._update(status="running", media=(), reopen=True)
+        handle.apply(status="completed", media=media)
+        handle.apply(status="running", media=(), reopen=True)
     stop.set()
     for t in threads:
         t.join()

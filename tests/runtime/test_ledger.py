@@ -230,21 +230,6 @@ def test_submission_to_dict_is_json_and_round_trips_the_fields(ledger: Ledger) -
     assert data["state"] == "failed" and data["charged"] is False
 
 
-def test_spend_rows_carry_estimate_and_actual_credits(ledger: Ledger) -> None:
-    ticks = iter(range(10, 100))
-    ledger._clock = lambda: float(next(ticks))
-    first = _begin(ledger, estimate=20, account="a@x")
-    ledger.mark_state(first, "completed", charged=True, credits=10)
-    second = _begin(ledger, estimate=100, model="veo-3.1-quality")
-    rows = ledger.spend_rows()
-    assert [(r.submission_id, r.estimate, r.credits, r.charged) for r in rows] == [
-        (first, 20, 10, True),
-        (second, 100, None, None),
-    ]
-    assert rows[0].account == "a@x" and rows[1].model == "veo-3.1-quality"
-    assert [r.submission_id for r in ledger.spend_rows(since=rows[1].created)] == [second]
-
-
 # -- media files and the upload cache -------------------------------------------------------
 
 

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from session_support import open_session
 
+from flow_widgets.runtime.job_runner import recorded_finish
 from flow_widgets.runtime.ledger import Submission
-from flow_widgets.runtime.pipeline import recorded_finish
 from flow_widgets.simulator.server import RunningSimulator
 from flow_widgets.ui.view import card_view_from_job
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.timeout(120)
 
 SIMULATOR = {"seed": 37}
 
-GAP_S = 3.0  # wall seconds between the sessions: several times the clip's own run
+GAP_S = 3.0  # wall seconds between the sessions, at least; always several times the clip's run
 
 
 def test_a_reattached_card_shows_the_jobs_own_duration(
@@ -35,7 +35,7 @@ def test_a_reattached_card_shows_the_jobs_own_duration(
         own = card_view_from_job(first).elapsed_s
     finally:
         earlier.close()
-    time.sleep(GAP_S)
+    time.sleep(max(GAP_S, 3 * own))  # on a busy machine the clip itself may run longer
     later = open_session(sim, tmp_path)
     try:
         again = later.video("a kite over the dunes", model="veo-3.1-lite").wait(60)
@@ -44,7 +44,6 @@ def test_a_reattached_card_shows_the_jobs_own_duration(
     finally:
         later.close()
     assert again.submission_id == first.submission_id and again.status == "completed"
-    assert own < GAP_S
     assert abs(shown - own) < 0.5, (shown, own)
 
 

@@ -242,7 +242,7 @@ def test_a_resumed_session_adopts_the_ledger_rows(tmp_path: Path) -> None:
             sid = ledger.begin_submission("video", "/videos", {}, name, "veo-3.1-fast", 20, "jo@x")
             ledger.mark_state(sid, state, credits=credits)
             sids[name] = sid
-        rows = ledger.spend_rows()
+        rows = ledger.list()
     tracker = CreditTracker(budget=200)
     assert tracker.adopt(rows) == 5
     assert tracker.adopt(rows) == 0  # idempotent

@@ -48,7 +48,7 @@ def new_handle(**kw: Any) -> JobHandle:
         kind="video", model="veo-3.1-fast", prompt="a <b>fox</b>", expected_seconds=100
     )
     if kw:
-        handle._update(**kw)
+        handle.apply(**kw)
     return handle
 
 
@@ -80,11 +80,11 @@ def test_phase_changes_publish_at_once_as_updates(tmp_path: Path) -> None:
     rec = Recorder()
     handle = new_handle(status="accepted", jobid="j1v")
     make_card(handle, rec, tmp_path).show()
-    handle._update(status="running")
+    handle.apply(status="running")
     clip = tmp_path / "flow_media" / "fox.mp4"
     clip.parent.mkdir()
     clip.write_bytes(b"\0" * 10)
-    handle._update(status="completed", media=(MediaFile(index=0, kind="video", path=clip, seed=4),))
+    handle.apply(status="completed", media=(MediaFile(index=0, kind="video", path=clip, seed=4),))
     assert [p[3] for p in rec.published] == [False, True, True]
     final_html = rec.published[-1][0]["text/html"]
     assert '<video src="flow_media/fox.mp4"' in final_html
@@ -96,7 +96,7 @@ def test_unnoticeable_changes_are_not_published(tmp_path: Path) -> None:
     handle = new_handle(status="running", jobid="j1v")
     make_card(handle, rec, tmp_path).show()
     for _ in range(50):
-        handle._update()  # only the 'updated' time moves: the CSS clock covers that
+        handle.apply()  # only the 'updated' time moves: the CSS clock covers that
     assert len(rec.published) == 1
     assert rec.scheduled == []
 
@@ -107,7 +107,7 @@ def test_rapid_changes_are_throttled_and_the_last_one_is_flushed(tmp_path: Path)
     card = make_card(handle, rec, tmp_path, min_interval=1.0).show()
     for credits in range(21, 121):
         rec.now += 0.01
-        handle._update(estimated_credits=credits)
+        handle.apply(estimated_credits=credits)
     # One publish for show; every later change falls inside the interval: a single flush is due.
     assert len(rec.published) == 1
     assert len(rec.scheduled) == 1
@@ -125,8 +125,20 @@ def test_changes_after_the_interval_publish_directly(tmp_path: Path) -> None:
     handle = new_handle(status="running", jobid="j1v", estimated_credits=20)
     make_card(handle, rec, tmp_path, min_interval=1.0).show()
     rec.now += 5
-    handle._update(estimated_credits=30)
+    handle.apply(estimated_credits=30)
     assert len(rec.published) == 2 and rec.scheduled == []
+
+
+def test_a_forced_refresh_is_sent_even_when_nothing_changed(tmp_path: Path) -> None:
+    """``refresh(force=True)`` (a magic's last word after waiting, a button's note) goes out
+    at once, inside the interval and with the same content, as an update of the same output."""
+    rec = Recorder()
+    handle = new_handle(status="completed", jobid="j1v")
+    card = make_card(handle, rec, tmp_path, min_interval=60.0).show()
+    assert card.refresh() is False  # nothing a person would notice
+    assert card.refresh(force=True) is True
+    assert len(rec.published) == 2 and rec.published[1][3] is True
+    assert rec.published[1][0] == rec.published[0][0] and rec.scheduled == []
 
 
 def test_close_stops_following(tmp_path: Path) -> None:
@@ -134,7 +146,7 @@ def test_close_stops_following(tmp_path: Path) -> None:
     handle = new_handle(status="running")
     card = make_card(handle, rec, tmp_path).show()
     card.close()
-    handle._update(status="failed", error="boom")
+    handle.apply(status="failed", error="boom")
     assert len(rec.published) == 1
 
 
@@ -153,7 +165,7 @@ def test_followups_and_snippets_share_the_output(tmp_path: Path) -> None:
     assert metadata["flow_widgets"]["job_id"] == "j1v"
     assert metadata["flow_widgets"]["followups"][0]["job_id"] == "j2v"
     # The follow-up is followed too.
-    take._update(status="failed", error="refused", charged=False)
+    take.apply(status="failed", error="refused", charged=False)
     assert "refused" in rec.published[-1][0]["text/html"]
     assert card.handles == [first, take]
 
@@ -191,8 +203,8 @@ def test_an_observer_error_never_reaches_the_engine(tmp_path: Path) -> None:
         clock=lambda: now[0],
     )
     card.show()
-    card._publisher = broken
-    handle._update(note="half way")  # the same phase, too soon: left for a later flush
+    card._board._publisher = broken
+    handle.apply(note="half way")  # the same phase, too soon: left for a later flush
     assert len(scheduled) == 1
     now[0] += 5.0
     scheduled[0]()  # what the engine loop runs: must not raise

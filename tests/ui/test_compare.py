@@ -29,7 +29,7 @@ def finished(tmp_path: Path, name: str, prompt: str, *, kind: str = "video") -> 
     path = folder / f"{name}.{'mp4' if kind == 'video' else 'png'}"
     path.write_bytes(b"\0" * 16)
     handle = JobHandle(kind=kind, model="veo-3.1-lite", prompt=prompt)
-    handle._update(status="completed", media=(MediaFile(index=0, kind=kind, path=path, seed=3),))
+    handle.apply(status="completed", media=(MediaFile(index=0, kind=kind, path=path, seed=3),))
     return handle
 
 
@@ -122,7 +122,7 @@ def test_accepts_paths_takes_batches_and_lists(
 
 def test_a_job_still_running_shows_a_plain_placeholder() -> None:
     running = JobHandle(kind="video", model="veo-3.1-lite", prompt="a fox")
-    running._update(status="running")
+    running.apply(status="running")
     html = show(running).html()
     assert "run this cell again when it is done" in html and "<video" not in html
 

@@ -274,7 +274,7 @@ def test_board_updates_answer_the_cell_that_showed_it_even_from_another_thread(
 
     import IPython
 
-    from flow_widgets.ui import cards
+    from flow_widgets.ui import _board
 
     class FakeDisplayPub:
         """ipykernel 7's shape: a per-thread parent that falls back to the last one seen."""
@@ -297,7 +297,7 @@ def test_board_updates_answer_the_cell_that_showed_it_even_from_another_thread(
     seen: list[tuple[str, bool]] = []
     monkeypatch.setattr(IPython, "get_ipython", lambda: SimpleNamespace(display_pub=pub))
     monkeypatch.setattr(
-        cards,
+        _board,
         "ipython_publisher",
         lambda data, md, did, update: seen.append((pub.parent_header["msg_id"], update)),
     )
@@ -345,3 +345,26 @@ def test_panels_scrub_the_sessions_token_out_of_every_message() -> None:
     assert token not in status.text and token not in status.value
     assert "***" in status.text
     assert _session.scrubber(SimpleNamespace(settings=SimpleNamespace(token=None))) is None
+
+
+def test_a_redraw_that_failed_to_send_is_sent_by_the_next_one() -> None:
+    """A board remembers what it sent, not what it tried to send: after a failed update the
+    same content goes out again with the next redraw instead of being skipped as unchanged."""
+    sent: list[str] = []
+    broken = [True]
+
+    def publish(data: dict[str, str], _md: Any, _did: str, update: bool) -> None:
+        if update and broken[0]:
+            raise OSError("display channel closed")
+        sent.append(data["text/plain"])
+
+    text = ["first"]
+    board = Board(
+        lambda: ({"text/plain": text[0]}, {}), name="t", min_interval=0, publisher=publish
+    )
+    board.show()
+    text[0] = "second"
+    board.refresh_now()  # the send fails; the throttle logs it
+    broken[0] = False
+    board.refresh_now()
+    assert sent == ["first", "second"]

@@ -180,6 +180,13 @@ class ExtendRequest(FlowRequest):
     #: :func:`~flow_widgets.api.requests._fields.check_extra`).
     extra: Mapping[str, Any] | None = dataclasses.field(default=None, hash=False)
 
+    def follow_ups(self) -> frozenset[str]:
+        """An extension is a video of an extending model: it can be continued again, upscaled,
+        turned into a GIF and joined (a model newer than the catalog is taken at its word)."""
+        spec = VIDEO_MODELS.get(self.model)
+        extend = {"extend"} if spec is None or spec.can_extend else set()
+        return frozenset({"upscale", "gif", "concatenate", *extend})
+
     def _validate(self) -> None:
         rules.check_media_id(self.media_generation_id, "mediaGenerationId", "video")
         rules.check_prompt(self.prompt)

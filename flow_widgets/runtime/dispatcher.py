@@ -47,11 +47,11 @@ from flow_widgets.errors import (
     ThrottledError,
 )
 from flow_widgets.runtime.failures import classify
+from flow_widgets.runtime.job_runner import JobRunner
 from flow_widgets.runtime.jobs import JobHandle
-from flow_widgets.runtime.pipeline import JobRunner
 from flow_widgets.runtime.slots import Lane, SlotPool
 from flow_widgets.runtime.tracker import CreditTracker
-from flow_widgets.runtime.work import Work
+from flow_widgets.runtime.work_item import WorkItem
 
 __all__ = [
     "MAX_POSTS_PER_INTENT",
@@ -135,7 +135,7 @@ class Dispatcher:
             if group not in self.pools:
                 if not self.tracker.accounts():
                     with contextlib.suppress(FlowError):  # unknown accounts: one balancer lane
-                        await self._refresh_accounts()
+                        await self.refresh_accounts()
                 cap = self.slots_per_account[group]
                 lanes: dict[str | None, int] = {
                     account.email: cap
@@ -147,10 +147,16 @@ class Dispatcher:
                 self.pools[group] = SlotPool(lanes or {None: cap}, default_pause=pause)
             return self.pools[group]
 
+    async def refresh_accounts(self) -> None:
+        """Read the accounts again; a topped-up account may take work again."""
+        await self._refresh_accounts()
+        for pool in self.pools.values():
+            pool.reopen()
+
     async def submit(
         self,
         handle: JobHandle,
-        work: Work,
+        work: WorkItem,
         *,
         withdrawn: Callable[[], bool] = lambda: False,
     ) -> None:
@@ -185,7 +191,7 @@ class Dispatcher:
         self,
         pool: SlotPool,
         handle: JobHandle,
-        work: Work,
+        work: WorkItem,
         withdrawn: Callable[[], bool],
     ) -> None:
         if pool.closed:  # every account was spent earlier: a new request tries them again
@@ -203,7 +209,7 @@ class Dispatcher:
             if lane is None:  # every account was closed (or blocked for the model) meanwhile
                 reason = pool.refusal(work.model)
                 self._abandon(handle, f"Not sent: {reason}")
-                handle._update(status="rejected", error=f"Not sent: {reason}", charged=False)
+                handle.apply(status="rejected", error=f"Not sent: {reason}", charged=False)
                 raise NotSent(reason) if pool.closed else ModelBlocked(reason)
             if self._short_of_credits(lane, work):
                 pool.close(lane, f"{lane.account} has too few credits left for this request")
@@ -222,7 +228,7 @@ class Dispatcher:
                     "again later."
                 )
                 self._abandon(handle, reason)
-                handle._update(status="rejected", error=reason, charged=False, note=None)
+                handle.apply(status="rejected", error=reason, charged=False, note=None)
                 raise GaveUp(reason)
             burst = (time.monotonic() - burst_start) / self.time_scale
             if tries >= MAX_TRIES or burst >= BURST_S:
@@ -234,12 +240,12 @@ class Dispatcher:
         rest = PARK_S * self.time_scale
         at = time.strftime("%H:%M:%S", time.localtime(time.time() + rest))
         note = f"waiting for capacity after {tries} busy answers in a row; next try at {at}"
-        handle._update(status="queued", note=note)
+        handle.apply(status="queued", note=note)
         deadline = time.monotonic() + rest
         while not gone() and (left := deadline - time.monotonic()) > 0:
             await asyncio.sleep(min(left, 1.0))  # a stopped batch or a cancel ends the rest
 
-    async def _attempt(self, handle: JobHandle, work: Work, lane: Lane, pool: SlotPool) -> bool:
+    async def _attempt(self, handle: JobHandle, work: WorkItem, lane: Lane, pool: SlotPool) -> bool:
         """One try on ``lane``; True when nothing was bought and the job should wait again."""
         sent = work.on_account(lane.account) if lane.account else work
         remote_done = asyncio.Event()
@@ -272,7 +278,7 @@ class Dispatcher:
             pool.release(lane)  # the slot frees as soon as the job stops running remotely
             unsubscribe()
 
-    def _short_of_credits(self, lane: Lane, work: Work) -> bool:
+    def _short_of_credits(self, lane: Lane, work: WorkItem) -> bool:
         """True when the account's last known balance cannot pay for ``work`` (a sure 402)."""
         if lane.account is None:
             return False

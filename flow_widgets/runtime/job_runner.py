@@ -17,6 +17,7 @@ import asyncio
 import dataclasses
 import logging
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -38,11 +39,11 @@ from flow_widgets.runtime.failures import refusal_text
 from flow_widgets.runtime.fresh_urls import MediaGoneError, fresh_media_url, media_gone_text
 from flow_widgets.runtime.jobs import JobHandle, JobState
 from flow_widgets.runtime.ledger import TERMINAL_STATES, Ledger, Submission
-from flow_widgets.runtime.outputs import OutputHandler
+from flow_widgets.runtime.output_handler import OutputHandler
 from flow_widgets.runtime.poller import Poller
 from flow_widgets.runtime.reconcile import ReconcileTarget, find_bought_job, listing_may_hide
 from flow_widgets.runtime.tracker import CreditTracker
-from flow_widgets.runtime.work import Work, request_from_submission
+from flow_widgets.runtime.work_item import WorkItem, request_from_submission
 
 __all__ = ["JobRunner", "SessionClosedError", "job_run_seconds", "queue_note"]
 
@@ -58,7 +59,7 @@ class _Live:
     """What the runner keeps about one submission it drives."""
 
     handle: JobHandle
-    work: Work | None
+    work: WorkItem | None
     jobid: str | None = None
 
 
@@ -105,13 +106,16 @@ class JobRunner:
         self.reconcile_interval = reconcile_interval
         self.live: dict[str, _Live] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._by_fingerprint: dict[str, JobHandle] = {}
+        #: Held by the session while it looks up and records a purchase (two threads, one buy).
+        self.submit_lock = threading.Lock()
 
     # -- submitting ----------------------------------------------------------------------------
 
     async def submit(
         self,
         handle: JobHandle,
-        work: Work,
+        work: WorkItem,
         *,
         client: AsyncFlowClient | None = None,
         requeue: Callable[[FlowError], bool] | None = None,
@@ -139,11 +143,11 @@ class JobRunner:
         try:
             self.tracker.check_budget(estimate)
         except BudgetExceededError as exc:
-            handle._update(status="rejected", error=str(exc), charged=False, reopen=True)
+            handle.apply(status="rejected", error=str(exc), charged=False, reopen=True)
             raise
         if getattr(client or self.client, "_closed", False):  # the session closed meanwhile
             message = "Not sent: the session was closed before this request's turn came."
-            handle._update(status="cancelled", error=message, charged=False, note=None)
+            handle.apply(status="cancelled", error=message, charged=False, note=None)
             raise SessionClosedError(message)
         try:
             sid, earlier = self._retry_of(retrying, work) or self.ledger.begin_or_reuse(
@@ -158,7 +162,7 @@ class JobRunner:
             )
         except (OSError, sqlite3.Error) as exc:  # disk full, read-only: nothing was sent
             error = self.ledger.write_error(exc, bought=False)
-            handle._update(status="rejected", error=str(error), charged=False, reopen=True)
+            handle.apply(status="rejected", error=str(error), charged=False, reopen=True)
             raise error from None
         if earlier is not None:
             await self.attach(
@@ -171,7 +175,7 @@ class JobRunner:
         except BudgetExceededError as exc:
             self._refused(handle, sid, exc)
             raise
-        handle._update(
+        handle.apply(
             status="submitting",
             submission_id=sid,
             estimated_credits=estimate,
@@ -193,9 +197,9 @@ class JobRunner:
             await self._accepted(handle, sid, result)
         except (OSError, sqlite3.Error) as exc:  # bought, but not recorded: resume reconciles
             error = self.ledger.write_error(exc, bought=True)
-            handle._update(status="timed_out", error=str(error), note=None)
+            handle.apply(status="timed_out", error=str(error), note=None)
 
-    def _waiting_intent(self, handle: JobHandle, work: Work) -> str | None:
+    def _waiting_intent(self, handle: JobHandle, work: WorkItem) -> str | None:
         """The intent this try belongs to, when the handle's last try was refused: a retry is
         one more attempt beneath the same ledger row, never a new row."""
         sid = handle.submission_id
@@ -206,7 +210,7 @@ class JobRunner:
             return None
         return sid
 
-    def _retry_of(self, sid: str | None, work: Work) -> tuple[str, None] | None:
+    def _retry_of(self, sid: str | None, work: WorkItem) -> tuple[str, None] | None:
         """Record the next attempt of intent ``sid`` (``None`` when it cannot take one)."""
         if sid is None or not self.ledger.retry_intent(sid, work.account):
             return None
@@ -217,11 +221,11 @@ class JobRunner:
         self.tracker.settle(sid, 0)
         if again:
             self.ledger.refused_attempt(sid, str(exc))
-            handle._update(status="queued", error=None, note=f"waiting to retry: {exc}")
+            handle.apply(status="queued", error=None, note=f"waiting to retry: {exc}")
             return
         text = refusal_text(exc)  # a permanent refusal names its cause and fix
         self.ledger.mark_state(sid, "rejected", error=text, charged=False, credits=0)
-        handle._update(
+        handle.apply(
             status="rejected",
             error=text,
             error_code=getattr(exc, "status_code", None),
@@ -236,7 +240,7 @@ class JobRunner:
         self.ledger.mark_accepted(sid, result.jobid, result.account_email, result.to_dict())
         self.outputs.note_accepted(sid, result.account_email)
         self.live[sid].jobid = result.jobid
-        handle._update(
+        handle.apply(
             status="accepted",
             jobid=result.jobid,
             account=result.account_email,
@@ -250,14 +254,14 @@ class JobRunner:
     # -- unknown outcomes ----------------------------------------------------------------------
 
     async def _reconcile(
-        self, handle: JobHandle, sid: str, work: Work | None, sent_at: float, reason: str
+        self, handle: JobHandle, sid: str, work: WorkItem | None, sent_at: float, reason: str
     ) -> None:
         """Find the job an unanswered POST may have bought; never resend it."""
         row = self.ledger.mark_state(sid, "unknown", error=reason)
         if row.state != "unknown":  # another kernel owns it now, or it already settled
             await self._follow(handle, row)
             return
-        handle._update(
+        handle.apply(
             status="unknown",
             submission_id=sid,
             note="the reply was lost; looking for the job in GET /jobs (nothing is resent)",
@@ -294,7 +298,7 @@ class JobRunner:
                 "checks again, and new=True buys it anew."
             )
             self.ledger.mark_state(sid, "unknown", error=message)
-            handle._update(status="timed_out", error=message, charged=None, note=None)
+            handle.apply(status="timed_out", error=message, charged=None, note=None)
             return
         if found is None:
             message = (
@@ -303,9 +307,9 @@ class JobRunner:
             )
             self.ledger.mark_state(sid, "lost", error=message)
             self.tracker.settle(sid, 0)
-            handle._update(status="lost", error=message, charged=None, note=None)
+            handle.apply(status="lost", error=message, charged=None, note=None)
             return
-        handle._update(note="found the job the lost reply had created")
+        handle.apply(note="found the job the lost reply had created")
         await self._accepted(handle, sid, found)
 
     async def _listings(self) -> list[JobsStats]:
@@ -331,7 +335,7 @@ class JobRunner:
     def _on_status(self, handle: JobHandle, sid: str, job: Job) -> bool:
         waiting, shown = queue_note(job), handle.state.note
         if shown != waiting and (waiting is not None or (shown or "").startswith(_QUEUED)):
-            handle._update(note=waiting)  # the place in line while waiting; cleared on leaving
+            handle.apply(note=waiting)  # the place in line while waiting; cleared on leaving
         if job.status == "queued":
             self.poller.hold(job.jobid)  # not running yet: its deadline counts from the start
         if not job.is_terminal:
@@ -341,15 +345,15 @@ class JobRunner:
                     f"the API answered {said!r}, which this version does not know; still watching"
                 )
                 if handle.state.note != note:
-                    handle._update(note=note)
+                    handle.apply(note=note)
                 return False
             if job.status == "started" and handle.status != "running":
                 self.ledger.mark_state(sid, "running")
-                handle._update(status="running")
+                handle.apply(status="running")
             return False
         # Show the news at once (a batch refills its slot on it); the ledger and files follow.
         if job.status == "completed":
-            handle._update(status="downloading")
+            handle.apply(status="downloading")
         self._spawn(
             self.outputs.finish_job(handle, sid, self._work(sid), job, self._refresher), handle
         )
@@ -357,19 +361,19 @@ class JobRunner:
 
     def _on_poll_error(self, handle: JobHandle, sid: str, exc: BaseException, fatal: bool) -> None:
         if not fatal:
-            handle._update(note=f"status check failed, retrying: {exc}")
+            handle.apply(note=f"status check failed, retrying: {exc}")
             return
         if isinstance(exc, (NotFoundError, JobExpiredError)):
             message = f"The API no longer knows this job ({exc}); its results cannot be fetched."
             self.ledger.mark_state(sid, "lost", error=message)
-            handle._update(status="lost", error=message)
+            handle.apply(status="lost", error=message)
         else:  # 401/403: keep the ledger row so a fixed token can resume it
-            handle._update(status="timed_out", error=_poll_refusal(exc))
+            handle.apply(status="timed_out", error=_poll_refusal(exc))
 
     def _on_timeout(self, handle: JobHandle, sid: str) -> None:
         message = "The job did not finish before its deadline; flow.resume() looks again."
         self.ledger.mark_state(sid, "timed_out", error=message)
-        handle._update(status="timed_out", error=message)
+        handle.apply(status="timed_out", error=message)
 
     async def _refresher(self, sid: str, index: int, media: Media) -> str | None:
         """A fresh URL for output ``index`` of ``sid``'s job, asked once per download.
@@ -396,6 +400,32 @@ class JobRunner:
         usable = [m for m in job.media if not m.filtered]
         return usable[index].url if index < len(usable) else None
 
+    # -- this session's purchases, by request -------------------------------------------------
+
+    def bought_here(self, fingerprint: str) -> JobHandle | None:
+        """The handle this session already made for an identical request, if it still stands
+        for a purchase (a refused, failed or lost one may be bought again)."""
+        handle = self._by_fingerprint.get(fingerprint)
+        if handle is None or handle.status in _NOT_REUSABLE:
+            return None
+        return handle
+
+    def remember(self, fingerprint: str, handle: JobHandle) -> None:
+        """Record ``handle`` as this session's purchase of the request ``fingerprint``."""
+        self._by_fingerprint[fingerprint] = handle
+
+    def reopen_for_rerun(self, handle: JobHandle) -> bool:
+        """Reopen a stopped handle (cancelled, timed out, download failed) its request's re-run
+        picked up again; True when the engine should :meth:`reattach` it.
+
+        Reopened on the caller's thread, so a ``wait()`` right after the re-run cannot see the
+        old terminal state before the engine gets to re-attach it."""
+        if handle.status not in _WATCH_AGAIN or not self.ledger.get(handle.submission_id or ""):
+            return False
+        status = "accepted" if handle.jobid else "submitting"
+        handle.apply(status=status, error=None, note="re-attached", reopen=True)
+        return True
+
     # -- re-attaching --------------------------------------------------------------------------
 
     async def attach(
@@ -408,7 +438,7 @@ class JobRunner:
             return
         work = self._work(sid) or request_from_submission(submission)
         self.live[sid] = _Live(handle, work, submission.jobid)
-        handle._update(
+        handle.apply(
             status="accepted" if submission.jobid else "submitting",
             submission_id=sid,
             jobid=submission.jobid,
@@ -440,14 +470,14 @@ class JobRunner:
                 "was bought -- run the cell again."
             )
             self.ledger.mark_state(sid, "rejected", error=message, charged=False, credits=0)
-            handle._update(status="rejected", error=message, charged=False, note=None)
+            handle.apply(status="rejected", error=message, charged=False, note=None)
             return
         if submission.state in ("submitting", "unknown"):
             await self._reconcile(handle, sid, work, submission.created, "resumed without a reply")
             return
-        handle._update(status="lost", error=submission.error or "nothing to re-attach to")
+        handle.apply(status="lost", error=submission.error or "nothing to re-attach to")
 
-    def new_handle(self, work: Work | None, *, kind: str = "", **state: Any) -> JobHandle:
+    def new_handle(self, work: WorkItem | None, *, kind: str = "", **state: Any) -> JobHandle:
         """A fresh handle for ``work`` that this runner drives, its expected duration in
         wall-clock seconds."""
         expected = work.expected_seconds(self.catalog) if work is not None else 0.0
@@ -514,7 +544,7 @@ class JobRunner:
         """Show a row another live kernel owns, read from the ledger alone (no API request, no
         write), until it settles or its owner's lease is gone -- then attach as usual."""
         sid = submission.submission_id
-        handle._update(
+        handle.apply(
             status="accepted" if submission.jobid else "submitting",
             submission_id=sid,
             jobid=submission.jobid,
@@ -527,7 +557,7 @@ class JobRunner:
             if not self.ledger.held_elsewhere(sid):
                 break
             if row.state in ("accepted", "running") and handle.status != row.state:
-                handle._update(status=row.state, jobid=row.jobid, account=row.account)
+                handle.apply(status=row.state, jobid=row.jobid, account=row.account)
             await asyncio.sleep(_FOLLOW_INTERVAL_S)
             row = self.ledger.get(sid)
         if row is not None:
@@ -557,14 +587,14 @@ class JobRunner:
             self.poller.unwatch(live.jobid)
         if sid is not None:
             self.ledger.mark_state(sid, "cancelled")
-        handle._update(status="cancelled", note="stopped watching; the remote job may still finish")
+        handle.apply(status="cancelled", note="stopped watching; the remote job may still finish")
 
     def run_sync(self, coro: Coroutine[Any, Any, None], timeout: float | None) -> None:
         self._run_sync(coro, timeout)
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _work(self, sid: str) -> Work | None:
+    def _work(self, sid: str) -> WorkItem | None:
         live = self.live.get(sid)
         return live.work if live is not None else None
 
@@ -581,7 +611,7 @@ class JobRunner:
             if handle is not None and not handle.done:
                 # Whatever broke (a read-only media folder, a full ledger disk), the job is paid
                 # and its row stays re-attachable: never leave the handle "downloading".
-                handle._update(
+                handle.apply(
                     status="download_failed",
                     error=f"Saving the results failed ({_plain(exc)}); the job is paid and "
                     "recorded -- fix that, then flow.resume() finishes it without buying.",
@@ -595,6 +625,10 @@ class JobRunner:
 
 
 _FOLLOW_INTERVAL_S = 0.5
+#: Statuses whose handle no longer stands for a purchase: a re-run buys again.
+_NOT_REUSABLE = frozenset({"rejected", "failed", "lost"})
+#: A re-run of an identical request picks these handles up again (the purchase stands).
+_WATCH_AGAIN = frozenset({"cancelled", "timed_out", "download_failed"})
 
 
 _QUEUED = "queued at the gateway"
@@ -656,11 +690,11 @@ def _mirror(source: JobHandle, target: JobHandle, note: str) -> None:
 
     def copy(changed: JobHandle) -> None:
         fields = {f.name: getattr(changed.state, f.name) for f in dataclasses.fields(JobState)}
-        target._update(**fields, reopen=True)
+        target.apply(**fields, reopen=True)
 
     source.on_change(copy)
     copy(source)
-    target._update(note=note)
+    target.apply(note=note)
 
 
 def job_run_seconds(job: Job) -> float | None:

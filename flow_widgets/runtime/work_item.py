@@ -19,11 +19,11 @@ from flow_widgets.api.requests import FlowRequest
 from flow_widgets.errors import ValidationError
 from flow_widgets.runtime.ledger import Submission
 
-__all__ = ["Work", "request_from_submission"]
+__all__ = ["WorkItem", "request_from_submission"]
 
 
 @dataclass(frozen=True)
-class Work:
+class WorkItem:
     """A validated request and the facts the runner derives from it.
 
     Attributes:
@@ -80,7 +80,7 @@ class Work:
     def fingerprint(self) -> str:
         return self.identity or self.request.fingerprint()
 
-    def on_account(self, email: str) -> Work:
+    def on_account(self, email: str) -> WorkItem:
         """The same work sent to ``email`` (when the request takes an email and names none)."""
         if getattr(self.request, "email", "") is not None or self.account is not None:
             return self
@@ -109,13 +109,13 @@ class Work:
         return dataclasses.replace(self.request, reply_ref=submission_id)  # type: ignore[type-var]
 
 
-def request_from_submission(submission: Submission) -> Work | None:
+def request_from_submission(submission: Submission) -> WorkItem | None:
     """Rebuild the work of a ledger row (``None`` when its payload no longer validates)."""
     cls = FlowRequest.for_kind(submission.kind)
     if cls is None:
         return None
     payload = {k: v for k, v in submission.payload.items() if k not in ("replyRef",)}
     try:
-        return Work(cls.from_payload(payload, keep_extra=True))
+        return WorkItem(cls.from_payload(payload, keep_extra=True))
     except (ValidationError, TypeError, ValueError):
         return None

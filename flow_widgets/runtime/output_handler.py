@@ -35,7 +35,7 @@ from flow_widgets.runtime.ledger import Ledger, Submission
 from flow_widgets.runtime.media_prep import prepare_media
 from flow_widgets.runtime.saving import MediaSaver
 from flow_widgets.runtime.tracker import CreditTracker
-from flow_widgets.runtime.work import Work
+from flow_widgets.runtime.work_item import WorkItem
 
 __all__ = ["OutputHandler", "job_failure_text"]
 
@@ -88,7 +88,7 @@ class OutputHandler:
         self,
         handle: JobHandle,
         sid: str,
-        work: Work | None,
+        work: WorkItem | None,
         job: Job,
         refresher: Refresher,
         finished: float | None = None,
@@ -115,7 +115,7 @@ class OutputHandler:
                 sid, "failed", error=message, charged=charged, credits=credits, job=job.to_dict()
             )
             self.tracker.settle(sid, credits, account=account)
-            handle._update(
+            handle.apply(
                 status="failed",
                 error=message,
                 error_code=job.code,
@@ -130,7 +130,7 @@ class OutputHandler:
         if recorded is None or recorded.state != "completed":
             self.ledger.mark_state(sid, "running", job=job.to_dict(), charged=True, credits=credits)
         self.tracker.settle(sid, credits, account=account)
-        handle._update(
+        handle.apply(
             status="downloading",
             jobid=job.jobid,
             account=account,
@@ -167,13 +167,13 @@ class OutputHandler:
             return
         self.ledger.mark_state(sid, "completed")
         await prepare_media(files)  # poster/preview made off the engine loop, before the card
-        handle._update(status="completed", media=files, error=None, note=None, **ended)
+        handle.apply(status="completed", media=files, error=None, note=None, **ended)
 
     async def reopen(
         self,
         handle: JobHandle,
         submission: Submission,
-        work: Work | None,
+        work: WorkItem | None,
         refresher: Refresher,
         finished: float | None = None,
     ) -> bool:
@@ -188,9 +188,9 @@ class OutputHandler:
             files = tuple(self.saver.saved_files(sid).values())
             if files or submission.kind in ("voice", "character"):
                 await prepare_media(files)
-                handle._update(status="completed", media=files, error=None, reopen=True, **ended)
+                handle.apply(status="completed", media=files, error=None, reopen=True, **ended)
             else:
-                handle._update(
+                handle.apply(
                     status="lost",
                     error="The saved file is gone and the API keeps no copy; submit again with "
                     "new=True.",
@@ -206,7 +206,7 @@ class OutputHandler:
         return True
 
     async def finish_payload(
-        self, handle: JobHandle, sid: str, work: Work | None, result: Any
+        self, handle: JobHandle, sid: str, work: WorkItem | None, result: Any
     ) -> None:
         """Close a synchronous result: an inline file (GIF, video, image) or a library item."""
         credits = self._charge(sid, work, None)
@@ -214,7 +214,7 @@ class OutputHandler:
             sid, "running", job=_as_dict(result), charged=credits > 0, credits=credits
         )
         self.tracker.settle(sid, credits)
-        handle._update(status="downloading", credits=credits, charged=credits > 0, result=result)
+        handle.apply(status="downloading", credits=credits, charged=credits > 0, result=result)
         try:
             media = await self._save_payload(handle, sid, result)
         except DownloadError as exc:
@@ -222,7 +222,7 @@ class OutputHandler:
             return
         self.ledger.mark_state(sid, "completed")
         await prepare_media(media)
-        handle._update(status="completed", media=media, error=None, note=None)
+        handle.apply(status="completed", media=media, error=None, note=None)
 
     async def _save_payload(
         self, handle: JobHandle, sid: str, result: Any
@@ -253,16 +253,16 @@ class OutputHandler:
             # The row ends here (paid, nothing to fetch): no later session re-attaches it, and
             # as "completed" a re-run re-attaches to it instead of buying again.
             self.ledger.mark_state(handle.submission_id or "", "completed", error=str(exc))
-            handle._update(status="download_failed", error=str(exc))
+            handle.apply(status="download_failed", error=str(exc))
             return
         # The ledger row stays "running": flow.resume() finishes the files, buying nothing.
-        handle._update(
+        handle.apply(
             status="download_failed",
             error=f"Saving the results failed: {exc} Call flow.resume() to finish.",
         )
 
     async def _failed_charge(
-        self, sid: str, work: Work | None, account: str | None
+        self, sid: str, work: WorkItem | None, account: str | None
     ) -> tuple[bool | None, int]:
         """Whether a failed job's credits were kept, from the evidence the API gives.
 
@@ -286,7 +286,7 @@ class OutputHandler:
             return False, 0
         return None, price
 
-    def _charge(self, sid: str, work: Work | None, account: str | None) -> int:
+    def _charge(self, sid: str, work: WorkItem | None, account: str | None) -> int:
         """What the submission really cost: the estimate at the account's real plan (a charge
         recorded earlier, by this session or a previous one, stands)."""
         submission = self.ledger.get(sid)
