@@ -14,14 +14,79 @@ Example:
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import httpx
 
 from flow_widgets.api._base import USER_AGENT
 from flow_widgets.errors import APIConnectionError, APIStatusError, ConfigError
 
-__all__ = ["ENV_GATEWAY", "ClassroomClient"]
+__all__ = ["ENV_GATEWAY", "ClassOverview", "ClassResult", "ClassroomClient"]
+
+
+class StudentRow(TypedDict, total=False):
+    """One student in ``GET class``: their spend against their allowance and their jobs."""
+
+    name: str
+    spent: int
+    allowance: int
+    queued: int
+    running: int
+    done: int
+    failed: int
+    revoked: bool
+
+
+class QueueRow(TypedDict, total=False):
+    """One waiting request in the class's line."""
+
+    position: int
+    student: str
+    route: str
+    waitedSeconds: float
+
+
+class RunningRow(TypedDict, total=False):
+    """One job running for the class, with the account it runs on."""
+
+    student: str
+    route: str
+    account: str | None
+    status: str
+    runningSeconds: float
+
+
+class AccountRow(TypedDict, total=False):
+    """One account's slots in use."""
+
+    email: str
+    running: int
+    cap: int
+
+
+class ClassOverview(TypedDict, total=False):
+    """What ``GET class`` answers (every key may be missing from an older gateway)."""
+
+    budget: int
+    spent: int
+    paused: bool
+    students: list[StudentRow]
+    queue: list[QueueRow]
+    running: list[RunningRow]
+    accounts: list[AccountRow]
+
+
+class ClassResult(TypedDict, total=False):
+    """One finished job in ``GET class/results``; ``job`` is the API's job record."""
+
+    jobid: str
+    student: str
+    route: str
+    request: dict[str, object]
+    credits: int | None
+    created: str
+    job: dict[str, Any]
+
 
 #: Where the teacher's kernel finds the gateway when no URL is given.
 ENV_GATEWAY = "FLOW_GATEWAY_URL"
@@ -74,10 +139,10 @@ class ClassroomClient:
             )
         return payload
 
-    def overview(self) -> dict[str, Any]:
+    def overview(self) -> ClassOverview:
         """Budget, spent, paused, students (spend, allowance, jobs), queue, running, accounts."""
         value = self._call("GET", "/class")
-        return value if isinstance(value, dict) else {}
+        return cast(ClassOverview, value) if isinstance(value, dict) else {}
 
     def pause(self) -> None:
         """New requests are refused; queued and running ones go on."""
@@ -90,9 +155,9 @@ class ClassroomClient:
         """Set a student's allowance (never below what they already spent)."""
         self._call("POST", "/class/allowance", {"student": student, "credits": credits})
 
-    def results(self) -> list[dict[str, Any]]:
+    def results(self) -> list[ClassResult]:
         """Finished jobs, oldest first: ``jobid``, ``student``, ``route``, ``request``,
         ``credits``, ``created`` and ``job`` (the record with its media)."""
         value = self._call("GET", "/class/results")
         found = value.get("results") if isinstance(value, dict) else None
-        return [r for r in found or [] if isinstance(r, dict)]
+        return [cast(ClassResult, r) for r in found or [] if isinstance(r, dict)]

@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Collection
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from flow_widgets.ui._throttle import Scheduler, Throttle, timer_scheduler
 from flow_widgets.ui.reopen import guarded_html
@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 #: An output's metadata: JSON, whatever its keys (``{"flow_widgets": provenance}``).
-Metadata = dict[str, Any]
+Metadata = dict[str, object]
 Bundle = tuple[dict[str, str], Metadata]
 #: What a name list of ``_repr_mimebundle_`` is (IPython passes a set, a list or None).
 MimeFilter = Collection[str] | None

@@ -24,7 +24,7 @@ __all__ = ["Change", "StatusLine", "describe_error", "guarded"]
 
 log = logging.getLogger("flow_widgets.ui")
 
-F = TypeVar("F", bound=Callable[..., Any])
+F = TypeVar("F", bound=Callable[..., object])
 Tone = Literal["info", "ok", "warning", "error"]
 
 
@@ -65,7 +65,7 @@ class StatusLine(widgets.HTML):  # type: ignore[misc]
         scrub: applied to every message before it is shown (removes the API token).
     """
 
-    def __init__(self, *, scrub: Callable[[str], str] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *, scrub: Callable[[str], str] | None = None, **kwargs: object) -> None:
         super().__init__(value="", **kwargs)
         self._scrub = scrub or (lambda text: text)
         self.tone: Tone = "info"
@@ -114,7 +114,7 @@ def guarded(status: StatusLine, action: str) -> Callable[[F], F]:
 
     def decorate(fn: F) -> F:
         @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def wrapper(*args: object, **kwargs: object) -> object:
             try:
                 return fn(*args, **kwargs)
             except FlowError as exc:

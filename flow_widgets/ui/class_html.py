@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
-from typing import Any
 
+from flow_widgets.api.classroom import ClassOverview, ClassResult
 from flow_widgets.api.ids import mask_email
 from flow_widgets.ui.html import table_html
 from flow_widgets.ui.panel_html import format_age
@@ -26,7 +26,7 @@ def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _budget_line(view: Mapping[str, Any]) -> str:
+def _budget_line(view: ClassOverview) -> str:
     budget, spent = int(view.get("budget", 0)), int(view.get("spent", 0))
     state = "paused: new requests are refused" if view.get("paused") else "open"
     return (
@@ -34,7 +34,7 @@ def _budget_line(view: Mapping[str, Any]) -> str:
     )
 
 
-def _student_rows(view: Mapping[str, Any]) -> list[tuple[object, ...]]:
+def _student_rows(view: ClassOverview) -> list[tuple[object, ...]]:
     return [
         (
             s.get("name", ""),
@@ -49,7 +49,7 @@ def _student_rows(view: Mapping[str, Any]) -> list[tuple[object, ...]]:
     ]
 
 
-def _queue_rows(view: Mapping[str, Any]) -> list[tuple[object, ...]]:
+def _queue_rows(view: ClassOverview) -> list[tuple[object, ...]]:
     return [
         (
             int(q.get("position", 0)),
@@ -61,7 +61,7 @@ def _queue_rows(view: Mapping[str, Any]) -> list[tuple[object, ...]]:
     ]
 
 
-def _running_rows(view: Mapping[str, Any]) -> list[tuple[object, ...]]:
+def _running_rows(view: ClassOverview) -> list[tuple[object, ...]]:
     return [
         (
             r.get("student", ""),
@@ -74,7 +74,7 @@ def _running_rows(view: Mapping[str, Any]) -> list[tuple[object, ...]]:
     ]
 
 
-def _account_rows(view: Mapping[str, Any]) -> list[tuple[object, ...]]:
+def _account_rows(view: ClassOverview) -> list[tuple[object, ...]]:
     return [
         (
             mask_email(str(a.get("email", ""))),
@@ -90,7 +90,7 @@ _RUNNING = ("student", "route", "account", "status", "running for")
 _ACCOUNTS = ("account", "slots in use")
 
 
-def class_html(view: Mapping[str, Any], *, results: Sequence[Mapping[str, Any]] = ()) -> str:
+def class_html(view: ClassOverview, *, results: Sequence[ClassResult] = ()) -> str:
     """The budget line, the students, the line, the running jobs, the accounts' slots and
     (when given) the finished results."""
     parts = [f"<div>{_e(_budget_line(view))}</div>"]
@@ -118,14 +118,14 @@ def class_html(view: Mapping[str, Any], *, results: Sequence[Mapping[str, Any]] 
     return "".join(parts)
 
 
-def _prompt(result: Mapping[str, Any]) -> str:
+def _prompt(result: ClassResult) -> str:
     request = result.get("request")
     prompt = request.get("prompt", "") if isinstance(request, Mapping) else ""
     text = " ".join(str(prompt).split())
     return text if len(text) <= 80 else text[:79] + "…"
 
 
-def class_text(view: Mapping[str, Any], *, results: Sequence[Mapping[str, Any]] = ()) -> str:
+def class_text(view: ClassOverview, *, results: Sequence[ClassResult] = ()) -> str:
     """The same picture as plain lines (``%flow class`` and kernel-less viewers)."""
     blocks = [_budget_line(view), table_text(list(_STUDENTS), _student_rows(view))]
     queue = _queue_rows(view)

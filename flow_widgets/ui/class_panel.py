@@ -20,16 +20,15 @@ import os
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import httpx
 import ipywidgets as widgets
 
-from flow_widgets.api.classroom import ClassroomClient
+from flow_widgets.api.classroom import ClassOverview, ClassResult, ClassroomClient
 from flow_widgets.api.models import Job
 from flow_widgets.errors import ValidationError
 from flow_widgets.runtime.filenames import slugify
-from flow_widgets.ui._board import Board, Bundle
+from flow_widgets.ui._board import Board, BoardOptions, Bundle
 from flow_widgets.ui._handlers import describe_error, guarded
 from flow_widgets.ui._panel import Panel
 from flow_widgets.ui.class_html import class_html, class_text
@@ -54,7 +53,7 @@ def _sniffed_extension(head: bytes, kind: str) -> str:
 
 
 def class_gallery(
-    results: Sequence[Mapping[str, Any]],
+    results: Sequence[ClassResult],
     path: str | os.PathLike[str],
     *,
     title: str | None = None,
@@ -107,7 +106,7 @@ def class_gallery(
                         path=file,
                         kind=kind,
                         prompt=str(request.get("prompt", "")),
-                        model=request.get("model"),
+                        model=str(request["model"]) if request.get("model") else None,
                         credits=int(result.get("credits") or 0),
                         settings={k: v for k, v in request.items() if k != "model"},
                         title=student,
@@ -146,13 +145,13 @@ class Class(Panel):
         token: str | None = None,
         every: float = 5.0,
         client: ClassroomClient | None = None,
-        board_options: dict[str, Any] | None = None,
+        board_options: BoardOptions | None = None,
     ) -> None:
         self.client = client or ClassroomClient(gateway, token)
         secret = self.client._token
         super().__init__(scrub=lambda text: text.replace(secret, "***"))
-        self.view: dict[str, Any] = {}
-        self.results: list[dict[str, Any]] = []
+        self.view: ClassOverview = {}
+        self.results: list[ClassResult] = []
         self.refresh_button = widgets.Button(description="refresh", icon="refresh")
         self.pause_button = widgets.Button(description="pause class", icon="pause")
         self.student = widgets.Dropdown(description="student", options=[])
@@ -191,7 +190,7 @@ class Class(Panel):
 
     # -- reading ---------------------------------------------------------------------------
 
-    def refresh(self, *, results: bool = True) -> dict[str, Any]:
+    def refresh(self, *, results: bool = True) -> ClassOverview:
         """Read the class now (and its finished results unless ``results`` is false: the
         live redraw leaves those to refresh and export), redraw, return what the gateway said."""
         self.view = self.client.overview()
@@ -249,14 +248,14 @@ class Class(Panel):
         self.status.show(f"Wrote {written.name} ({len(self.results)} results).", "ok")
         return written
 
-    def _on_refresh(self, _button: Any = None) -> None:
+    def _on_refresh(self, _button: object = None) -> None:
         self.refresh()
         self.status.show("Read the class.", "ok")
 
-    def _on_pause(self, _button: Any = None) -> None:
+    def _on_pause(self, _button: object = None) -> None:
         self.resume() if self.view.get("paused") else self.pause()
 
-    def _on_allowance(self, _button: Any = None) -> None:
+    def _on_allowance(self, _button: object = None) -> None:
         text = self.allowance.value.strip().replace(",", "").replace("_", "")
         if not self.student.value:
             self.status.error("Pick a student first.")
@@ -269,5 +268,5 @@ class Class(Panel):
             return
         self.set_allowance(str(self.student.value), int(text))
 
-    def _on_export(self, _button: Any = None) -> None:
+    def _on_export(self, _button: object = None) -> None:
         self.export(self.page.value.strip() or "class-results.html")

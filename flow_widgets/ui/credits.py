@@ -24,7 +24,7 @@ from flow_widgets.api.catalog import DEFAULT_CATALOG, Catalog
 from flow_widgets.api.ids import mask_email
 from flow_widgets.runtime.credit_snapshot import CreditSnapshot
 from flow_widgets.ui import _session
-from flow_widgets.ui._board import Board, BoardOptions, Bundle
+from flow_widgets.ui._board import Board, BoardOptions, Bundle, Metadata
 from flow_widgets.ui._handlers import describe_error, guarded
 from flow_widgets.ui._panel import Panel
 from flow_widgets.ui.panel_html import credits_html, credits_text
@@ -127,7 +127,9 @@ class Credits(Panel):
             "text/html": credits_html(snapshot, warnings=warnings),
             "text/plain": credits_text(snapshot, warnings=warnings),
         }
-        metadata = {"flow_widgets": {"credits": snapshot.spent, "budget": snapshot.budget}}
+        metadata: Metadata = {
+            "flow_widgets": {"credits": snapshot.spent, "budget": snapshot.budget}
+        }
         return data, metadata
 
     def _refresh(self, _button: object = None) -> None:

@@ -17,7 +17,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
@@ -35,7 +35,7 @@ from flow_widgets.ui.library_html import (
     voices_text,
 )
 from flow_widgets.ui.library_index import LibraryIndex, character_label, voice_label
-from flow_widgets.ui.studio_inputs import MediaChoices, MediaInput
+from flow_widgets.ui.studio_inputs import MediaChoices, MediaHooks, MediaInput
 
 if TYPE_CHECKING:  # pragma: no cover
     from flow_widgets.api.client import AsyncFlowClient
@@ -273,7 +273,7 @@ class Characters(_Library):
             for media in job.media if job.ok else ():
                 if media.media_id and "-image:" in media.media_id:
                     self.choices.add(f"{job.kind} · {(job.prompt or '')[:30]}", media.media_id)
-        hooks: dict[str, Any] = {
+        hooks: MediaHooks = {
             "uploader": lambda data, name: _session.upload_bytes(
                 self.session, data, name, email=self.account.value or None
             ),

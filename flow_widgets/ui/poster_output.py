@@ -29,9 +29,9 @@ import base64
 import functools
 import io
 from collections.abc import Sequence
-from typing import Any
 
 from flow_widgets.runtime.media_mode import detect_frontend
+from flow_widgets.ui._board import Bundle, Metadata
 from flow_widgets.ui.view import CardView
 
 __all__ = [
@@ -50,7 +50,7 @@ SLOT_CLASS = "fw-poster-slot"
 _TAIL = 40
 
 
-def poster_output_wanted(namespace: dict[str, Any] | None = None, shell: Any = None) -> bool:
+def poster_output_wanted(namespace: dict[str, object] | None = None, shell: object = None) -> bool:
     """Whether cards here get the separate poster output: in a kernel (a terminal shows text
     only, where it would be one more line), and not in VS Code nor Colab."""
     if shell is None:
@@ -101,7 +101,7 @@ def poster_b64(views: Sequence[CardView]) -> str | None:
     return _side_by_side(posters)
 
 
-def poster_bundle(views: Sequence[CardView]) -> tuple[dict[str, str], dict[str, Any]]:
+def poster_bundle(views: Sequence[CardView]) -> Bundle:
     """The poster output's mimebundle and metadata: the JPEG, or the invisible placeholder."""
     jpeg = poster_b64(views)
     if jpeg is None:
@@ -109,7 +109,7 @@ def poster_bundle(views: Sequence[CardView]) -> tuple[dict[str, str], dict[str, 
     count = len(_posters(views))
     words = "a still of the video above" if count == 1 else f"stills of the {count} videos above"
     # The same masked job id as the card's provenance (a job id names the account).
-    metadata: dict[str, Any] = {"flow_widgets": {"poster_of": views[0].provenance()["job_id"]}}
+    metadata: Metadata = {"flow_widgets": {"poster_of": views[0].provenance()["job_id"]}}
     return {"image/jpeg": jpeg, "text/plain": f"[{words}]"}, metadata
 
 

@@ -30,7 +30,6 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import anywidget
 import ipywidgets
@@ -259,7 +258,7 @@ class PressBar(anywidget.AnyWidget):
         groups: Sequence[tuple[str, Sequence[Press]]] = (),
         *,
         on_error: Callable[[str, BaseException], None] | None = None,
-        **kwargs: Any,
+        **kwargs: object,
     ) -> None:
         kwargs.setdefault("layout", _shared_layout())
         kwargs.setdefault("code", _shared_code())
@@ -271,7 +270,9 @@ class PressBar(anywidget.AnyWidget):
         self.observe(self._pressed, names=["pressed"])
         self.set_groups(groups)
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+    def _repr_mimebundle_(
+        self, **kwargs: object
+    ) -> tuple[dict[str, object], dict[str, object]] | None:
         """The widget view with an empty plain text: a notebook shown without the widget
         renderer (untrusted, GitHub) shows no stray repr where the buttons were."""
         parent = getattr(super(), "_repr_mimebundle_", None)
@@ -282,9 +283,9 @@ class PressBar(anywidget.AnyWidget):
         if isinstance(bundle, tuple):
             data, metadata = bundle
             return {**data, "text/plain": ""}, metadata
-        return bundle
+        return None if bundle is None else (bundle, {})
 
-    def _ipython_display_(self, **kwargs: Any) -> None:
+    def _ipython_display_(self, **kwargs: object) -> None:
         """ipywidgets 7 displays through this hook (it wins over ``_repr_mimebundle_``);
         show the same bundle there, so both versions save the same empty plain text."""
         from IPython.display import display
@@ -361,7 +362,7 @@ class OnceButton(PressBar):
     the press carries back (the take the Studio offers), read as :attr:`pressed_intent`.
     """
 
-    def __init__(self, description: str, *, primary: bool = True, **kwargs: Any) -> None:
+    def __init__(self, description: str, *, primary: bool = True, **kwargs: object) -> None:
         self._description = description
         self._disabled = False
         self._tooltip = ""
@@ -369,7 +370,7 @@ class OnceButton(PressBar):
         self._primary = primary
         self._callbacks: list[Callable[[OnceButton], object]] = []
         self.pressed_intent = ""
-        super().__init__(**kwargs)
+        super().__init__((), on_error=None, **kwargs)
         self._offer()
 
     def _run(self) -> None:

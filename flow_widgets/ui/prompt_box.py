@@ -20,10 +20,11 @@ re-attaches instead of buying (see :mod:`flow_widgets.ui.press`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import anywidget
 import traitlets
+
+from flow_widgets.ui._handlers import Change
 
 __all__ = ["PromptBox"]
 
@@ -115,13 +116,13 @@ class PromptBox(anywidget.AnyWidget):
     intent = traitlets.Unicode("").tag(sync=True)
     pressed_intent = traitlets.Unicode("").tag(sync=True)
 
-    def __init__(self, *, placeholder: str = "", rows: int = 4, **kwargs: Any) -> None:
+    def __init__(self, *, placeholder: str = "", rows: int = 4, **kwargs: object) -> None:
         super().__init__(placeholder=placeholder, rows=rows, **kwargs)
 
-    def on_submit(self, callback: Callable[[PromptBox], Any]) -> None:
+    def on_submit(self, callback: Callable[[PromptBox], object]) -> None:
         """Call ``callback(box)`` after each Ctrl/Cmd+Enter (each rise of ``submits``)."""
 
-        def pressed(change: dict[str, Any]) -> None:
+        def pressed(change: Change) -> None:
             if change["new"] > change["old"]:
                 try:
                     callback(self)

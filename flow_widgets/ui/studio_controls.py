@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from typing import Any
 
 import ipywidgets as widgets
 
@@ -23,6 +22,7 @@ from flow_widgets.ui.prompt_box import PromptBox
 from flow_widgets.ui.studio_form import COUNTS, KIND_LABELS, Options, StudioForm
 from flow_widgets.ui.studio_inputs import (
     MediaChoices,
+    MediaHooks,
     MediaInput,
     MediaListInput,
     NamedTags,
@@ -35,7 +35,7 @@ _DEFAULT = "default"
 _WIDE = {"description_width": "90px"}
 
 
-def _dropdown(description: str, **kwargs: Any) -> widgets.Dropdown:
+def _dropdown(description: str, **kwargs: object) -> widgets.Dropdown:
     return widgets.Dropdown(description=description, style=_WIDE, **kwargs)
 
 
@@ -88,7 +88,7 @@ class StudioControls:
         )
         self.unlock_seed.add_class("fw-studio-unlock-seed")
         self.upscale_to = _dropdown("upscale to", options=[])
-        hooks: dict[str, Any] = {"uploader": uploader, "on_change": changed, "report": report}
+        hooks: MediaHooks = {"uploader": uploader, "on_change": changed, "report": report}
         self.start = MediaInput("first frame", "image", self.choices, **hooks)
         self.end = MediaInput("last frame", "image", self.choices, **hooks)
         self.video = MediaInput("video", "video", self.choices, **hooks)

@@ -17,6 +17,7 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypedDict
 
 import ipywidgets as widgets
 
@@ -26,11 +27,21 @@ from flow_widgets.ui import _session
 from flow_widgets.ui._handlers import Change, describe_error
 from flow_widgets.ui.studio_thumbs import make_thumbnail, thumbnail_of_file
 
-__all__ = ["MediaChoices", "MediaInput", "MediaListInput", "NamedTags"]
+__all__ = ["MediaChoices", "MediaHooks", "MediaInput", "MediaListInput", "NamedTags"]
 
 log = logging.getLogger("flow_widgets.ui")
 
 Uploader = Callable[[bytes, str], JobHandle]  # (data, filename) -> upload job handle
+
+
+class MediaHooks(TypedDict):
+    """What a panel hands each of its :class:`MediaInput` boxes (the same three for all)."""
+
+    uploader: Uploader
+    on_change: Callable[[], None]
+    report: Callable[[str], None]
+
+
 _ACCEPT = {"image": "image/png,image/jpeg,image/webp", "video": "video/mp4"}
 
 
