@@ -19,7 +19,7 @@ the request objects (``api/requests``), spending rules in the session, rendering
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
 from traitlets import Bool, Enum, Float, Int, Unicode, observe
@@ -28,6 +28,8 @@ from flow_widgets.magics._args import image_parser, subcommand_parser, video_par
 
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Mapping
+
+    from IPython.core.interactiveshell import InteractiveShell
 
     from flow_widgets.ui._handlers import Change
 
@@ -139,19 +141,25 @@ FlowMagics.flow.__doc__ = (
 _LOADED: dict[int, FlowMagics] = {}
 
 
-def load(ipython: Any) -> None:  # IPython types .configurables wrongly
+def _configurables(ipython: InteractiveShell) -> list[object]:
+    """The shell's configurables (IPython annotates the list as holding shells; it holds any
+    configurable, such as these magics)."""
+    return cast("list[object]", ipython.configurables)
+
+
+def load(ipython: InteractiveShell) -> None:
     """Register the magics on ``ipython`` and print which backend is active (starts nothing)."""
     if id(ipython) in _LOADED:
         return
     magics = FlowMagics(shell=ipython)
     ipython.register_magics(magics)
-    if magics not in ipython.configurables:
-        ipython.configurables.append(magics)
+    if magics not in _configurables(ipython):
+        _configurables(ipython).append(magics)
     _LOADED[id(ipython)] = magics
     print(backend_banner())  # noqa: T201 - the one line %load_ext promises
 
 
-def unload(ipython: Any) -> None:
+def unload(ipython: InteractiveShell) -> None:
     """Stop following jobs, close the session if one was started, and remove the magics."""
     magics = _LOADED.pop(id(ipython), None)
     if magics is None:
@@ -168,5 +176,5 @@ def unload(ipython: Any) -> None:
     for kind, names in (("cell", ("flow_video", "flow_image")), ("line", ("flow",))):
         for name in names:
             registry[kind].pop(name, None)
-    if magics in ipython.configurables:
-        ipython.configurables.remove(magics)
+    if magics in _configurables(ipython):
+        _configurables(ipython).remove(magics)

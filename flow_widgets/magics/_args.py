@@ -17,7 +17,6 @@ import re
 import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import MagicArgumentParser
@@ -84,7 +83,7 @@ def parse_name_list(text: str) -> list[str]:
     return items
 
 
-def parse_extra(text: str) -> tuple[str, Any]:
+def parse_extra(text: str) -> tuple[str, object]:
     """Read ``key=value`` (for ``--extra``): the value as JSON when it reads as JSON (numbers,
     true/false, lists), else as text.
 
@@ -99,13 +98,13 @@ def parse_extra(text: str) -> tuple[str, Any]:
             f"--extra takes key=value, like seedLock=true, not {text!r}"
         )
     try:
-        parsed: Any = json.loads(value)
+        parsed: object = json.loads(value)
     except ValueError:
         parsed = value
     return key.strip(), parsed
 
 
-def extra_of(args: argparse.Namespace) -> dict[str, Any] | None:
+def extra_of(args: argparse.Namespace) -> dict[str, object] | None:
     """The ``--extra`` pairs of a parsed line as one dict (``None`` when there are none)."""
     pairs = getattr(args, "extra", None) or []
     return dict(pairs) or None

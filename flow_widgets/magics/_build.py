@@ -15,7 +15,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from flow_widgets.api.ids import parse_media_id
 from flow_widgets.api.requests import (
@@ -99,35 +99,39 @@ def video_request(
     args: argparse.Namespace, prompt: str, refs: RefResolver, defaults: Defaults
 ) -> VideoRequest:
     """``%%flow_video`` options -> :class:`VideoRequest` (every POST /videos field)."""
-    kwargs: dict[str, Any] = {
-        "aspect_ratio": _pick(args.aspect, defaults.aspect),
-        "duration": _pick(args.duration, defaults.duration),
-        "resolution": args.resolution,
-        "count": _pick(args.count, defaults.count) or 1,
-        "seed": args.seed,
-        "start_image": refs.media(args.start, option="--start") if args.start else None,
-        "end_image": refs.media(args.end, option="--end") if args.end else None,
-        "reference_images": tuple(refs.media(r, option="--ref") for r in args.ref),
-        "characters": tuple(refs.character(c) for c in args.character),
-        "voices": tuple(refs.voice(v) for v in args.voice),
-        "reference_video": (
-            refs.media(args.video, option="--video", kind="video") if args.video else None
-        ),
-        "start_frame": args.frames.start if args.frames else None,
-        "end_frame": args.frames.end if args.frames else None,
-        "email": args.email,
-        "captcha": captcha_from(args),
-        "extra": extra_of(args),
-        "max_credits": args.max_credits,
-    }
+    start = refs.media(args.start, option="--start") if args.start else None
+    end = refs.media(args.end, option="--end") if args.end else None
+    references = tuple(refs.media(r, option="--ref") for r in args.ref)
+    characters = tuple(refs.character(c) for c in args.character)
+    voices = tuple(refs.voice(v) for v in args.voice)
+    video = refs.media(args.video, option="--video", kind="video") if args.video else None
+    captcha, extra = captcha_from(args), extra_of(args)
     if args.frames and not args.video:
         raise ValidationError("--frames trims a source video; add --video VIDEO.", field="--frames")
     model = _pick(args.model, defaults.model)
-    if model is not None:
-        kwargs["model"] = model
-    if args.video and kwargs["duration"] is not None and args.duration is None:
-        kwargs["duration"] = None  # a %config duration never applies to a video edit
-    return VideoRequest(prompt, **kwargs)
+    # a %config duration never applies to a video edit
+    duration = args.duration if args.video else _pick(args.duration, defaults.duration)
+    return VideoRequest(
+        prompt,
+        model=model if model is not None else VideoRequest.model,
+        aspect_ratio=_pick(args.aspect, defaults.aspect),
+        duration=duration,
+        resolution=args.resolution,
+        count=_pick(args.count, defaults.count) or 1,
+        seed=args.seed,
+        start_image=start,
+        end_image=end,
+        reference_images=references,
+        characters=characters,
+        voices=voices,
+        reference_video=video,
+        start_frame=args.frames.start if args.frames else None,
+        end_frame=args.frames.end if args.frames else None,
+        email=args.email,
+        captcha=captcha,
+        extra=extra,
+        max_credits=args.max_credits,
+    )
 
 
 def image_requests(
@@ -147,23 +151,28 @@ def image_requests(
         )
     fan_out = len(models) * len(seeds) > 1
     count = _pick(args.count, 1 if fan_out else defaults.image_count)
-    common: dict[str, Any] = {
-        "aspect_ratio": _pick(args.aspect, defaults.image_aspect),
-        "references": tuple(refs.media(r, option="--ref") for r in args.ref),
-        "characters": tuple(refs.character(c) for c in args.character),
-        "email": args.email,
-        "captcha": captcha_from(args),
-        "extra": extra_of(args),
-    }
-    if count is not None:
-        common["count"] = count
+    references = tuple(refs.media(r, option="--ref") for r in args.ref)
+    characters = tuple(refs.character(c) for c in args.character)
+    aspect, captcha, extra = (
+        _pick(args.aspect, defaults.image_aspect),
+        captcha_from(args),
+        extra_of(args),
+    )
     cells: list[GridCell] = []
     for model in models:
         for seed in seeds:
-            kwargs = dict(common, seed=seed)
-            if model is not None:
-                kwargs["model"] = model
-            request = ImageRequest(prompt, **kwargs)
+            request = ImageRequest(
+                prompt,
+                model=model if model is not None else ImageRequest.model,
+                aspect_ratio=aspect,
+                count=count if count is not None else ImageRequest.count,
+                seed=seed,
+                references=references,
+                characters=characters,
+                email=args.email,
+                captcha=captcha,
+                extra=extra,
+            )
             cells.append(
                 GridCell(
                     row=request.model,
@@ -176,16 +185,17 @@ def image_requests(
 
 def extend_request(args: argparse.Namespace, prompt: str, refs: RefResolver) -> ExtendRequest:
     """``%flow extend VIDEO PROMPT…`` -> :class:`ExtendRequest`."""
-    kwargs: dict[str, Any] = {
-        "count": args.count or 1,
-        "seed": args.seed,
-        "captcha": captcha_from(args),
-        "max_credits": args.max_credits,
-    }
-    if args.model:
-        kwargs["model"] = args.model
+    captcha = captcha_from(args)
     source = refs.media(args.source, option="extend", kind="video")
-    return ExtendRequest(source, prompt, **kwargs)
+    return ExtendRequest(
+        source,
+        prompt,
+        model=args.model or ExtendRequest.model,
+        count=args.count or 1,
+        seed=args.seed,
+        captcha=captcha,
+        max_credits=args.max_credits,
+    )
 
 
 def upscale_request(args: argparse.Namespace, refs: RefResolver) -> FlowRequest:

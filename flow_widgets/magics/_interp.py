@@ -38,7 +38,7 @@ def _fail(message: str) -> ValidationError:
     return ValidationError(message, field="prompt")
 
 
-def resolve(expression: str, namespace: Mapping[str, Any]) -> Any:
+def resolve(expression: str, namespace: Mapping[str, object]) -> object:
     """The object ``name.attr[0]`` refers to in ``namespace`` (errors as in :func:`interpolate`)."""
     match = _REFERENCE.fullmatch(expression.strip())
     if match is None:
@@ -70,9 +70,10 @@ def resolve(expression: str, namespace: Mapping[str, Any]) -> Any:
             value = getattr(value, attr)
             path = f"{path}.{attr}"
             continue
-        key: Any = int(index) if index is not None else (dkey if dkey is not None else skey)
+        key = int(index) if index is not None else (dkey if dkey is not None else skey)
+        held: Any = value  # the user's own object: whether it can be indexed is the question
         try:
-            value = value[key]
+            value = held[key]
         except (LookupError, TypeError):
             raise _fail(
                 f"The prompt refers to {{{path}[{key!r}]}}, but {path} has no item {key!r}; "
@@ -82,7 +83,7 @@ def resolve(expression: str, namespace: Mapping[str, Any]) -> Any:
     return value
 
 
-def interpolate(text: str, namespace: Mapping[str, Any]) -> str:
+def interpolate(text: str, namespace: Mapping[str, object]) -> str:
     """Replace ``{reference}`` with values from ``namespace`` and ``{{``/``}}`` with braces.
 
     Raises:

@@ -22,7 +22,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from flow_widgets.api.catalog import canonical_voice_preset
 from flow_widgets.api.ids import (
@@ -35,12 +35,15 @@ from flow_widgets.api.ids import (
 from flow_widgets.errors import ValidationError
 from flow_widgets.magics._interp import resolve
 
+if TYPE_CHECKING:
+    from flow_widgets.api.models import Character
+
 __all__ = ["RefResolver"]
 
 _HEAD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?=$|[.\[])")
 
 
-def _media_id_of(value: Any) -> str | None:
+def _media_id_of(value: object) -> str | None:
     """The media id carried by a result object, if any (first file of a job)."""
     media_id = getattr(value, "media_id", None)
     if isinstance(media_id, str):
@@ -68,10 +71,10 @@ class RefResolver:
 
     def __init__(
         self,
-        namespace: Mapping[str, Any],
+        namespace: Mapping[str, object],
         *,
         upload: Callable[[Path], str],
-        list_characters: Callable[[], Iterable[Any]] | None = None,
+        list_characters: Callable[[], Iterable[Character]] | None = None,
         cwd: str | os.PathLike[str] | None = None,
         placeholder_owner: tuple[str, str] | None = None,
     ) -> None:
@@ -84,7 +87,7 @@ class RefResolver:
         self._owner = placeholder_owner
         self.placeholders: dict[str, Path] = {}
 
-    def _variable(self, text: str) -> tuple[bool, Any]:
+    def _variable(self, text: str) -> tuple[bool, object]:
         """``(True, value)`` when ``text`` names a variable (``clip``, ``clip[1]``, ``a.b``).
 
         Raises:

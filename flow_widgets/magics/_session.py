@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from IPython.core.error import UsageError
 
@@ -66,10 +66,9 @@ def get(magics: FlowMagics | None = None) -> FlowSession:
     )
     if current is not None and same_folder:
         return current
-    options: dict[str, Any] = {"announce": _quiet_announce}
     if folder:
-        options["media_dir"] = folder
-    return session(**options)
+        return session(announce=_quiet_announce, media_dir=folder)
+    return session(announce=_quiet_announce)
 
 
 def _quiet_announce(text: str) -> None:
@@ -171,7 +170,7 @@ def download_missing(session: FlowSession, handle: JobHandle) -> str:
     return f"All files are saved in {folder.name}/: {names}."
 
 
-def payload_of(session: FlowSession, handle: JobHandle) -> dict[str, Any]:
+def payload_of(session: FlowSession, handle: JobHandle) -> dict[str, object]:
     """The API body a job was bought with (from the handle, else from the ledger)."""
     payload = dict(getattr(handle, "request", None) or {})
     if not payload and handle.submission_id:

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import ipywidgets as widgets
 
@@ -93,7 +92,7 @@ _MAGIC_FIELDS = frozenset(
 _MAGIC_SLOTS = ("referenceImage_", "reference_", "character_", "referenceAudio_")
 
 
-def _magic_can_say(payload: dict[str, Any]) -> bool:
+def _magic_can_say(payload: Iterable[str]) -> bool:
     return all(key in _MAGIC_FIELDS or key.startswith(_MAGIC_SLOTS) for key in payload)
 
 
