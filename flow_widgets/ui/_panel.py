@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import ipywidgets as widgets
 
@@ -132,11 +131,12 @@ class Panel:
             control.value = value
 
 
-def _widget_view(widget: Any) -> Any:
+def _widget_view(widget: object) -> object:
     """The widget's view bundle; ipywidgets 7 (Colab's) has no ``_repr_mimebundle_``, so the
     same reference to the model is built here, as its ``_ipython_display_`` would."""
-    if hasattr(widget, "_repr_mimebundle_"):
-        return widget._repr_mimebundle_()
+    render = getattr(widget, "_repr_mimebundle_", None)
+    if render is not None:
+        return render()
     model_id = getattr(widget, "model_id", None)
     if not model_id:
         return {}

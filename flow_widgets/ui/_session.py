@@ -15,7 +15,7 @@ import dataclasses
 import io
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from flow_widgets.api.requests import FlowRequest
 
@@ -59,9 +59,9 @@ def scrubber(session: FlowSession) -> Callable[[str], str] | None:
     return Secret(str(token)).scrub
 
 
-def request_options(request: FlowRequest) -> dict[str, Any]:
+def request_options(request: FlowRequest) -> dict[str, object]:
     """The request's fields as keyword arguments for the session (unset ones left out)."""
-    options: dict[str, Any] = {}
+    options: dict[str, object] = {}
     for spec in dataclasses.fields(request):  # type: ignore[arg-type]
         value = getattr(request, spec.name)
         if spec.name in _NOT_OPTIONS or value is None or value == ():
@@ -90,7 +90,7 @@ def first_media_id(handle: JobHandle, kind: str | None = None) -> str | None:
 
 def run_in_background(
     session: FlowSession,
-    make: Callable[[AsyncFlowClient], Coroutine[Any, Any, T]],
+    make: Callable[[AsyncFlowClient], Coroutine[object, object, T]],
     done: Callable[[T | None, BaseException | None], None],
 ) -> Future[T]:
     """Run ``make(client)`` on the engine with the session's API client; ``done(result, error)``

@@ -24,13 +24,16 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from flow_widgets.errors import ValidationError
 from flow_widgets.ui.gallery import MEDIA_SUFFIXES, _prompt_from_name, takes_from_jobs
 from flow_widgets.ui.html import _safe_src
 from flow_widgets.ui.panel_html import Take
 from flow_widgets.ui.view import MediaView, relative_src
+
+if TYPE_CHECKING:
+    from flow_widgets.runtime.jobs import JobHandle
 
 __all__ = ["Comparison", "prompt_diff", "show"]
 
@@ -173,7 +176,7 @@ def _take_from_path(path: Path) -> Take:
     return Take(key=path.name, media=view, prompt=_prompt_from_name(path.stem))
 
 
-def _flatten(items: Iterable[Any]) -> list[Take]:
+def _flatten(items: Iterable[object]) -> list[Take]:
     takes: list[Take] = []
     for item in items:
         if isinstance(item, Take):
@@ -183,7 +186,7 @@ def _flatten(items: Iterable[Any]) -> list[Take]:
         elif isinstance(item, (str, os.PathLike)):
             takes.append(_take_from_path(Path(item)))
         elif hasattr(item, "media") and hasattr(item, "prompt"):
-            found = takes_from_jobs([item])
+            found = takes_from_jobs([cast("JobHandle", item)])  # anything shaped like a job
             if not found:
                 status = getattr(item, "status", "running")
                 takes.append(
@@ -195,7 +198,9 @@ def _flatten(items: Iterable[Any]) -> list[Take]:
                     )
                 )
             takes.extend(found)
-        elif callable(getattr(item, "takes", None)):  # a Gallery: its starred takes, else all
+        elif hasattr(item, "takes") and callable(
+            item.takes
+        ):  # a Gallery: its starred takes, else all
             everything = list(item.takes())
             takes.extend([t for t in everything if t.starred] or everything)
         elif hasattr(item, "jobs"):
@@ -342,7 +347,7 @@ def _collapse_css(takes: Sequence[Take]) -> str:
 
 
 def show(
-    *takes: Any,
+    *takes: object,
     columns: int | None = None,
     labels: Sequence[str] | None = None,
     sync: bool = True,

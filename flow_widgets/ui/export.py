@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from flow_widgets.runtime.atomic_files import write_bytes_atomic
@@ -68,7 +68,7 @@ class ExportItem:
     prompt: str = ""
     model: str | None = None
     credits: int | None = None
-    settings: Mapping[str, Any] = field(default_factory=dict)
+    settings: Mapping[str, object] = field(default_factory=dict)
     title: str = ""
 
 

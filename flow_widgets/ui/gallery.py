@@ -24,7 +24,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 import ipywidgets as widgets
 
@@ -37,6 +37,7 @@ from flow_widgets.ui.panel_html import Take, compare_html, takes_html, takes_tex
 from flow_widgets.ui.view import MediaView, media_view_from_file, relative_src
 
 if TYPE_CHECKING:  # pragma: no cover
+    from flow_widgets.runtime.batch import Batch
     from flow_widgets.runtime.jobs import JobHandle
     from flow_widgets.runtime.session import FlowSession
 
@@ -121,7 +122,12 @@ class Gallery(Panel):
 
     def __init__(
         self,
-        jobs_or_folder: Any = None,
+        jobs_or_folder: Iterable[JobHandle]
+        | JobHandle
+        | Batch
+        | str
+        | os.PathLike[str]
+        | None = None,
         *,
         session: FlowSession | None = None,
         board_options: BoardOptions | None = None,
@@ -141,8 +147,8 @@ class Gallery(Panel):
             self._session = _session.resolve(session)
             self._jobs = list(self._session.jobs())
         else:
-            items = getattr(jobs_or_folder, "jobs", jobs_or_folder)
-            self._jobs = list(items) if isinstance(items, Iterable) else [items]
+            items = getattr(jobs_or_folder, "jobs", jobs_or_folder)  # a batch: its jobs
+            self._jobs = list(items) if isinstance(items, Iterable) else [cast("JobHandle", items)]
         self.layout_choice = widgets.ToggleButtons(
             options=[("grid", "grid"), ("models × seeds", "matrix")], value="grid"
         )

@@ -12,7 +12,6 @@ saved with the notebook, so a reopened lesson keeps its presenter look.
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from flow_widgets.errors import ValidationError
 
@@ -82,7 +81,7 @@ def present(on: bool = True) -> None:
         print("Presenter mode off.")  # noqa: T201 - the one line the switch answers with
 
 
-def run_magic(name: str, args: argparse.Namespace, names: dict[str, Any]) -> None:
+def run_magic(name: str, args: argparse.Namespace, names: dict[str, object]) -> None:
     """``%flow present [on|off]`` and ``%flow compare NAME_OR_PATH … [--columns N]``."""
     if name == "present":
         present(args.state != "off")
