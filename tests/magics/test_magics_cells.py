@@ -111,6 +111,18 @@ def test_config_defaults_fill_the_gaps(shell: Shell) -> None:
     assert '"model": "veo-3.1-fast"' in shell.text()
 
 
+def test_config_duration_skips_a_video_edit_but_not_a_typed_one(shell: Shell) -> None:
+    shell.cell("%%flow_video -m veo-3.1-lite --out src\na source clip")
+    shell.cell("%config FlowMagics.duration = 4")
+    shell.pub.outputs.clear()
+    shell.cell("%%flow_video -m veo-3.1-lite --dry-run\na fox")
+    assert '"duration": 4' in shell.text()
+    shell.pub.outputs.clear()
+    shell.cell("%%flow_video -m omni-flash --video src --dry-run\nedit")
+    text = shell.text()
+    assert '"referenceVideo_1"' in text and '"duration"' not in text
+
+
 @pytest.mark.parametrize(
     ("cell", "fragment"),
     [
