@@ -135,7 +135,7 @@ async def download(
     on_progress: Callable[[int, int | None], None] | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     rand: Callable[[], float] = random.random,
-    open_part: OpenPart = _open_part,
+    open_part: OpenPart | None = None,
     verify: Callable[[Path], str | None] | None = None,
 ) -> DownloadResult:
     """Download ``url`` to ``dest`` through ``<dest>.part``, resuming what an earlier try left.
@@ -151,7 +151,7 @@ async def download(
         on_progress: called with ``(bytes on disk, total or None)`` after each chunk.
         sleep: the backoff sleep (tests pass a fast one).
         rand: jitter source in ``[0, 1)``.
-        open_part: opens the ``.part`` file (``open``); tests inject write failures through it.
+        open_part: opens the ``.part`` file (default ``open``); tests inject write failures.
         verify: says why a complete ``.part`` is not the media it should be (``None``: it is);
             such a file is discarded, the URL refreshed once, and then it is a failed download
             naming the reason -- an error page is never saved as the clip.
@@ -173,7 +173,7 @@ async def download(
     deadline = timeout if timeout is not None else policy.deadline_for(expected_size)
     run = _Download(http, url, target, expected_size, refresh_url, policy, on_progress, verify)
     try:
-        return await asyncio.wait_for(run.run(sleep, rand, open_part), deadline)
+        return await asyncio.wait_for(run.run(sleep, rand, open_part or _open_part), deadline)
     except asyncio.TimeoutError:
         kept = file_size(run.part)
         raise DownloadError(

@@ -197,25 +197,15 @@ class MediaSaver:
                 def verify(path: Path) -> str | None:  # the media it claims, or why not
                     return media_problem(path, kind)
 
-                if self.open_part is None:
-                    result = await download(
-                        self.http,
-                        url,
-                        dest,
-                        refresh_url=fresh_url,
-                        policy=self.policy,
-                        verify=verify,
-                    )
-                else:
-                    result = await download(
-                        self.http,
-                        url,
-                        dest,
-                        refresh_url=fresh_url,
-                        policy=self.policy,
-                        open_part=self.open_part,
-                        verify=verify,
-                    )
+                result = await download(
+                    self.http,
+                    url,
+                    dest,
+                    refresh_url=fresh_url,
+                    policy=self.policy,
+                    open_part=self.open_part,
+                    verify=verify,
+                )
             except DiskFullError as exc:
                 self.disk_full = exc
                 raise

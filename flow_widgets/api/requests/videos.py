@@ -236,21 +236,14 @@ class VideoRequest(FlowRequest):
         self._check_image_budget(spec)
         self._check_voices(spec)
         self._check_duration(spec)
-        rules.check_markers(
-            self.prompt,
-            {
-                "character": [i for i, _ in rules.filled(self.characters)],
-                "referenceImage": [i for i, _ in rules.filled(self.reference_images)],
-                "referenceAudio": [i for i, _ in rules.filled(self.voices)],
-            },
-            forbidden=["referenceVideo"],
-            endpoint="POST /videos",
-        )
-        rules.check_same_account(owners, self.email)
+        self._check_markers(owners)
 
     def _check_open_ids(self) -> None:
         """What holds whatever the model: ids well formed, from one account, markers filled."""
-        owners = self._check_ids()
+        self._check_markers(self._check_ids())
+
+    def _check_markers(self, owners: list[rules.Owner | None]) -> None:
+        """Each ``@marker`` names a filled slot, and every id comes from one account."""
         rules.check_markers(
             self.prompt,
             {
