@@ -34,6 +34,7 @@ from flow_widgets.runtime.ledger_records import (
     STATES,
     Attempt,
     Submission,
+    bought_on,
     submission_from_row,
 )
 from flow_widgets.runtime.ledger_transitions import TERMINAL_STATES, allowed
@@ -301,14 +302,8 @@ class PgIntentLedger:
         return None
 
     def on_this_backend(self, submission: Submission) -> bool:
-        """True when ``submission`` was bought on this ledger's backend (the SQLite ledger's
-        rule: rows without a backend count when their jobid names the same useapi.net user)."""
-        if self.backend is None or submission.backend == self.backend:
-            return True
-        if submission.backend is not None or not submission.jobid:
-            return False
-        user = self.backend.rsplit(" as user:", 1)
-        return len(user) == 2 and f"-u{user[1]}-" in submission.jobid
+        """True when ``submission`` was bought on this ledger's backend (see :func:`bought_on`)."""
+        return bought_on(self.backend, submission)
 
     def retry_intent(self, sid: str, account: str | None) -> int | None:
         now = self._clock()

@@ -51,6 +51,7 @@ from flow_widgets.runtime.ledger_records import (
     Attempt,
     MediaFileRecord,
     Submission,
+    bought_on,
     media_file_from_row,
     submission_from_row,
 )
@@ -583,17 +584,8 @@ class Ledger:
         return None
 
     def on_this_backend(self, submission: Submission) -> bool:
-        """True when ``submission`` was bought on this ledger's backend.
-
-        Rows recorded before backends were (``backend`` is ``NULL``) count when their jobid
-        names the same useapi.net user (``-u<id>-``); without a jobid they do not.
-        """
-        if self.backend is None or submission.backend == self.backend:
-            return True
-        if submission.backend is not None or not submission.jobid:
-            return False
-        user = self.backend.rsplit(" as user:", 1)
-        return len(user) == 2 and f"-u{user[1]}-" in submission.jobid
+        """True when ``submission`` was bought on this ledger's backend (see :func:`bought_on`)."""
+        return bought_on(self.backend, submission)
 
     def unfinished(self, *, include_held: bool = False) -> builtins.list[Submission]:
         """Submissions a new session must re-attach to or reconcile, oldest first.

@@ -20,6 +20,7 @@ __all__ = [
     "Attempt",
     "MediaFileRecord",
     "Submission",
+    "bought_on",
     "media_file_from_row",
     "submission_from_row",
 ]
@@ -126,6 +127,20 @@ class MediaFileRecord:
     size: int
     sha256: str
     created: float
+
+
+def bought_on(backend: str | None, submission: Submission) -> bool:
+    """True when ``submission`` was bought on ``backend`` (``None``: any backend).
+
+    Rows recorded before backends were (``backend`` is ``NULL``) count when their jobid
+    names the same useapi.net user (``-u<id>-``); without a jobid they do not.
+    """
+    if backend is None or submission.backend == backend:
+        return True
+    if submission.backend is not None or not submission.jobid:
+        return False
+    user = backend.rsplit(" as user:", 1)
+    return len(user) == 2 and f"-u{user[1]}-" in submission.jobid
 
 
 def submission_from_row(row: sqlite3.Row) -> Submission:
