@@ -137,9 +137,15 @@ def actions_for(
 
 
 def attach_toolbar(
-    session: Any, card: Any, *, kind: str, recipe: Callable[[int], Any] | None
+    session: Any,
+    card: Any,
+    *,
+    kind: str,
+    recipe: Callable[[int], Any] | None,
+    extra: Callable[[], dict[str, Callable[[], Any] | Press]] | None = None,
 ) -> Any:
-    """Display an action bar under ``card`` that follows the card's jobs."""
+    """Display an action bar under ``card`` that follows the card's jobs (``extra``: a last
+    row, *takes*, of the cell's take actions)."""
     from IPython.display import display
 
     from flow_widgets.ui.toolbar import ActionBar
@@ -153,6 +159,9 @@ def attach_toolbar(
                 followed.add(id(handle))
                 handle.on_change(update)
         rows = actions_for(session, card, kind=kind, recipe=recipe)
+        more = extra() if extra is not None else {}
+        if more:
+            rows.append(("takes", more))
         bar.set_rows(
             [
                 (title, {name: _then(action, update) for name, action in actions.items()})

@@ -50,7 +50,11 @@ Scheduler = Callable[[float, Callable[[], None]], None]
 
 
 def card_bundle(
-    views: Sequence[CardView], snippets: Sequence[tuple[str, str]] = (), *, columns: int = 1
+    views: Sequence[CardView],
+    snippets: Sequence[tuple[str, str]] = (),
+    *,
+    columns: int = 1,
+    strip: tuple[str, str] = ("", ""),
 ) -> tuple[dict[str, str], dict[str, Any]]:
     """The mimebundle and metadata for a card and its follow-ups.
 
@@ -58,6 +62,7 @@ def card_bundle(
         views: the original job first, then follow-ups (new takes, extensions, upscales).
         snippets: ``(title, code)`` blocks shown under the cards (copy-as-cell).
         columns: lay the cards out in a grid this many columns wide (``--compare``/``--seeds``).
+        strip: ``(html, text)`` of the cell's takes strip, shown under the cards.
     """
     html_parts = [card_html(v) for v in views]
     if columns > 1:
@@ -66,6 +71,9 @@ def card_bundle(
             f'gap:6px">{"".join(html_parts)}</div>'
         ]
     text_parts = [card_text(v) for v in views]
+    if strip[0]:
+        html_parts.append(strip[0])
+        text_parts.append(strip[1])
     for title, code in snippets:
         html_parts.append(snippet_html(title, code))
         text_parts.append(f"{one_line(title, 200)}\n{code}")
@@ -190,6 +198,7 @@ class LiveCard:
         self.toolbar: Any = None  # the action bar shown under the card, if any
         # id(handle) -> the take number it was bought as ("new take #3"), for the toolbar.
         self.take_numbers: dict[int, int] = {}
+        self.strip: Callable[[], tuple[str, str]] | None = None  # the cell's takes strip
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -219,7 +228,8 @@ class LiveCard:
         """The current mimebundle and metadata."""
         with self._lock:
             snippets = list(self._snippets)
-        return card_bundle(self.views(), snippets, columns=self._columns)
+        strip = self.strip() if self.strip is not None else ("", "")
+        return card_bundle(self.views(), snippets, columns=self._columns, strip=strip)
 
     def _repr_mimebundle_(
         self, include: Any = None, exclude: Any = None
@@ -324,7 +334,10 @@ class LiveCard:
 
     def _publish(self, *, update: bool, views: list[CardView] | None = None) -> None:
         views = views if views is not None else self.views()
-        data, metadata = card_bundle(views, list(self._snippets), columns=self._columns)
+        strip = self.strip() if self.strip is not None else ("", "")
+        data, metadata = card_bundle(
+            views, list(self._snippets), columns=self._columns, strip=strip
+        )
         self._publisher(data, metadata, self.display_id, update)
         self.publish_count += 1
         self._last_key = self._key(views)
