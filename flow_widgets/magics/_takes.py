@@ -16,11 +16,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flow_widgets.cell_text import cell_for
-from flow_widgets.runtime import notebooks
+from flow_widgets.runtime import notebooks, take_store
 from flow_widgets.runtime.take_store import CellKey, TakeRecord, TakeStore, resolve_cell_key
 from flow_widgets.ui.press import Press
 from flow_widgets.ui.prompt_diff import word_changes
@@ -46,7 +45,6 @@ log = logging.getLogger("flow_widgets.takes")
 
 _CELL_IDS: dict[int, str | None] = {}
 _HOOKS: dict[int, Callable[[Any], None]] = {}
-_STORES: dict[Path, TakeStore] = {}
 STRIP_MOST = 12
 """The strip shows the cell's newest takes up to this many (``%flow takes`` lists them all)."""
 
@@ -79,12 +77,8 @@ def current_cell_id(shell: Any) -> str | None:
 
 
 def store_for(session: FlowSession) -> TakeStore:
-    """The takes store in ``session``'s ledger file (one per file in this process)."""
-    ledger = session.ledger
-    path = Path(ledger.path)
-    if path not in _STORES:
-        _STORES[path] = TakeStore(path, redact=ledger.scrub_text)
-    return _STORES[path]
+    """The takes store in ``session``'s ledger file."""
+    return take_store.store_for(session.ledger)
 
 
 def _poster(record: TakeRecord, kind: str) -> str | None:

@@ -35,9 +35,21 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["KEY_SOURCES", "CellKey", "KeySource", "TakeRecord", "TakeStore", "resolve_cell_key"]
+if TYPE_CHECKING:  # pragma: no cover
+    from flow_widgets.runtime.ledger import Ledger
+
+__all__ = [
+    "KEY_SOURCES",
+    "CellKey",
+    "KeySource",
+    "TakeRecord",
+    "TakeStore",
+    "cell_picks",
+    "resolve_cell_key",
+    "store_for",
+]
 
 KeySource = Literal["cell id", "--out", "lineage"]
 KEY_SOURCES: tuple[KeySource, ...] = ("cell id", "--out", "lineage")
@@ -421,3 +433,28 @@ def resolve_cell_key(
         return CellKey(notebook, best[1], "lineage")
     seed = f"{notebook}\n{magic}\n{_normal_flags(flags)}\n{prompt}\n{time.time_ns()}"
     return CellKey(notebook, f"lineage:{hashlib.sha256(seed.encode()).hexdigest()[:16]}", "lineage")
+
+
+_STORES: dict[Path, TakeStore] = {}
+_STORES_LOCK = threading.Lock()
+
+
+def store_for(ledger: Ledger) -> TakeStore:
+    """The takes store in ``ledger``'s file (one per file in this process), scrubbing the
+    ledger's secrets from prompts."""
+    path = Path(ledger.path)
+    with _STORES_LOCK:
+        if path not in _STORES:
+            _STORES[path] = TakeStore(path, redact=ledger.scrub_text)
+        return _STORES[path]
+
+
+def cell_picks(ledger: Ledger | None) -> set[str]:
+    """The submission ids starred as their cell's pick (what galleries and exports offer
+    first); empty when there is no ledger or it cannot be read — never an error."""
+    if ledger is None:
+        return set()
+    try:
+        return store_for(ledger).starred_submissions()
+    except (sqlite3.Error, OSError):
+        return set()

@@ -115,3 +115,24 @@ def test_prompts_in_the_strip_are_escaped(shell: Shell) -> None:
     html = card.bundle()[0]["text/html"]
     strip = html[html.index('<section class="fw-takes"') :]
     assert "<img src=x" not in strip and "&lt;img src=x onerror=alert(1)&gt;" in strip
+
+
+def test_the_starred_pick_comes_first_in_the_gallery_and_the_export(shell: Shell) -> None:
+    from flow_widgets.ui.export import export
+    from flow_widgets.ui.gallery import Gallery
+
+    shell.cell("%config FlowMagics.toolbar = True")
+    for prompt in FOX:
+        card = _run(shell, prompt)
+    card.toolbar.click("☆ #2", "takes")
+    session = _session(shell)
+    gallery = Gallery()  # every job of the session
+    try:
+        takes = gallery.takes()
+        assert takes[0].prompt == FOX[1] and takes[0].starred
+        assert [t.starred for t in takes].count(True) == 1
+    finally:
+        gallery.close()
+    page = export("page.html", session.jobs()).read_text()
+    picked = page.index("★ pick")
+    assert picked < page.index(FOX[0]) and page.index(FOX[1], picked) < page.index(FOX[0])
