@@ -42,8 +42,9 @@ _STYLE = (
     ".fw-take-open{display:block;color:inherit;text-decoration:none}"
     ".fw-take-open img{display:block;width:100%;height:auto;border-radius:4px;"
     "background:#000;min-height:40px}"
-    ".fw-take-open:focus-visible,.fw-take button:focus-visible{"
-    "outline:2px solid var(--jp-brand-color1,#1565c0);outline-offset:2px}"
+    # JupyterLab's own output styles remove outlines on links: these win (2 px, >= 3:1)
+    ".fw-takes .fw-take-open:focus-visible,.fw-takes .fw-take button:focus-visible{"
+    "outline:2px solid var(--jp-brand-color1,#1565c0)!important;outline-offset:2px}"
     ".fw-take-head{font-weight:600}"
     ".fw-take-star{color:var(--jp-warn-color0,#8a4b00)}"
     ".fw-take-diff{overflow-wrap:anywhere}"
@@ -52,28 +53,105 @@ _STYLE = (
     ".fw-take-diff del{background:var(--jp-error-color3,#fee2e2);color:#7f1d1d;"
     "padding:0 2px;border-radius:3px}"
     ".fw-take-facts{color:var(--jp-ui-font-color2,#4b5563);font-size:12px}"
+    ".fw-take-pick{margin-top:4px;font:inherit;font-size:12px;padding:1px 8px;cursor:pointer;"
+    "color:var(--jp-ui-font-color1,#1f2937);background:var(--jp-layout-color2,#eef0f3);"
+    "border:1px solid var(--jp-border-color1,#9ca3af);border-radius:4px}"
+    ".fw-take-pick[aria-pressed=true]{background:var(--jp-brand-color1,#1565c0);color:#fff}"
+    ".fw-takes-compare .fw-compare-pair{display:grid;gap:10px;margin-top:8px;"
+    "grid-template-columns:repeat(2,minmax(0,1fr))}"
+    ".fw-takes-compare figure{margin:0;min-width:0}"
+    ".fw-takes-compare video,.fw-takes-compare img{display:block;width:100%;height:auto;"
+    "border-radius:4px;background:#000}"
+    ".fw-takes-compare mark{background:#fde68a;color:#111;padding:0 2px;border-radius:3px}"
+    ".fw-takes-compare .fw-wipe{grid-template-columns:1fr}"
+    ".fw-takes-compare .fw-wipe figure{grid-area:1/1}"
+    ".fw-takes-compare input[type=range]{width:100%}"
     ".fw-takes-status{color:var(--jp-ui-font-color2,#4b5563);font-size:12px;min-height:1em}"
     "</style>"
 )
 
+# Links are read from each take's own ``<a href>``, which the frontend has already resolved (a
+# relative URL set from a script would resolve against the page, not the notebook's folder).
+# The click is taken in the capture phase, before JupyterLab's own handler on the link (which
+# would open the file in a new tab).
 # Where scripts run: a click (or Enter) on a take shows it in the card's main player, arrow keys
-# move between takes, and the change is announced. Without scripts the link opens the file.
+# move between takes, and the change is announced. A *compare* toggle appears on each take;
+# one pressed compares it with the take in the main player (one click), two pressed compare
+# each other: they stand side by side under the strip with the words that differ
+# marked: videos play, pause and seek together; two images get a wipe (a named slider).
+# Without scripts the link opens the file and no toggle is shown (no control that cannot work).
 _SCRIPT = """<script>(function(){
 var root=document.getElementById(%(id)s);if(!root||root.dataset.fwReady)return;
 root.dataset.fwReady='1';var out=root.closest('.jp-OutputArea-output')||root.parentNode;
-var status=root.querySelector('.fw-takes-status');
+var status=root.querySelector('.fw-takes-status');var side=root.querySelector('.fw-takes-compare');
+var items=Array.prototype.slice.call(root.querySelectorAll('.fw-take'));
 var links=Array.prototype.slice.call(root.querySelectorAll('.fw-take-open'));
-function show(a){var li=a.closest('.fw-take');var card=out.querySelector('.fw-card');
-if(!card)return;var kind=li.dataset.kind,src=li.dataset.src;
+function say(t){if(status)status.textContent=t;}
+function url(li){var a=li.querySelector('a.fw-take-open');return a?a.href:li.dataset.src;}
+function show(li){var card=out.querySelector('.fw-card');
+if(!card)return;var kind=li.dataset.kind,src=url(li);
 var player=card.querySelector(kind==='video'?'video':'img');if(!player||!src)return;
 player.src=src;if(kind==='video'){player.poster=li.dataset.poster||'';player.load();}
-player.setAttribute(kind==='video'?'aria-label':'alt',li.dataset.name||'');
-root.querySelectorAll('.fw-take').forEach(function(o){o.setAttribute('aria-current',
-o===li?'true':'false');});if(status)status.textContent='Showing '+(li.dataset.name||'');}
-links.forEach(function(a,i){a.addEventListener('click',function(ev){ev.preventDefault();show(a);});
+player.setAttribute(kind==='video'?'aria-label':'alt',li.dataset.prompt||'');
+items.forEach(function(o){o.setAttribute('aria-current',o===li?'true':'false');});
+say('Showing '+(li.dataset.name||''));}
+root.addEventListener('click',function(ev){var a=ev.target.closest('.fw-take-open');
+if(!a||!root.contains(a))return;ev.preventDefault();ev.stopPropagation();
+show(a.closest('.fw-take'));},true);
+links.forEach(function(a,i){
 a.addEventListener('keydown',function(ev){var j=i;if(ev.key==='ArrowRight')j=i+1;
 else if(ev.key==='ArrowLeft')j=i-1;else return;ev.preventDefault();ev.stopPropagation();
 if(links[j])links[j].focus();});});
+function words(t){return t.split(/\\s+/).filter(Boolean);}
+function norm(w){return w.toLowerCase().replace(/^[.,;:!?"'()]+|[.,;:!?"'()]+$/g,'');}
+function changed(a,b){var x=words(a),y=words(b),n=x.length,m=y.length,i,j;
+var L=[];for(i=0;i<=n;i++){L.push(new Array(m+1).fill(0));}
+for(i=n-1;i>=0;i--)for(j=m-1;j>=0;j--)L[i][j]=norm(x[i])===norm(y[j])?L[i+1][j+1]+1:
+Math.max(L[i+1][j],L[i][j+1]);var keep=new Array(n).fill(false);i=0;j=0;
+while(i<n&&j<m){if(norm(x[i])===norm(y[j])){keep[i]=true;i++;j++;}
+else if(L[i+1][j]>=L[i][j+1])i++;else j++;}return x.map(function(w,k){return [w,!keep[k]];});}
+function caption(li,other){var f=document.createElement('figcaption');
+var h=document.createElement('b');h.textContent='#'+li.dataset.number+' ';f.appendChild(h);
+changed(li.dataset.prompt||'',other.dataset.prompt||'').forEach(function(p){
+var e=document.createElement(p[1]?'mark':'span');e.textContent=p[0];f.appendChild(e);
+f.appendChild(document.createTextNode(' '));});return f;}
+function media(li){var el;if(li.dataset.kind==='video'){el=document.createElement('video');
+el.controls=true;el.preload='metadata';el.poster=li.dataset.poster||'';
+el.setAttribute('aria-label',li.dataset.prompt||'');}else{el=document.createElement('img');
+el.alt=li.dataset.prompt||'';}el.src=url(li);return el;}
+function sync(vids){function each(v,f){vids.forEach(function(o){if(o!==v)f(o);});}
+function near(o,v){if(Math.abs(o.currentTime-v.currentTime)>0.1)o.currentTime=v.currentTime;}
+vids.forEach(function(v){v.addEventListener('play',function(){each(v,function(o){
+if(!o.paused)return;near(o,v);var p=o.play();if(p&&p.catch)p.catch(function(){});});});
+v.addEventListener('pause',function(){each(v,function(o){if(!o.paused)o.pause();});});
+v.addEventListener('seeked',function(){each(v,function(o){near(o,v);});});});}
+function compare(a,b){side.textContent='';var grid=document.createElement('div');
+grid.className='fw-compare-pair';[[a,b],[b,a]].forEach(function(p){
+var fig=document.createElement('figure');fig.appendChild(media(p[0]));
+fig.appendChild(caption(p[0],p[1]));grid.appendChild(fig);});side.appendChild(grid);
+if(a.dataset.kind!=='video'&&b.dataset.kind!=='video'){var figs=grid.querySelectorAll('figure');
+var top=figs[1].querySelector('img');var slider=document.createElement('input');
+slider.type='range';slider.min='0';slider.max='100';slider.value='50';
+slider.setAttribute('aria-label',
+'wipe between take '+a.dataset.number+' and take '+b.dataset.number);
+grid.className='fw-compare-pair fw-wipe';
+function wipe(){top.style.clipPath='inset(0 0 0 '+slider.value+'%%)';}
+slider.addEventListener('input',wipe);wipe();side.appendChild(slider);}
+else{sync(Array.prototype.slice.call(grid.querySelectorAll('video')));}
+say('Comparing take '+a.dataset.number+' and take '+b.dataset.number);}
+var chosen=[];items.forEach(function(li){if(!li.dataset.src)return;
+var t=document.createElement('button');t.type='button';t.className='fw-take-pick';
+t.textContent='compare';t.setAttribute('aria-pressed','false');
+t.setAttribute('aria-label','compare take '+li.dataset.number);
+t.addEventListener('click',function(){var k=chosen.indexOf(li);if(k>=0){chosen.splice(k,1);}
+else{chosen.push(li);if(chosen.length>2)chosen.shift();}
+items.forEach(function(o){var b=o.querySelector('.fw-take-pick');
+if(b)b.setAttribute('aria-pressed',chosen.indexOf(o)>=0?'true':'false');});
+var shown=items.filter(function(o){return o.getAttribute('aria-current')==='true';})[0];
+if(chosen.length===2)compare(chosen[0],chosen[1]);
+else if(chosen.length===1&&shown&&shown!==chosen[0]&&shown.dataset.src)compare(shown,chosen[0]);
+else{side.textContent='';say(chosen.length?'Pick one more take to compare':'');}});
+li.appendChild(t);});
 })();</script>"""
 
 
@@ -175,6 +253,7 @@ def _take_html(take: TakeView, now: float | None) -> str:
     data = (
         f' data-kind="{_e(take.kind)}" data-src="{_e(src or "")}"'
         f' data-poster="{_e(_safe(take.poster) or "")}" data-name="{name}"'
+        f' data-number="{take.number}" data-prompt="{_e(take.prompt)}"'
     )
     current = "true" if take.current else "false"
     return f'<li class="fw-take" aria-current="{current}"{data}>{opener}{head}{diff}{facts}</li>'
@@ -199,6 +278,7 @@ def strip_html(takes: Sequence[TakeView], *, now: float | None = None, source: s
         f"<h4>Takes of this cell ({len(takes)}){how}</h4>"
         f'<ol aria-label="takes, oldest first">{items}</ol>'
         '<div class="fw-takes-status" role="status" aria-live="polite"></div>'
+        '<div class="fw-takes-compare"></div>'
         f"</section>{_SCRIPT % {'id': repr(element_id)}}"
     )
 

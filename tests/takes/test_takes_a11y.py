@@ -101,7 +101,7 @@ def test_the_strip_is_named_keeps_arrow_keys_and_shows_focus() -> None:
     markup = strip_html(_takes(), now=0.0)
     assert 'aria-label="Takes of this cell"' in markup
     assert 'data-lm-suppress-shortcuts="true"' in markup
-    assert ":focus-visible{outline:2px solid var(--jp-brand-color1,#1565c0)" in markup
+    assert ":focus-visible{outline:2px solid var(--jp-brand-color1,#1565c0)!important" in markup
     posters = re.findall(r'<img src="[^"]*" alt="([^"]*)"', markup)
     assert posters == ["take 1: a red fox in snow", "take 2: a red fox in deep snow"]
     assert 'role="status" aria-live="polite"' in markup
