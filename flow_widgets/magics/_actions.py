@@ -131,9 +131,21 @@ def actions_for(
             card.take_numbers[id(handle)] = number
             card.add_followup(handle, kind=kind, note=TAKE_NOTE.format(number))
 
-        lead = {label: Press(label, new_take, intent=f"take:{number}", tooltip="Another take")}
+        cost = _cost_words(getattr(handles[0], "credits", None))  # as the first take cost
+        lead = {
+            label: Press(
+                label, new_take, intent=f"take:{number}", tooltip="Another take", cost=cost
+            )
+        }
         rows[0] = (rows[0][0], {**lead, **rows[0][1]})
     return rows
+
+
+def _cost_words(credits: int | None) -> str:
+    """What a new take costs, for its button (``""`` when not known)."""
+    if credits is None:
+        return ""
+    return "free" if credits == 0 else f"{credits} credits"
 
 
 def attach_toolbar(

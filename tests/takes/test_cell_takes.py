@@ -136,3 +136,18 @@ def test_the_starred_pick_comes_first_in_the_gallery_and_the_export(shell: Shell
     page = export("page.html", session.jobs()).read_text()
     picked = page.index("★ pick")
     assert picked < page.index(FOX[0]) and page.index(FOX[1], picked) < page.index(FOX[0])
+
+
+def test_new_take_shows_its_cost_on_the_button_and_joins_the_strip(shell: Shell) -> None:
+    shell.cell("%config FlowMagics.toolbar = True")
+    card = _run(shell, FOX[0], cell_id="cell-cost")
+    bar = card.toolbar
+    (offer,) = [p for g in bar.groups for p in g["actions"] if p["label"] == "new take #2"]
+    assert offer["cost"] == f"{card.handles[0].credits} credits" and card.handles[0].credits
+    posts = shell.count_requests("POST /videos")
+    bar.click("new take #2")
+    card.handles[-1].wait(60)
+    assert shell.fired(posts) == 1
+    html = card.bundle()[0]["text/html"]
+    assert _strip_takes(html) == [f"take 1: {FOX[0]}", f"take 2: {FOX[0]}"]
+    assert "(same prompt)" in html  # a new take of the same prompt: nothing changed
