@@ -171,7 +171,7 @@ class CellTakes:
                 self._first = handle
             self._pending.append(_Pending(handle, fingerprint, magic, flags, prompt, seed, cost))
         handle.on_change(self._changed)
-        self.flush()
+        self._changed(handle)  # never raises: the purchase is made whatever the store says
 
     def _changed(self, handle: JobHandle) -> None:
         try:
@@ -236,7 +236,11 @@ class CellTakes:
 
     def actions(self, session: FlowSession) -> dict[str, Callable[[], Any] | Press]:
         """The toolbar's *takes* row: star each take as the pick, copy a take's exact cell."""
-        records = self.records()
+        try:
+            records = self.records()
+        except Exception:  # the toolbar still offers the job's own buttons
+            log.exception("Reading the cell's takes failed")
+            return {}
         actions: dict[str, Callable[[], Any] | Press] = {}
         if len(records) < 2:
             return actions

@@ -151,3 +151,24 @@ def test_new_take_shows_its_cost_on_the_button_and_joins_the_strip(shell: Shell)
     html = card.bundle()[0]["text/html"]
     assert _strip_takes(html) == [f"take 1: {FOX[0]}", f"take 2: {FOX[0]}"]
     assert "(same prompt)" in html  # a new take of the same prompt: nothing changed
+
+
+def test_a_store_that_cannot_write_never_breaks_the_cell(
+    shell: Shell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from flow_widgets.runtime.take_store import TakeStore
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    shell.cell("%config FlowMagics.toolbar = True")
+    posts = shell.count_requests("POST /videos")
+    _run(shell, "a lynx on a ridge", cell_id="cell-broken")
+    monkeypatch.setattr(TakeStore, "record", broken)  # a real disk failure cannot be staged here
+    card = _run(shell, "a lynx on a ridge", cell_id="cell-broken")  # re-attaches: known at once
+    card = _run(shell, "a lynx on a high ridge", cell_id="cell-broken")  # a new purchase
+    assert shell.fired(posts) == 2 and card.handles[0].status == "completed"
+    assert "fw-takes" not in card.bundle()[0]["text/html"]
+    assert "new take #2" in card.toolbar.actions
