@@ -68,7 +68,7 @@ _CARD_STYLE = (
     "border:1px solid #d0d4da;border-left:4px solid {colour};border-radius:6px;"
     "padding:6px 10px;margin:4px 0;font:13px/1.45 system-ui,sans-serif;max-width:760px"
 )
-_MUTED = "color:#4b5563"
+_MUTED = "color:var(--jp-content-font-color2,#4b5563)"  # readable in light and dark
 
 # Shared by every running card; identical text, so browsers parse it once per page.
 _RUNNING_CSS = (

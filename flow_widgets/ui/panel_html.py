@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 LIVE_NOTE = "A live flow_widgets panel; run this cell with a kernel to use its controls."
-_MUTED = "color:#4b5563"
+_MUTED = "color:var(--jp-content-font-color2,#4b5563)"  # readable in light and dark
 _FRAME = (
     "border:1px solid #d0d4da;border-radius:6px;padding:6px 10px;margin:4px 0;"
     "font:13px/1.45 system-ui,sans-serif;max-width:960px"

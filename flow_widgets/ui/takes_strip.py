@@ -52,7 +52,7 @@ _STYLE = (
     "text-decoration:none;padding:0 2px;border-radius:3px}"
     ".fw-take-diff del{background:var(--jp-error-color3,#fee2e2);color:#7f1d1d;"
     "padding:0 2px;border-radius:3px}"
-    ".fw-take-facts{color:var(--jp-ui-font-color2,#4b5563);font-size:12px}"
+    ".fw-take-facts{color:var(--jp-content-font-color2,#4b5563);font-size:12px}"
     ".fw-take-pick{margin-top:4px;font:inherit;font-size:12px;padding:1px 8px;cursor:pointer;"
     "color:var(--jp-ui-font-color1,#1f2937);background:var(--jp-layout-color2,#eef0f3);"
     "border:1px solid var(--jp-border-color1,#9ca3af);border-radius:4px}"
@@ -66,7 +66,7 @@ _STYLE = (
     ".fw-takes-compare .fw-wipe{grid-template-columns:1fr}"
     ".fw-takes-compare .fw-wipe figure{grid-area:1/1}"
     ".fw-takes-compare input[type=range]{width:100%}"
-    ".fw-takes-status{color:var(--jp-ui-font-color2,#4b5563);font-size:12px;min-height:1em}"
+    ".fw-takes-status{color:var(--jp-content-font-color2,#4b5563);font-size:12px;min-height:1em}"
     "</style>"
 )
 

@@ -164,6 +164,25 @@ def _loop(lab: Lab, lab_root: Path) -> None:
     assert "3 take(s) of cell:" in said and "(recognised by its cell id)" in said
     assert "pick: #1" in said
 
+    # the dark theme: the strip takes JupyterLab's --jp-* colours, and axe checks them again
+    page.click(".lm-MenuBar-itemLabel:text-is('Settings')")
+    page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
+    page.locator(".lm-Menu-itemLabel", has_text="JupyterLab Dark").first.click()
+    _wait(lab, "() => document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
+    page.wait_for_timeout(500)  # the theme's stylesheet is applied
+    _accessibility(lab)
+    lab.screenshot("takes-loop-dark")
+
+    # saved, and reopened with no kernel: every take of the cell is still shown, with the pick
+    lab.save()
+    lab.server.shutdown_kernels()
+    page.reload()
+    lab.open("loop.ipynb", wait_kernel=False)
+    reopened = _cell(lab, 1)
+    reopened.locator(".fw-takes .fw-take").nth(2).wait_for(timeout=60_000)
+    assert reopened.locator(".fw-takes .fw-take").count() == 3
+    assert reopened.locator(".fw-take-star").count() == 1
+
 
 def _add_cell(lab: Lab, index: int, source: str) -> None:
     """A new cell at the end (command mode, ``b`` on the last cell), holding ``source``."""

@@ -35,7 +35,8 @@ def test_contrast_formula_matches_wcag() -> None:
 
 
 def _text_colours(markup: str) -> set[str]:
-    return set(re.findall(r"(?<![-\w])color:(#[0-9a-fA-F]{6})", markup))
+    """Every text colour, and the fallback of every ``var(--jp-…, #hex)`` text colour."""
+    return set(re.findall(r"(?<![-\w])color:(?:var\(--[\w-]+,)?(#[0-9a-fA-F]{6})", markup))
 
 
 def _views() -> list[CardView]:
