@@ -216,7 +216,8 @@ class CellTakes:
         if len(records) < 2:
             return "", ""
         views = take_views(records[-STRIP_MOST:], current=self.current)
-        return strip_html(views, source=self.key.source), strip_text(views)
+        html = strip_html(views, source=self.key.source, cell=self.key.key)
+        return html, strip_text(views)
 
     def star(self, number: int | None) -> None:
         """Make take ``number`` the cell's pick (``None``: no pick) and redraw the card."""

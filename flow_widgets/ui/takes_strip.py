@@ -79,7 +79,9 @@ _STYLE = (
 # one pressed compares it with the take in the main player (one click), two pressed compare
 # each other: they stand side by side under the strip with the words that differ
 # marked: videos play, pause and seek together; two images get a wipe (a named slider).
-# Without scripts the link opens the file and no toggle is shown (no control that cannot work).
+# The takes being compared are remembered per cell for the page's life, so a redrawn card (a
+# star, a new take) keeps its comparison. Without scripts the link opens the file and no
+# toggle is shown (no control that cannot work).
 _SCRIPT = """<script>(function(){
 var root=document.getElementById(%(id)s);if(!root||root.dataset.fwReady)return;
 root.dataset.fwReady='1';var out=root.closest('.jp-OutputArea-output')||root.parentNode;
@@ -139,19 +141,25 @@ function wipe(){top.style.clipPath='inset(0 0 0 '+slider.value+'%%)';}
 slider.addEventListener('input',wipe);wipe();side.appendChild(slider);}
 else{sync(Array.prototype.slice.call(grid.querySelectorAll('video')));}
 say('Comparing take '+a.dataset.number+' and take '+b.dataset.number);}
-var chosen=[];items.forEach(function(li){if(!li.dataset.src)return;
+var kept=window.__fwTakesChosen=window.__fwTakesChosen||{};var cell=root.dataset.cell||'';
+var chosen=[];function update(quiet){items.forEach(function(o){
+var b=o.querySelector('.fw-take-pick');
+if(b)b.setAttribute('aria-pressed',chosen.indexOf(o)>=0?'true':'false');});
+if(cell)kept[cell]=chosen.map(function(o){return o.dataset.number;});
+var shown=items.filter(function(o){return o.getAttribute('aria-current')==='true';})[0];
+if(chosen.length===2)compare(chosen[0],chosen[1]);
+else if(chosen.length===1&&shown&&shown!==chosen[0]&&shown.dataset.src)compare(shown,chosen[0]);
+else{side.textContent='';if(!quiet)say(chosen.length?'Pick one more take to compare':'');}}
+items.forEach(function(li){if(!li.dataset.src)return;
 var t=document.createElement('button');t.type='button';t.className='fw-take-pick';
 t.textContent='compare';t.setAttribute('aria-pressed','false');
 t.setAttribute('aria-label','compare take '+li.dataset.number);
 t.addEventListener('click',function(){var k=chosen.indexOf(li);if(k>=0){chosen.splice(k,1);}
-else{chosen.push(li);if(chosen.length>2)chosen.shift();}
-items.forEach(function(o){var b=o.querySelector('.fw-take-pick');
-if(b)b.setAttribute('aria-pressed',chosen.indexOf(o)>=0?'true':'false');});
-var shown=items.filter(function(o){return o.getAttribute('aria-current')==='true';})[0];
-if(chosen.length===2)compare(chosen[0],chosen[1]);
-else if(chosen.length===1&&shown&&shown!==chosen[0]&&shown.dataset.src)compare(shown,chosen[0]);
-else{side.textContent='';say(chosen.length?'Pick one more take to compare':'');}});
+else{chosen.push(li);if(chosen.length>2)chosen.shift();}update(false);});
 li.appendChild(t);});
+(kept[cell]||[]).forEach(function(n){var li=items.filter(function(o){
+return o.dataset.number===n&&o.dataset.src;})[0];if(li)chosen.push(li);});
+if(chosen.length)update(true);
 })();</script>"""
 
 
@@ -259,13 +267,16 @@ def _take_html(take: TakeView, now: float | None) -> str:
     return f'<li class="fw-take" aria-current="{current}"{data}>{opener}{head}{diff}{facts}</li>'
 
 
-def strip_html(takes: Sequence[TakeView], *, now: float | None = None, source: str = "") -> str:
+def strip_html(
+    takes: Sequence[TakeView], *, now: float | None = None, source: str = "", cell: str = ""
+) -> str:
     """The strip for a cell's takes (oldest first); ``""`` for a cell with only one take.
 
     Args:
         takes: the cell's takes, oldest first.
         now: the time ages are measured from (tests pass a fixed one).
         source: how the cell was recognised (``cell id``, ``--out``, ``lineage``), shown small.
+        cell: the cell's key: a redrawn strip of the same cell keeps what was being compared.
     """
     if len(takes) < 2:
         return ""
@@ -274,7 +285,7 @@ def strip_html(takes: Sequence[TakeView], *, now: float | None = None, source: s
     items = "".join(_take_html(t, now) for t in takes)
     return (
         f'{_STYLE}<section class="fw-takes" id="{element_id}" aria-label="Takes of this cell"'
-        f' data-lm-suppress-shortcuts="true">'
+        f' data-lm-suppress-shortcuts="true" data-cell="{_e(cell)}">'
         f"<h4>Takes of this cell ({len(takes)}){how}</h4>"
         f'<ol aria-label="takes, oldest first">{items}</ol>'
         '<div class="fw-takes-status" role="status" aria-live="polite"></div>'

@@ -138,6 +138,8 @@ def _loop(lab: Lab, lab_root: Path) -> None:
         "() => document.querySelectorAll('.jp-CodeCell')[1].innerText.includes('★ pick')",
         timeout=60_000,
     )
+    # the redrawn card keeps the comparison
+    _wait(lab, "() => document.querySelectorAll('.fw-takes-compare video').length === 2")
     card.locator(".fw-press-button[data-label='use prompt #1']").click()  # restore its prompt
     actions += 1
     copied = page.evaluate("() => navigator.clipboard.readText()")
@@ -174,7 +176,13 @@ def _loop(lab: Lab, lab_root: Path) -> None:
     lab.screenshot("takes-loop-dark")
 
     # saved, and reopened with no kernel: every take of the cell is still shown, with the pick
-    lab.save()
+    _cell(lab, 0).locator(".jp-InputPrompt").click()  # away from the players, then Ctrl+S
+    page.keyboard.press("Control+s")
+    _wait(
+        lab,
+        "() => !document.querySelector('.lm-TabBar-tab.jp-mod-current.jp-mod-dirty')",
+        timeout=30_000,
+    )
     lab.server.shutdown_kernels()
     page.reload()
     lab.open("loop.ipynb", wait_kernel=False)
@@ -227,17 +235,20 @@ def _keyboard_walk(lab: Lab) -> None:
     assert ring[0] != "none" and ring[1] >= 2, ring  # a visible focus ring
     page.keyboard.press("Tab")  # the take's compare toggle
     assert page.evaluate("() => document.activeElement.className") == "fw-take-pick"
-    page.keyboard.press("Space")  # take 2 is the one shown: pick one more
-    assert card.locator(".fw-take-pick[aria-pressed=true]").count() == 1
+    page.keyboard.press("Space")  # take 1 is still chosen from before the redraw: 1 and 2
+    assert card.locator(".fw-take-pick[aria-pressed=true]").count() == 2
+    assert card.locator(".fw-takes-compare figure").count() == 2
+    assert card.locator(".fw-takes-status").inner_text() == "Comparing take 1 and take 2"
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("ArrowLeft")
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.getAttribute('aria-label')") == (
         "compare take 1"
     )
-    page.keyboard.press("Space")
-    assert card.locator(".fw-takes-compare figure").count() == 2
-    assert card.locator(".fw-takes-status").inner_text() == "Comparing take 2 and take 1"
+    page.keyboard.press("Space")  # take 1 let go; take 2 is the one shown: pick one more
+    assert card.locator(".fw-take-pick[aria-pressed=true]").count() == 1
+    assert card.locator(".fw-takes-compare figure").count() == 0
+    assert card.locator(".fw-takes-status").inner_text() == "Pick one more take to compare"
     star = card.locator(".fw-press-button[data-label='☆ #3']")
     star.focus()
     page.keyboard.press("Enter")
