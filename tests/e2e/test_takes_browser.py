@@ -10,7 +10,6 @@ axe part is skipped and says so.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.jupyter import Lab, write_notebook
+from tests.e2e.test_compare_browser import _readme_shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -147,7 +147,7 @@ def _loop(lab: Lab, lab_root: Path) -> None:
     assert "--seed " in copied
     print(f"TWEAK LOOP ACTIONS: {actions} (goal <= 3)")
     assert actions <= 3
-    lab.screenshot("takes-loop")
+    _readme_shot(page, "takes-loop-light")  # docs/screenshots too with FLOW_UPDATE_SCREENSHOTS=1
 
     _keyboard_walk(lab)
     _accessibility(lab)
@@ -173,7 +173,7 @@ def _loop(lab: Lab, lab_root: Path) -> None:
     _wait(lab, "() => document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
     page.wait_for_timeout(500)  # the theme's stylesheet is applied
     _accessibility(lab)
-    lab.screenshot("takes-loop-dark")
+    _readme_shot(page, "takes-loop-dark")
 
     # saved, and reopened with no kernel: every take of the cell is still shown, with the pick
     _cell(lab, 0).locator(".jp-InputPrompt").click()  # away from the players, then Ctrl+S
@@ -291,5 +291,3 @@ def _accessibility(lab: Lab) -> None:
     assert card.locator(".fw-card video").first.get_attribute("aria-label") == FOX[-1]
     titles = page.evaluate("() => document.querySelectorAll('[title=\"null\"]').length")
     assert titles == 0
-    if os.environ.get("FLOW_UPDATE_SCREENSHOTS") == "1":  # pragma: no cover - docs only
-        lab.screenshot("takes-loop-light")
