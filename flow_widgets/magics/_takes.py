@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from flow_widgets.cell_text import cell_for
 from flow_widgets.runtime import notebooks, take_store
-from flow_widgets.runtime.take_store import CellKey, TakeRecord, TakeStore, resolve_cell_key
+from flow_widgets.runtime.cell_keys import CellKey, resolve_cell_key
+from flow_widgets.runtime.take_store import TakeRecord, TakeStore
 from flow_widgets.ui.press import Press
 from flow_widgets.ui.prompt_diff import word_changes
 from flow_widgets.ui.takes_strip import TakeView, strip_html, strip_text

@@ -5,15 +5,7 @@ so the cell itself must remember its earlier takes — across edits (a new promp
 request), re-runs (re-attaching to a take already bought is *not* a new take) and kernel
 restarts — and which one the person starred as the cell's pick.
 
-Which cell a run belongs to (its *cell key*), first that answers, and the answer is recorded:
-
-1. ``cell id`` — the id JupyterLab, Notebook 7 and VS Code send with each execution (ipykernel
-   hands it to IPython as ``ExecutionInfo.cell_id``); it survives edits and kernel restarts;
-2. ``--out`` — the cell's ``--out`` name, when no id arrives (older kernels, such as Colab's);
-3. ``lineage`` — otherwise the nearest earlier lineage of this notebook made by the same magic
-   with the same flags whose latest prompt shares at least half its words with this prompt
-   (ties: the most recent); no such lineage starts a new one. A lineage can join two cells that
-   differ only in a few words; an id or ``--out`` never does.
+Which cell a run belongs to is decided by :mod:`flow_widgets.runtime.cell_keys`.
 
 The store is a table of its own (``cell_takes``) in the ledger's file, created when missing, so
 the ledger's schema steps are untouched. The ledger is shared by every kernel on the machine, so
@@ -26,8 +18,6 @@ Prompts pass through the session's redactor (a token pasted into a prompt is not
 from __future__ import annotations
 
 import contextlib
-import difflib
-import hashlib
 import os
 import sqlite3
 import threading
@@ -35,26 +25,15 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
+
+from flow_widgets.runtime.cell_keys import CellKey, normal_flags
 
 if TYPE_CHECKING:  # pragma: no cover
     from flow_widgets.runtime.ledger import Ledger
 
-__all__ = [
-    "KEY_SOURCES",
-    "CellKey",
-    "KeySource",
-    "TakeRecord",
-    "TakeStore",
-    "cell_picks",
-    "resolve_cell_key",
-    "store_for",
-]
+__all__ = ["TakeRecord", "TakeStore", "cell_picks", "store_for"]
 
-KeySource = Literal["cell id", "--out", "lineage"]
-KEY_SOURCES: tuple[KeySource, ...] = ("cell id", "--out", "lineage")
-
-_LINEAGE_MIN_SIMILARITY = 0.5
 _BUSY_TIMEOUT_MS = 5000
 
 _SCHEMA = """
@@ -78,15 +57,6 @@ CREATE TABLE IF NOT EXISTS cell_takes (
 );
 CREATE INDEX IF NOT EXISTS cell_takes_by_lineage ON cell_takes (notebook, magic, flags, created)
 """
-
-
-@dataclass(frozen=True)
-class CellKey:
-    """Which cell a run belongs to, and how that was decided (see the module docstring)."""
-
-    notebook: str
-    key: str
-    source: KeySource
 
 
 @dataclass(frozen=True)
@@ -116,17 +86,6 @@ class TakeRecord:
     jobid: str | None = None
     state: str | None = None
     media_path: str | None = None
-
-
-def _normal_flags(flags: str) -> str:
-    return " ".join(flags.split())
-
-
-def _similarity(a: str, b: str) -> float:
-    words_a, words_b = a.lower().split(), b.lower().split()
-    if not words_a and not words_b:
-        return 1.0
-    return difflib.SequenceMatcher(a=words_a, b=words_b, autojunk=False).ratio()
 
 
 class TakeStore:
@@ -266,7 +225,7 @@ class TakeStore:
                         submission_id,
                         fingerprint,
                         magic,
-                        _normal_flags(flags),
+                        normal_flags(flags),
                         self._redact(prompt),
                         model,
                         seed,
@@ -392,47 +351,11 @@ class TakeStore:
                     " AND key_source = 'lineage' AND magic = ? AND flags = ? AND number ="
                     " (SELECT MAX(number) FROM cell_takes u WHERE u.notebook = t.notebook"
                     "  AND u.cell_key = t.cell_key) ORDER BY created DESC",
-                    (notebook, magic, _normal_flags(flags)),
+                    (notebook, magic, normal_flags(flags)),
                 )
                 .fetchall()
             )
         return [(str(r[0]), str(r[1]), float(r[2])) for r in rows]
-
-
-def resolve_cell_key(
-    store: TakeStore,
-    notebook: str,
-    *,
-    cell_id: str | None,
-    out: str | None,
-    magic: str,
-    flags: str,
-    prompt: str,
-) -> CellKey:
-    """The cell a run of ``magic flags`` / ``prompt`` belongs to (see the module docstring).
-
-    >>> import pathlib, tempfile
-    >>> store = TakeStore(pathlib.Path(tempfile.mkdtemp()) / "l.sqlite3")
-    >>> resolve_cell_key(store, "a.ipynb", cell_id="c1", out="fox", magic="%%flow_video",
-    ...                  flags="", prompt="a fox").source
-    'cell id'
-    >>> resolve_cell_key(store, "a.ipynb", cell_id=None, out="fox", magic="%%flow_video",
-    ...                  flags="", prompt="a fox").key
-    'out:fox'
-    """
-    if cell_id:
-        return CellKey(notebook, f"cell:{cell_id}", "cell id")
-    if out:
-        return CellKey(notebook, f"out:{out}", "--out")
-    best: tuple[float, str] | None = None
-    for cell_key, latest, _when in store.lineages(notebook, magic, flags):
-        score = _similarity(prompt, latest)
-        if score >= _LINEAGE_MIN_SIMILARITY and (best is None or score > best[0]):
-            best = (score, cell_key)  # most recent first, so ties keep the most recent
-    if best is not None:
-        return CellKey(notebook, best[1], "lineage")
-    seed = f"{notebook}\n{magic}\n{_normal_flags(flags)}\n{prompt}\n{time.time_ns()}"
-    return CellKey(notebook, f"lineage:{hashlib.sha256(seed.encode()).hexdigest()[:16]}", "lineage")
 
 
 _STORES: dict[Path, TakeStore] = {}

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from flow_widgets.runtime.cell_keys import CellKey, resolve_cell_key
 from flow_widgets.runtime.ledger import Ledger
-from flow_widgets.runtime.take_store import CellKey, TakeStore, resolve_cell_key
+from flow_widgets.runtime.take_store import TakeStore
 
 KEY = CellKey("nb.ipynb", "cell:abc", "cell id")
 
@@ -106,7 +107,8 @@ def test_two_processes_numbering_one_cell_never_share_a_number(tmp_path: Path) -
     script = textwrap.dedent(
         f"""
         import sys, time
-        from flow_widgets.runtime.take_store import CellKey, TakeStore
+        from flow_widgets.runtime.cell_keys import CellKey
+        from flow_widgets.runtime.take_store import TakeStore
         store = TakeStore({str(path)!r})
         key = CellKey("nb.ipynb", "cell:abc", "cell id")
         store.takes("nb.ipynb", "cell:abc")
