@@ -156,6 +156,9 @@ def load(ipython: InteractiveShell) -> None:
     if magics not in _configurables(ipython):
         _configurables(ipython).append(magics)
     _LOADED[id(ipython)] = magics
+    from flow_widgets.magics._takes import install_cell_id_hook
+
+    install_cell_id_hook(ipython)  # which cell each run is, for the cell's takes
     print(backend_banner())  # noqa: T201 - the one line %load_ext promises
 
 
@@ -166,7 +169,9 @@ def unload(ipython: InteractiveShell) -> None:
         return
     from flow_widgets.magics._cells import close_all_cards
     from flow_widgets.magics._session import close_session
+    from flow_widgets.magics._takes import uninstall_cell_id_hook
 
+    uninstall_cell_id_hook(ipython)
     close_all_cards()
     close_session()
     from flow_widgets.runtime.media_server import stop_media_servers

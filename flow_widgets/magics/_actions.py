@@ -134,15 +134,33 @@ def card_rows(
             card.take_numbers[id(handle)] = number
             card.add_followup(handle, kind=kind, note=TAKE_NOTE.format(number))
 
-        lead = {label: Press(label, new_take, intent=f"take:{number}", tooltip="Another take")}
+        cost = _cost_words(getattr(handles[0], "credits", None))  # as the first take cost
+        lead = {
+            label: Press(
+                label, new_take, intent=f"take:{number}", tooltip="Another take", cost=cost
+            )
+        }
         rows[0] = (rows[0][0], {**lead, **rows[0][1]})
     return rows
 
 
+def _cost_words(credits: int | None) -> str:
+    """What a new take costs, for its button (``""`` when not known)."""
+    if credits is None:
+        return ""
+    return "free" if credits == 0 else f"{credits} credits"
+
+
 def attach_toolbar(
-    session: FlowSession, card: LiveCard, *, kind: str, recipe: Recipe | None
+    session: FlowSession,
+    card: LiveCard,
+    *,
+    kind: str,
+    recipe: Recipe | None,
+    extra: Callable[[], dict[str, Action]] | None = None,
 ) -> ActionBar:
-    """Display an action bar under ``card`` that follows the card's jobs."""
+    """Display an action bar under ``card`` that follows the card's jobs (``extra``: a last
+    row, *takes*, of the cell's take actions)."""
     from IPython.display import display
 
     from flow_widgets.ui.toolbar import ActionBar
@@ -156,6 +174,9 @@ def attach_toolbar(
                 followed.add(id(handle))
                 handle.on_change(update)
         rows = card_rows(session, card, kind=kind, recipe=recipe)
+        more = extra() if extra is not None else {}
+        if more:
+            rows.append(("takes", more))
         bar.set_rows(
             [
                 (title, {name: _then(action, update) for name, action in actions.items()})

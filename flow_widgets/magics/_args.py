@@ -361,6 +361,11 @@ def _compare(p: MagicArgumentParser) -> None:
     p.add_argument("--no-sync", action="store_true", help="let each video play on its own")
 
 
+def _takes(p: MagicArgumentParser) -> None:
+    p.add_argument("cell", nargs="?", help="the cell's --out name or id (default: the last run)")
+    p.add_argument("--cells", action="store_true", help="list this notebook's cells with takes")
+
+
 def _present(p: MagicArgumentParser) -> None:
     p.add_argument("state", nargs="?", choices=["on", "off"], default="on")
 
@@ -391,6 +396,7 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[MagicArgumentParser], None]]] = {
     "class": ("the teacher's view of a class on a classroom gateway", _class),
     "doctor": ("report how the live API drifted from this version (free calls)", _doctor),
     "compare": ("takes side by side, prompt diff, synced playback", _compare),
+    "takes": ("a cell's takes, what changed in each, and its starred pick", _takes),
     "present": ("presenter mode: large text, trimmed cards (present off)", _present),
     "help": ("this list", _nothing),
 }

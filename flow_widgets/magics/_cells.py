@@ -46,6 +46,7 @@ from flow_widgets.magics._build import (
 from flow_widgets.magics._interp import interpolate
 from flow_widgets.magics._mode import should_block
 from flow_widgets.magics._refs import RefResolver
+from flow_widgets.magics._takes import CellTakes, cell_takes_for
 from flow_widgets.ui.cards import LiveCard
 from flow_widgets.ui.poster_output import poster_output_wanted
 from flow_widgets.ui.words import in_flag_words
@@ -174,13 +175,17 @@ def show_card(
     kind: str,
     recipe: Callable[[int], JobHandle] | None,
     columns: int = 1,
+    takes: CellTakes | None = None,
 ) -> LiveCard:
     """Display one live card for ``(handle, note)`` entries (a grid when ``columns`` > 1), and
-    its toolbar when someone can click it."""
+    its toolbar when someone can click it; ``takes``: the cell's takes strip and star row."""
     (first, note), rest = entries[0], entries[1:]
     # Video cards are followed by their poster, which sanitizing renderers show (nbviewer).
     posters = kind != "image" and poster_output_wanted()
     card = LiveCard(first, kind=kind, note=note, columns=columns, poster_output=posters)
+    if takes is not None:
+        card.strip = takes.strip
+        takes.on_star = lambda: card.refresh(force=True)
     for handle, extra in rest:
         card.add_followup(handle, kind=kind, note=extra)
     card.show()
@@ -193,7 +198,8 @@ def show_card(
         want_toolbar = not should_block(magics.shell, configured=magics.block)
     if want_toolbar:
         session = _session.get(magics)
-        card.toolbar = attach_toolbar(session, card, kind=kind, recipe=recipe)
+        takes_row = (lambda: takes.actions(session)) if takes is not None else None
+        card.toolbar = attach_toolbar(session, card, kind=kind, recipe=recipe, extra=takes_row)
     return card
 
 
@@ -294,11 +300,15 @@ def run_video(magics: FlowMagics, line: str, cell: str) -> None:
             quote = session.quote([request], new=new)
         handle = session.submit(request, new=new)
         note = _session.reattach_note(quote.lines[0])
+    takes = _record(magics, session, handle, request, "%%flow_video", line, prompt, args.out)
 
     def recipe(take: int) -> JobHandle:
-        return session.submit(request, take=take)
+        bought = session.submit(request, take=take)
+        if takes is not None:
+            _record(magics, session, bought, request, "%%flow_video", line, prompt, None, takes)
+        return bought
 
-    card = show_card(magics, [(handle, note)], kind="video", recipe=recipe)
+    card = show_card(magics, [(handle, note)], kind="video", recipe=recipe, takes=takes)
     if args.out:
         user_ns(magics)[args.out] = handle
     wait_for(magics, [card], wait=args.wait)
@@ -335,13 +345,20 @@ def run_image(magics: FlowMagics, line: str, cell: str) -> None:
     handles = [handle for handle, _ in entries]
     single = cells[0].request if len(cells) == 1 else None
 
+    takes = None
+    if single is not None:  # a grid's cells are compared in the grid itself, not as takes
+        takes = _record(magics, session, handles[0], single, "%%flow_image", line, prompt, args.out)
+
     def recipe(take: int) -> JobHandle:
         if single is None:
             raise UsageError("A new take of a whole grid: re-run the cell with --new.")
-        return session.submit(single, take=take)
+        bought = session.submit(single, take=take)
+        if takes is not None:
+            _record(magics, session, bought, single, "%%flow_image", line, prompt, None, takes)
+        return bought
 
     columns = 1 if len(cells) == 1 else (len(args.seeds) if args.seeds else len(cells))
-    card = show_card(magics, entries, kind="image", recipe=recipe, columns=columns)
+    card = show_card(magics, entries, kind="image", recipe=recipe, columns=columns, takes=takes)
     if args.out:
         user_ns(magics)[args.out] = handles[0] if len(handles) == 1 else handles
     wait_for(magics, [card], wait=args.wait)
@@ -349,3 +366,33 @@ def run_image(magics: FlowMagics, line: str, cell: str) -> None:
 
 def _label(cell: GridCell, total: int) -> str:
     return f"{cell.row} · {cell.column}" if total > 1 else ""
+
+
+def _record(
+    magics: FlowMagics,
+    session: FlowSession,
+    handle: JobHandle,
+    request: FlowRequest,
+    magic: str,
+    line: str,
+    prompt: str,
+    out: str | None,
+    takes: CellTakes | None = None,
+) -> CellTakes | None:
+    """Record ``handle`` as a take of the cell running now (or of ``takes``' cell)."""
+    if takes is None:
+        takes = cell_takes_for(
+            magics.shell, session, magic=magic, flags=line, prompt=prompt, out=out
+        )
+    if takes is not None:
+        seed = getattr(request, "seed", None)
+        takes.add(
+            handle,
+            fingerprint=str(request.fingerprint()),
+            magic=magic,
+            flags=line,
+            prompt=prompt,
+            seed=seed if isinstance(seed, int) else None,
+            cost=None,
+        )
+    return takes

@@ -329,6 +329,10 @@ def run_subcommand(magics: FlowMagics, line: str) -> object:
 
         with usage_errors():
             run_magic(name, args, user_ns(magics))
+    elif name == "takes":
+        from flow_widgets.magics._takes import run_takes
+
+        _say(run_takes(_session.get(magics), user_ns(magics), args.cell, cells=args.cells))
     elif name == "help":
         _say(usage())
     else:

@@ -742,5 +742,9 @@ class Ledger:
     def _text(self, value: str) -> str:
         return self._redactor.scrub_text(value)
 
+    def scrub_text(self, value: str) -> str:
+        """``value`` with every secret this ledger knows masked (for tables kept beside it)."""
+        return self._text(value)
+
     def _opt_text(self, value: str | None) -> str | None:
         return None if value is None else self._text(value)

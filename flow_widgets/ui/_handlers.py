@@ -39,9 +39,9 @@ class Change(TypedDict):
 
 
 _COLOURS: dict[Tone, str] = {
-    "info": "#6b7280",
-    "ok": "#2e9d57",
-    "warning": "#b7791f",
+    "info": "#4b5563",
+    "ok": "#1e7b43",  # each >= 4.5:1 on white and on striped rows (WCAG 2.1 AA)
+    "warning": "#8a5a00",
     "error": "#d0342c",
 }
 
@@ -81,7 +81,8 @@ class StatusLine(widgets.HTML):  # type: ignore[misc]
         self.text = clean
         icon = {"error": "✗ ", "warning": "⚠ ", "ok": "✓ "}.get(tone, "")
         self.value = (
-            f'<div class="fw-status fw-status-{tone}" style="color:{_COLOURS[tone]};'
+            f'<div class="fw-status fw-status-{tone}" role="status" aria-live="polite"'
+            f' style="color:{_COLOURS[tone]};'
             f'font:13px/1.4 system-ui,sans-serif;white-space:pre-wrap">'
             f"{html.escape(icon + clean)}</div>"
             if clean

@@ -51,6 +51,7 @@ def card_bundle(
     *,
     columns: int = 1,
     poster_output: bool = False,
+    strip: tuple[str, str] = ("", ""),
 ) -> Bundle:
     """The mimebundle and metadata for a card and its follow-ups.
 
@@ -60,6 +61,7 @@ def card_bundle(
         columns: lay the cards out in a grid this many columns wide (``--compare``/``--seeds``).
         poster_output: the card is followed by its poster output (see
             :mod:`~flow_widgets.ui.poster_output`), which its HTML then hides where trusted.
+        strip: ``(html, text)`` of the cell's takes strip, shown under the cards.
     """
     html_parts = [card_html(v) for v in views]
     if columns > 1:
@@ -68,6 +70,9 @@ def card_bundle(
             f'gap:6px">{"".join(html_parts)}</div>'
         ]
     text_parts = [card_text(v) for v in views]
+    if strip[0]:
+        html_parts.append(strip[0])
+        text_parts.append(strip[1])
     for title, code in snippets:
         html_parts.append(snippet_html(title, code))
         text_parts.append(f"{one_line(title, 200)}\n{code}")
@@ -147,6 +152,7 @@ class LiveCard:
         self.toolbar: ActionBar | None = None  # the action bar shown under the card, if any
         # id(handle) -> the take number it was bought as ("new take #3"), for the toolbar.
         self.take_numbers: dict[int, int] = {}
+        self.strip: Callable[[], tuple[str, str]] | None = None  # the cell's takes strip
 
     @property
     def publish_count(self) -> int:
@@ -181,8 +187,13 @@ class LiveCard:
         """The current mimebundle and metadata."""
         with self._lock:
             snippets = list(self._snippets)
+        strip = self.strip() if self.strip is not None else ("", "")
         return card_bundle(
-            self.views(), snippets, columns=self._columns, poster_output=self._poster is not None
+            self.views(),
+            snippets,
+            columns=self._columns,
+            poster_output=self._poster is not None,
+            strip=strip,
         )
 
     def _repr_mimebundle_(self, include: MimeFilter = None, exclude: MimeFilter = None) -> Bundle:

@@ -76,10 +76,17 @@ def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def items_from_jobs(jobs: Iterable[JobHandle]) -> list[ExportItem]:
-    """One item per saved file of each job, oldest job first (read through documented fields)."""
+def items_from_jobs(jobs: Iterable[JobHandle], picks: set[str] | None = None) -> list[ExportItem]:
+    """One item per saved file of each job, oldest job first (read through documented fields);
+    jobs whose submission is in ``picks`` (starred as their cell's pick) first, marked ★."""
     items: list[ExportItem] = []
-    for handle in sorted(jobs, key=lambda h: getattr(h, "created", 0) or 0):
+    chosen = picks or set()
+
+    def order(handle: JobHandle) -> tuple[bool, float]:
+        picked = getattr(handle, "submission_id", None) in chosen
+        return (not picked, getattr(handle, "created", 0) or 0)
+
+    for handle in sorted(jobs, key=order):
         request = dict(getattr(handle, "request", None) or {})
         credits = getattr(handle, "credits", None)
         for media in getattr(handle, "media", None) or ():
@@ -98,6 +105,7 @@ def items_from_jobs(jobs: Iterable[JobHandle]) -> list[ExportItem]:
                     model=getattr(handle, "model", None),
                     credits=int(credits) if isinstance(credits, int) else None,
                     settings=settings,
+                    title="★ pick" if getattr(handle, "submission_id", None) in chosen else "",
                 )
             )
     return items
@@ -266,9 +274,11 @@ def export(
         >>> import flow_widgets as fw                     # doctest: +SKIP
         >>> fw.export("class-results.html")               # doctest: +SKIP
     """
-    if jobs is None:
-        from flow_widgets.runtime.session import current_session
+    from flow_widgets.runtime.session import current_session
+    from flow_widgets.runtime.take_store import cell_picks
 
-        current = current_session()
+    current = current_session()
+    if jobs is None:
         jobs = current.jobs() if current is not None else []
-    return write_page(path, items_from_jobs(jobs), title=title)
+    picks = cell_picks(current.ledger if current is not None else None)
+    return write_page(path, items_from_jobs(jobs, picks), title=title)

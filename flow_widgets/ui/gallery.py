@@ -200,7 +200,9 @@ class Gallery(Panel):
             found = takes_from_jobs(self._jobs, base=base)
         with self._lock:
             stars = set(self._stars)
-        return [replace(t, starred=t.key in stars) for t in found]
+        picks = _cell_picks(self._session)  # takes starred as their cell's pick come first
+        marked = [replace(t, starred=t.key in stars or _sid(t.key) in picks) for t in found]
+        return sorted(marked, key=lambda t: _sid(t.key) not in picks)
 
     def reload(self) -> None:
         """Look for new takes and redraw (throttled)."""
@@ -300,6 +302,20 @@ class Gallery(Panel):
     def summary(self) -> tuple[str, str]:
         data, _ = self._grid_bundle()
         return data["text/html"], data["text/plain"]
+
+
+def _sid(key: str) -> str:
+    """The submission id in a take's key (``submission_id:index``)."""
+    return key.rpartition(":")[0]
+
+
+def _cell_picks(session: FlowSession | None) -> set[str]:
+    """Submissions starred as their cell's pick, in ``session``'s (else the current) ledger."""
+    from flow_widgets.runtime.session import current_session
+    from flow_widgets.runtime.take_store import cell_picks
+
+    session = session if session is not None else current_session()
+    return cell_picks(session.ledger if session is not None else None)
 
 
 def _nth(keys: Sequence[str], n: int) -> str | None:

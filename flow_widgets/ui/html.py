@@ -46,13 +46,15 @@ PROMPT_DISPLAY_CHARS = 600
 #: Most bytes of embedded previews in one output (one card and its follow-ups' gallery).
 EMBED_OUTPUT_CAP = 8 * 1024 * 1024
 
+# Status colours are also text colours (here and in the Jobs table): each has a contrast of at
+# least 4.5:1 on white and on JupyterLab's striped table rows (#f3f4f6), WCAG 2.1 AA.
 _COLOURS = {
-    "queued": "#8a8f98",
-    "running": "#2a7ae2",
-    "completed": "#2e9d57",
+    "queued": "#5f6670",
+    "running": "#1d64c4",
+    "completed": "#1e7b43",
     "failed": "#d0342c",
-    "detached": "#b7791f",
-    "unknown": "#b7791f",
+    "detached": "#8a5a00",
+    "unknown": "#8a5a00",
 }
 _ICONS = {
     "queued": "◷",
@@ -66,7 +68,7 @@ _CARD_STYLE = (
     "border:1px solid #d0d4da;border-left:4px solid {colour};border-radius:6px;"
     "padding:6px 10px;margin:4px 0;font:13px/1.45 system-ui,sans-serif;max-width:760px"
 )
-_MUTED = "color:#6b7280"
+_MUTED = "color:var(--jp-content-font-color2,#4b5563)"  # readable in light and dark
 
 # Shared by every running card; identical text, so browsers parse it once per page.
 _RUNNING_CSS = (
@@ -127,15 +129,18 @@ def _safe_src(src: str) -> str | None:
     return None
 
 
-def video_tag(media: MediaView, *, width: int = 360) -> str:
-    """An inline ``<video controls preload="metadata">`` with a relative ``src`` and poster."""
+def video_tag(media: MediaView, *, width: int = 360, name: str | None = None) -> str:
+    """An inline ``<video controls preload="metadata">`` with a relative ``src`` and poster,
+    named for screen readers by ``name`` (the prompt), else its label or kind."""
     src = _safe_src(media.src)
     if src is None:
         return f'<span style="{_MUTED}">(video not available)</span>'
     poster = _safe_src(media.poster or "")
     poster_attr = f' poster="{_e(poster)}"' if poster else ""
+    label = name or media.label or f"{media.kind} {media.file_name}".strip()
     return (
         f'<video src="{_e(src)}" controls preload="metadata"{poster_attr}{_served(media)}'
+        f' aria-label="{_e(label)}"'
         f' width="{width}" style="max-width:100%;border-radius:4px;background:#000"></video>'
     )
 
@@ -160,12 +165,13 @@ SERVED_SCRIPT = (
 )
 
 
-def image_tag(media: MediaView, *, width: int = 360) -> str:
-    """An inline ``<img>`` with a relative ``src`` and the file name as alt text."""
+def image_tag(media: MediaView, *, width: int = 360, name: str | None = None) -> str:
+    """An inline ``<img>`` with a relative ``src``, its alt text ``name`` (the prompt), else its
+    label, file name or kind."""
     src = _safe_src(media.src)
     if src is None:
         return f'<span style="{_MUTED}">(image not available)</span>'
-    alt = media.label or media.file_name or media.kind
+    alt = name or media.label or media.file_name or media.kind
     return (
         f'<img src="{_e(src)}" alt="{_e(alt)}" loading="lazy"{_served(media)} width="{width}"'
         f' style="max-width:100%;height:auto;border-radius:4px">'
@@ -230,14 +236,15 @@ def within_output_cap(items: Sequence[MediaView], cap: int | None = None) -> lis
     return kept
 
 
-def media_figure(media: MediaView, *, width: int = 360) -> str:
-    """One media element with its caption (seed, duration, size, file name) and label."""
+def media_figure(media: MediaView, *, width: int = 360, name: str | None = None) -> str:
+    """One media element with its caption (seed, duration, size, file name) and label;
+    ``name`` (the prompt) is what screen readers call it."""
     if media.kind == "video":
-        body = video_tag(media, width=width)
+        body = video_tag(media, width=width, name=name)
     elif media.kind == "audio":
         body = _audio_tag(media)
     else:
-        body = image_tag(media, width=width)
+        body = image_tag(media, width=width, name=name)
     label = f'<div style="font-weight:600">{_e(media.label)}</div>' if media.label else ""
     caption = _caption(media)
     figcaption = (
@@ -246,13 +253,23 @@ def media_figure(media: MediaView, *, width: int = 360) -> str:
     return f'<figure style="margin:0;max-width:{width}px">{label}{body}{figcaption}</figure>'
 
 
-def gallery_html(items: Sequence[MediaView], *, width: int = 300) -> str:
+def gallery_html(items: Sequence[MediaView], *, width: int = 300, name: str | None = None) -> str:
     """A wrapping row of media figures (a labelled grid when the items carry labels)."""
-    figures = "".join(media_figure(m, width=width) for m in within_output_cap(items))
+    shown = within_output_cap(items)
+    figures = "".join(
+        media_figure(m, width=width, name=_numbered(name, i, len(shown)))
+        for i, m in enumerate(shown, 1)
+    )
     script = SERVED_SCRIPT if any(m.serve_port is not None for m in items) else ""
     return (
         f'<div style="display:flex;flex-wrap:wrap;gap:8px;margin-top:6px">{figures}</div>{script}'
     )
+
+
+def _numbered(name: str | None, index: int, total: int) -> str | None:
+    if name is None or total < 2:
+        return name
+    return f"{name} ({index} of {total})"
 
 
 def grid_html(
@@ -369,7 +386,7 @@ def _detached(view: CardView) -> str:
             "Stopped watching. The job still runs on the server and may still be charged; "
             "%flow resume re-attaches to it."
         )
-    return f'<div style="color:#b7791f">{_ICONS[view.phase]} {_e(text)}</div>'
+    return f'<div style="color:#8a5a00">{_ICONS[view.phase]} {_e(text)}</div>'
 
 
 def _completed(view: CardView) -> str:
@@ -377,7 +394,15 @@ def _completed(view: CardView) -> str:
     if not view.media:
         return done + f'<div style="{_MUTED}">(no media files)</div>'
     width = 360 if len(view.media) <= 2 else 240
-    return done + gallery_html(view.media, width=width)
+    return done + gallery_html(view.media, width=width, name=_media_name(view))
+
+
+def _media_name(view: CardView) -> str:
+    """What a screen reader calls the card's media: its prompt (never the file name)."""
+    prompt = " ".join(view.prompt.split())
+    if len(prompt) > 150:
+        prompt = prompt[:149] + "…"
+    return prompt or view.kind
 
 
 def card_html(view: CardView) -> str:
@@ -386,13 +411,15 @@ def card_html(view: CardView) -> str:
     parts = [_header(view), _prompt_html(view.prompt)]
     if view.phase in ("queued", "running"):
         parts.insert(0, _RUNNING_CSS)
-        parts.append(_progress(view))
+        status = _progress(view)
     elif view.phase == "completed":
-        parts.append(_completed(view))
+        status = _completed(view)
     elif view.phase == "failed":
-        parts.append(_failure(view))
+        status = _failure(view)
     else:
-        parts.append(_detached(view))
+        status = _detached(view)
+    # queued -> running -> done, and failures, are announced politely to screen readers
+    parts.append(f'<div role="status" aria-live="polite">{status}</div>')
     if view.note:
         parts.append(f'<div style="{_MUTED};font-style:italic">{_e(view.note)}</div>')
     style = _CARD_STYLE.format(colour=colour)

@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 LIVE_NOTE = "A live flow_widgets panel; run this cell with a kernel to use its controls."
-_MUTED = "color:#6b7280"
+_MUTED = "color:var(--jp-content-font-color2,#4b5563)"  # readable in light and dark
 _FRAME = (
     "border:1px solid #d0d4da;border-radius:6px;padding:6px 10px;margin:4px 0;"
     "font:13px/1.45 system-ui,sans-serif;max-width:960px"
@@ -153,7 +153,7 @@ def jobs_text(rows: Sequence[JobRow], *, now: float | None = None, limit: int = 
 
 def _bar(used: int, total: int) -> str:
     share = 0.0 if total <= 0 else min(1.0, used / total)
-    colour = "#2e9d57" if share < 0.75 else "#b7791f" if share < 0.95 else "#d0342c"
+    colour = "#1e7b43" if share < 0.75 else "#8a5a00" if share < 0.95 else "#d0342c"
     return (
         '<div class="fw-budget-bar" style="height:8px;background:#e5e7eb;border-radius:4px;'
         f'overflow:hidden;max-width:360px"><div style="height:100%;width:{100 * share:.0f}%;'
@@ -168,7 +168,7 @@ def credits_html(snapshot: CreditSnapshot, *, warnings: Sequence[str] = ()) -> s
 
     parts: list[str] = []
     for warning in warnings:
-        parts.append(f'<div class="fw-warning" style="color:#b7791f">⚠ {_e(warning)}</div>')
+        parts.append(f'<div class="fw-warning" style="color:#8a5a00">⚠ {_e(warning)}</div>')
     rows = [
         (
             mask_email(a.email),

@@ -103,7 +103,7 @@ function render({ model, el }) {
       for (const action of group.actions) {
         const button = document.createElement("button");
         button.className = "fw-press-button" + (action.primary ? " fw-press-primary" : "");
-        button.textContent = action.label;
+        button.textContent = action.label + (action.cost ? " · " + action.cost : "");
         button.title = action.tooltip || "";
         button.dataset.label = action.label;
         button.disabled = busy || !!action.disabled;
@@ -181,6 +181,7 @@ class Press:
         copy: text the browser puts on the clipboard inside the click.
         disabled: shown greyed out (``tooltip`` says why).
         primary: drawn as the main action.
+        cost: what a press spends (``"5 credits"``), shown on the button after its label.
     """
 
     label: str
@@ -190,9 +191,11 @@ class Press:
     disabled: bool = False
     tooltip: str = ""
     primary: bool = False
+    cost: str = ""
 
     def state(self) -> dict[str, str | bool]:
         return {
+            "cost": self.cost,
             "label": self.label,
             "intent": self.intent,
             "copy": self.copy,

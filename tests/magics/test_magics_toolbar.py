@@ -85,7 +85,8 @@ def test_the_buttons_of_the_second_of_three_takes_act_on_it(shell: Shell) -> Non
         card.handles[-1].wait(60)
     _first, second, third = card.handles
     assert len({h.media[0].seed for h in card.handles}) == 3
-    assert [g["title"] for g in bar.groups] == ["#1", "#2", "#3"]
+    # one row per job on the card, then the cell's takes (star a pick, use a take's prompt)
+    assert [g["title"] for g in bar.groups] == ["#1", "#2", "#3", "takes"]
     cell = bar.find("copy as cell", "#2").copy
     assert f"--seed {second.media[0].seed}" in cell
     bar.click("copy as cell", "#2")
