@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flow_widgets.cell_text import cell_for
 from flow_widgets.runtime import notebooks, take_store
@@ -28,6 +28,8 @@ from flow_widgets.ui.takes_strip import TakeView, strip_html, strip_text
 from flow_widgets.ui.view import relative_src
 
 if TYPE_CHECKING:  # pragma: no cover
+    from IPython.core.interactiveshell import InteractiveShell
+
     from flow_widgets.runtime.jobs import JobHandle
     from flow_widgets.runtime.session import FlowSession
 
@@ -45,17 +47,17 @@ __all__ = [
 log = logging.getLogger("flow_widgets.takes")
 
 _CELL_IDS: dict[int, str | None] = {}
-_HOOKS: dict[int, Callable[[Any], None]] = {}
+_HOOKS: dict[int, Callable[[object], None]] = {}
 STRIP_MOST = 12
 """The strip shows the cell's newest takes up to this many (``%flow takes`` lists them all)."""
 
 
-def install_cell_id_hook(shell: Any) -> None:
+def install_cell_id_hook(shell: InteractiveShell) -> None:
     """Remember the cell id each execution carries (``None`` where the frontend sends none)."""
     if id(shell) in _HOOKS:
         return
 
-    def pre_run_cell(info: Any) -> None:
+    def pre_run_cell(info: object) -> None:
         cell_id = getattr(info, "cell_id", None)
         _CELL_IDS[id(shell)] = str(cell_id) if cell_id else None
 
@@ -63,7 +65,7 @@ def install_cell_id_hook(shell: Any) -> None:
     shell.events.register("pre_run_cell", pre_run_cell)
 
 
-def uninstall_cell_id_hook(shell: Any) -> None:
+def uninstall_cell_id_hook(shell: InteractiveShell) -> None:
     """Undo :func:`install_cell_id_hook` (``%unload_ext``)."""
     hook = _HOOKS.pop(id(shell), None)
     _CELL_IDS.pop(id(shell), None)
@@ -72,7 +74,7 @@ def uninstall_cell_id_hook(shell: Any) -> None:
             shell.events.unregister("pre_run_cell", hook)
 
 
-def current_cell_id(shell: Any) -> str | None:
+def current_cell_id(shell: object) -> str | None:
     """The id of the cell running now, as the frontend sent it (``None``: none was sent)."""
     return _CELL_IDS.get(id(shell))
 
@@ -236,14 +238,14 @@ class CellTakes:
                 self.store.note_seed(handle.submission_id, int(seed))
                 return
 
-    def actions(self, session: FlowSession) -> dict[str, Callable[[], Any] | Press]:
+    def actions(self, session: FlowSession) -> dict[str, Callable[[], object] | Press]:
         """The toolbar's *takes* row: star each take as the pick, copy a take's exact cell."""
         try:
             records = self.records()
         except Exception:  # the toolbar still offers the job's own buttons
             log.exception("Reading the cell's takes failed")
             return {}
-        actions: dict[str, Callable[[], Any] | Press] = {}
+        actions: dict[str, Callable[[], object] | Press] = {}
         if len(records) < 2:
             return actions
         shown = records[-STRIP_MOST:]
@@ -280,7 +282,7 @@ def take_cell(session: FlowSession, record: TakeRecord) -> str | None:
 
 
 def cell_takes_for(
-    shell: Any, session: FlowSession, *, magic: str, flags: str, prompt: str, out: str | None
+    shell: object, session: FlowSession, *, magic: str, flags: str, prompt: str, out: str | None
 ) -> CellTakes | None:
     """The takes of the cell running now (its key resolved now, while its id is current);
     ``None`` when the store cannot be used (the purchase itself is never affected)."""
@@ -302,7 +304,7 @@ def cell_takes_for(
 
 
 def run_takes(
-    session: FlowSession, user_ns: dict[str, Any], cell: str | None, *, cells: bool = False
+    session: FlowSession, user_ns: dict[str, object], cell: str | None, *, cells: bool = False
 ) -> str:
     """``%flow takes``: a cell's takes in text and its starred pick.
 
