@@ -111,11 +111,14 @@ class Dispatcher:
         """The intent this process sends ``claim`` under, with a new attempt open; ``None``
         when there is nothing to send: another live process owns the intent, or the intent
         already has news (then the request is settled from it here)."""
-        if claim.intent_id is None:
+        sid = claim.intent_id
+        if sid is None:
+            # The request id is the fingerprint: an intent made for it by a process that died
+            # before naming it in the queue is found again, not made twice.
             kind = "image" if claim.route.startswith("images") else "video"
             model = claim.body.get("model")
-            sid = await self._ledger(
-                self.ledger.begin_submission,
+            made, earlier = await self._ledger(
+                self.ledger.begin_or_reuse,
                 kind,
                 f"/{claim.route}",
                 claim.body,
@@ -124,9 +127,10 @@ class Dispatcher:
                 claim.cost,
                 claim.account,
             )
-            await self.store.attach(claim.request_id, sid)
-            return sid
-        sid = claim.intent_id
+            await self.store.attach(claim.request_id, made)
+            if earlier is None:
+                return made
+            sid = made
         if not await self._ledger(self.ledger.claim, sid):
             return None  # its live owner is still on it
         intent = await self._ledger(self.ledger.get, sid)
