@@ -83,8 +83,8 @@ class Dispatcher:
                 if claim is not None:
                     self._spawn(self.place(claim))
                     continue
-                for request_id, jobid, sid in await self.store.due_checks(self.check_every):
-                    self._spawn(self.check(request_id, jobid, sid))
+                for request_id, jobid, sid, seen in await self.store.due_checks(self.check_every):
+                    self._spawn(self.check(request_id, jobid, sid, seen))
                 for stale in await self.store.stale_placing(self.replace_after):
                     self._spawn(self.place(stale))
             except Exception:  # a database hiccup must not end the loop
@@ -246,7 +246,11 @@ class Dispatcher:
         await self.store.finish(request_id, None, failed=True, refund=answered)
         self.wake()
 
-    async def check(self, request_id: str, jobid: str, sid: str) -> None:
+    async def check(
+        self, request_id: str, jobid: str, sid: str, seen: dict[str, Any] | None = None
+    ) -> None:
+        """Look at a placed job upstream; write its intent only when the record changed
+        (``seen`` is the record the intent holds)."""
         if not await self._ledger(self.ledger.claim, sid):
             return  # its live owner checks it
         with contextlib.suppress(httpx.TransportError):
@@ -254,7 +258,7 @@ class Dispatcher:
             record = _json(answer)
             if answer.status_code == 200 and record.get("status") in TERMINAL:
                 await self.finish(request_id, sid, record, None)
-            elif answer.status_code == 200:
+            elif answer.status_code == 200 and record != seen:
                 await self._ledger(self.ledger.mark_state, sid, "running", job=record)
 
     async def finish(

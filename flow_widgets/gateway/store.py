@@ -493,23 +493,25 @@ class Store:
             for i, r, b, a, c, n in rows
         ]
 
-    async def due_checks(self, every: float, limit: int = 20) -> list[tuple[str, str, str]]:
+    async def due_checks(
+        self, every: float, limit: int = 20
+    ) -> list[tuple[str, str, str, dict[str, Any] | None]]:
         """Placed requests (their intent ``accepted`` or ``running``) whose upstream job was not
-        looked at for ``every`` seconds, as (request id, upstream job id, intent id); each is
-        handed to one process only (``SKIP LOCKED``)."""
+        looked at for ``every`` seconds, as (request id, upstream job id, intent id, the job's
+        record as last seen); each is handed to one process only (``SKIP LOCKED``)."""
         async with self.pool.connection() as conn:
             cur = await conn.execute(
-                "WITH due AS (SELECT q.id, s.jobid, s.submission_id FROM queue_items q"
+                "WITH due AS (SELECT q.id, s.jobid, s.submission_id, s.job FROM queue_items q"
                 " JOIN intent_ledger.submissions s ON s.submission_id = q.intent_id"
                 " WHERE NOT q.in_line AND q.ended IS NULL AND s.state IN ('accepted', 'running')"
                 " AND COALESCE(q.checked_at, q.placed_at) < now() - make_interval(secs => %s)"
                 " ORDER BY COALESCE(q.checked_at, q.placed_at) LIMIT %s"
                 " FOR UPDATE OF q SKIP LOCKED)"
                 " UPDATE queue_items q SET checked_at = now() FROM due WHERE q.id = due.id"
-                " RETURNING due.id, due.jobid, due.submission_id",
+                " RETURNING due.id, due.jobid, due.submission_id, due.job::jsonb",
                 (every, limit),
             )
-            return [(str(a), str(b), str(c)) for a, b, c in await cur.fetchall()]
+            return [(str(a), str(b), str(c), d) for a, b, c, d in await cur.fetchall()]
 
     # -------------------------------------------------------------------- the teacher's view
 
