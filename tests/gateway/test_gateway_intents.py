@@ -93,3 +93,37 @@ def test_a_live_replica_s_request_is_not_sent_again_by_another(pg_url: str) -> N
             assert len(upstream_posts(sim)) == 1
         assert _finish(first, alice, job["jobid"])["status"] == "completed"
         assert len(upstream_posts(sim)) == 1
+
+
+def test_a_request_whose_books_were_not_closed_is_settled_from_its_intent(pg_url: str) -> None:
+    """A replica dies after writing the intent ``completed`` and before closing the class's
+    books (the slot still held): the next replica settles the books from the intent, without
+    sending anything again and without a refund."""
+    (alice,) = setup_class(pg_url, 1, allowance=1000, budget=1000)
+    with simulator() as sim:
+        with gateway_thread(pg_url, sim) as base:
+            job = httpx.post(f"{base}/videos", json={"prompt": "x"}, headers=bearer(alice)).json()
+            assert _finish(base, alice, job["jobid"])["status"] == "completed"
+        with psycopg.connect(pg_url, autocommit=True) as conn:  # undo the books' last step
+            conn.execute(
+                "UPDATE queue_items SET ended = NULL, placed_at = now() - interval '1 hour'"
+            )
+            conn.execute(
+                "INSERT INTO leases (request_id, account) SELECT id, account FROM queue_items"
+            )
+            assert conn.execute("SELECT status FROM requests").fetchone() == ("placing",)
+        with gateway_thread(pg_url, sim, replace_after=0.5):
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                with psycopg.connect(pg_url) as conn:
+                    row = conn.execute("SELECT status FROM requests").fetchone()
+                if row == ("done",):
+                    break
+                time.sleep(0.1)
+            assert row == ("done",)
+        assert len(upstream_posts(sim)) == 1
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT count(*) FROM leases").fetchone() == (0,)
+        assert conn.execute("SELECT spent FROM class_budget").fetchone() == (100,)
+        events = conn.execute("SELECT event FROM audit ORDER BY seq").fetchall()
+        assert [e for (e,) in events] == ["charge"]
