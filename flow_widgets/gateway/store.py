@@ -1,4 +1,4 @@
-"""Every SQL statement of the gateway, in one place, against PostgreSQL (psycopg 3).
+"""The class's books in SQL, in one place, against PostgreSQL (psycopg 3).
 
 Why one module: the money and fairness rules are in these statements, so they are read together.
 
