@@ -38,6 +38,9 @@ def _run(workdir: Path) -> nbformat.NotebookNode:
     workdir.mkdir(parents=True, exist_ok=True)
     target = workdir / "classroom.ipynb"
     nb = nbformat.read(NOTEBOOK_DIR / "classroom.ipynb", as_version=4)  # type: ignore[no-untyped-call]
+    enrol = next(c for c in nb.cells if c.source.lstrip().startswith("import shutil"))
+    # the teacher runs the enrolment again: nobody's token is replaced
+    nb.cells.append(nbformat.v4.new_code_cell(enrol.source))  # type: ignore[no-untyped-call]
     client = NotebookClient(
         nb,
         timeout=60,
@@ -111,7 +114,8 @@ def test_the_teachers_notebook_shows_the_class_enrols_and_writes_the_review_with
 
         texts = "\n".join(output_texts(nb))
         assert f'os.environ["FLOW_API_BASE"] = "{base}"' in texts  # the student's snippet
-        assert "written to student_tokens/ana.txt" in texts
+        assert texts.count("written to student_tokens/ana.txt") == 1
+        assert "ana: already enrolled, token in student_tokens/ana.txt" in texts
 
         page = workdir / "class-results.html"
         assert page.is_file() and "a heron in the class pond" in page.read_text()
