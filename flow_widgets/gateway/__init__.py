@@ -8,6 +8,11 @@ class budget in one PostgreSQL transaction, and queues requests: the next free a
 round-robin across students. State lives in PostgreSQL (``FLOW_LEDGER_URL``) so that several
 gateway processes on one database behave as one.
 
-Modules: :mod:`.schema` (the migration), :mod:`.store` (every SQL statement), :mod:`.app` (the
-ASGI app), :mod:`.dispatcher` (places queued requests upstream), :mod:`.command` (the CLI).
+A request that leaves the line is an intent of the same ledger a kernel keeps (one interface,
+two backends: :mod:`.intent_ledger` is the PostgreSQL one): each upstream POST an attempt, the
+replica working on it its owner, its states along the one transition table.
+
+Modules: :mod:`.schema` (the migrations), :mod:`.store` (the class's books: students, budget,
+queue, slots, audit), :mod:`.intent_ledger` (the intents), :mod:`.app` (the ASGI app),
+:mod:`.dispatcher` (places queued requests upstream), :mod:`.command` (the CLI).
 """

@@ -53,6 +53,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from flow_widgets.gateway.dispatcher import Dispatcher
 from flow_widgets.gateway.hub import HubUsers
+from flow_widgets.gateway.intent_ledger import PgIntentLedger
 from flow_widgets.gateway.pricing import DEFAULT_PRICES, GENERATION_ROUTES, cost_of
 from flow_widgets.gateway.schema import migrate
 from flow_widgets.gateway.store import Refused, Store, media_ids, set_account
@@ -172,8 +173,13 @@ def create_app(config: GatewayConfig) -> Starlette:
             timeout=httpx.Timeout(60.0, connect=10.0),
         )
         store = Store(pool)
+        # The requests' intents: this process's owner lease, secrets scrubbed from every row.
+        ledger = await asyncio.to_thread(
+            PgIntentLedger, config.ledger_url, secrets=[config.teacher_token]
+        )
         dispatcher = Dispatcher(
             Store(work_pool),
+            ledger,
             upstream,
             check_every=config.check_every,
             replace_after=config.replace_after,
@@ -190,6 +196,7 @@ def create_app(config: GatewayConfig) -> Starlette:
             with contextlib.suppress(BaseException):
                 await loop_task
             await dispatcher.aclose()
+            await asyncio.to_thread(ledger.close)
             await upstream.aclose()
             if hub is not None:
                 await hub.aclose()

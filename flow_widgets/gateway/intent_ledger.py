@@ -10,6 +10,9 @@ own PostgreSQL schema (``intent_ledger``, migration 3) with the SQLite ledger's 
 statements read the same. Each write is one transaction that locks the row (``FOR UPDATE``), so
 two machines cannot both take or move it.
 
+The gateway's dispatcher records every student's request here (through the interface); the
+gateway's own tables name the intent (``queue_items.intent_id``, migration 4).
+
 Not here (the SQLite ledger's alone for now): media files, uploaded assets and spend rows.
 """
 

@@ -131,6 +131,51 @@ MIGRATIONS: tuple[str, ...] = (
         expires double precision NOT NULL
     );
     """,
+    # 4: a student's request is an intent of that ledger once it leaves the line. The gateway
+    # keeps only its own facts (who, what, the cost, the place in line, the account's slot,
+    # when it ended for the class's books) in ``queue_items``; the purchase's state, upstream
+    # job, record, error and attempts are the intent's. ``requests`` becomes a view of both,
+    # so the status the teacher and the students see is read from the intent. Rows already
+    # sent upstream are carried over as intents (with their one attempt).
+    """
+    ALTER TABLE requests RENAME TO queue_items;
+    DROP INDEX requests_queued;
+    DROP INDEX requests_live;
+    ALTER TABLE queue_items
+        ADD COLUMN intent_id text UNIQUE REFERENCES intent_ledger.submissions (submission_id),
+        ADD COLUMN in_line boolean NOT NULL DEFAULT true,
+        ADD COLUMN ended timestamptz;
+    INSERT INTO intent_ledger.submissions (submission_id, kind, endpoint, payload, fingerprint,
+        model, estimate, account, state, jobid, job, error, created, updated)
+    SELECT id, CASE WHEN route LIKE 'images%' THEN 'image' ELSE 'video' END, '/' || route,
+        body::text, id, body->>'model', cost, account,
+        CASE status WHEN 'placing' THEN 'submitting' WHEN 'placed' THEN 'accepted'
+            WHEN 'done' THEN 'completed' ELSE 'failed' END,
+        NULLIF(upstream_jobid, ''), record::text, NULLIF(error, ''),
+        extract(epoch FROM created), extract(epoch FROM now())
+    FROM queue_items WHERE status <> 'queued';
+    INSERT INTO intent_ledger.attempts (submission_id, n, account, sent, outcome)
+    SELECT id, 1, account, extract(epoch FROM COALESCE(first_sent, placed_at, created)),
+        CASE WHEN status = 'placing' THEN NULL ELSE 'accepted' END
+    FROM queue_items WHERE status <> 'queued';
+    UPDATE queue_items SET intent_id = id, in_line = false WHERE status <> 'queued';
+    UPDATE queue_items SET ended = now() WHERE status IN ('done', 'failed');
+    ALTER TABLE queue_items DROP COLUMN status, DROP COLUMN upstream_jobid,
+        DROP COLUMN record, DROP COLUMN error, DROP COLUMN attempts, DROP COLUMN first_sent;
+    CREATE INDEX queue_items_in_line ON queue_items (student_id, created) WHERE in_line;
+    CREATE INDEX queue_items_open ON queue_items (placed_at) WHERE NOT in_line AND ended IS NULL;
+    CREATE VIEW requests AS
+    SELECT q.id, q.student_id, q.route, q.body, q.cost, q.pinned_account,
+        CASE WHEN q.in_line THEN 'queued'
+             WHEN q.ended IS NULL AND s.state IN ('accepted', 'running') THEN 'placed'
+             WHEN q.ended IS NULL THEN 'placing'
+             WHEN s.state = 'completed' THEN 'done'
+             ELSE 'failed' END AS status,
+        q.account, s.jobid AS upstream_jobid, s.job::jsonb AS record, s.error, q.created,
+        q.placed_at, q.checked_at, q.intent_id, q.ended
+    FROM queue_items q
+    LEFT JOIN intent_ledger.submissions s ON s.submission_id = q.intent_id;
+    """,
 )
 
 

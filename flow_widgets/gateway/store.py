@@ -1,4 +1,4 @@
-"""Every SQL statement of the gateway, in one place, against PostgreSQL (psycopg 3).
+"""The class's books in SQL, in one place, against PostgreSQL (psycopg 3).
 
 Why one module: the money and fairness rules are in these statements, so they are read together.
 
@@ -9,8 +9,14 @@ Why one module: the money and fairness rules are in these statements, so they ar
   ``CHECK (spent <= budget)`` is the second lock on the door.
 * **Slots and the queue** (:meth:`Store.claim_next`): one transaction holding an advisory lock
   (so every gateway process sees the same free slots) picks the first queued request in
-  round-robin order whose account has a free slot, inserts its lease and marks it ``placing``.
+  round-robin order whose account has a free slot, inserts its lease and takes it out of line.
   Round-robin order: each student's oldest request first, then the student served longest ago.
+* **What is not here**: the purchase itself. Once a request leaves the line it is an intent of
+  the PostgreSQL intent ledger (:class:`~flow_widgets.gateway.intent_ledger.PgIntentLedger`,
+  the same transition table and attempts as a kernel's SQLite ledger), written by the
+  dispatcher through :class:`~flow_widgets.runtime.ledger_protocol.IntentLedger`. The
+  ``queue_items`` rows here keep the gateway's own facts and name their intent; the
+  ``requests`` view (migration 4) reads both, so a job's status comes from its intent.
 """
 
 from __future__ import annotations
@@ -49,7 +55,7 @@ _ROUND_ROBIN = """
     SELECT r.id, r.pinned_account FROM (
         SELECT id, student_id, created, pinned_account,
                row_number() OVER (PARTITION BY student_id ORDER BY created, id) AS turn
-        FROM requests WHERE status = 'queued'
+        FROM queue_items WHERE in_line
     ) r JOIN students s ON s.id = r.student_id
     ORDER BY r.turn, s.last_served NULLS FIRST, s.id, r.created
 """
@@ -72,6 +78,9 @@ class Claim:
     route: str
     body: dict[str, Any]
     account: str
+    cost: int
+    #: The request's intent in the ledger, once it has one (it was sent before).
+    intent_id: str | None
 
 
 def hash_token(token: str) -> str:
@@ -229,8 +238,7 @@ class Store:
                 raise Refused("Your allowance cannot cover this request; ask your teacher.")
             if max_open is not None:  # the student's row is locked: this count cannot race
                 cur = await conn.execute(
-                    "SELECT count(*) FROM requests WHERE student_id = %s "
-                    "AND status IN ('queued', 'placing', 'placed')",
+                    "SELECT count(*) FROM queue_items WHERE student_id = %s AND ended IS NULL",
                     (student_id,),
                 )
                 row = await cur.fetchone()
@@ -241,7 +249,7 @@ class Store:
                         status=429,
                     )
             await conn.execute(
-                "INSERT INTO requests (id, student_id, route, body, cost, pinned_account) "
+                "INSERT INTO queue_items (id, student_id, route, body, cost, pinned_account) "
                 "VALUES (%s, %s, %s, %s, %s, %s)",
                 (request_id, student_id, route, Jsonb(body), cost, pinned),
             )
@@ -323,7 +331,7 @@ class Store:
     async def request_ids(self, student_id: int) -> list[str]:
         async with self.pool.connection() as conn:
             cur = await conn.execute(
-                "SELECT id FROM requests WHERE student_id = %s ORDER BY created DESC LIMIT 200",
+                "SELECT id FROM queue_items WHERE student_id = %s ORDER BY created DESC LIMIT 200",
                 (student_id,),
             )
             return [str(r[0]) for r in await cur.fetchall()]
@@ -346,8 +354,8 @@ class Store:
                 if account not in free:
                     continue
                 cur = await conn.execute(
-                    "UPDATE requests SET status = 'placing', account = %s, placed_at = now() "
-                    "WHERE id = %s AND status = 'queued' RETURNING route, body, student_id",
+                    "UPDATE queue_items SET in_line = false, account = %s, placed_at = now() "
+                    "WHERE id = %s AND in_line RETURNING route, body, student_id, cost, intent_id",
                     (account, request_id),
                 )
                 row = await cur.fetchone()
@@ -360,37 +368,32 @@ class Store:
                 await conn.execute(
                     "UPDATE students SET last_served = clock_timestamp() WHERE id = %s", (row[2],)
                 )
-                return Claim(str(request_id), str(row[0]), dict(row[1]), account)
+                intent = None if row[4] is None else str(row[4])
+                return Claim(
+                    str(request_id), str(row[0]), dict(row[1]), account, int(row[3]), intent
+                )
         return None
 
-    async def attempt(self, request_id: str) -> tuple[int, float]:
-        """Count one more upstream POST of a request: (POSTs so far, seconds since the first).
-        It also restarts the request's ``placing`` clock, so that no other process places it
-        again (:meth:`stale_placing`) while this POST is under way."""
-        async with self.pool.connection() as conn:
-            cur = await conn.execute(
-                "UPDATE requests SET attempts = attempts + 1, placed_at = now(), "
-                "first_sent = COALESCE(first_sent, now()) WHERE id = %s "
-                "RETURNING attempts, extract(epoch FROM now() - first_sent)",
-                (request_id,),
-            )
-            row = await cur.fetchone()
-        return (int(row[0]), float(row[1])) if row else (0, 0.0)
-
-    async def placed(self, request_id: str, upstream_jobid: str, record: dict[str, Any]) -> None:
+    async def attach(self, request_id: str, intent_id: str) -> None:
+        """Name the intent the ledger made for a request (before its first POST)."""
         async with self.pool.connection() as conn:
             await conn.execute(
-                "UPDATE requests SET status = 'placed', upstream_jobid = %s, record = %s, "
-                "checked_at = now() WHERE id = %s",
-                (upstream_jobid, Jsonb(record), request_id),
+                "UPDATE queue_items SET intent_id = %s WHERE id = %s", (intent_id, request_id)
             )
 
-    async def refresh(self, request_id: str, record: dict[str, Any]) -> None:
-        """Keep the newest upstream record of a running job: students' polls read it here."""
+    async def touch(self, request_id: str) -> None:
+        """Restart a request's ``placing`` clock before a POST, so that no other process
+        picks it up as stale (:meth:`stale_placing`) while the POST is under way."""
         async with self.pool.connection() as conn:
             await conn.execute(
-                "UPDATE requests SET record = %s WHERE id = %s AND status = 'placed'",
-                (Jsonb(record), request_id),
+                "UPDATE queue_items SET placed_at = now() WHERE id = %s", (request_id,)
+            )
+
+    async def placed(self, request_id: str) -> None:
+        """The intent has its upstream job: look at the job again in ``check_every``."""
+        async with self.pool.connection() as conn:
+            await conn.execute(
+                "UPDATE queue_items SET checked_at = now() WHERE id = %s", (request_id,)
             )
 
     async def requeue(self, request_id: str) -> None:
@@ -398,7 +401,7 @@ class Store:
         async with self.pool.connection() as conn, conn.transaction():
             await conn.execute("DELETE FROM leases WHERE request_id = %s", (request_id,))
             await conn.execute(
-                "UPDATE requests SET status = 'queued', account = NULL WHERE id = %s",
+                "UPDATE queue_items SET in_line = true, account = NULL WHERE id = %s",
                 (request_id,),
             )
 
@@ -408,22 +411,18 @@ class Store:
         record: dict[str, Any] | None,
         *,
         failed: bool,
-        error: str = "",
         refund: bool = True,
     ) -> None:
         """The job ended: free its slot; a failed job gives its credits back unless
-        ``refund`` is false (its outcome upstream is unknown: the credits stay spent)."""
+        ``refund`` is false (its outcome upstream is unknown: the credits stay spent). The
+        job's state, record and error are its intent's (written first, by the dispatcher);
+        this settles the class's books once (a second call finds ``ended`` set)."""
         async with self.pool.connection() as conn, conn.transaction():
             cur = await conn.execute(
-                "UPDATE requests SET status = %s, record = COALESCE(%s, record), error = %s "
-                "WHERE id = %s AND status IN ('placing', 'placed') "
+                "UPDATE queue_items SET ended = now() "
+                "WHERE id = %s AND NOT in_line AND ended IS NULL "
                 "RETURNING student_id, cost, account",
-                (
-                    "failed" if failed else "done",
-                    Jsonb(record) if record else None,
-                    error,
-                    request_id,
-                ),
+                (request_id,),
             )
             row = await cur.fetchone()
             await conn.execute("DELETE FROM leases WHERE request_id = %s", (request_id,))
@@ -474,32 +473,45 @@ class Store:
     async def stale_placing(self, after: float, limit: int = 20) -> list[Claim]:
         """Requests left ``placing`` for ``after`` seconds: their process died (or lost the
         answer) between taking the slot and recording the upstream job. Each is handed to one
-        process, which places it again with the same ``Idempotency-Key``."""
+        process, which places it again with the same ``Idempotency-Key`` (or, when its intent
+        already has news, settles it from there)."""
         async with self.pool.connection() as conn:
             cur = await conn.execute(
-                "UPDATE requests SET placed_at = now() WHERE id IN ("
-                " SELECT id FROM requests WHERE status = 'placing' AND"
-                " placed_at < now() - make_interval(secs => %s)"
-                " ORDER BY placed_at LIMIT %s FOR UPDATE SKIP LOCKED)"
-                " RETURNING id, route, body, account",
+                "UPDATE queue_items SET placed_at = now() WHERE id IN ("
+                " SELECT q.id FROM queue_items q"
+                " LEFT JOIN intent_ledger.submissions s ON s.submission_id = q.intent_id"
+                " WHERE NOT q.in_line AND q.ended IS NULL"
+                " AND (s.state IS NULL OR s.state NOT IN ('accepted', 'running'))"
+                " AND q.placed_at < now() - make_interval(secs => %s)"
+                " ORDER BY q.placed_at LIMIT %s FOR UPDATE OF q SKIP LOCKED)"
+                " RETURNING id, route, body, account, cost, intent_id",
                 (after, limit),
             )
             rows = await cur.fetchall()
-        return [Claim(str(i), str(r), dict(b), str(a)) for i, r, b, a in rows]
+        return [
+            Claim(str(i), str(r), dict(b), str(a), int(c), None if n is None else str(n))
+            for i, r, b, a, c, n in rows
+        ]
 
-    async def due_checks(self, every: float, limit: int = 20) -> list[tuple[str, str]]:
-        """Placed requests whose upstream job was not looked at for ``every`` seconds; each is
-        handed to one process only (``SKIP LOCKED``)."""
+    async def due_checks(
+        self, every: float, limit: int = 20
+    ) -> list[tuple[str, str, str, dict[str, Any] | None]]:
+        """Placed requests (their intent ``accepted`` or ``running``) whose upstream job was not
+        looked at for ``every`` seconds, as (request id, upstream job id, intent id, the job's
+        record as last seen); each is handed to one process only (``SKIP LOCKED``)."""
         async with self.pool.connection() as conn:
             cur = await conn.execute(
-                "UPDATE requests SET checked_at = now() WHERE id IN ("
-                " SELECT id FROM requests WHERE status = 'placed' AND"
-                " checked_at < now() - make_interval(secs => %s)"
-                " ORDER BY checked_at LIMIT %s FOR UPDATE SKIP LOCKED)"
-                " RETURNING id, upstream_jobid",
+                "WITH due AS (SELECT q.id, s.jobid, s.submission_id, s.job FROM queue_items q"
+                " JOIN intent_ledger.submissions s ON s.submission_id = q.intent_id"
+                " WHERE NOT q.in_line AND q.ended IS NULL AND s.state IN ('accepted', 'running')"
+                " AND COALESCE(q.checked_at, q.placed_at) < now() - make_interval(secs => %s)"
+                " ORDER BY COALESCE(q.checked_at, q.placed_at) LIMIT %s"
+                " FOR UPDATE OF q SKIP LOCKED)"
+                " UPDATE queue_items q SET checked_at = now() FROM due WHERE q.id = due.id"
+                " RETURNING due.id, due.jobid, due.submission_id, due.job::jsonb",
                 (every, limit),
             )
-            return [(str(a), str(b)) for a, b in await cur.fetchall()]
+            return [(str(a), str(b), str(c), d) for a, b, c, d in await cur.fetchall()]
 
     # -------------------------------------------------------------------- the teacher's view
 

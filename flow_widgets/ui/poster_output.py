@@ -122,8 +122,10 @@ def poster_hide_rule(views: Sequence[CardView]) -> str:
     selectors = [f".jp-OutputArea-child:has(.{SLOT_CLASS})"]
     jpeg = poster_b64(views)
     if jpeg is not None:
-        # base64 has no quote or backslash, so it sits in the attribute selector as it is.
-        selectors.append(f'.jp-OutputArea-child:has(img[src$="{jpeg[-_TAIL:]}"])')
+        # base64 has no quote or backslash, so it sits in the attribute selector as it is. Only
+        # an image output matches: the same still inside an HTML output (a card's takes strip)
+        # must not hide that output.
+        selectors.append(f'.jp-OutputArea-child:has(.jp-RenderedImage img[src$="{jpeg[-_TAIL:]}"])')
     # Inside <!-- -->, which CSS ignores and a sanitizer drops with its contents, so a
     # sanitized page shows an empty tag instead of the rule as text.
     return f'<style class="fw-poster"><!--{",".join(selectors)}{{display:none}}--></style>'

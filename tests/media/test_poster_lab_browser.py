@@ -30,17 +30,18 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 NOTEBOOK = "posters.ipynb"
 PROMPTS = ("a paper lantern floats over a lake", "a heron over a misty lake")
-# What a person sees: visible videos of finished cards, visible poster images and placeholders.
+# What a person sees: visible videos of finished cards, visible poster outputs (image outputs, not
+# the stills of a card's takes strip) and placeholders.
 SEEN = """() => {
     const visible = e => e.getClientRects().length > 0
         && getComputedStyle(e).visibility !== 'hidden';
     const nb = document.querySelector('.jp-Notebook');
     return {
         videos: [...nb.querySelectorAll('.fw-card.fw-completed video')].filter(visible).length,
-        stills: [...nb.querySelectorAll('.jp-OutputArea-output img[src^="data:image/jpeg"]')]
+        stills: [...nb.querySelectorAll('.jp-RenderedImage img[src^="data:image/jpeg"]')]
             .filter(visible).length,
         stillsAttached: nb.querySelectorAll(
-            '.jp-OutputArea-output img[src^="data:image/jpeg"]').length,
+            '.jp-RenderedImage img[src^="data:image/jpeg"]').length,
         slots: [...nb.querySelectorAll('.fw-poster-slot')]
             .filter(e => visible(e.closest('.jp-OutputArea-child'))).length,
     };
@@ -132,7 +133,9 @@ def test_exported_pages_show_each_still_once(chromium: Any, tmp_path: Path) -> N
                 const visible = e => e.getClientRects().length > 0;
                 return {
                     videos: [...document.querySelectorAll('video')].filter(visible).length,
-                    stills: [...document.querySelectorAll('img[src^="data:image/jpeg"]')]
+                    // image outputs only: a card's takes strip has stills of its own
+                    stills: [...document.querySelectorAll(
+                        '.jp-RenderedImage img[src^="data:image/jpeg"]')]
                         .filter(visible).length,
                 };
             }"""

@@ -14,10 +14,18 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import nbformat
 import pytest
+from nbclient.exceptions import CellExecutionError
 
 from tests.notebooks.executed import cards, execute, media_problems, output_texts, saved_media
-from tests.notebooks.notebook_files import NOTEBOOK_DIR, NOTEBOOKS, is_stripped, read
+from tests.notebooks.notebook_files import (
+    GATEWAY_NOTEBOOKS,
+    NOTEBOOK_DIR,
+    NOTEBOOKS,
+    is_stripped,
+    read,
+)
 
 #: Wall seconds per API second for executed notebooks (a Veo Fast clip in about a second).
 FAST_SIMULATOR = "0.01"
@@ -37,7 +45,7 @@ MINIMUM_MEDIA = {
 
 def test_the_notebook_list_is_complete() -> None:
     on_disk = {path.stem for path in NOTEBOOK_DIR.glob("*.ipynb")}
-    assert on_disk == set(NOTEBOOKS) == set(MINIMUM_MEDIA)
+    assert on_disk == set(NOTEBOOKS) == set(MINIMUM_MEDIA) | set(GATEWAY_NOTEBOOKS)
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -57,7 +65,7 @@ def test_notebook_is_stripped_and_opens_with_what_it_teaches(name: str) -> None:
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("name", NOTEBOOKS)
+@pytest.mark.parametrize("name", [n for n in NOTEBOOKS if n not in GATEWAY_NOTEBOOKS])
 def test_notebook_runs_on_the_simulator_and_every_result_is_there(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -84,3 +92,43 @@ def test_notebook_runs_on_the_simulator_and_every_result_is_there(
     for email in DEMO_EMAILS:
         assert email not in texts, f"{name} shows the account {email} unmasked"
     assert "Traceback" not in texts
+
+
+#: A token that must not reach any output of the classroom notebook run without a gateway.
+_CANARY = "user:999-canaryNOGATEWAYsecret"
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("gateway", "said"),
+    [
+        (None, "This notebook needs a running classroom gateway: start one"),
+        ("http://127.0.0.1:9/v1/google-flow", "did not answer"),
+    ],
+    ids=["no-url", "nothing-listening"],
+)
+def test_the_classroom_notebook_without_a_gateway_says_so_in_one_sentence_and_stops(
+    gateway: str | None, said: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The classroom notebook needs a gateway (tests/gateway runs it against one); here the
+    simulator alone is all there is, so its first code cell must say so in one line, not a
+    traceback, and Run All must stop there."""
+    monkeypatch.setenv("FLOW_WIDGETS_HOME", str(tmp_path / "flow_home"))
+    monkeypatch.setenv("USEAPI_TOKEN", _CANARY)
+    monkeypatch.delenv("FLOW_LEDGER_URL", raising=False)
+    if gateway is None:
+        monkeypatch.delenv("FLOW_GATEWAY_URL", raising=False)
+    else:
+        monkeypatch.setenv("FLOW_GATEWAY_URL", gateway)
+    workdir = tmp_path / "notebooks"
+    with pytest.raises(CellExecutionError):
+        execute("classroom", workdir, timeout=60)
+    nb = nbformat.read(workdir / "classroom.ipynb", as_version=4)  # type: ignore[no-untyped-call]
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    (shown,) = code[0].outputs
+    assert shown.output_type == "error" and shown.ename == "NoGateway"
+    (line,) = shown.traceback
+    assert said in line and "Traceback" not in line and "File " not in line, line
+    assert line.count(". ") <= 1 and "\n" not in line, line
+    assert all(not cell.outputs for cell in code[1:]), "Run All went on past the missing gateway"
+    assert _CANARY not in (workdir / "classroom.ipynb").read_text()
