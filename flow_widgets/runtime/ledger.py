@@ -55,7 +55,7 @@ from flow_widgets.runtime.ledger_records import (
     media_file_from_row,
     submission_from_row,
 )
-from flow_widgets.runtime.ledger_schema import MIGRATIONS, migrate
+from flow_widgets.runtime.ledger_schema import MIGRATIONS, immediate, migrate
 from flow_widgets.runtime.ledger_transitions import TERMINAL_STATES, TRANSITIONS, allowed
 from flow_widgets.runtime.redact import Redactor
 
@@ -208,15 +208,8 @@ class Ledger:
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One immediate transaction: committed (durably) on success, rolled back on error."""
-        with self._lock:
-            conn = self._connection()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        with self._lock, immediate(self._connection()) as conn:
+            yield conn
 
     def _read(self, sql: str, args: Iterable[Any] = ()) -> builtins.list[sqlite3.Row]:
         with self._lock:

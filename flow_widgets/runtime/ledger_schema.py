@@ -7,13 +7,14 @@ with a clear message instead of being damaged. Never edit or reorder a step that
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from flow_widgets.runtime.ledger_records import STATES
 
-__all__ = ["MIGRATIONS", "migrate"]
+__all__ = ["MIGRATIONS", "immediate", "migrate"]
 
 
 def _run_script(conn: sqlite3.Connection, script: str) -> None:
@@ -135,10 +136,23 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
 """Schema steps in order; ``PRAGMA user_version`` counts how many ran. Only ever append."""
 
 
-def migrate(conn: sqlite3.Connection, path: Path) -> None:
-    """Bring the database behind ``conn`` (at ``path``, for messages) to the newest schema."""
+@contextlib.contextmanager
+def immediate(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One ``BEGIN IMMEDIATE`` transaction on ``conn`` (opened with ``isolation_level=None``):
+    committed on success, rolled back on any error. Immediate, so two kernels writing the same
+    file queue for the write lock up front instead of failing halfway on an upgrade."""
     conn.execute("BEGIN IMMEDIATE")
     try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring the database behind ``conn`` (at ``path``, for messages) to the newest schema."""
+    with immediate(conn):
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         if version > len(MIGRATIONS):
             raise RuntimeError(
@@ -148,7 +162,3 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
         for step in MIGRATIONS[version:]:
             step(conn)
         conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flow_widgets.runtime.cell_keys import CellKey, normal_flags
+from flow_widgets.runtime.ledger_schema import immediate
 
 if TYPE_CHECKING:  # pragma: no cover
     from flow_widgets.runtime.ledger import Ledger
@@ -142,30 +143,18 @@ class TakeStore:
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(conn):
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
         self._conn, self._pid = conn, os.getpid()
         return conn
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One immediate transaction (two kernels writing wait for each other)."""
-        with self._lock:
-            conn = self._connection()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        with self._lock, immediate(self._connection()) as conn:
+            yield conn
 
     def close(self) -> None:
         """Close the connection (the next call reopens it)."""
