@@ -4,7 +4,9 @@ On JupyterLab's default settings, a focused ``<select>`` in an output does not c
 editor, so the notebook's command-mode shortcuts took ArrowDown (focus jumped to the next cell
 and the dropdown did not move). This test focuses the Studio's *model* dropdown and the
 Gallery's *A* dropdown, presses ArrowDown in each, and checks that the value moved, that focus
-is still in the same control of the same panel, and that the kernel saw the new value.
+is still in the same control of the same panel, and that the kernel saw the new value; then it
+walks the Gallery's thumbnail grid by keyboard (ArrowRight, Space) and checks the tiles are
+named by their prompts and the kernel got the pick.
 """
 
 from __future__ import annotations
@@ -18,16 +20,11 @@ from tests.e2e.jupyter import Lab, write_notebook
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-_PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
-)
-
 CELLS = (
     "import flow_widgets as fw\nflow = fw.session()\nflow.refresh_accounts()\n"
     "studio = fw.Studio()\nstudio",
     "gallery = fw.Gallery('media')\ngallery",
-    "print('indices', studio.model.index, gallery.a.index)",
+    "print('indices', studio.model.index, gallery.a.index, *gallery.selection.value)",
 )
 
 
@@ -49,8 +46,13 @@ def _focus_is(select: Any) -> bool:
 def test_arrow_keys_move_panel_dropdowns_and_focus_stays(lab: Lab, lab_root: Path) -> None:
     media = lab_root / "media"
     media.mkdir()
-    for name in ("image-a-red-fox-3f2a9c1b07-0.png", "image-a-grey-wolf-4a1b2c3d4e-0.png"):
-        (media / name).write_bytes(_PNG)
+    from PIL import Image
+
+    for name, colour in (
+        ("image-a-red-fox-3f2a9c1b07-0.png", "#c2410c"),
+        ("image-a-grey-wolf-4a1b2c3d4e-0.png", "#6b7280"),
+    ):
+        Image.new("RGB", (48, 32), colour).save(media / name)
     write_notebook(lab_root / "keys.ipynb", *CELLS)
     lab.open("keys.ipynb")
     try:
@@ -81,7 +83,27 @@ def _check(lab: Lab) -> None:
     assert after != before, "ArrowDown did not move the Gallery's A dropdown"
     assert _focus_is(gallery_a), "focus left the Gallery's A dropdown"
 
-    # The kernel saw both moves (the widgets synced, not just the page).
+    # The Gallery's takes are a grid of thumbnails, named by their prompts, used by keyboard:
+    # ArrowRight moves to the next tile, Space selects it, and focus stays on it.
+    tiles = cells.nth(1).locator(".fw-thumbs button.fw-thumb")
+    tiles.first.wait_for(timeout=30_000)
+    assert tiles.count() == 2
+    assert sorted(tiles.locator("img").evaluate_all("(els) => els.map(e => e.alt)")) == [
+        "a grey wolf",
+        "a red fox",
+    ]
+    tiles.first.focus()
+    page.keyboard.press("ArrowRight")
+    second = tiles.nth(1)
+    assert second.evaluate("(el) => document.activeElement === el"), "focus left the grid"
+    page.keyboard.press("Space")
+    page.wait_for_function(
+        "(el) => el.getAttribute('aria-pressed') === 'true'", arg=second.element_handle()
+    )
+    assert second.evaluate("(el) => el.closest('.fw-thumbs').contains(document.activeElement)")
+    picked = str(second.get_attribute("data-key"))
+
+    # The kernel saw every move (the widgets synced, not just the page).
     page.keyboard.press("Tab")  # leave the dropdown the way a keyboard user does
     wanted = [
         model.evaluate("(el) => el.selectedIndex"),
@@ -90,4 +112,6 @@ def _check(lab: Lab) -> None:
     out = lab.run_cell(2)
     words = out.split()
     assert "indices" in words, out
-    assert [int(w) for w in words[words.index("indices") + 1 :][:2]] == wanted, out
+    after = words[words.index("indices") + 1 :]
+    assert [int(w) for w in after[:2]] == wanted, out
+    assert after[2:] == [picked], out
