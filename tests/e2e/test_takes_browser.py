@@ -1,5 +1,5 @@
-"""The tweak loop in a real JupyterLab and in Notebook 7: edit and run one ``%%flow_video`` cell three times,
-compare the first take with the third, star it, copy its exact cell back — and count the
+"""The tweak loop in a real JupyterLab and in Notebook 7: edit and run one ``%%flow_video``
+cell three times, compare the first take with the third, star it, copy its exact cell back — and count the
 clicks; then axe-core (WCAG 2.1 A/AA) on the card, a walk through the strip by keyboard, and
 the star after a kernel restart.
 
