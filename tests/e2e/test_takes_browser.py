@@ -1,7 +1,12 @@
 """The tweak loop in a real JupyterLab and in Notebook 7: edit and run one ``%%flow_video``
 cell three times, compare the first take with the third, star it, copy its exact cell back —
 and count the clicks; then axe-core (WCAG 2.1 A/AA) on the card, a walk through the strip by
-keyboard, and the star after a kernel restart."""
+keyboard, and the star after a kernel restart.
+
+axe-core comes from the npm registry, installed by the test's set-up into
+``~/.cache/flow_widgets/axe`` (never into the repository); with no npm and no cached copy the
+axe part is skipped and says so.
+"""
 
 from __future__ import annotations
 
