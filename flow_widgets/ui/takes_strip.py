@@ -249,9 +249,7 @@ def _take_html(take: TakeView, now: float | None) -> str:
     if src:
         opener = (
             f'<a class="fw-take-open" href="{_e(src)}" target="_blank" rel="noopener"'
-            # on the link itself: the notebook's bindings match the focused element (":focus")
-            # before Lumino reaches the strip's own data-lm-suppress-shortcuts
-            f' data-lm-suppress-shortcuts="true" aria-label="show {name}">{picture}</a>'
+            f' aria-label="show {name}">{picture}</a>'
         )
     else:
         opener = f'<div class="fw-take-open">{picture}</div>'

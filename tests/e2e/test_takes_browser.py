@@ -1,7 +1,7 @@
-"""The tweak loop in a real JupyterLab and in Notebook 7: edit and run one ``%%flow_video``
-cell three times, compare the first take with the third, star it, copy its exact cell back —
-and count the clicks; then axe-core (WCAG 2.1 A/AA) on the card, a walk through the strip by
-keyboard, and the star after a kernel restart.
+"""The tweak loop in a real JupyterLab: edit and run one ``%%flow_video`` cell three times,
+compare the first take with the third, star it, copy its exact cell back — and count the
+clicks; then axe-core (WCAG 2.1 A/AA) on the card, a walk through the strip by keyboard, and
+the star after a kernel restart.
 
 axe-core comes from the npm registry, installed by the test's set-up into
 ``~/.cache/flow_widgets/axe`` (never into the repository); with no npm and no cached copy the
@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.jupyter import JupyterServer, Lab, write_notebook
+from tests.e2e.jupyter import Lab, write_notebook
 from tests.e2e.test_compare_browser import _readme_shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
@@ -72,22 +70,11 @@ def _wait(lab: Lab, script: str, arg: Any = None, timeout: float = 120_000) -> N
     lab.page.wait_for_function(script, arg=arg, timeout=timeout)
 
 
-@pytest.fixture(params=["lab", "notebook"])
-def app_lab(request: pytest.FixtureRequest, lab_root: Path, chromium: Any) -> Iterator[Lab]:
-    """JupyterLab, then Notebook 7, on default settings (widget state not saved)."""
-    with JupyterServer(lab_root, app=request.param) as server:
-        context = chromium.new_context(viewport={"width": 1280, "height": 900})
-        try:
-            yield Lab(context.new_page(), server)
-        finally:
-            context.close()
-
-
-def test_the_tweak_loop(app_lab: Lab, lab_root: Path) -> None:
+def test_the_tweak_loop_in_jupyterlab(lab: Lab, lab_root: Path) -> None:
     try:
-        _loop(app_lab, lab_root)
+        _loop(lab, lab_root)
     except Exception:
-        app_lab.screenshot(f"takes-{app_lab.server.app}-failure")
+        lab.screenshot("takes-failure")
         raise
 
 
@@ -160,8 +147,7 @@ def _loop(lab: Lab, lab_root: Path) -> None:
     assert "--seed " in copied
     print(f"TWEAK LOOP ACTIONS: {actions} (goal <= 3)")
     assert actions <= 3
-    if lab.server.app == "lab":  # docs/screenshots too with FLOW_UPDATE_SCREENSHOTS=1
-        _readme_shot(page, "takes-loop-light")
+    _readme_shot(page, "takes-loop-light")  # docs/screenshots too with FLOW_UPDATE_SCREENSHOTS=1
 
     _keyboard_walk(lab)
     _accessibility(lab)
@@ -187,8 +173,7 @@ def _loop(lab: Lab, lab_root: Path) -> None:
     _wait(lab, "() => document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
     page.wait_for_timeout(500)  # the theme's stylesheet is applied
     _accessibility(lab)
-    if lab.server.app == "lab":
-        _readme_shot(page, "takes-loop-dark")
+    _readme_shot(page, "takes-loop-dark")
 
     # saved, and reopened with no kernel: every take of the cell is still shown, with the pick
     _cell(lab, 0).locator(".jp-InputPrompt").click()  # away from the players, then Ctrl+S
@@ -198,7 +183,6 @@ def _loop(lab: Lab, lab_root: Path) -> None:
         "() => !document.querySelector('.lm-TabBar-tab.jp-mod-current.jp-mod-dirty')",
         timeout=30_000,
     )
-    _saved_with(lab_root / "loop.ipynb", "fw-take-star")  # Notebook 7 has no dirty tab
     lab.server.shutdown_kernels()
     page.reload()
     lab.open("loop.ipynb", wait_kernel=False)
@@ -206,15 +190,6 @@ def _loop(lab: Lab, lab_root: Path) -> None:
     reopened.locator(".fw-takes .fw-take").nth(2).wait_for(timeout=60_000)
     assert reopened.locator(".fw-takes .fw-take").count() == 3
     assert reopened.locator(".fw-take-star").count() == 1
-
-
-def _saved_with(path: Path, text: str, timeout: float = 30.0) -> None:
-    """Wait until the notebook file on disk holds ``text`` (the save has landed)."""
-    deadline = time.monotonic() + timeout
-    while text not in path.read_text():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{path.name} was not saved with {text!r}")
-        time.sleep(0.25)
 
 
 def _add_cell(lab: Lab, index: int, source: str) -> None:
