@@ -33,7 +33,7 @@ from flow_widgets.runtime.ledger_schema import immediate
 if TYPE_CHECKING:  # pragma: no cover
     from flow_widgets.runtime.ledger import Ledger
 
-__all__ = ["TakeRecord", "TakeStore", "cell_picks", "store_for"]
+__all__ = ["TakeRecord", "TakeStore", "cell_picks", "store_for", "take_cells"]
 
 _BUSY_TIMEOUT_MS = 5000
 
@@ -311,6 +311,10 @@ class TakeStore:
             return self._select("t.starred = 1", ())
         return self._select("t.starred = 1 AND t.notebook = ?", (notebook,))
 
+    def cells_by_submission(self) -> dict[str, str]:
+        """Which cell (its key) bought each submission, across every notebook."""
+        return {take.submission_id: take.cell_key for take in self._select("1 = 1", ())}
+
     def starred_submissions(self) -> set[str]:
         """The submission ids of every starred take (what galleries and exports offer first)."""
         return {take.submission_id for take in self.starred()}
@@ -370,3 +374,14 @@ def cell_picks(ledger: Ledger | None) -> set[str]:
         return store_for(ledger).starred_submissions()
     except (sqlite3.Error, OSError):
         return set()
+
+
+def take_cells(ledger: Ledger | None) -> dict[str, str]:
+    """Submission id -> the key of the cell that bought it (the Gallery's cell filter); empty
+    when there is no ledger or it cannot be read — never an error."""
+    if ledger is None:
+        return {}
+    try:
+        return store_for(ledger).cells_by_submission()
+    except (sqlite3.Error, OSError):
+        return {}

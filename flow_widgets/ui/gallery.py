@@ -8,8 +8,11 @@ chosen ones as a small HTML page whose media links are relative, so the page and
 ``flow_media`` folder can be zipped and shared.
 
 The grid and the comparison are plain outputs (boards) redrawn in place; the pickers, the
-slider, the star and export buttons are the only widgets. Takes still running are followed and
-appear when they finish.
+slider, the star and export buttons are the only widgets. Takes are picked on a grid of
+thumbnails (:class:`~flow_widgets.ui.thumb_grid.ThumbGrid`, named by their prompts, usable by
+keyboard) narrowed by filters — cell, model, starred only, date
+(:mod:`flow_widgets.ui.gallery_filters`) — with starred picks first. Takes still running are
+followed and appear when they finish.
 
 Example:
     >>> import flow_widgets as fw          # doctest: +SKIP
@@ -19,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import base64
 import os
 import threading
 from collections.abc import Iterable, Sequence
@@ -32,8 +36,17 @@ from flow_widgets.ui._board import Board, BoardOptions, Bundle
 from flow_widgets.ui._handlers import guarded
 from flow_widgets.ui._panel import Panel
 from flow_widgets.ui._throttle import Throttle
+from flow_widgets.ui.gallery_filters import (
+    AGES,
+    ANY,
+    TakeFilter,
+    cell_choices,
+    filter_takes,
+    model_choices,
+)
 from flow_widgets.ui.html import grid_html
 from flow_widgets.ui.panel_html import Take, compare_html, takes_html, takes_text
+from flow_widgets.ui.thumb_grid import ThumbGrid
 from flow_widgets.ui.view import MediaView, media_view_from_file, relative_src
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -65,9 +78,15 @@ def takes_from_jobs(
                     model=getattr(handle, "model", None),
                     seed=getattr(media, "seed", None),
                     prompt=str(getattr(handle, "prompt", None) or ""),
+                    created=_created(handle),
                 )
             )
     return takes
+
+
+def _created(handle: object) -> float | None:
+    value = getattr(handle, "created", None)
+    return float(value) if isinstance(value, (int, float)) else None
 
 
 def takes_from_folder(
@@ -96,7 +115,14 @@ def takes_from_folder(
             file_name=file.name,
             size_bytes=file.stat().st_size,
         )
-        takes.append(Take(key=file.name, media=view, prompt=_prompt_from_name(file.stem)))
+        takes.append(
+            Take(
+                key=file.name,
+                media=view,
+                prompt=_prompt_from_name(file.stem),
+                created=file.stat().st_mtime,
+            )
+        )
     return takes
 
 
@@ -114,7 +140,8 @@ class Gallery(Panel):
     Args:
         jobs_or_folder: job handles (a list, a batch's jobs, one handle), a folder of media
             files, or ``None`` for every job of the session (new ones join as they start).
-        session: used when ``jobs_or_folder`` is ``None``.
+        session: the jobs (when ``jobs_or_folder`` is ``None``) and the ledger that says which
+            cell made each take and which takes are their cell's pick (default: the current).
         board_options: passed to both boards (tests inject a publisher).
     """
 
@@ -138,13 +165,14 @@ class Gallery(Panel):
         self._folder: Path | None = None
         self._jobs: list[JobHandle] = []
         self._session: FlowSession | None = None
+        self._ledger_of: FlowSession | None = session  # whose ledger says cells and picks
         self._followed: set[int] = set()
         if isinstance(jobs_or_folder, (str, os.PathLike)):
             self._folder = Path(jobs_or_folder)
         elif jobs_or_folder is None:
             from flow_widgets.ui import _session
 
-            self._session = _session.resolve(session)
+            self._session = self._ledger_of = _session.resolve(session)
             self._jobs = list(self._session.jobs())
         else:
             items = getattr(jobs_or_folder, "jobs", jobs_or_folder)  # a batch: its jobs
@@ -152,9 +180,14 @@ class Gallery(Panel):
         self.layout_choice = widgets.ToggleButtons(
             options=[("grid", "grid"), ("models × seeds", "matrix")], value="grid"
         )
-        self.selection = widgets.SelectMultiple(
-            description="takes", options=[], rows=6, layout={"width": "520px"}
+        self.cell_filter = widgets.Dropdown(description="cell", options=cell_choices([]))
+        self.model_filter = widgets.Dropdown(description="model", options=model_choices([]))
+        self.starred_filter = widgets.Checkbox(description="starred only", value=False)
+        self.age_filter = widgets.Dropdown(
+            description="made", options=[(label, index) for index, (label, _) in enumerate(AGES)]
         )
+        self.selection = ThumbGrid(label="takes")
+        self._thumbs: dict[tuple[str, float], str] = {}
         self.star_button = widgets.Button(description="star", icon="star")
         self.a = widgets.Dropdown(description="A", options=[], layout={"width": "420px"})
         self.b = widgets.Dropdown(description="B", options=[], layout={"width": "420px"})
@@ -164,6 +197,9 @@ class Gallery(Panel):
         self.widget = widgets.VBox(
             [
                 self.layout_choice,
+                widgets.HBox(
+                    [self.cell_filter, self.model_filter, self.age_filter, self.starred_filter]
+                ),
                 widgets.HBox([self.selection, widgets.VBox([self.star_button])]),
                 widgets.HBox([self.a, self.b]),
                 self.position,
@@ -181,6 +217,10 @@ class Gallery(Panel):
         for control in (self.a, self.b, self.position):
             control.observe(
                 guarded(self.status, "Compare")(lambda _c: self.compare.refresh()), names=["value"]
+            )
+        for control in (self.cell_filter, self.model_filter, self.age_filter, self.starred_filter):
+            control.observe(
+                guarded(self.status, "Filter")(lambda _c: self.reload()), names=["value"]
             )
         self.star_button.on_click(guarded(self.status, "Star")(self._star))
         self.export_button.on_click(guarded(self.status, "Export")(self._export))
@@ -200,8 +240,16 @@ class Gallery(Panel):
             found = takes_from_jobs(self._jobs, base=base)
         with self._lock:
             stars = set(self._stars)
-        picks = _cell_picks(self._session)  # takes starred as their cell's pick come first
-        marked = [replace(t, starred=t.key in stars or _sid(t.key) in picks) for t in found]
+        picks = _cell_picks(self._ledger_of)  # takes starred as their cell's pick come first
+        cells = _take_cells(self._ledger_of)
+        marked = [
+            replace(
+                t,
+                starred=t.key in stars or _sid(t.key) in picks,
+                cell=cells.get(_sid(t.key), t.cell),
+            )
+            for t in found
+        ]
         return sorted(marked, key=lambda t: _sid(t.key) not in picks)
 
     def reload(self) -> None:
@@ -214,23 +262,79 @@ class Gallery(Panel):
             if on_change is not None and id(handle) not in self._followed:
                 self._followed.add(id(handle))
                 self.on_close(on_change(self._later))
-        takes = self.takes()
+        every = self.takes()
+        for control, choices in (
+            (self.cell_filter, cell_choices(every)),
+            (self.model_filter, model_choices(every)),
+        ):
+            self.set_options(control, choices, _kept(control, choices))
+        takes = filter_takes(every, self.filter)
         options = [(t.caption or t.key, t.key) for t in takes]
         keys = [key for _, key in options]
-        if list(self.selection.options) != options:
+        tiles = [self._tile(t) for t in takes]
+        if list(self.selection.tiles) != tiles:
             kept = tuple(k for k in self.selection.value if k in keys)
             with self.selection.hold_sync():
-                self.selection.options = options
+                self.selection.tiles = tiles
                 self.selection.value = kept
         self.set_options(self.a, options, self.a.value if self.a.value in keys else _nth(keys, 0))
         self.set_options(self.b, options, self.b.value if self.b.value in keys else _nth(keys, 1))
         self.grid.refresh()
         self.compare.refresh()
 
+    @property
+    def filter(self) -> TakeFilter:
+        """What the filters (cell, model, made, starred only) are set to now."""
+        return TakeFilter(
+            cell=str(self.cell_filter.value or ANY),
+            model=str(self.model_filter.value or ANY),
+            starred=bool(self.starred_filter.value),
+            max_age=AGES[int(self.age_filter.value or 0)][1],
+        )
+
+    def shown(self) -> list[Take]:
+        """The takes the filters let through, starred picks first."""
+        return filter_takes(self.takes(), self.filter)
+
+    def _tile(self, take: Take) -> dict[str, Any]:
+        """One tile of the picker: named by the prompt, with a thumbnail made on this machine."""
+        seed = f"seed {take.seed}" if take.seed is not None else ""
+        caption = " · ".join(p for p in (take.model or "", seed) if p) or take.media.file_name
+        return {
+            "key": take.key,
+            "name": take.prompt or take.media.file_name or take.key,
+            "caption": caption,
+            "kind": take.media.kind,
+            "thumb": self._thumb(take),
+            "starred": take.starred,
+        }
+
+    def _thumb(self, take: Take) -> str:
+        """A small JPEG data URL of the take (its poster, else made from its file), or ``""``."""
+        poster = take.media.poster or ""
+        if poster.startswith("data:image/"):
+            return poster
+        src = take.media.link or take.media.src
+        if not src or src.startswith(("data:", "http:", "https:")):
+            return ""
+        path = Path(src) if self._folder is None else self._folder / take.media.file_name
+        try:
+            stamp = path.stat().st_mtime
+        except OSError:
+            return ""
+        cached = self._thumbs.get((str(path), stamp))
+        if cached is None:
+            from flow_widgets.ui.studio_thumbs import thumbnail_of_file
+
+            data = thumbnail_of_file(path)
+            cached = "data:image/jpeg;base64," + base64.b64encode(data).decode() if data else ""
+            self._thumbs[(str(path), stamp)] = cached
+        return cached
+
     # -- boards --------------------------------------------------------------------------------
 
     def _grid_bundle(self) -> Bundle:
-        takes = self.takes()
+        takes = self.shown()
         if self.layout_choice.value == "matrix" and takes:
             html = _matrix_html(takes)
         else:
@@ -251,7 +355,7 @@ class Gallery(Panel):
     def _star(self, _button: object = None) -> None:
         chosen = set(self.selection.value)
         if not chosen:
-            self.status.show("Pick one or more takes in the list first, then press star.", "info")
+            self.status.show("Pick one or more takes in the grid first, then press star.", "info")
             return
         with self._lock:
             if chosen <= self._stars:
@@ -282,7 +386,7 @@ class Gallery(Panel):
             from flow_widgets.errors import ValidationError
 
             raise ValidationError(
-                "export has no takes to write; select takes in the list or star some first.",
+                "export has no takes to write; select takes in the grid or star some first.",
                 field="takes",
             )
         folder = target.resolve().parent
@@ -294,7 +398,7 @@ class Gallery(Panel):
 
     def _export(self, _button: object = None) -> None:
         if not (list(self.selection.value) or self.starred):  # a normal state, not an error
-            self.status.show("Select takes in the list, or star some, to export them.", "info")
+            self.status.show("Select takes in the grid, or star some, to export them.", "info")
             return
         written = self.export(self.export_name.value.strip() or "takes.html")
         self.status.show(f"Wrote {written.name} ({written.stat().st_size:,} bytes).", "ok")
@@ -316,6 +420,20 @@ def _cell_picks(session: FlowSession | None) -> set[str]:
 
     session = session if session is not None else current_session()
     return cell_picks(session.ledger if session is not None else None)
+
+
+def _kept(control: widgets.Dropdown, choices: Sequence[tuple[str, str]]) -> str:
+    """The filter's value if it is still offered, else "any" (a vanished cell or model)."""
+    return str(control.value) if control.value in {v for _, v in choices} else ANY
+
+
+def _take_cells(session: FlowSession | None) -> dict[str, str]:
+    """Which cell made each submission, from ``session``'s (else the current) ledger."""
+    from flow_widgets.runtime.session import current_session
+    from flow_widgets.runtime.take_store import take_cells
+
+    session = session if session is not None else current_session()
+    return take_cells(session.ledger if session is not None else None)
 
 
 def _nth(keys: Sequence[str], n: int) -> str | None:

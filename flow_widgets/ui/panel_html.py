@@ -232,6 +232,8 @@ class Take:
         media: the file (relative ``src``).
         model, seed, prompt: the caption.
         starred: marked as a favourite.
+        cell: the notebook cell that made it (its key in the takes store), when known.
+        created: epoch seconds it was made (a job's start, a file's modification time).
     """
 
     key: str
@@ -240,6 +242,8 @@ class Take:
     seed: int | None = None
     prompt: str = ""
     starred: bool = False
+    cell: str | None = None
+    created: float | None = None
 
     @property
     def caption(self) -> str:

@@ -104,10 +104,10 @@ def test_star_frames_keepers_and_export_writes_a_self_contained_page(
 def test_export_with_nothing_chosen_says_what_to_do(fan_out: list[Any], tmp_path: Path) -> None:
     gallery = Gallery(fan_out, board_options={"publisher": Recorder()})
     try:
-        with pytest.raises(ValidationError, match="select takes in the list or star some"):
+        with pytest.raises(ValidationError, match="select takes in the grid or star some"):
             gallery.export(tmp_path / "nothing.html")
         gallery.export_button.click()  # the button: a hint in a neutral colour, not a red ✗
-        assert gallery.status.tone == "info" and "Select takes in the list" in gallery.status.text
+        assert gallery.status.tone == "info" and "Select takes in the grid" in gallery.status.text
         assert "✗" not in gallery.status.value
     finally:
         gallery.close()
