@@ -296,7 +296,7 @@ class Gallery(Panel):
         """The takes the filters let through, starred picks first."""
         return filter_takes(self.takes(), self.filter)
 
-    def _tile(self, take: Take) -> dict[str, Any]:
+    def _tile(self, take: Take) -> dict[str, object]:
         """One tile of the picker: named by the prompt, with a thumbnail made on this machine."""
         seed = f"seed {take.seed}" if take.seed is not None else ""
         caption = " · ".join(p for p in (take.model or "", seed) if p) or take.media.file_name
