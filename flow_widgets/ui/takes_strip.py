@@ -81,7 +81,10 @@ _STYLE = (
 # marked: videos play, pause and seek together; two images get a wipe (a named slider).
 # The takes being compared are remembered per cell for the page's life, so a redrawn card (a
 # star, a new take) keeps its comparison. Without scripts the link opens the file and no
-# toggle is shown (no control that cannot work).
+# toggle is shown (no control that cannot work). JupyterLab rewrites a link's relative href to
+# the file's download URL a moment after the output is drawn; a take picked before that gets the
+# page's own URL, so a player whose source fails is given the link's href again once it changes
+# (`heal`).
 _SCRIPT = """<script>(function(){
 var root=document.getElementById(%(id)s);if(!root||root.dataset.fwReady)return;
 root.dataset.fwReady='1';var out=root.closest('.jp-OutputArea-output')||root.parentNode;
@@ -90,10 +93,13 @@ var items=Array.prototype.slice.call(root.querySelectorAll('.fw-take'));
 var links=Array.prototype.slice.call(root.querySelectorAll('.fw-take-open'));
 function say(t){if(status)status.textContent=t;}
 function url(li){var a=li.querySelector('a.fw-take-open');return a?a.href:li.dataset.src;}
+function heal(el,li){var tries=0;function again(){var u=url(li);
+if(u&&u!==el.src){el.src=u;if(el.load)el.load();}else if(tries++<40)setTimeout(again,250);}
+el.addEventListener('error',function(){tries=0;setTimeout(again,250);});}
 function show(li){var card=out.querySelector('.fw-card');
 if(!card)return;var kind=li.dataset.kind,src=url(li);
 var player=card.querySelector(kind==='video'?'video':'img');if(!player||!src)return;
-player.src=src;if(kind==='video'){player.poster=li.dataset.poster||'';player.load();}
+player.src=src;heal(player,li);if(kind==='video'){player.poster=li.dataset.poster||'';player.load();}
 player.setAttribute(kind==='video'?'aria-label':'alt',li.dataset.prompt||'');
 items.forEach(function(o){o.setAttribute('aria-current',o===li?'true':'false');});
 say('Showing '+(li.dataset.name||''));}
@@ -120,7 +126,7 @@ f.appendChild(document.createTextNode(' '));});return f;}
 function media(li){var el;if(li.dataset.kind==='video'){el=document.createElement('video');
 el.controls=true;el.preload='metadata';el.poster=li.dataset.poster||'';
 el.setAttribute('aria-label',li.dataset.prompt||'');}else{el=document.createElement('img');
-el.alt=li.dataset.prompt||'';}el.src=url(li);return el;}
+el.alt=li.dataset.prompt||'';}el.src=url(li);heal(el,li);return el;}
 function sync(vids){function each(v,f){vids.forEach(function(o){if(o!==v)f(o);});}
 function near(o,v){if(Math.abs(o.currentTime-v.currentTime)>0.1)o.currentTime=v.currentTime;}
 vids.forEach(function(v){v.addEventListener('play',function(){each(v,function(o){

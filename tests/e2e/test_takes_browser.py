@@ -109,6 +109,14 @@ def _loop(lab: Lab, lab_root: Path) -> None:
 
     # the loop, counted from "see the new take" (take 3 in the player)
     actions = 0
+    # JupyterLab rewrites a link's relative href to the file's download URL a moment after it
+    # draws an output; a click before that must still end with a player that loads. Put take 1's
+    # link back in its unresolved state, and let "JupyterLab" resolve it 3 s later.
+    card.locator(".fw-take").nth(0).locator("a.fw-take-open").evaluate(
+        "a => { const done = a.href;"
+        " a.setAttribute('href', decodeURIComponent(done.split('/files/')[1].split('?')[0]));"
+        " setTimeout(() => { a.href = done; }, 3000); }"
+    )
     card.locator(".fw-take").nth(0).locator(".fw-take-pick").click()  # compare 1 with 3
     actions += 1
     _wait(lab, "() => document.querySelectorAll('.fw-takes-compare video').length === 2")
