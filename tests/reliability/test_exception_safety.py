@@ -87,8 +87,9 @@ def test_closing_a_session_with_queued_submissions_records_no_refusals(
 
     sim = make_sim(free_captcha_credits=100_000)
     control = SimControl(sim)
-    # Each POST takes 0.05 s to be handled: at the close, most clips still wait for a slot.
-    control.arm({"route": VIDEO_ROUTE, "action": "delay", "seconds": 0.05})
+    # Each POST takes 0.5 s to be handled: at the close, most clips still wait for a slot, even
+    # on a busy machine where submitting the 60 clips takes seconds.
+    control.arm({"route": VIDEO_ROUTE, "action": "delay", "seconds": 0.5})
     flow = make_session(sim)
     handles = [flow.video(f"queued at close {n}", model=MODEL) for n in range(60)]
     time.sleep(0.3)  # some are sent, most still wait for a slot
@@ -99,7 +100,7 @@ def test_closing_a_session_with_queued_submissions_records_no_refusals(
     control.close()
     figures.record(
         "close() with queued work",
-        "60 clips submitted (each POST 0.05 s), the session closed 0.3 s later",
+        "60 clips submitted (each POST 0.5 s), the session closed 0.3 s later",
         posts=posts,
         rows=len(rows),
         rejected_rows=sum(1 for row in rows if row.state == "rejected"),
