@@ -10,8 +10,9 @@ more output: a placeholder while the job runs (an empty ``<span>``, invisible ev
 then the JPEG of its poster (several videos on one card: their posters side by side).
 
 Live frontends would then show the frame twice (the card's ``<video poster>`` and the image
-under it). The card's HTML carries a style rule that hides exactly that output — matched by
-the end of its base64 data, so no other image is touched — and the placeholder. The rule acts
+under it). The card's HTML carries a style rule that hides exactly that output — an image
+output whose data ends as the poster's does; the same still inside an HTML output (the card's
+takes strip) is left alone — and the placeholder. The rule acts
 wherever the card's HTML is trusted: a live JupyterLab/Notebook 7 session, a notebook reopened
 where it was saved, nbconvert's unsanitized HTML. Where the card is sanitized the rule is
 stripped with it, and the image shows: that is the point in nbviewer; in an *untrusted*
