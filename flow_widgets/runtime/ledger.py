@@ -55,7 +55,13 @@ from flow_widgets.runtime.ledger_records import (
     media_file_from_row,
     submission_from_row,
 )
-from flow_widgets.runtime.ledger_schema import MIGRATIONS, immediate, migrate
+from flow_widgets.runtime.ledger_schema import (
+    BUSY_TIMEOUT_MS,
+    MIGRATIONS,
+    connect,
+    immediate,
+    migrate,
+)
 from flow_widgets.runtime.ledger_transitions import TERMINAL_STATES, TRANSITIONS, allowed
 from flow_widgets.runtime.redact import Redactor
 
@@ -105,7 +111,7 @@ def _reason(exc: BaseException) -> str:
 
 def _while_locked(step: Callable[[], Any]) -> Any:
     """Run ``step``, retrying while sqlite answers "database is locked" (up to the busy timeout)."""
-    deadline = time.monotonic() + _BUSY_TIMEOUT_MS / 1000
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
     delay = 0.005
     while True:
         try:
@@ -115,9 +121,6 @@ def _while_locked(step: Callable[[], Any]) -> Any:
                 raise
         time.sleep(delay)
         delay = min(delay * 2, 0.1)
-
-
-_BUSY_TIMEOUT_MS = 5000
 
 
 class Ledger:
@@ -182,14 +185,7 @@ class Ledger:
         with self._lock:
             if self._conn is not None and self._pid == os.getpid():
                 return self._conn
-            conn = sqlite3.connect(
-                self.path,
-                timeout=_BUSY_TIMEOUT_MS / 1000,
-                isolation_level=None,
-                check_same_thread=False,
-            )
-            conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            conn = connect(self.path)
             # Switching a brand-new file to WAL (and its first migration) can answer "database
             # is locked" at once, without the busy handler, when several kernels open it at the
             # same moment: retry for as long as the busy timeout would have waited.

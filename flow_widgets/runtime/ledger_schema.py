@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flow_widgets.runtime.ledger_records import STATES
 
-__all__ = ["MIGRATIONS", "immediate", "migrate"]
+__all__ = ["BUSY_TIMEOUT_MS", "MIGRATIONS", "connect", "immediate", "migrate"]
 
 
 def _run_script(conn: sqlite3.Connection, script: str) -> None:
@@ -134,6 +134,22 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _add_attempts,
 )
 """Schema steps in order; ``PRAGMA user_version`` counts how many ran. Only ever append."""
+
+
+BUSY_TIMEOUT_MS = 5000
+"""How long a writer waits for another kernel's write lock before giving up."""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection to the ledger file as every reader and writer of it opens one: transactions
+    explicit (:func:`immediate`), rows by name, usable from the engine's thread, and the busy
+    timeout of :data:`BUSY_TIMEOUT_MS` (two kernels share the file)."""
+    conn = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+    )
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
 
 
 @contextlib.contextmanager

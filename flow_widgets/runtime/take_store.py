@@ -28,14 +28,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flow_widgets.runtime.cell_keys import CellKey, normal_flags
-from flow_widgets.runtime.ledger_schema import immediate
+from flow_widgets.runtime.ledger_schema import connect, immediate
 
 if TYPE_CHECKING:  # pragma: no cover
     from flow_widgets.runtime.ledger import Ledger
 
 __all__ = ["TakeRecord", "TakeStore", "cell_picks", "store_for", "take_cells"]
 
-_BUSY_TIMEOUT_MS = 5000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS cell_takes (
@@ -134,14 +133,7 @@ class TakeStore:
         if self._conn is not None and self._pid == os.getpid():
             return self._conn
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        conn = sqlite3.connect(
-            self.path,
-            timeout=_BUSY_TIMEOUT_MS / 1000,
-            isolation_level=None,
-            check_same_thread=False,
-        )
-        conn.row_factory = sqlite3.Row
-        conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        conn = connect(self.path)
         conn.execute("PRAGMA synchronous = FULL")
         with immediate(conn):
             for statement in _SCHEMA.split(";"):
