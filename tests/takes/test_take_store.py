@@ -155,3 +155,34 @@ def test_cell_key_prefers_the_cell_id_then_out_then_a_lineage(tmp_path: Path) ->
     assert resolve(None, None, "a red fox running in the snow", flags="-m y").key != first.key
     assert [t.number for t in store.takes("nb.ipynb", first.key)] == [1, 2]
     assert {t.key_source for t in store.takes("nb.ipynb", first.key)} == {"lineage"}
+
+
+def test_a_lineage_counts_only_content_words(tmp_path: Path) -> None:
+    """Without a cell id or --out: an edited prompt joins its lineage; two prompts about
+    different things that share only "a", "the", "of" and "lake" do not (short and stop words
+    never count, case and punctuation are ignored)."""
+    store = TakeStore(tmp_path / "ledger.sqlite3")
+
+    def resolve(prompt: str) -> CellKey:
+        return resolve_cell_key(
+            store,
+            "nb.ipynb",
+            cell_id=None,
+            out=None,
+            magic="%%flow_video",
+            flags="--aspect square",
+            prompt=prompt,
+        )
+
+    lake = "a heron at the edge of the lake"
+    first = resolve(lake)
+    _record(store, "s1", lake, first, flags="--aspect square")
+    other = resolve("the reflection of a mountain in the lake")
+    assert other.source == "lineage" and other.key != first.key
+    _record(store, "s2", "the reflection of a mountain in the lake", other, flags="--aspect square")
+    # an edit (new case, punctuation, one word changed) joins the heron's lineage
+    edited = resolve("A grey heron, at the edge of the lake!")
+    assert edited == first
+    _record(store, "s3", "A grey heron, at the edge of the lake!", edited, flags="--aspect square")
+    assert [t.number for t in store.takes("nb.ipynb", first.key)] == [1, 2]
+    assert [t.submission_id for t in store.takes("nb.ipynb", other.key)] == ["s2"]
