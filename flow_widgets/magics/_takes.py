@@ -209,8 +209,9 @@ class CellTakes:
         self.flush()
         return self.store.takes(self.key.notebook, self.key.key)
 
-    def strip(self) -> tuple[str, str]:
-        """``(html, text)`` of the strip for the card (both empty for a single take)."""
+    def strip(self, current: str | None = None) -> tuple[str, str]:
+        """``(html, text)`` of the strip for the card (both empty for a single take);
+        ``current``: the submission the card shows (default: this run's first)."""
         try:
             records = self.records()
         except Exception:  # the card must still show when the store cannot be read
@@ -218,7 +219,7 @@ class CellTakes:
             return "", ""
         if len(records) < 2:
             return "", ""
-        views = take_views(records[-STRIP_MOST:], current=self.current)
+        views = take_views(records[-STRIP_MOST:], current=current or self.current)
         html = strip_html(views, source=self.key.source, cell=self.key.key)
         return html, strip_text(views)
 

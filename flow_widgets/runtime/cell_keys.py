@@ -44,8 +44,9 @@ __all__ = [
     "similarity",
 ]
 
-KeySource = Literal["cell id", "--out", "lineage"]
-KEY_SOURCES: tuple[KeySource, ...] = ("cell id", "--out", "lineage")
+KeySource = Literal["cell id", "--out", "name", "lineage"]
+KEY_SOURCES: tuple[KeySource, ...] = ("cell id", "--out", "name", "lineage")
+"""``name``: a Studio's own name, ``fw.Studio(name=…)`` (:mod:`flow_widgets.ui.studio_takes`)."""
 
 _LINEAGE_MIN_SIMILARITY = 0.5
 _MIN_LETTERS = 3
