@@ -49,7 +49,9 @@ log = logging.getLogger("flow_widgets.takes")
 _CELL_IDS: dict[int, str | None] = {}
 _HOOKS: dict[int, Callable[[object], None]] = {}
 STRIP_MOST = 12
-"""The strip shows the cell's newest takes up to this many (``%flow takes`` lists them all)."""
+"""The strip shows the cell's newest runs up to this many takes (``%flow takes`` lists them
+all): whole runs only, so a 4-image grid per run shows its last three runs; a run larger than
+this is shown alone."""
 
 
 def install_cell_id_hook(shell: InteractiveShell) -> None:
@@ -117,10 +119,41 @@ def take_views(
                 starred=record.starred,
                 current=record.submission_id == current,
                 state=record.state,
+                label=record.label or "",
+                run=record.run_key,
             )
         )
         previous = record.prompt
     return views
+
+
+def runs(records: list[TakeRecord]) -> list[list[TakeRecord]]:
+    """A cell's takes grouped by the run that bought them, oldest run first."""
+    grouped: dict[str, list[TakeRecord]] = {}
+    for record in records:
+        grouped.setdefault(record.run_key, []).append(record)
+    return list(grouped.values())
+
+
+def newest_runs(records: list[TakeRecord], most: int = STRIP_MOST) -> list[TakeRecord]:
+    """The takes of the newest whole runs that fit in ``most`` (at least the newest run).
+
+    >>> from dataclasses import replace
+    >>> one = TakeRecord("nb", "c", "cell id", 1, "s1", "f", "%%flow_image", "", "p", None,
+    ...                  None, None, 0.0, False)
+    >>> grid = [replace(one, number=n, submission_id=f"s{n}", run=f"r{(n + 1) // 2}")
+    ...         for n in range(1, 7)]
+    >>> [r.number for r in newest_runs(grid, most=5)]
+    [3, 4, 5, 6]
+    """
+    chosen: list[list[TakeRecord]] = []
+    total = 0
+    for run in reversed(runs(records)):
+        if chosen and total + len(run) > most:
+            break
+        chosen.insert(0, run)
+        total += len(run)
+    return [record for run in chosen for record in run]
 
 
 @dataclass
@@ -134,6 +167,8 @@ class _Pending:
     prompt: str
     seed: int | None
     cost: int | None
+    label: str | None = None
+    run: str | None = None
 
 
 class CellTakes:
@@ -167,12 +202,16 @@ class CellTakes:
         prompt: str,
         seed: int | None,
         cost: int | None,
+        label: str | None = None,
+        run: str | None = None,
     ) -> None:
-        """Record ``handle`` as a take of this cell (now, or once its ledger row exists)."""
+        """Record ``handle`` as a take of this cell (now, or once its ledger row exists);
+        ``label``/``run``: its place in a grid and the run that bought it with others."""
         with self._lock:
             if self._first is None:
                 self._first = handle
-            self._pending.append(_Pending(handle, fingerprint, magic, flags, prompt, seed, cost))
+            pending = _Pending(handle, fingerprint, magic, flags, prompt, seed, cost, label, run)
+            self._pending.append(pending)
         handle.on_change(self._changed)
         self._changed(handle)  # never raises: the purchase is made whatever the store says
 
@@ -199,6 +238,8 @@ class CellTakes:
                     model=pending.handle.model,
                     seed=pending.seed,
                     cost=pending.cost if pending.cost is not None else pending.handle.credits,
+                    label=pending.label,
+                    run=pending.run,
                 )
                 self._pending.remove(pending)
                 if pending.handle.done:
@@ -217,9 +258,9 @@ class CellTakes:
         except Exception:  # the card must still show when the store cannot be read
             log.exception("Reading the cell's takes failed")
             return "", ""
-        if len(records) < 2:
+        if len(runs(records)) < 2:  # one run: its card (or grid) already shows all of it
             return "", ""
-        views = take_views(records[-STRIP_MOST:], current=current or self.current)
+        views = take_views(newest_runs(records), current=current or self.current)
         html = strip_html(views, source=self.key.source, cell=self.key.key)
         return html, strip_text(views)
 
@@ -249,7 +290,7 @@ class CellTakes:
         actions: dict[str, Callable[[], object] | Press] = {}
         if len(records) < 2:
             return actions
-        shown = records[-STRIP_MOST:]
+        shown = newest_runs(records)
         for record in shown:
             number = record.number
             if record.starred:

@@ -196,6 +196,8 @@ class TakeView:
     starred: bool = False
     current: bool = False
     state: str | None = None
+    label: str = ""  # its place in a grid run ("seed 7"), shown after the number
+    run: str = ""  # takes bought by one run (a grid) share it
 
     @property
     def name(self) -> str:
@@ -260,14 +262,15 @@ def _take_html(take: TakeView, now: float | None) -> str:
     else:
         opener = f'<div class="fw-take-open">{picture}</div>'
     star = ' <span class="fw-take-star" aria-label="starred as the pick">★ pick</span>'
-    head = f'<div class="fw-take-head">#{take.number}{star if take.starred else ""}</div>'
+    label = f" · {_e(take.label)}" if take.label else ""
+    head = f'<div class="fw-take-head">#{take.number}{label}{star if take.starred else ""}</div>'
     words = (diff_html(list(take.changes)) or "(same prompt)") if take.changes else "first take"
     diff = f'<div class="fw-take-diff" dir="auto">{words}</div>'
     facts = f'<div class="fw-take-facts">{_e(_facts(take, now))}</div>'
     data = (
         f' data-kind="{_e(take.kind)}" data-src="{_e(src or "")}"'
         f' data-poster="{_e(_safe(take.poster) or "")}" data-name="{name}"'
-        f' data-number="{take.number}" data-prompt="{_e(take.prompt)}"'
+        f' data-number="{take.number}" data-prompt="{_e(take.prompt)}" data-run="{_e(take.run)}"'
     )
     current = "true" if take.current else "false"
     return f'<li class="fw-take" aria-current="{current}"{data}>{opener}{head}{diff}{facts}</li>'
@@ -304,7 +307,7 @@ def strip_text(takes: Sequence[TakeView], *, now: float | None = None) -> str:
     """The strip as plain text (the ``text/plain`` of the card, and ``%flow takes``)."""
     lines = []
     for take in takes:
-        star = " ★" if take.starred else ""
+        star = (f" · {take.label}" if take.label else "") + (" ★" if take.starred else "")
         changed = diff_text(list(take.changes)) if take.changes else "first take"
         lines.append(f"#{take.number}{star}  {changed or '(same prompt)'}  [{_facts(take, now)}]")
     return "\n".join(lines)

@@ -186,3 +186,29 @@ def test_a_lineage_counts_only_content_words(tmp_path: Path) -> None:
     _record(store, "s3", "A grey heron, at the edge of the lake!", edited, flags="--aspect square")
     assert [t.number for t in store.takes("nb.ipynb", first.key)] == [1, 2]
     assert [t.submission_id for t in store.takes("nb.ipynb", other.key)] == ["s2"]
+
+
+def test_a_table_made_before_grid_runs_gains_the_label_and_run_columns(tmp_path: Path) -> None:
+    import sqlite3
+
+    from flow_widgets.runtime import take_store
+
+    path = tmp_path / "ledger.sqlite3"
+    old = take_store._SCHEMA.replace("    label         TEXT,\n    run           TEXT,\n", "")
+    assert "label" not in old
+    with sqlite3.connect(path) as conn:
+        conn.executescript(old)
+        conn.execute(
+            "INSERT INTO cell_takes (notebook, cell_key, key_source, number, submission_id,"
+            " fingerprint, magic, flags, prompt, created) VALUES"
+            " ('nb.ipynb', 'cell:abc', 'cell id', 1, 's0', 'f0', '%%flow_image', '', 'a', 1.0)"
+        )
+    conn.close()
+    store = TakeStore(path)
+    grid = store.record(
+        KEY, submission_id="s1", fingerprint="f1", magic="%%flow_image", flags="", prompt="a",
+        model=None, seed=7, cost=None, label="seed 7", run="run:1",
+    )  # fmt: skip
+    older, newer = store.takes("nb.ipynb", "cell:abc")
+    assert (older.label, older.run, older.run_key) == (None, None, "submission:s0")
+    assert (grid.number, newer.label, newer.run_key) == (2, "seed 7", "run:1")
