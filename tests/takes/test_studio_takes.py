@@ -8,6 +8,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from flow_widgets.runtime.take_store import cell_picks, store_for, take_cells
+from flow_widgets.ui.gallery import Gallery
+from flow_widgets.ui.gallery_filters import TakeFilter, cell_choices, filter_takes
 from flow_widgets.ui.studio import Studio
 from flow_widgets.ui.studio_results import Result
 from flow_widgets.ui.studio_takes import cell_id_now
@@ -102,6 +104,15 @@ def test_studio_takes_join_the_cell_across_a_rerun_and_the_star_is_the_cells_pic
     bought = [*sids, str(three.handle.submission_id)]
     assert {cells[sid] for sid in bought} == {"cell:studio-cell"}
     assert cell_picks(ledger) == {sids[0]}  # what the Gallery and the export offer first
+    gallery = Gallery(session=second.session)
+    try:
+        takes = gallery.takes()
+        assert takes[0].prompt == FOX[0] and takes[0].starred  # the Studio's pick comes first
+        assert ("cell:studio-cell", "cell:studio-cell") in cell_choices(takes)
+        only = filter_takes(takes, TakeFilter(cell="cell:studio-cell"))
+        assert sorted(t.prompt for t in only) == sorted(FOX)
+    finally:
+        gallery.close()
 
 
 def test_without_a_cell_id_a_studio_uses_its_name_else_a_lineage(shell: Shell) -> None:
