@@ -3,7 +3,7 @@ the toolbar, listed by ``%flow takes``.
 
 Which cell a run belongs to comes from the cell id the frontend sends with each execution
 (IPython hands it to ``pre_run_cell`` callbacks as ``ExecutionInfo.cell_id``), else the cell's
-``--out`` name, else a lineage (see :mod:`flow_widgets.runtime.take_store`). The strip is part
+``--out`` name, else a lineage (see :mod:`flow_widgets.runtime.cell_keys`). The strip is part
 of the card's own plain output; only the star and *use this prompt* need the kernel, so they
 are toolbar buttons.
 """
@@ -350,7 +350,8 @@ def run_takes(
 ) -> str:
     """``%flow takes``: a cell's takes in text and its starred pick.
 
-    ``cell`` is the cell's ``--out`` name, its id, or a key ``%flow takes --cells`` lists;
+    ``cell`` is the cell's ``--out`` name, its id, a Studio's ``name``, or a key
+    ``%flow takes --cells`` lists;
     default: the cell of this notebook that ran last.
     """
     store = store_for(session)
@@ -369,7 +370,8 @@ def run_takes(
     if cell is None:
         wanted = keys[0]
     else:
-        found = [k for k in (cell, f"out:{cell}", f"cell:{cell}") if k in keys]
+        wanted_keys = (cell, f"out:{cell}", f"cell:{cell}", f"studio:{cell}")
+        found = [k for k in wanted_keys if k in keys]
         if not found:
             return (
                 f"No takes of the cell {cell!r} in this notebook; %flow takes --cells lists them."

@@ -284,7 +284,8 @@ def strip_html(
     Args:
         takes: the cell's takes, oldest first.
         now: the time ages are measured from (tests pass a fixed one).
-        source: how the cell was recognised (``cell id``, ``--out``, ``lineage``), shown small.
+        source: how the cell was recognised (``cell id``, ``--out``, ``name``, ``lineage``),
+            shown small.
         cell: the cell's key: a redrawn strip of the same cell keeps what was being compared.
     """
     if len(takes) < 2:

@@ -115,7 +115,7 @@ def test_studio_takes_join_the_cell_across_a_rerun_and_the_star_is_the_cells_pic
         gallery.close()
 
 
-def test_without_a_cell_id_a_studio_uses_its_name_else_a_lineage(shell: Shell) -> None:
+def test_without_a_cell_id_a_studio_uses_its_name_else_a_lineage(shell: Shell, capsys: Any) -> None:
     named = _studio(shell, Recorder(), None, ", name='fox'")
     try:
         _generate(named, FOX[0])
@@ -126,6 +126,9 @@ def test_without_a_cell_id_a_studio_uses_its_name_else_a_lineage(shell: Shell) -
         assert named.results.takes.cell.key.key == "studio:fox"
     finally:
         _closing(named)
+    capsys.readouterr()
+    shell.ip.run_line_magic("flow", "takes fox")
+    assert "2 take(s) of studio:fox (recognised by its name)" in capsys.readouterr().out
     # no id, no name: an earlier Studio lineage whose latest prompt is alike
     keys = []
     for prompt in ("an owl on a branch at night", "an owl on a snowy branch at night"):
