@@ -252,9 +252,28 @@ class StudioResults:
         }
         return data, {"flow_widgets": {"studio": [b[1]["flow_widgets"] for b in bundles]}}
 
+    def _cell_numbers(self) -> dict[str, int]:
+        """Submission id -> its take number in the cell (the strip's and the star's #)."""
+        cell = self.takes.cell if self.takes is not None else None
+        if cell is None:
+            return {}
+        try:
+            return {r.submission_id: r.number for r in cell.records()}
+        except (sqlite3.Error, OSError):  # the picker still lists the Studio's own takes
+            return {}
+
+    def _label(self, result: Result, numbers: dict[str, int]) -> str:
+        """The picker's label; "= cell take #3" when the cell counts it otherwise (takes of
+        an earlier run of the Studio's cell, or of another kernel, came first)."""
+        number = numbers.get(str(result.handle.submission_id))
+        if number is None or number == result.number:
+            return result.label
+        return f"{result.label} · = cell take #{number}"
+
     def _refresh_controls(self) -> None:
+        numbers = self._cell_numbers()
         with self._lock:
-            options = [(r.label, r.number) for r in reversed(self.results)]
+            options = [(self._label(r, numbers), r.number) for r in reversed(self.results)]
         if not options:
             return
         with self.picker.hold_sync():

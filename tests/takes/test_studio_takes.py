@@ -90,6 +90,10 @@ def test_studio_takes_join_the_cell_across_a_rerun_and_the_star_is_the_cells_pic
         assert "★ pick" in html and 'aria-label="added dawn"' in html
         second.results.picker.value = three.number
         eventually(lambda: "☆ #3" in second.results.bar.actions, 10, "take #3's star")
+        # the new Studio's own take #1 is the cell's take #3, and its picker says so
+        second.results._refresh_controls()
+        assert three.number == 1
+        assert second.results.picker.label.endswith("· = cell take #3")
     finally:
         _closing(second)
     assert shell.fired(posts) == 3  # recording, drawing and starring never bought anything
