@@ -67,6 +67,10 @@ def test_studio_takes_join_the_cell_across_a_rerun_and_the_star_is_the_cells_pic
         eventually(lambda: len(_takes_in(_board_html(first))) == 2, 10, "the strip of 2 takes")
         html = _board_html(first)
         assert html.count('<section class="fw-takes"') == 1  # one strip: the newest card's
+        # ... right after that card, which comes first: the strip's script plays a take in
+        # the first card of its output
+        cards = [m.start() for m in re.finditer(r'<div class="fw-card ', html)]
+        assert len(cards) == 2 and cards[0] < html.index('<section class="fw-takes"') < cards[1]
         assert "matched by" not in html  # recognised by its cell id
         assert '<ins class="fw-add" aria-label="added deep">deep</ins>' in html
 
