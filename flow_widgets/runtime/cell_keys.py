@@ -24,13 +24,17 @@ A prompt with no content word at all ("a b c") is compared by all of its words i
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:  # pragma: no cover
+    from IPython.core.interactiveshell import InteractiveShell
+
     from flow_widgets.runtime.take_store import TakeStore
 
 __all__ = [
@@ -39,9 +43,12 @@ __all__ = [
     "CellKey",
     "KeySource",
     "content_words",
+    "current_cell_id",
+    "install_cell_id_hook",
     "normal_flags",
     "resolve_cell_key",
     "similarity",
+    "uninstall_cell_id_hook",
 ]
 
 KeySource = Literal["cell id", "--out", "name", "lineage"]
@@ -142,3 +149,38 @@ def resolve_cell_key(
         return CellKey(notebook, best[1], "lineage")
     seed = f"{notebook}\n{magic}\n{normal_flags(flags)}\n{prompt}\n{time.time_ns()}"
     return CellKey(notebook, f"lineage:{hashlib.sha256(seed.encode()).hexdigest()[:16]}", "lineage")
+
+
+# -- the cell id of each run ------------------------------------------------------------------
+# IPython hands the id the frontend sent to ``pre_run_cell`` callbacks (``ExecutionInfo``); the
+# magics install the hook when loaded, and read it while their cell runs.
+
+_CELL_IDS: dict[int, str | None] = {}
+_HOOKS: dict[int, Callable[[object], None]] = {}
+
+
+def install_cell_id_hook(shell: InteractiveShell) -> None:
+    """Remember the cell id each execution carries (``None`` where the frontend sends none)."""
+    if id(shell) in _HOOKS:
+        return
+
+    def pre_run_cell(info: object) -> None:
+        cell_id = getattr(info, "cell_id", None)
+        _CELL_IDS[id(shell)] = str(cell_id) if cell_id else None
+
+    _HOOKS[id(shell)] = pre_run_cell
+    shell.events.register("pre_run_cell", pre_run_cell)
+
+
+def uninstall_cell_id_hook(shell: InteractiveShell) -> None:
+    """Undo :func:`install_cell_id_hook` (``%unload_ext``)."""
+    hook = _HOOKS.pop(id(shell), None)
+    _CELL_IDS.pop(id(shell), None)
+    if hook is not None:
+        with contextlib.suppress(ValueError):  # already gone
+            shell.events.unregister("pre_run_cell", hook)
+
+
+def current_cell_id(shell: object) -> str | None:
+    """The id of the cell running now, as the frontend sent it (``None``: none was sent)."""
+    return _CELL_IDS.get(id(shell))

@@ -31,12 +31,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from flow_widgets.runtime import notebooks
-from flow_widgets.runtime.cell_keys import CellKey, resolve_cell_key
+from flow_widgets.runtime.cell_keys import CellKey, current_cell_id, resolve_cell_key
 from flow_widgets.runtime.take_store import TakeStore, store_for
+from flow_widgets.ui.cell_takes import CellTakes
 
 if TYPE_CHECKING:  # pragma: no cover
     from flow_widgets.api.requests import FlowRequest
-    from flow_widgets.magics._takes import CellTakes
     from flow_widgets.runtime.jobs import JobHandle
     from flow_widgets.runtime.session import FlowSession
 
@@ -62,8 +62,6 @@ def cell_id_now(shell: object | None) -> str | None:
     kernel is answering (``None`` when neither is known)."""
     if shell is None:
         return None
-    from flow_widgets.magics._takes import current_cell_id
-
     found = current_cell_id(shell)
     if found:
         return found
@@ -117,8 +115,6 @@ class StudioTakes:
         return CellKey(self.notebook, f"studio:{self.name}", "name")
 
     def _make(self, key: CellKey) -> CellTakes:
-        from flow_widgets.magics._takes import CellTakes
-
         return CellTakes(self.store, key)
 
     def _cell_for(self, magic: str, prompt: str) -> CellTakes:

@@ -2,7 +2,8 @@
 (``metadata.cellId``), with no ``%load_ext`` (the Studio reads it from the request the kernel
 answers); the takes and the star survive a kernel restart; two kernels on one ledger, both
 generating from the same Studio cell at once, never share a take number. POSTs are counted at
-each kernel's simulator: recording a take never buys anything."""
+each kernel's simulator: recording a take never buys anything. Time budget: about 30 s
+(three kernel starts)."""
 
 from __future__ import annotations
 

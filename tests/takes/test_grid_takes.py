@@ -1,6 +1,7 @@
 """``%%flow_image --seeds``/``--compare`` grids record their images as takes of the cell: each
 image labelled with its place in the grid, the images of one run kept together on the strip,
-the unchanged grid re-run re-attaching (no take, no POST), and the best image starred."""
+the unchanged grid re-run re-attaching (no take, no POST), and the best image starred.
+Time budget: about 10 s."""
 
 from __future__ import annotations
 

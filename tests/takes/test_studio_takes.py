@@ -1,5 +1,6 @@
 """Studio generations are takes of the cell the Studio was made in: run in an IPython shell the
-way JupyterLab runs a cell (its cell id), against the simulator, counting the POSTs bought."""
+way JupyterLab runs a cell (its cell id), against the simulator, counting the POSTs bought.
+Time budget: about 15 s."""
 
 from __future__ import annotations
 
