@@ -134,3 +134,28 @@ def test_two_kernels_on_one_ledger_never_share_a_take_number(tmp_path: Path, hom
     finally:
         for k in kernels:
             k.shutdown()
+
+
+def test_headless_a_named_studio_saves_its_strip_in_the_notebook(tmp_path: Path) -> None:
+    """nbclient sends no cell id: ``fw.Studio(name=…)`` names the cell. The Studio's board is
+    a plain output of the Studio's cell, updated in place by later cells; the saved notebook
+    holds the strip with both takes and their files' links — what a reopened notebook shows
+    with no kernel and no widget state."""
+    from tests.e2e.test_magics_kernel import cell, execute
+
+    nb = execute(
+        tmp_path,
+        [
+            cell(FAST_SESSION, "setup"),
+            cell("import flow_widgets as fw\nstudio = fw.Studio(name='fox')\nstudio", "studio"),
+            cell(_generate(FOX[:2]), "generate"),
+            cell("studio.results.board.refresh_now()", "publish"),
+        ],
+        env=kernel_env(tmp_path / "home", JPY_SESSION_NAME="headless.ipynb"),
+    )
+    (studio,) = [c for c in nb.cells if "studio" in c.metadata["tags"]]
+    html = "".join(o.get("data", {}).get("text/html", "") for o in studio.outputs)
+    assert html.count('<li class="fw-take"') == 2
+    assert "matched by name" in html
+    assert '<ins class="fw-add" aria-label="added deep">deep</ins>' in html
+    assert html.count('href="flow_media/') >= 2  # each take links its file
