@@ -72,7 +72,7 @@ def take_views(
                 current=record.submission_id == current,
                 state=record.state,
                 label=record.label or "",
-                run=record.run_key,
+                run=record.run or "",
             )
         )
         previous = record.prompt

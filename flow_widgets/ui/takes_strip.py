@@ -39,6 +39,7 @@ _STYLE = (
     ".fw-take{flex:0 0 168px;border:1px solid var(--jp-border-color1,#9ca3af);"
     "border-radius:6px;padding:4px;background:var(--jp-layout-color1,#fff)}"
     ".fw-take[aria-current=true]{border:2px solid var(--jp-brand-color1,#1565c0)}"
+    ".fw-take.fw-run-start:not(:first-child){margin-left:12px}"  # a grid's run stays together
     ".fw-take-open{display:block;color:inherit;text-decoration:none}"
     ".fw-take-open img{display:block;width:100%;height:auto;border-radius:4px;"
     "background:#000;min-height:40px}"
@@ -197,7 +198,7 @@ class TakeView:
     current: bool = False
     state: str | None = None
     label: str = ""  # its place in a grid run ("seed 7"), shown after the number
-    run: str = ""  # takes bought by one run (a grid) share it
+    run: str = ""  # the images of one grid run share it ("": a take of its own)
 
     @property
     def name(self) -> str:
@@ -246,7 +247,7 @@ def _facts(take: TakeView, now: float | None) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def _take_html(take: TakeView, now: float | None) -> str:
+def _take_html(take: TakeView, now: float | None, run_start: bool = False) -> str:
     src = _safe(take.src)
     poster = _safe(take.poster) or (src if take.kind == "image" else None)
     name = _e(take.name)
@@ -273,7 +274,8 @@ def _take_html(take: TakeView, now: float | None) -> str:
         f' data-number="{take.number}" data-prompt="{_e(take.prompt)}" data-run="{_e(take.run)}"'
     )
     current = "true" if take.current else "false"
-    return f'<li class="fw-take" aria-current="{current}"{data}>{opener}{head}{diff}{facts}</li>'
+    classes = "fw-take fw-run-start" if run_start else "fw-take"
+    return f'<li class="{classes}" aria-current="{current}"{data}>{opener}{head}{diff}{facts}</li>'
 
 
 def strip_html(
@@ -292,7 +294,9 @@ def strip_html(
         return ""
     element_id = f"fw-takes-{int(time.time() * 1000):x}-{next(_COUNTER)}"
     how = f" · matched by {_e(source)}" if source and source != "cell id" else ""
-    items = "".join(_take_html(t, now) for t in takes)
+    starts = [i > 0 and t.run != takes[i - 1].run and bool(t.run or takes[i - 1].run)
+              for i, t in enumerate(takes)]  # fmt: skip
+    items = "".join(_take_html(t, now, s) for t, s in zip(takes, starts, strict=True))
     return (
         f'{_STYLE}<section class="fw-takes" id="{element_id}" aria-label="Takes of this cell"'
         f' data-lm-suppress-shortcuts="true" data-cell="{_e(cell)}">'

@@ -36,7 +36,7 @@ def _heads(html: str) -> list[str]:
 
 
 def _runs(html: str) -> list[str]:
-    return re.findall(r'<li class="fw-take"[^>]*data-run="([^"]*)"', html)
+    return re.findall(r'<li class="fw-take[^"]*"[^>]*data-run="([^"]*)"', html)
 
 
 def test_each_image_of_a_seeds_grid_is_a_labelled_take_and_a_rerun_adds_none(
@@ -68,6 +68,7 @@ def test_each_image_of_a_seeds_grid_is_a_labelled_take_and_a_rerun_adds_none(
         "#5 · seed 1", "#6 · seed 2", "#7 · seed 3", "#8 · seed 4",
     ]  # fmt: skip
     assert "★ pick" in html and len(set(_runs(html))) == 2
+    assert html.count('class="fw-take fw-run-start"') == 1  # the second run is set apart
     assert 'aria-label="added dusk,"' in html  # take #5's words changed from take #4's
 
     capsys.readouterr()
