@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import keyword
+import uuid
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -346,8 +347,10 @@ def run_image(magics: FlowMagics, line: str, cell: str) -> None:
     single = cells[0].request if len(cells) == 1 else None
 
     takes = None
-    if single is not None:  # a grid's cells are compared in the grid itself, not as takes
+    if single is not None:
         takes = _record(magics, session, handles[0], single, "%%flow_image", line, prompt, args.out)
+    else:  # each image of the grid is a take, so starring the best one keeps it
+        takes = _record_grid(magics, session, cells, handles, line, prompt, args.out)
 
     def recipe(take: int) -> JobHandle:
         if single is None:
@@ -366,6 +369,49 @@ def run_image(magics: FlowMagics, line: str, cell: str) -> None:
 
 def _label(cell: GridCell, total: int) -> str:
     return f"{cell.row} · {cell.column}" if total > 1 else ""
+
+
+def _grid_labels(cells: list[GridCell]) -> list[str]:
+    """Each grid cell's label in the words that differ across the grid ("seed 7", a model)."""
+    many_rows = len({c.row for c in cells}) > 1
+    many_columns = len({c.column for c in cells}) > 1
+    return [
+        " · ".join(p for p, shown in ((c.row, many_rows), (c.column, many_columns)) if shown)
+        for c in cells
+    ]
+
+
+def _record_grid(
+    magics: FlowMagics,
+    session: FlowSession,
+    cells: list[GridCell],
+    handles: list[JobHandle],
+    line: str,
+    prompt: str,
+    out: str | None,
+) -> CellTakes | None:
+    """Record every image of a grid as a take of the cell, labelled, sharing one run (a re-run
+    that re-attached keeps the takes it had: nothing new is recorded)."""
+    takes = cell_takes_for(
+        magics.shell, session, magic="%%flow_image", flags=line, prompt=prompt, out=out
+    )
+    if takes is None:
+        return None
+    run = f"run:{uuid.uuid4().hex}"
+    for cell, handle, label in zip(cells, handles, _grid_labels(cells), strict=True):
+        seed = cell.request.seed
+        takes.add(
+            handle,
+            fingerprint=str(cell.request.fingerprint()),
+            magic="%%flow_image",
+            flags=line,
+            prompt=prompt,
+            seed=seed if isinstance(seed, int) else None,
+            cost=None,
+            label=label,
+            run=run,
+        )
+    return takes
 
 
 def _record(

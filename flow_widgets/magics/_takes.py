@@ -1,284 +1,62 @@
 """A generating cell's takes: recorded when it runs, shown as the card's strip, starred from
-the toolbar, listed by ``%flow takes``.
+the toolbar, listed by ``%flow takes``. What a card does with them is
+:mod:`flow_widgets.ui.cell_takes` (the Studio uses it too); the cell-id hook is in
+:mod:`flow_widgets.runtime.cell_keys`; both are re-exported here.
 
 Which cell a run belongs to comes from the cell id the frontend sends with each execution
 (IPython hands it to ``pre_run_cell`` callbacks as ``ExecutionInfo.cell_id``), else the cell's
-``--out`` name, else a lineage (see :mod:`flow_widgets.runtime.take_store`). The strip is part
+``--out`` name, else a lineage (see :mod:`flow_widgets.runtime.cell_keys`). The strip is part
 of the card's own plain output; only the star and *use this prompt* need the kernel, so they
 are toolbar buttons.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING
 
-from flow_widgets.cell_text import cell_for
 from flow_widgets.runtime import notebooks, take_store
-from flow_widgets.runtime.cell_keys import CellKey, resolve_cell_key
-from flow_widgets.runtime.take_store import TakeRecord, TakeStore
-from flow_widgets.ui.press import Press
-from flow_widgets.ui.prompt_diff import word_changes
-from flow_widgets.ui.takes_strip import TakeView, strip_html, strip_text
-from flow_widgets.ui.view import relative_src
+from flow_widgets.runtime.cell_keys import (
+    current_cell_id,
+    install_cell_id_hook,
+    resolve_cell_key,
+    uninstall_cell_id_hook,
+)
+from flow_widgets.runtime.take_store import TakeStore
+from flow_widgets.ui.cell_takes import (
+    STRIP_MOST,
+    CellTakes,
+    newest_runs,
+    runs,
+    take_cell,
+    take_views,
+)
+from flow_widgets.ui.takes_strip import strip_text
 
 if TYPE_CHECKING:  # pragma: no cover
-    from IPython.core.interactiveshell import InteractiveShell
-
-    from flow_widgets.runtime.jobs import JobHandle
     from flow_widgets.runtime.session import FlowSession
 
 __all__ = [
+    "STRIP_MOST",
     "CellTakes",
     "cell_takes_for",
     "current_cell_id",
     "install_cell_id_hook",
+    "newest_runs",
     "run_takes",
+    "runs",
     "store_for",
+    "take_cell",
     "take_views",
     "uninstall_cell_id_hook",
 ]
 
 log = logging.getLogger("flow_widgets.takes")
 
-_CELL_IDS: dict[int, str | None] = {}
-_HOOKS: dict[int, Callable[[object], None]] = {}
-STRIP_MOST = 12
-"""The strip shows the cell's newest takes up to this many (``%flow takes`` lists them all)."""
-
-
-def install_cell_id_hook(shell: InteractiveShell) -> None:
-    """Remember the cell id each execution carries (``None`` where the frontend sends none)."""
-    if id(shell) in _HOOKS:
-        return
-
-    def pre_run_cell(info: object) -> None:
-        cell_id = getattr(info, "cell_id", None)
-        _CELL_IDS[id(shell)] = str(cell_id) if cell_id else None
-
-    _HOOKS[id(shell)] = pre_run_cell
-    shell.events.register("pre_run_cell", pre_run_cell)
-
-
-def uninstall_cell_id_hook(shell: InteractiveShell) -> None:
-    """Undo :func:`install_cell_id_hook` (``%unload_ext``)."""
-    hook = _HOOKS.pop(id(shell), None)
-    _CELL_IDS.pop(id(shell), None)
-    if hook is not None:
-        with contextlib.suppress(ValueError):  # already gone
-            shell.events.unregister("pre_run_cell", hook)
-
-
-def current_cell_id(shell: object) -> str | None:
-    """The id of the cell running now, as the frontend sent it (``None``: none was sent)."""
-    return _CELL_IDS.get(id(shell))
-
 
 def store_for(session: FlowSession) -> TakeStore:
     """The takes store in ``session``'s ledger file."""
     return take_store.store_for(session.ledger)
-
-
-def _poster(record: TakeRecord, kind: str) -> str | None:
-    if not record.media_path or kind != "video":
-        return None
-    from flow_widgets.runtime.posters import poster_data_url
-
-    return poster_data_url(record.media_path)
-
-
-def take_views(
-    records: list[TakeRecord], *, current: str | None = None, base: str | None = None
-) -> list[TakeView]:
-    """The strip's views of a cell's takes (``current``: the submission this run shows)."""
-    views: list[TakeView] = []
-    previous: str | None = None
-    for record in records:
-        kind = "image" if "image" in record.magic else "video"
-        src = relative_src(record.media_path, base) if record.media_path else ""
-        changes = tuple(word_changes(previous, record.prompt)) if previous is not None else ()
-        views.append(
-            TakeView(
-                number=record.number,
-                prompt=record.prompt,
-                changes=changes,
-                kind=kind,
-                model=record.model,
-                seed=record.seed,
-                cost=record.cost,
-                created=record.created,
-                src=src,
-                poster=_poster(record, kind),
-                starred=record.starred,
-                current=record.submission_id == current,
-                state=record.state,
-            )
-        )
-        previous = record.prompt
-    return views
-
-
-@dataclass
-class _Pending:
-    """A take asked for whose ledger row may not exist yet (the engine writes it)."""
-
-    handle: JobHandle
-    fingerprint: str
-    magic: str
-    flags: str
-    prompt: str
-    seed: int | None
-    cost: int | None
-
-
-class CellTakes:
-    """This run's cell: where its takes are kept, and the take this run shows.
-
-    A take is recorded once its submission id is known: the session writes the ledger row on
-    the engine thread, so a handle may not have one yet when the cell returns. Every read (the
-    strip, the toolbar row) and every change of a handle records what became known.
-    """
-
-    def __init__(self, store: TakeStore, key: CellKey) -> None:
-        self.store = store
-        self.key = key
-        self.on_star: Callable[[], object] | None = None
-        self._pending: list[_Pending] = []
-        self._first: JobHandle | None = None
-        self._lock = threading.RLock()
-
-    @property
-    def current(self) -> str | None:
-        """The submission the card's main player shows (the cell's own run)."""
-        return None if self._first is None else self._first.submission_id
-
-    def add(
-        self,
-        handle: JobHandle,
-        *,
-        fingerprint: str,
-        magic: str,
-        flags: str,
-        prompt: str,
-        seed: int | None,
-        cost: int | None,
-    ) -> None:
-        """Record ``handle`` as a take of this cell (now, or once its ledger row exists)."""
-        with self._lock:
-            if self._first is None:
-                self._first = handle
-            self._pending.append(_Pending(handle, fingerprint, magic, flags, prompt, seed, cost))
-        handle.on_change(self._changed)
-        self._changed(handle)  # never raises: the purchase is made whatever the store says
-
-    def _changed(self, handle: JobHandle) -> None:
-        try:
-            self.flush()
-            if handle.done:
-                self.note_result(handle)
-        except Exception:  # an observer must never break the engine loop
-            log.exception("Recording the cell's take failed")
-
-    def flush(self) -> None:
-        """Record every take whose submission id is known by now."""
-        with self._lock:
-            ready = [p for p in self._pending if p.handle.submission_id]
-            for pending in ready:
-                self.store.record(
-                    self.key,
-                    submission_id=str(pending.handle.submission_id),
-                    fingerprint=pending.fingerprint,
-                    magic=pending.magic,
-                    flags=pending.flags,
-                    prompt=pending.prompt,
-                    model=pending.handle.model,
-                    seed=pending.seed,
-                    cost=pending.cost if pending.cost is not None else pending.handle.credits,
-                )
-                self._pending.remove(pending)
-                if pending.handle.done:
-                    self.note_result(pending.handle)
-
-    def records(self) -> list[TakeRecord]:
-        """The cell's takes, oldest first (recording what became known first)."""
-        self.flush()
-        return self.store.takes(self.key.notebook, self.key.key)
-
-    def strip(self) -> tuple[str, str]:
-        """``(html, text)`` of the strip for the card (both empty for a single take)."""
-        try:
-            records = self.records()
-        except Exception:  # the card must still show when the store cannot be read
-            log.exception("Reading the cell's takes failed")
-            return "", ""
-        if len(records) < 2:
-            return "", ""
-        views = take_views(records[-STRIP_MOST:], current=self.current)
-        html = strip_html(views, source=self.key.source, cell=self.key.key)
-        return html, strip_text(views)
-
-    def star(self, number: int | None) -> None:
-        """Make take ``number`` the cell's pick (``None``: no pick) and redraw the card."""
-        self.store.star(self.key.notebook, self.key.key, number)
-        if self.on_star is not None:
-            self.on_star()
-
-    def note_result(self, handle: JobHandle) -> None:
-        """Keep the seed the server chose for this take once its files are known."""
-        if not handle.submission_id:
-            return
-        for media in handle.media:
-            seed = getattr(media, "seed", None)
-            if seed is not None:
-                self.store.note_seed(handle.submission_id, int(seed))
-                return
-
-    def actions(self, session: FlowSession) -> dict[str, Callable[[], object] | Press]:
-        """The toolbar's *takes* row: star each take as the pick, copy a take's exact cell."""
-        try:
-            records = self.records()
-        except Exception:  # the toolbar still offers the job's own buttons
-            log.exception("Reading the cell's takes failed")
-            return {}
-        actions: dict[str, Callable[[], object] | Press] = {}
-        if len(records) < 2:
-            return actions
-        shown = records[-STRIP_MOST:]
-        for record in shown:
-            number = record.number
-            if record.starred:
-                label = f"★ #{number} (unstar)"
-                tip = f"Take #{number} is the cell's pick; press to clear it"
-                actions[label] = Press(label, partial(self.star, None), tooltip=tip)
-            else:
-                label = f"☆ #{number}"
-                tip = f"Star take #{number} as the cell's pick"
-                actions[label] = Press(label, partial(self.star, number), tooltip=tip)
-        for record in shown:
-            cell = take_cell(session, record)
-            if cell:
-                label = f"use prompt #{record.number}"
-                tip = f"Copy take #{record.number}'s exact cell (prompt, flags, seed)"
-                actions[label] = Press(label, _nothing, copy=cell, tooltip=tip)
-        return actions
-
-
-def _nothing() -> None:
-    """The kernel's part of *use this prompt*: none (the browser copies the cell)."""
-
-
-def take_cell(session: FlowSession, record: TakeRecord) -> str | None:
-    """The exact cell (prompt, flags, seed) of a take, from the body the ledger recorded."""
-    submission = session.ledger.get(record.submission_id)
-    if submission is None:
-        return None
-    kind = "image" if "image" in record.magic else "video"
-    return cell_for(kind, dict(submission.payload), seed=record.seed)
 
 
 def cell_takes_for(
@@ -308,7 +86,8 @@ def run_takes(
 ) -> str:
     """``%flow takes``: a cell's takes in text and its starred pick.
 
-    ``cell`` is the cell's ``--out`` name, its id, or a key ``%flow takes --cells`` lists;
+    ``cell`` is the cell's ``--out`` name, its id, a Studio's ``name``, or a key
+    ``%flow takes --cells`` lists;
     default: the cell of this notebook that ran last.
     """
     store = store_for(session)
@@ -327,7 +106,8 @@ def run_takes(
     if cell is None:
         wanted = keys[0]
     else:
-        found = [k for k in (cell, f"out:{cell}", f"cell:{cell}") if k in keys]
+        wanted_keys = (cell, f"out:{cell}", f"cell:{cell}", f"studio:{cell}")
+        found = [k for k in wanted_keys if k in keys]
         if not found:
             return (
                 f"No takes of the cell {cell!r} in this notebook; %flow takes --cells lists them."

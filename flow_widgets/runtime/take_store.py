@@ -13,6 +13,11 @@ numbering happens inside one ``BEGIN IMMEDIATE`` transaction: two kernels record
 the same cell at once get two numbers, never the same one. A take's job id, charged credits and
 first file are read from the ledger's own rows when listed, so they are never copied twice.
 Prompts pass through the session's redactor (a token pasted into a prompt is not stored).
+
+A run that buys several results at once (a ``%%flow_image --seeds``/``--compare`` grid) records
+one take per result, each with its grid ``label`` ("seed 7") and the ``run`` they share, so the
+strip can keep a run whole and starring the best image is "keep the better one". Both columns
+are added to a table made by an older version when it is first opened (``NULL``: a run of one).
 """
 
 from __future__ import annotations
@@ -52,11 +57,14 @@ CREATE TABLE IF NOT EXISTS cell_takes (
     cost          INTEGER,
     created       REAL NOT NULL,
     starred       INTEGER NOT NULL DEFAULT 0 CHECK (starred IN (0, 1)),
+    label         TEXT,
+    run           TEXT,
     PRIMARY KEY (notebook, cell_key, number),
     UNIQUE (notebook, cell_key, submission_id)
 );
 CREATE INDEX IF NOT EXISTS cell_takes_by_lineage ON cell_takes (notebook, magic, flags, created)
 """
+_ADDED_COLUMNS = (("label", "TEXT"), ("run", "TEXT"))  # newer than the first cell_takes
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,8 @@ class TakeRecord:
         number: 1, 2, 3 … within the cell, in the order they were first bought.
         cost: the credits charged once known, else the estimate when recorded.
         jobid, state, media_path: from the ledger's rows (``None`` while not known).
+        label: where the take sits in its run's grid ("seed 7"; ``None`` for a run of one).
+        run: the run it was bought with (``None``: a run of its own); see :attr:`run_key`.
     """
 
     notebook: str
@@ -86,6 +96,13 @@ class TakeRecord:
     jobid: str | None = None
     state: str | None = None
     media_path: str | None = None
+    label: str | None = None
+    run: str | None = None
+
+    @property
+    def run_key(self) -> str:
+        """What the takes bought by one run share (a take of its own: its submission)."""
+        return self.run or f"submission:{self.submission_id}"
 
 
 class TakeStore:
@@ -139,6 +156,10 @@ class TakeStore:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
+            have = {row[1] for row in conn.execute("PRAGMA table_info(cell_takes)")}
+            for name, kind in _ADDED_COLUMNS:
+                if name not in have:
+                    conn.execute(f"ALTER TABLE cell_takes ADD COLUMN {name} {kind}")
         self._conn, self._pid = conn, os.getpid()
         return conn
 
@@ -179,9 +200,12 @@ class TakeStore:
         model: str | None,
         seed: int | None,
         cost: int | None,
+        label: str | None = None,
+        run: str | None = None,
     ) -> TakeRecord:
         """The take ``submission_id`` is of this cell: the one already recorded (a re-run that
-        re-attached), or a new one numbered after the cell's last."""
+        re-attached, which keeps its first label and run), or a new one numbered after the
+        cell's last."""
         with self._write() as conn:
             row = conn.execute(
                 "SELECT number FROM cell_takes WHERE notebook = ? AND cell_key = ?"
@@ -197,7 +221,7 @@ class TakeStore:
                 conn.execute(
                     "INSERT INTO cell_takes (notebook, cell_key, key_source, number,"
                     " submission_id, fingerprint, magic, flags, prompt, model, seed, cost,"
-                    " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " created, label, run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         key.notebook,
                         key.key,
@@ -212,6 +236,8 @@ class TakeStore:
                         seed,
                         cost,
                         self._clock(),
+                        label,
+                        run,
                     ),
                 )
             else:
@@ -282,6 +308,8 @@ class TakeStore:
                 jobid=row["jobid"],
                 state=row["state"],
                 media_path=row["media_path"],
+                label=row["label"],
+                run=row["run"],
             )
             for row in rows
         ]

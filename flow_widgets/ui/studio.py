@@ -50,6 +50,7 @@ from flow_widgets.ui.studio_form import (
 from flow_widgets.ui.studio_inputs import MediaChoices
 from flow_widgets.ui.studio_preview import Preview, preview
 from flow_widgets.ui.studio_results import Result, StudioResults
+from flow_widgets.ui.studio_takes import StudioTakes
 from flow_widgets.ui.studio_thumbs import SentRef, ThumbStrip, sent_references
 from flow_widgets.ui.text import one_line
 from flow_widgets.ui.words import in_form_words, is_hint
@@ -84,6 +85,9 @@ class Studio(StudioControls, Panel):
         session: the session to use (default: the kernel's ``flow_widgets.session()``).
         kind: the form to open first (``"text"``, ``"image"`` …).
         board_options: passed to the results board (tests inject a publisher).
+        name: the key of this Studio's takes where the frontend sends no cell id (each
+            *Generate* is a take of the cell the Studio was made in; see
+            :mod:`flow_widgets.ui.studio_takes`).
     """
 
     title = "flow_widgets Studio"
@@ -94,6 +98,7 @@ class Studio(StudioControls, Panel):
         *,
         kind: str = "text",
         board_options: BoardOptions | None = None,
+        name: str | None = None,
     ) -> None:
         from flow_widgets.ui._widgets_version import require_ipywidgets_8
 
@@ -136,6 +141,7 @@ class Studio(StudioControls, Panel):
             on_upscale=guarded(self.status, "Upscale")(self._upscale),
             report=self.status.error,
             board_options=board_options,
+            takes=StudioTakes(self.session, name=name),
         )
         self.boards = [self.results.board]
         self.widget = widgets.VBox(

@@ -9,13 +9,19 @@ was shown. The board is plain HTML, so the results survive saving with no widget
 Actions act on the take picked in the results dropdown (the newest by default): *vary* (same
 settings, new seed), *edit* (load the take back into the form), *extend* and *upscale* (load
 the form with this take as the source, so the cost preview and the budget check apply),
-*copy as cell* (a runnable ``%%flow_video``/``%%flow_image`` cell under the card) and
-*stop watching* (the job keeps running on the server).
+*copy as cell* (a runnable ``%%flow_video``/``%%flow_image`` cell under the card),
+*stop watching* (the job keeps running on the server) and the star (☆ #N: this take is the
+cell's pick).
+
+Every result is a take of the Studio's cell (:mod:`flow_widgets.ui.studio_takes`): the newest
+card carries the cell's takes strip — the same plain HTML the magic cards show, with earlier
+Studios' and magic runs' takes of that cell — so the saved board shows it with no kernel.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -38,6 +44,7 @@ from flow_widgets.ui._throttle import Throttle
 from flow_widgets.ui.cards import LiveCard
 from flow_widgets.ui.job_actions import EXTEND, STOP, UPSCALE, actions_for
 from flow_widgets.ui.studio_form import StudioForm
+from flow_widgets.ui.studio_takes import StudioTakes
 from flow_widgets.ui.text import one_line
 from flow_widgets.ui.toolbar import ActionBar
 
@@ -140,6 +147,7 @@ class StudioResults:
         on_vary, on_edit, on_extend, on_upscale: what the form does for each action.
         report: shows an error in plain words on the Studio.
         board_options: passed to the :class:`Board` (tests inject a publisher and clock).
+        takes: where each result is recorded as a take of the Studio's cell.
     """
 
     def __init__(
@@ -151,8 +159,10 @@ class StudioResults:
         on_upscale: Callable[[Result], None],
         report: Callable[[str], None],
         board_options: BoardOptions | None = None,
+        takes: StudioTakes | None = None,
     ) -> None:
         self._lock = threading.Lock()
+        self.takes = takes
         self.results: list[Result] = []
         self._handlers = {
             "vary": on_vary,
@@ -184,13 +194,34 @@ class StudioResults:
         )
         result = Result(number, handle, card, form, request)
         with self._lock:
+            earlier = list(self.results)
             self.results.append(result)
+        self._record_take(result, earlier)
         card.show()
         handle.on_change(self._controls)
         self._refresh_controls()
         self.picker.value = number
         self.board.refresh_now()
         return result
+
+    def _record_take(self, result: Result, earlier: list[Result]) -> None:
+        """Record ``result`` as a take of the Studio's cell; the newest card carries the strip."""
+        if self.takes is None:
+            return
+        cell = self.takes.record(
+            result.handle, result.request, kind=result.card_kind, prompt=result.form.prompt
+        )
+        if cell is None:
+            return
+        for older in earlier:
+            older.card.strip = None
+        handle = result.handle
+        result.card.strip = lambda: cell.strip(current=handle.submission_id)
+        cell.on_star = self._starred
+
+    def _starred(self) -> None:
+        self.board.refresh_now()
+        self._refresh_actions()
 
     def holding(self, handle: JobHandle) -> Result | None:
         """The take already showing ``handle`` (a repeated press got the same job back)."""
@@ -221,9 +252,28 @@ class StudioResults:
         }
         return data, {"flow_widgets": {"studio": [b[1]["flow_widgets"] for b in bundles]}}
 
+    def _cell_numbers(self) -> dict[str, int]:
+        """Submission id -> its take number in the cell (the strip's and the star's #)."""
+        cell = self.takes.cell if self.takes is not None else None
+        if cell is None:
+            return {}
+        try:
+            return {r.submission_id: r.number for r in cell.records()}
+        except (sqlite3.Error, OSError):  # the picker still lists the Studio's own takes
+            return {}
+
+    def _label(self, result: Result, numbers: dict[str, int]) -> str:
+        """The picker's label; "= cell take #3" when the cell counts it otherwise (takes of
+        an earlier run of the Studio's cell, or of another kernel, came first)."""
+        number = numbers.get(str(result.handle.submission_id))
+        if number is None or number == result.number:
+            return result.label
+        return f"{result.label} · = cell take #{number}"
+
     def _refresh_controls(self) -> None:
+        numbers = self._cell_numbers()
         with self._lock:
-            options = [(r.label, r.number) for r in reversed(self.results)]
+            options = [(self._label(r, numbers), r.number) for r in reversed(self.results)]
         if not options:
             return
         with self.picker.hold_sync():
@@ -257,7 +307,22 @@ class StudioResults:
             actions[UPSCALE] = lambda: self._handlers["upscale"](result)
         if result.request is not None:
             actions["copy as cell"] = lambda: self._copy_as_cell(result)
+        actions.update(self._star_action(result))
         return actions
+
+    def _star_action(self, result: Result) -> dict[str, Callable[[], object]]:
+        """☆ #N (star this take as the cell's pick) or ★ #N (unstar), once it is recorded."""
+        try:
+            found = self.takes.number_of(result.handle) if self.takes is not None else None
+        except (sqlite3.Error, OSError):  # the bar still offers the job's own actions
+            return {}
+        cell = self.takes.cell if self.takes is not None else None
+        if found is None or cell is None:
+            return {}
+        number, starred = found
+        if starred:
+            return {f"★ #{number} (unstar)": lambda: cell.star(None)}
+        return {f"☆ #{number}": lambda: cell.star(number)}
 
     def _copy_as_cell(self, result: Result) -> None:
         if result.request is None:

@@ -39,6 +39,7 @@ _STYLE = (
     ".fw-take{flex:0 0 168px;border:1px solid var(--jp-border-color1,#9ca3af);"
     "border-radius:6px;padding:4px;background:var(--jp-layout-color1,#fff)}"
     ".fw-take[aria-current=true]{border:2px solid var(--jp-brand-color1,#1565c0)}"
+    ".fw-take.fw-run-start:not(:first-child){margin-left:12px}"  # a grid's run stays together
     ".fw-take-open{display:block;color:inherit;text-decoration:none}"
     ".fw-take-open img{display:block;width:100%;height:auto;border-radius:4px;"
     "background:#000;min-height:40px}"
@@ -196,6 +197,8 @@ class TakeView:
     starred: bool = False
     current: bool = False
     state: str | None = None
+    label: str = ""  # its place in a grid run ("seed 7"), shown after the number
+    run: str = ""  # the images of one grid run share it ("": a take of its own)
 
     @property
     def name(self) -> str:
@@ -244,7 +247,7 @@ def _facts(take: TakeView, now: float | None) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def _take_html(take: TakeView, now: float | None) -> str:
+def _take_html(take: TakeView, now: float | None, run_start: bool = False) -> str:
     src = _safe(take.src)
     poster = _safe(take.poster) or (src if take.kind == "image" else None)
     name = _e(take.name)
@@ -260,17 +263,19 @@ def _take_html(take: TakeView, now: float | None) -> str:
     else:
         opener = f'<div class="fw-take-open">{picture}</div>'
     star = ' <span class="fw-take-star" aria-label="starred as the pick">★ pick</span>'
-    head = f'<div class="fw-take-head">#{take.number}{star if take.starred else ""}</div>'
+    label = f" · {_e(take.label)}" if take.label else ""
+    head = f'<div class="fw-take-head">#{take.number}{label}{star if take.starred else ""}</div>'
     words = (diff_html(list(take.changes)) or "(same prompt)") if take.changes else "first take"
     diff = f'<div class="fw-take-diff" dir="auto">{words}</div>'
     facts = f'<div class="fw-take-facts">{_e(_facts(take, now))}</div>'
     data = (
         f' data-kind="{_e(take.kind)}" data-src="{_e(src or "")}"'
         f' data-poster="{_e(_safe(take.poster) or "")}" data-name="{name}"'
-        f' data-number="{take.number}" data-prompt="{_e(take.prompt)}"'
+        f' data-number="{take.number}" data-prompt="{_e(take.prompt)}" data-run="{_e(take.run)}"'
     )
     current = "true" if take.current else "false"
-    return f'<li class="fw-take" aria-current="{current}"{data}>{opener}{head}{diff}{facts}</li>'
+    classes = "fw-take fw-run-start" if run_start else "fw-take"
+    return f'<li class="{classes}" aria-current="{current}"{data}>{opener}{head}{diff}{facts}</li>'
 
 
 def strip_html(
@@ -281,14 +286,17 @@ def strip_html(
     Args:
         takes: the cell's takes, oldest first.
         now: the time ages are measured from (tests pass a fixed one).
-        source: how the cell was recognised (``cell id``, ``--out``, ``lineage``), shown small.
+        source: how the cell was recognised (``cell id``, ``--out``, ``name``, ``lineage``),
+            shown small.
         cell: the cell's key: a redrawn strip of the same cell keeps what was being compared.
     """
     if len(takes) < 2:
         return ""
     element_id = f"fw-takes-{int(time.time() * 1000):x}-{next(_COUNTER)}"
     how = f" · matched by {_e(source)}" if source and source != "cell id" else ""
-    items = "".join(_take_html(t, now) for t in takes)
+    starts = [i > 0 and t.run != takes[i - 1].run and bool(t.run or takes[i - 1].run)
+              for i, t in enumerate(takes)]  # fmt: skip
+    items = "".join(_take_html(t, now, s) for t, s in zip(takes, starts, strict=True))
     return (
         f'{_STYLE}<section class="fw-takes" id="{element_id}" aria-label="Takes of this cell"'
         f' data-lm-suppress-shortcuts="true" data-cell="{_e(cell)}">'
@@ -304,7 +312,7 @@ def strip_text(takes: Sequence[TakeView], *, now: float | None = None) -> str:
     """The strip as plain text (the ``text/plain`` of the card, and ``%flow takes``)."""
     lines = []
     for take in takes:
-        star = " ★" if take.starred else ""
+        star = (f" · {take.label}" if take.label else "") + (" ★" if take.starred else "")
         changed = diff_text(list(take.changes)) if take.changes else "first take"
         lines.append(f"#{take.number}{star}  {changed or '(same prompt)'}  [{_facts(take, now)}]")
     return "\n".join(lines)

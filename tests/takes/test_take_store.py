@@ -155,3 +155,60 @@ def test_cell_key_prefers_the_cell_id_then_out_then_a_lineage(tmp_path: Path) ->
     assert resolve(None, None, "a red fox running in the snow", flags="-m y").key != first.key
     assert [t.number for t in store.takes("nb.ipynb", first.key)] == [1, 2]
     assert {t.key_source for t in store.takes("nb.ipynb", first.key)} == {"lineage"}
+
+
+def test_a_lineage_counts_only_content_words(tmp_path: Path) -> None:
+    """Without a cell id or --out: an edited prompt joins its lineage; two prompts about
+    different things that share only "a", "the", "of" and "lake" do not (short and stop words
+    never count, case and punctuation are ignored)."""
+    store = TakeStore(tmp_path / "ledger.sqlite3")
+
+    def resolve(prompt: str) -> CellKey:
+        return resolve_cell_key(
+            store,
+            "nb.ipynb",
+            cell_id=None,
+            out=None,
+            magic="%%flow_video",
+            flags="--aspect square",
+            prompt=prompt,
+        )
+
+    lake = "a heron at the edge of the lake"
+    first = resolve(lake)
+    _record(store, "s1", lake, first, flags="--aspect square")
+    other = resolve("the reflection of a mountain in the lake")
+    assert other.source == "lineage" and other.key != first.key
+    _record(store, "s2", "the reflection of a mountain in the lake", other, flags="--aspect square")
+    # an edit (new case, punctuation, one word changed) joins the heron's lineage
+    edited = resolve("A grey heron, at the edge of the lake!")
+    assert edited == first
+    _record(store, "s3", "A grey heron, at the edge of the lake!", edited, flags="--aspect square")
+    assert [t.number for t in store.takes("nb.ipynb", first.key)] == [1, 2]
+    assert [t.submission_id for t in store.takes("nb.ipynb", other.key)] == ["s2"]
+
+
+def test_a_table_made_before_grid_runs_gains_the_label_and_run_columns(tmp_path: Path) -> None:
+    import sqlite3
+
+    from flow_widgets.runtime import take_store
+
+    path = tmp_path / "ledger.sqlite3"
+    old = take_store._SCHEMA.replace("    label         TEXT,\n    run           TEXT,\n", "")
+    assert "label" not in old
+    with sqlite3.connect(path) as conn:
+        conn.executescript(old)
+        conn.execute(
+            "INSERT INTO cell_takes (notebook, cell_key, key_source, number, submission_id,"
+            " fingerprint, magic, flags, prompt, created) VALUES"
+            " ('nb.ipynb', 'cell:abc', 'cell id', 1, 's0', 'f0', '%%flow_image', '', 'a', 1.0)"
+        )
+    conn.close()
+    store = TakeStore(path)
+    grid = store.record(
+        KEY, submission_id="s1", fingerprint="f1", magic="%%flow_image", flags="", prompt="a",
+        model=None, seed=7, cost=None, label="seed 7", run="run:1",
+    )  # fmt: skip
+    older, newer = store.takes("nb.ipynb", "cell:abc")
+    assert (older.label, older.run, older.run_key) == (None, None, "submission:s0")
+    assert (grid.number, newer.label, newer.run_key) == (2, "seed 7", "run:1")
