@@ -10,9 +10,10 @@ starred.
 
 Accessibility: every poster is named by its take's prompt (never the file name), the strip is
 a labelled list, focus rings are 2 px in the theme's brand colour, the status line is a polite
-live region, and arrow keys stay with the strip (``data-lm-suppress-shortcuts``), not with
-JupyterLab's notebook. Colours come from JupyterLab's ``--jp-*`` variables with fallbacks whose
-contrast is at least 4.5:1 on white.
+live region, and arrow keys stay with the strip (``data-lm-suppress-shortcuts``, set on the
+focused take as a key is pressed), not with the notebook, in JupyterLab and Notebook 7.
+Colours come from JupyterLab's ``--jp-*`` variables with fallbacks whose contrast is at
+least 4.5:1 on white.
 """
 
 from __future__ import annotations
@@ -85,6 +86,14 @@ _STYLE = (
 # the file's download URL a moment after the output is drawn; a take picked before that gets the
 # page's own URL, so a player whose source fails is given the link's href again once it changes
 # (`heal`).
+# The strip's own keys (arrows, Enter, Space, unmodified) stay with it in JupyterLab and
+# Notebook 7 alike: Lumino matches the notebook's shortcuts on the focused element itself
+# (`... :focus`) before it walks up to the section's ``data-lm-suppress-shortcuts``, and in
+# Notebook 7 its listener captures, so stopping the key at the link comes too late. As in
+# ``key_guard``, a capturing listener on ``window`` (which runs before Lumino's, whichever
+# phase that uses) marks the key's target just before Lumino sees it, and unmarks it for any
+# other key, so Shift+Enter, Escape and Ctrl+S still reach the notebook. A static attribute on
+# the links would keep those from the notebook too.
 _SCRIPT = """<script>(function(){
 var root=document.getElementById(%(id)s);if(!root||root.dataset.fwReady)return;
 root.dataset.fwReady='1';var out=root.closest('.jp-OutputArea-output')||root.parentNode;
@@ -110,6 +119,13 @@ links.forEach(function(a,i){
 a.addEventListener('keydown',function(ev){var j=i;if(ev.key==='ArrowRight')j=i+1;
 else if(ev.key==='ArrowLeft')j=i-1;else return;ev.preventDefault();ev.stopPropagation();
 if(links[j])links[j].focus();});});
+var KEYS={ArrowLeft:1,ArrowRight:1,Enter:1,' ':1};
+function guard(ev){if(!root.isConnected){window.removeEventListener('keydown',guard,true);return;}
+var t=ev.target;if(!(t instanceof Element)||!root.contains(t))return;
+if(KEYS[ev.key]&&!(ev.ctrlKey||ev.metaKey||ev.altKey||ev.shiftKey))
+t.setAttribute('data-lm-suppress-shortcuts','true');
+else t.removeAttribute('data-lm-suppress-shortcuts');}
+window.addEventListener('keydown',guard,true);
 function words(t){return t.split(/\\s+/).filter(Boolean);}
 function norm(w){return w.toLowerCase().replace(/^[.,;:!?"'()]+|[.,;:!?"'()]+$/g,'');}
 function changed(a,b){var x=words(a),y=words(b),n=x.length,m=y.length,i,j;
