@@ -81,8 +81,8 @@ def test_the_tweak_loop_in_jupyterlab(lab: Lab, lab_root: Path) -> None:
 
 def test_the_tweak_loop_in_notebook7(lab_root: Path, chromium: Any) -> None:
     """The same loop in Notebook 7, where Lumino takes keys in the capture phase (so a key
-    stopped at the strip's link would come too late). Bounded to keep CI's time: no dark
-    theme and no screenshots for the README; everything else as in JupyterLab."""
+    stopped at the strip's link would come too late), dark theme included. Bounded to keep
+    CI's time: no screenshots for the README; everything else as in JupyterLab."""
     with JupyterServer(lab_root, app="notebook") as server:
         context = chromium.new_context(viewport={"width": 1280, "height": 900})
         nb = Lab(context.new_page(), server)
@@ -192,13 +192,13 @@ def _loop(lab: Lab, lab_root: Path, *, full: bool = True) -> None:
     assert "3 take(s) of cell:" in said and "(recognised by its cell id)" in said
     assert "pick: #1" in said
 
-    if full:
-        _dark_theme(lab)
+    _dark_theme(lab, shot=full)
     _reopen(lab, lab_root)
 
 
-def _dark_theme(lab: Lab) -> None:
-    """The dark theme: the strip takes JupyterLab's --jp-* colours, and axe checks them again."""
+def _dark_theme(lab: Lab, *, shot: bool = True) -> None:
+    """The dark theme: the strip takes JupyterLab's --jp-* colours, axe checks them again, and
+    the strip's arrow keys still walk it (the theme's menu is the same in Notebook 7)."""
     page = lab.page
     page.click(".lm-MenuBar-itemLabel:text-is('Settings')")
     page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
@@ -206,7 +206,12 @@ def _dark_theme(lab: Lab) -> None:
     _wait(lab, "() => document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
     page.wait_for_timeout(500)  # the theme's stylesheet is applied
     _accessibility(lab)
-    _readme_shot(page, "takes-loop-dark")
+    links = _cell(lab, 1).locator(".fw-take-open")
+    links.nth(1).focus()
+    page.keyboard.press("ArrowLeft")
+    assert page.evaluate("() => document.activeElement.closest('.fw-take').dataset.number") == ("1")
+    if shot:
+        _readme_shot(page, "takes-loop-dark")
 
 
 def _reopen(lab: Lab, lab_root: Path) -> None:
