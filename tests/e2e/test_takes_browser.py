@@ -307,6 +307,20 @@ def _keyboard_walk(lab: Lab) -> None:
         "() => !!document.querySelector(\".fw-press-button[data-label='★ #1 (unstar)']\")",
         timeout=60_000,
     )
+    # the notebook's own keys still work from the strip: Ctrl+Enter runs the cell (a re-run,
+    # which re-attaches: nothing is bought)
+    prompt = _cell(lab, 1).locator(".jp-InputArea-prompt")
+    before = prompt.inner_text()
+    card.locator(".fw-take-open").first.focus()
+    page.keyboard.press("Control+Enter")
+    _wait(
+        lab,
+        "(before) => { const p = document.querySelectorAll('.jp-CodeCell')[1]"
+        ".querySelector('.jp-InputArea-prompt').textContent;"
+        " return p !== before && /\\d/.test(p) && !p.includes('*'); }",
+        arg=before,
+        timeout=30_000,
+    )
 
 
 def _accessibility(lab: Lab) -> None:
