@@ -76,7 +76,11 @@ _STYLE = (
 # move between takes, and the change is announced. A *compare* toggle appears on each take;
 # one pressed compares it with the take in the main player (one click), two pressed compare
 # each other: they stand side by side under the strip with the words that differ
-# marked: videos play, pause and seek together; two images get a wipe (a named slider).
+# marked: videos play, pause and seek together; two images get a wipe (a named slider). That
+# side by side is ``fw.show``'s component (:mod:`flow_widgets.ui.compare`): each take carries
+# its side built by ``compare.figure_html`` (``data-figure``) and the indices of its words
+# that differ from every other take's prompt (``data-changed``, ``compare.prompt_diff``); the
+# grid is ``compare.grid_open``'s, and ``compare.COMPARE_LIB`` syncs, wipes and marks.
 # The takes being compared are remembered per cell for the page's life, so a redrawn card (a
 # star, a new take) keeps its comparison. Without scripts the link opens the file and no
 # toggle is shown (no control that cannot work). JupyterLab rewrites a link's relative href to
@@ -89,8 +93,8 @@ _STYLE = (
 # Notebook 7 its listener captures, so stopping the key at the link comes too late. As in
 # ``key_guard``, a capturing listener on ``window`` (which runs before Lumino's, whichever
 # phase that uses) marks the key's target just before Lumino sees it, and unmarks it for any
-# other key, so Shift+Enter, Escape and Ctrl+S still reach the notebook. A static attribute on
-# the links would keep those from the notebook too.
+# other key, so the notebook's bindings for those still apply (Ctrl+Enter on a take runs the
+# cell). A static attribute on the links would keep every key from the notebook.
 _SCRIPT = """<script>(function(){%(lib)s
 var root=document.getElementById(%(id)s);if(!root||root.dataset.fwReady)return;
 root.dataset.fwReady='1';var out=root.closest('.jp-OutputArea-output')||root.parentNode;
