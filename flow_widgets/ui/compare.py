@@ -6,8 +6,12 @@ fits whatever width the notebook gives it: two columns at 1280 px, more when the
 saved with the notebook and readable with no kernel. Each title is the take's prompt with the
 words that differ from the other takes highlighted, so the class sees *what changed* before it
 sees what it did. Where scripts run (a trusted output), the videos play, pause and seek
-together and a *play together* button appears; without scripts every video still plays on its
-own. Every string is escaped; media links are relative, as in the cards.
+together and a *play together* button appears, and two images get a wipe (a named slider);
+without scripts every video still plays on its own and images stand side by side. Every
+string is escaped; media links are relative, as in the cards.
+
+The takes strip under a card compares two takes with this same component (its figures, grid
+and script), so the card and ``fw.show`` cannot drift apart.
 
 Example:
     >>> import flow_widgets as fw              # doctest: +SKIP
