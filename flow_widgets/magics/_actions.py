@@ -12,7 +12,11 @@ card has its own row of buttons (``#1``, ``#2``…) acting on *that* job — its
   where the browser allows, and shown under the card);
 * once the original is done, the first row leads with **new take #N** — N is the take the card
   would add. It is bought as take N of the cell's request (:mod:`flow_widgets.runtime.takes`),
-  so pressing it twice buys take N once; the next press offers N+1.
+  so pressing it twice buys take N once; the next press offers N+1. On ``%%flow_video`` and
+  ``%%flow_image`` cards **vary #N** follows it: the same prompt and flags with a new seed
+  derived from the request and N (:func:`~flow_widgets.runtime.takes.vary_seed`), so it too is
+  bought once however often, and in however many kernels, take N is asked for. Both show
+  their cost on the button.
 
 New jobs started here appear on the same card (the same plain output), so they survive saving.
 """
@@ -27,7 +31,15 @@ from flow_widgets.cell_text import cell_for
 from flow_widgets.magics import _session
 from flow_widgets.runtime.jobs import JobHandle
 from flow_widgets.ui._session import first_media_id
-from flow_widgets.ui.job_actions import EXTEND, STOP, UPSCALE, actions_for
+from flow_widgets.ui.job_actions import (
+    EXTEND,
+    STOP,
+    UPSCALE,
+    VARY,
+    VARY_TIP,
+    actions_for,
+    can_vary,
+)
 from flow_widgets.ui.press import Press
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,8 +49,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: What a button runs: a plain callable, or a :class:`Press` that also says what it copies.
 Action = Callable[[], object] | Press
-#: Take #N of the cell's request (the *new take* button).
-Recipe = Callable[[int], JobHandle]
+#: Take #N of the cell's request (the *new take* button); cards that offer *vary* also call it
+#: with ``vary=True`` (take N with a new seed, see :func:`flow_widgets.runtime.takes.take_request`).
+Recipe = Callable[..., JobHandle]
 
 __all__ = ["attach_toolbar", "card_rows", "cell_for"]
 
@@ -49,6 +62,7 @@ def _first_seed(handle: JobHandle) -> int | None:
 
 STOP_TIP = "Stop following this job here; it keeps running on the server and is charged."
 TAKE_NOTE = "take #{}"
+VARY_NOTE = "take #{} · new seed {}"
 
 # What a follow-up's copy-as-cell can say as a magic cell (extensions and upscales cannot).
 _CELL_KINDS = ("video", "image")
@@ -135,13 +149,33 @@ def card_rows(
             card.add_followup(handle, kind=kind, note=TAKE_NOTE.format(number))
 
         cost = _cost_words(getattr(handles[0], "credits", None))  # as the first take cost
-        lead = {
+        lead: dict[str, Action] = {
             label: Press(
                 label, new_take, intent=f"take:{number}", tooltip="Another take", cost=cost
             )
         }
+        if kind in _CELL_KINDS and can_vary(_session.request_of(session, handles[0])):
+            vary_label = f"{VARY} #{number}"
+            lead[vary_label] = Press(
+                vary_label,
+                lambda: _vary(card, recipe, number, kind=kind),
+                intent=f"vary:{number}",
+                tooltip=VARY_TIP,
+                cost=cost,
+            )
         rows[0] = (rows[0][0], {**lead, **rows[0][1]})
     return rows
+
+
+def _vary(card: LiveCard, recipe: Recipe, number: int, *, kind: str) -> None:
+    """Buy take ``number`` as a vary (a new seed) and show it on the card, once."""
+    handle = recipe(number, vary=True)
+    if any(h is handle for h in card.handles):
+        return  # this vary was already asked for: the same purchase
+    card.take_numbers[id(handle)] = number
+    seed = handle.request.get("seed")
+    note = VARY_NOTE.format(number, seed) if seed is not None else TAKE_NOTE.format(number)
+    card.add_followup(handle, kind=kind, note=note)
 
 
 def _cost_words(credits: int | None) -> str:

@@ -48,6 +48,7 @@ from flow_widgets.magics._interp import interpolate
 from flow_widgets.magics._mode import should_block
 from flow_widgets.magics._refs import RefResolver
 from flow_widgets.magics._takes import CellTakes, cell_takes_for
+from flow_widgets.runtime.takes import take_request
 from flow_widgets.ui.cards import LiveCard
 from flow_widgets.ui.poster_output import poster_output_wanted
 from flow_widgets.ui.words import in_flag_words
@@ -174,7 +175,7 @@ def show_card(
     entries: list[tuple[JobHandle, str | None]],
     *,
     kind: str,
-    recipe: Callable[[int], JobHandle] | None,
+    recipe: Callable[..., JobHandle] | None,
     columns: int = 1,
     takes: CellTakes | None = None,
 ) -> LiveCard:
@@ -303,10 +304,11 @@ def run_video(magics: FlowMagics, line: str, cell: str) -> None:
         note = _session.reattach_note(quote.lines[0])
     takes = _record(magics, session, handle, request, "%%flow_video", line, prompt, args.out)
 
-    def recipe(take: int) -> JobHandle:
-        bought = session.submit(request, take=take)
+    def recipe(take: int, vary: bool = False) -> JobHandle:
+        wanted, number = take_request(request, take, vary=vary)  # vary: a new seed
+        bought = session.submit(wanted, take=number)
         if takes is not None:
-            _record(magics, session, bought, request, "%%flow_video", line, prompt, None, takes)
+            _record(magics, session, bought, wanted, "%%flow_video", line, prompt, None, takes)
         return bought
 
     card = show_card(magics, [(handle, note)], kind="video", recipe=recipe, takes=takes)
@@ -352,12 +354,13 @@ def run_image(magics: FlowMagics, line: str, cell: str) -> None:
     else:  # each image of the grid is a take, so starring the best one keeps it
         takes = _record_grid(magics, session, cells, handles, line, prompt, args.out)
 
-    def recipe(take: int) -> JobHandle:
+    def recipe(take: int, vary: bool = False) -> JobHandle:
         if single is None:
             raise UsageError("A new take of a whole grid: re-run the cell with --new.")
-        bought = session.submit(single, take=take)
+        wanted, number = take_request(single, take, vary=vary)  # vary: a new seed
+        bought = session.submit(wanted, take=number)
         if takes is not None:
-            _record(magics, session, bought, single, "%%flow_image", line, prompt, None, takes)
+            _record(magics, session, bought, wanted, "%%flow_image", line, prompt, None, takes)
         return bought
 
     columns = 1 if len(cells) == 1 else (len(args.seeds) if args.seeds else len(cells))

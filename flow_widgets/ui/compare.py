@@ -6,8 +6,12 @@ fits whatever width the notebook gives it: two columns at 1280 px, more when the
 saved with the notebook and readable with no kernel. Each title is the take's prompt with the
 words that differ from the other takes highlighted, so the class sees *what changed* before it
 sees what it did. Where scripts run (a trusted output), the videos play, pause and seek
-together and a *play together* button appears; without scripts every video still plays on its
-own. Every string is escaped; media links are relative, as in the cards.
+together and a *play together* button appears, and two images get a wipe (a named slider);
+without scripts every video still plays on its own and images stand side by side. Every
+string is escaped; media links are relative, as in the cards.
+
+The takes strip under a card compares two takes with this same component (its figures, grid
+and script), so the card and ``fw.show`` cannot drift apart.
 
 Example:
     >>> import flow_widgets as fw              # doctest: +SKIP
@@ -20,6 +24,7 @@ from __future__ import annotations
 import difflib
 import html
 import itertools
+import json
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -35,7 +40,16 @@ from flow_widgets.ui.view import MediaView, relative_src
 if TYPE_CHECKING:
     from flow_widgets.runtime.jobs import JobHandle
 
-__all__ = ["Comparison", "prompt_diff", "show"]
+__all__ = [
+    "COMPARE_LIB",
+    "STYLE",
+    "Comparison",
+    "attach_script",
+    "figure_html",
+    "grid_open",
+    "prompt_diff",
+    "show",
+]
 
 _COUNTER = itertools.count(1)
 _MIN_COLUMN_PX = 360
@@ -59,14 +73,19 @@ _STYLE = (
     "</style>"
 )
 
-# Synced playback where scripts run: one video's play, pause and seek are repeated on the
-# others. Each change made here is noted on the video it is made to, so the event it causes is
-# recognised as an echo and not repeated back (notes expire after a second, in case a browser
-# merges two seeks into one event). A "play together" button starts them all at one time.
-_SYNC_SCRIPT = """<script>(function(){
-var root=document.getElementById(%(id)s);if(!root||root.dataset.fwSync)return;
-root.dataset.fwSync='1';var vids=Array.prototype.slice.call(root.querySelectorAll('video'));
-if(vids.length<2)return;
+# The comparison's behaviour where scripts run, one library for every comparison -- ``fw.show``
+# and the takes strip's side by side (which builds its grid with this module's
+# :func:`figure_html` and runs this same code), so a fix lands in both. ``attach(root)``:
+# * videos play, pause and seek together. Each change made here is noted on the video it is
+#   made to, so the event it causes is recognised as an echo and not repeated back (notes
+#   expire after a second, in case a browser merges two seeks into one event); a "play
+#   together" button starts them all at one time;
+# * two images (and no video) get a wipe: the second lies over the first, clipped at a named
+#   slider's position.
+# ``mark(prompt, indices)`` marks the words at ``indices`` of a caption's prompt, as
+# :func:`prompt_diff` does in Python. Each script keeps its own copy (no page-wide global that
+# an older output could have defined first).
+COMPARE_LIB = r"""var fwCompare=(function(){var MARK=__MARK__;
 function expect(o,type){o.__fw=o.__fw||{};var e=o.__fw[type];var now=Date.now();
 o.__fw[type]={n:(e&&e.until>now?e.n:0)+1,until:now+1000};}
 function echo(v,type){var e=v.__fw&&v.__fw[type];if(e&&e.n>0&&e.until>Date.now()){e.n-=1;
@@ -75,7 +94,7 @@ function seek(o,t){if(Math.abs(o.currentTime-t)>0.05){expect(o,'seeked');o.curre
 function play(o){if(!o.paused)return;expect(o,'play');var p=o.play();
 if(p&&p.catch)p.catch(function(){if(o.__fw&&o.__fw.play)o.__fw.play.n=0;});}
 function pause(o){if(o.paused)return;expect(o,'pause');o.pause();}
-function others(v,f){vids.forEach(function(o){if(o!==v)f(o);});}
+function sync(root,vids){function others(v,f){vids.forEach(function(o){if(o!==v)f(o);});}
 vids.forEach(function(v){
 v.addEventListener('play',function(){if(echo(v,'play'))return;
 others(v,function(o){seek(o,v.currentTime);play(o);});});
@@ -89,18 +108,51 @@ if(!o.seeking&&Math.abs(o.currentTime-lead.currentTime)>0.25){expect(o,'seeked')
 o.currentTime=lead.currentTime;}});});
 var bar=document.createElement('div');bar.className='fw-compare-bar';
 var button=document.createElement('button');button.type='button';
-button.className='fw-compare-play';button.textContent='\\u25b6 Play together';
+button.className='fw-compare-play';button.textContent='\u25b6 Play together';
 button.setAttribute('aria-label','Play all videos of this comparison together');
 button.addEventListener('click',function(){
 if(vids.some(function(o){return !o.paused;})){vids.forEach(pause);
-button.textContent='\\u25b6 Play together';return;}
+button.textContent='\u25b6 Play together';return;}
 var t=vids[0].ended?0:vids[0].currentTime;
-vids.forEach(function(o){seek(o,t);play(o);});button.textContent='\\u23f8 Pause both';});
+vids.forEach(function(o){seek(o,t);play(o);});button.textContent='\u23f8 Pause both';});
 vids.forEach(function(o){['play','pause'].forEach(function(type){
 o.addEventListener(type,function(){button.textContent=vids.some(function(x){return !x.paused;})
-?'\\u23f8 Pause both':'\\u25b6 Play together';});});});
-bar.appendChild(button);root.insertBefore(bar,root.firstChild);
-})();</script>"""
+?'\u23f8 Pause both':'\u25b6 Play together';});});});
+bar.appendChild(button);root.insertBefore(bar,root.firstChild);}
+function wipe(root,label){var figs=root.querySelectorAll('figure');
+var top=figs[1].querySelector('img');var slider=document.createElement('input');
+slider.type='range';slider.min='0';slider.max='100';slider.value='50';
+slider.className='fw-compare-wipe';slider.setAttribute('aria-label',label);
+root.classList.add('fw-wipe');root.style.gridTemplateColumns='1fr';
+Array.prototype.forEach.call(figs,function(f){f.style.gridArea='1/1';});
+function cut(){top.style.clipPath='inset(0 0 0 '+slider.value+'%)';}
+slider.addEventListener('input',cut);cut();root.parentNode.insertBefore(slider,root.nextSibling);}
+function attach(root,label){if(!root||root.dataset.fwSync)return;root.dataset.fwSync='1';
+var vids=Array.prototype.slice.call(root.querySelectorAll('video'));
+if(vids.length>1)sync(root,vids);
+else if(!vids.length&&root.querySelectorAll('figure img').length===2&&
+root.dataset.fwWipe)wipe(root,label||'wipe between the two images');}
+function mark(el,indices){if(!el)return;var words=el.textContent.split(/\s+/).filter(Boolean);
+el.textContent='';words.forEach(function(w,k){if(k)el.appendChild(document.createTextNode(' '));
+if(indices.indexOf(k)<0){el.appendChild(document.createTextNode(w));return;}
+var m=document.createElement('mark');m.className='fw-diff';m.setAttribute('style',MARK);
+m.textContent=w;el.appendChild(m);});}
+return {attach:attach,mark:mark};})();
+""".replace("__MARK__", json.dumps(_MARK_STYLE))
+
+#: The comparison's look, for every output that holds one (the takes strip too).
+STYLE = _STYLE
+
+
+def attach_script(element_id: str, label: str = "") -> str:
+    """The script that gives the comparison ``element_id`` its synced playback (or wipe)."""
+    call = f"fwCompare.attach(document.getElementById({_js(element_id)}),{_js(label)});"
+    return f"<script>(function(){{{COMPARE_LIB}{call}}})();</script>"
+
+
+def _js(value: str) -> str:
+    """A JavaScript string literal that cannot end its ``<script>``."""
+    return json.dumps(value).replace("<", "\\u003c")
 
 
 def _e(value: object) -> str:
@@ -239,6 +291,47 @@ def _media_html(take: Take, index: int, title: str) -> str:
     return f'<img src="{_e(src)}" alt="{_e(title)}" loading="lazy" style="{_MEDIA_STYLE}">'
 
 
+def figure_html(take: Take, index: int, words: list[tuple[str, bool]], *, label: str = "") -> str:
+    """One take of a comparison: its player (named by the label and prompt), and a caption of
+    the label, the prompt with its differing words marked, and model and seed.
+
+    ``index`` 0 keeps its sound; the others are muted (they play along). The takes strip builds
+    its side by side from these figures too.
+    """
+    prompt_name = " ".join(take.prompt.split())
+    title = f"{label}: {prompt_name}" if label and prompt_name else label or prompt_name
+    title = title or take.media.file_name
+    facts = [f for f in (take.model, f"seed {take.seed}" if take.seed is not None else "") if f]
+    if take.seed is None and take.media.seed is not None:
+        facts.append(f"seed {take.media.seed}")
+    head = f'<div class="fw-take-label">{_e(label)}</div>' if label else ""
+    prompt = f'<div class="fw-take-prompt" dir="auto">{_diff_html(words)}</div>' if words else ""
+    facts_html = f'<div class="fw-take-facts">{_e(" · ".join(facts))}</div>' if facts else ""
+    return (
+        f'<figure class="fw-take" data-fw-src="{_e(take.media.src)}"'
+        ' style="margin:0;min-width:0">'
+        f"{_media_html(take, index, title)}"
+        f"<figcaption>{head}{prompt}{facts_html}</figcaption></figure>"
+    )
+
+
+def grid_open(element_id: str, columns: int | None, *, wipe: bool = False) -> str:
+    """The opening tag of a comparison's grid (``columns`` fixed, or fitted to the output).
+
+    The grid's style is inline too: a saved notebook opened untrusted drops ``<style>`` blocks,
+    not attributes. ``wipe``: where scripts run, two images are laid over each other with a
+    slider between them.
+    """
+    template = (
+        f"repeat({columns},minmax(0,1fr))"
+        if columns
+        else f"repeat(auto-fit,minmax(min(100%,{_MIN_COLUMN_PX}px),1fr))"
+    )
+    grid = f' style="display:grid;gap:14px;grid-template-columns:{template}"'
+    flag = ' data-fw-wipe="1"' if wipe else ""
+    return f'<div class="fw-compare" id="{_e(element_id)}"{grid}{flag}>'
+
+
 class Comparison:
     """What :func:`show` returns: displays itself as the grid (and as text without HTML)."""
 
@@ -249,6 +342,7 @@ class Comparison:
         columns: int | None = None,
         labels: Sequence[str] | None = None,
         sync: bool = True,
+        wipe: bool | None = None,
     ) -> None:
         if columns is not None and (not isinstance(columns, int) or columns < 1):
             raise ValidationError(
@@ -264,25 +358,12 @@ class Comparison:
         self.columns = columns
         self.labels = [str(label) for label in labels] if labels is not None else None
         self.sync = sync
+        self.wipe = wipe
         self.element_id = f"fw-compare-{os.getpid()}-{next(_COUNTER)}"
 
     def _figure(self, index: int, take: Take, words: list[tuple[str, bool]]) -> str:
         label = self.labels[index] if self.labels else ""
-        title = label or take.prompt or take.media.file_name
-        facts = [f for f in (take.model, f"seed {take.seed}" if take.seed is not None else "") if f]
-        if take.seed is None and take.media.seed is not None:
-            facts.append(f"seed {take.media.seed}")
-        head = f'<div class="fw-take-label">{_e(label)}</div>' if label else ""
-        prompt = (
-            f'<div class="fw-take-prompt" dir="auto">{_diff_html(words)}</div>' if words else ""
-        )
-        facts_html = f'<div class="fw-take-facts">{_e(" · ".join(facts))}</div>' if facts else ""
-        return (
-            f'<figure class="fw-take" data-fw-src="{_e(take.media.src)}"'
-            ' style="margin:0;min-width:0">'
-            f"{_media_html(take, index, title)}"
-            f"<figcaption>{head}{prompt}{facts_html}</figcaption></figure>"
-        )
+        return figure_html(take, index, words, label=label)
 
     def html(self) -> str:
         """The whole output: style, grid and (with ``sync``) the small playback script."""
@@ -293,21 +374,15 @@ class Comparison:
             self._figure(index, take, words)
             for index, (take, words) in enumerate(zip(self.takes, diffs, strict=True))
         )
-        columns = (
-            f"repeat({self.columns},minmax(0,1fr))"
-            if self.columns
-            else f"repeat(auto-fit,minmax(min(100%,{_MIN_COLUMN_PX}px),1fr))"
-        )
-        # Inline too: a saved notebook opened untrusted drops <style> blocks, not attributes.
-        grid = f' style="display:grid;gap:14px;grid-template-columns:{columns}"'
-
         videos = sum(1 for take in self.takes if take.media.kind == "video" and take.media.src)
-        script = _SYNC_SCRIPT % {"id": f'"{self.element_id}"'} if self.sync and videos > 1 else ""
+        stills = sum(1 for take in self.takes if take.media.kind == "image" and take.media.src)
+        wipe = self.wipe if self.wipe is not None else (stills == 2 == len(self.takes))
+        script = ""
+        if (self.sync and videos > 1) or (wipe and stills == 2 == len(self.takes)):
+            script = attach_script(self.element_id)
         collapse = _collapse_css(self.takes)
-        return (
-            f'{_STYLE}{collapse}<div class="fw-compare" id="{_e(self.element_id)}"{grid}>'
-            f"{figures}</div>{script}"
-        )
+        grid = grid_open(self.element_id, self.columns, wipe=wipe)
+        return f"{_STYLE}{collapse}{grid}{figures}</div>{script}"
 
     def text(self) -> str:
         """One line per take: label or prompt, model, seed and file."""
@@ -351,6 +426,7 @@ def show(
     columns: int | None = None,
     labels: Sequence[str] | None = None,
     sync: bool = True,
+    wipe: bool | None = None,
 ) -> Comparison:
     """Show takes side by side, titled by their prompts with the differing words highlighted.
 
@@ -362,9 +438,11 @@ def show(
             columns at 1280 px wide, more when there is room).
         labels: one heading per take shown above its prompt ("vague", "specific").
         sync: play, pause and seek videos together where the output may run scripts.
+        wipe: lay two images over each other with a slider between them (where the output may
+            run scripts); by default, whenever exactly two images are shown.
 
     Returns:
         A :class:`Comparison`; as the last line of a cell it displays itself.
     """
     found = _flatten(takes)
-    return Comparison(found, columns=columns, labels=labels, sync=sync)
+    return Comparison(found, columns=columns, labels=labels, sync=sync, wipe=wipe)

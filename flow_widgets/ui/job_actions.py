@@ -12,11 +12,13 @@ from flow_widgets.api.requests import FlowRequest
 from flow_widgets.runtime.jobs import JobHandle
 from flow_widgets.ui._session import first_media_id
 
-__all__ = ["EXTEND", "STOP", "UPSCALE", "actions_for"]
+__all__ = ["EXTEND", "STOP", "UPSCALE", "VARY", "VARY_TIP", "actions_for", "can_vary"]
 
 STOP = "stop watching"
 EXTEND = "extend"
 UPSCALE = "upscale"
+VARY = "vary"
+VARY_TIP = "Another take with the same prompt and settings and a new seed"
 
 
 def actions_for(
@@ -37,3 +39,8 @@ def actions_for(
     if not upscaled:
         names.append(UPSCALE)
     return tuple(names)
+
+
+def can_vary(request: FlowRequest | None) -> bool:
+    """Whether ``request`` can be asked for again with a new seed (*vary*): it has a seed."""
+    return request is not None and "seed" in getattr(request, "__dataclass_fields__", {})

@@ -10,20 +10,25 @@ starred.
 
 Accessibility: every poster is named by its take's prompt (never the file name), the strip is
 a labelled list, focus rings are 2 px in the theme's brand colour, the status line is a polite
-live region, and arrow keys stay with the strip (``data-lm-suppress-shortcuts``), not with
-JupyterLab's notebook. Colours come from JupyterLab's ``--jp-*`` variables with fallbacks whose
-contrast is at least 4.5:1 on white.
+live region, and arrow keys stay with the strip (``data-lm-suppress-shortcuts``, set on the
+focused take as a key is pressed), not with the notebook, in JupyterLab and Notebook 7.
+Colours come from JupyterLab's ``--jp-*`` variables with fallbacks whose contrast is at
+least 4.5:1 on white.
 """
 
 from __future__ import annotations
 
 import html
 import itertools
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from flow_widgets.ui import compare
+from flow_widgets.ui.panel_html import Take
 from flow_widgets.ui.prompt_diff import WordChange, diff_html, diff_text
+from flow_widgets.ui.view import MediaView
 
 __all__ = ["TakeView", "format_age", "strip_html", "strip_text"]
 
@@ -36,10 +41,10 @@ _STYLE = (
     "color:var(--jp-ui-font-color1,#1f2937);max-width:760px}"
     ".fw-takes h4{margin:0 0 4px;font-size:13px;font-weight:600}"
     ".fw-takes ol{display:flex;gap:8px;overflow-x:auto;list-style:none;margin:0;padding:2px}"
-    ".fw-take{flex:0 0 168px;border:1px solid var(--jp-border-color1,#9ca3af);"
+    ".fw-takes ol>.fw-take{flex:0 0 168px;border:1px solid var(--jp-border-color1,#9ca3af);"
     "border-radius:6px;padding:4px;background:var(--jp-layout-color1,#fff)}"
-    ".fw-take[aria-current=true]{border:2px solid var(--jp-brand-color1,#1565c0)}"
-    ".fw-take.fw-run-start:not(:first-child){margin-left:12px}"  # a grid's run stays together
+    ".fw-takes ol>.fw-take[aria-current=true]{border:2px solid var(--jp-brand-color1,#1565c0)}"
+    ".fw-takes ol>.fw-take.fw-run-start:not(:first-child){margin-left:12px}"  # a run together
     ".fw-take-open{display:block;color:inherit;text-decoration:none}"
     ".fw-take-open img{display:block;width:100%;height:auto;border-radius:4px;"
     "background:#000;min-height:40px}"
@@ -58,14 +63,7 @@ _STYLE = (
     "color:var(--jp-ui-font-color1,#1f2937);background:var(--jp-layout-color2,#eef0f3);"
     "border:1px solid var(--jp-border-color1,#9ca3af);border-radius:4px}"
     ".fw-take-pick[aria-pressed=true]{background:var(--jp-brand-color1,#1565c0);color:#fff}"
-    ".fw-takes-compare .fw-compare-pair{display:grid;gap:10px;margin-top:8px;"
-    "grid-template-columns:repeat(2,minmax(0,1fr))}"
-    ".fw-takes-compare figure{margin:0;min-width:0}"
-    ".fw-takes-compare video,.fw-takes-compare img{display:block;width:100%;height:auto;"
-    "border-radius:4px;background:#000}"
-    ".fw-takes-compare mark{background:#fde68a;color:#111;padding:0 2px;border-radius:3px}"
-    ".fw-takes-compare .fw-wipe{grid-template-columns:1fr}"
-    ".fw-takes-compare .fw-wipe figure{grid-area:1/1}"
+    ".fw-takes-compare .fw-compare{margin-top:8px}"
     ".fw-takes-compare input[type=range]{width:100%}"
     ".fw-takes-status{color:var(--jp-content-font-color2,#4b5563);font-size:12px;min-height:1em}"
     "</style>"
@@ -79,14 +77,26 @@ _STYLE = (
 # move between takes, and the change is announced. A *compare* toggle appears on each take;
 # one pressed compares it with the take in the main player (one click), two pressed compare
 # each other: they stand side by side under the strip with the words that differ
-# marked: videos play, pause and seek together; two images get a wipe (a named slider).
+# marked: videos play, pause and seek together; two images get a wipe (a named slider). That
+# side by side is ``fw.show``'s component (:mod:`flow_widgets.ui.compare`): each take carries
+# its side built by ``compare.figure_html`` (``data-figure``) and the indices of its words
+# that differ from every other take's prompt (``data-changed``, ``compare.prompt_diff``); the
+# grid is ``compare.grid_open``'s, and ``compare.COMPARE_LIB`` syncs, wipes and marks.
 # The takes being compared are remembered per cell for the page's life, so a redrawn card (a
 # star, a new take) keeps its comparison. Without scripts the link opens the file and no
 # toggle is shown (no control that cannot work). JupyterLab rewrites a link's relative href to
 # the file's download URL a moment after the output is drawn; a take picked before that gets the
 # page's own URL, so a player whose source fails is given the link's href again once it changes
 # (`heal`).
-_SCRIPT = """<script>(function(){
+# The strip's own keys (arrows, Enter, Space, unmodified) stay with it in JupyterLab and
+# Notebook 7 alike: Lumino matches the notebook's shortcuts on the focused element itself
+# (`... :focus`) before it walks up to the section's ``data-lm-suppress-shortcuts``, and in
+# Notebook 7 its listener captures, so stopping the key at the link comes too late. As in
+# ``key_guard``, a capturing listener on ``window`` (which runs before Lumino's, whichever
+# phase that uses) marks the key's target just before Lumino sees it, and unmarks it for any
+# other key, so the notebook's bindings for those still apply (Ctrl+Enter on a take runs the
+# cell). A static attribute on the links would keep every key from the notebook.
+_SCRIPT = """<script>(function(){%(lib)s
 var root=document.getElementById(%(id)s);if(!root||root.dataset.fwReady)return;
 root.dataset.fwReady='1';var out=root.closest('.jp-OutputArea-output')||root.parentNode;
 var status=root.querySelector('.fw-takes-status');var side=root.querySelector('.fw-takes-compare');
@@ -111,42 +121,28 @@ links.forEach(function(a,i){
 a.addEventListener('keydown',function(ev){var j=i;if(ev.key==='ArrowRight')j=i+1;
 else if(ev.key==='ArrowLeft')j=i-1;else return;ev.preventDefault();ev.stopPropagation();
 if(links[j])links[j].focus();});});
-function words(t){return t.split(/\\s+/).filter(Boolean);}
-function norm(w){return w.toLowerCase().replace(/^[.,;:!?"'()]+|[.,;:!?"'()]+$/g,'');}
-function changed(a,b){var x=words(a),y=words(b),n=x.length,m=y.length,i,j;
-var L=[];for(i=0;i<=n;i++){L.push(new Array(m+1).fill(0));}
-for(i=n-1;i>=0;i--)for(j=m-1;j>=0;j--)L[i][j]=norm(x[i])===norm(y[j])?L[i+1][j+1]+1:
-Math.max(L[i+1][j],L[i][j+1]);var keep=new Array(n).fill(false);i=0;j=0;
-while(i<n&&j<m){if(norm(x[i])===norm(y[j])){keep[i]=true;i++;j++;}
-else if(L[i+1][j]>=L[i][j+1])i++;else j++;}return x.map(function(w,k){return [w,!keep[k]];});}
-function caption(li,other){var f=document.createElement('figcaption');
-var h=document.createElement('b');h.textContent='#'+li.dataset.number+' ';f.appendChild(h);
-changed(li.dataset.prompt||'',other.dataset.prompt||'').forEach(function(p){
-var e=document.createElement(p[1]?'mark':'span');e.textContent=p[0];f.appendChild(e);
-f.appendChild(document.createTextNode(' '));});return f;}
-function media(li){var el;if(li.dataset.kind==='video'){el=document.createElement('video');
-el.controls=true;el.preload='metadata';el.poster=li.dataset.poster||'';
-el.setAttribute('aria-label',li.dataset.prompt||'');}else{el=document.createElement('img');
-el.alt=li.dataset.prompt||'';}el.src=url(li);heal(el,li);return el;}
-function sync(vids){function each(v,f){vids.forEach(function(o){if(o!==v)f(o);});}
-function near(o,v){if(Math.abs(o.currentTime-v.currentTime)>0.1)o.currentTime=v.currentTime;}
-vids.forEach(function(v){v.addEventListener('play',function(){each(v,function(o){
-if(!o.paused)return;near(o,v);var p=o.play();if(p&&p.catch)p.catch(function(){});});});
-v.addEventListener('pause',function(){each(v,function(o){if(!o.paused)o.pause();});});
-v.addEventListener('seeked',function(){each(v,function(o){near(o,v);});});});}
-function compare(a,b){side.textContent='';var grid=document.createElement('div');
-grid.className='fw-compare-pair';[[a,b],[b,a]].forEach(function(p){
-var fig=document.createElement('figure');fig.appendChild(media(p[0]));
-fig.appendChild(caption(p[0],p[1]));grid.appendChild(fig);});side.appendChild(grid);
-if(a.dataset.kind!=='video'&&b.dataset.kind!=='video'){var figs=grid.querySelectorAll('figure');
-var top=figs[1].querySelector('img');var slider=document.createElement('input');
-slider.type='range';slider.min='0';slider.max='100';slider.value='50';
-slider.setAttribute('aria-label',
-'wipe between take '+a.dataset.number+' and take '+b.dataset.number);
-grid.className='fw-compare-pair fw-wipe';
-function wipe(){top.style.clipPath='inset(0 0 0 '+slider.value+'%%)';}
-slider.addEventListener('input',wipe);wipe();side.appendChild(slider);}
-else{sync(Array.prototype.slice.call(grid.querySelectorAll('video')));}
+var KEYS={ArrowLeft:1,ArrowRight:1,Enter:1,' ':1};
+function guard(ev){if(!root.isConnected){window.removeEventListener('keydown',guard,true);return;}
+var t=ev.target;if(!(t instanceof Element)||!root.contains(t))return;
+if(KEYS[ev.key]&&!(ev.ctrlKey||ev.metaKey||ev.altKey||ev.shiftKey))
+t.setAttribute('data-lm-suppress-shortcuts','true');
+else t.removeAttribute('data-lm-suppress-shortcuts');}
+window.addEventListener('keydown',guard,true);
+function figure(li,other,k){var t=document.createElement('template');
+t.innerHTML=li.dataset.figure||'';var fig=t.content.firstElementChild;if(!fig)return null;
+var el=fig.querySelector('video,img');if(el){el.src=url(li);heal(el,li);
+if(el.tagName==='VIDEO'){el.poster=li.dataset.poster||'';el.muted=k>0;}}
+var changed={};try{changed=JSON.parse(li.dataset.changed||'{}');}catch(e){}
+fwCompare.mark(fig.querySelector('.fw-take-prompt'),changed[other.dataset.number]||[]);
+return fig;}
+function compare(a,b){side.textContent='';
+var both=a.dataset.kind!=='video'&&b.dataset.kind!=='video';
+var t=document.createElement('template');t.innerHTML=root.dataset.grid||'';
+var grid=t.content.firstElementChild;grid.id=root.id+'-pair';
+if(both)grid.dataset.fwWipe='1';else delete grid.dataset.fwWipe;
+[[a,b],[b,a]].forEach(function(p,k){var f=figure(p[0],p[1],k);if(f)grid.appendChild(f);});
+side.appendChild(grid);
+fwCompare.attach(grid,'wipe between take '+a.dataset.number+' and take '+b.dataset.number);
 say('Comparing take '+a.dataset.number+' and take '+b.dataset.number);}
 var kept=window.__fwTakesChosen=window.__fwTakesChosen||{};var cell=root.dataset.cell||'';
 var chosen=[];function update(quiet){items.forEach(function(o){
@@ -247,7 +243,31 @@ def _facts(take: TakeView, now: float | None) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def _take_html(take: TakeView, now: float | None, run_start: bool = False) -> str:
+def _figure(take: TakeView) -> str:
+    """The take as one side of a comparison, built by :func:`compare.figure_html` (the same
+    figure ``fw.show`` draws); the strip's script marks its changed words for each pair."""
+    media = MediaView(
+        kind=take.kind, src=_safe(take.src) or "", poster=_safe(take.poster), seed=take.seed
+    )
+    view = Take(key=str(take.number), media=media, model=take.model, prompt=take.prompt)
+    words = [(word, False) for word in take.prompt.split()]
+    return compare.figure_html(view, 0, words, label=f"#{take.number}")
+
+
+def _changed(take: TakeView, takes: Sequence[TakeView]) -> str:
+    """For each other take, the indices of this take's words that differ from its prompt
+    (:func:`compare.prompt_diff`, as ``fw.show`` marks them), as JSON."""
+    pairs: dict[str, list[int]] = {}
+    for other in takes:
+        if other.number != take.number and other.src:
+            words = compare.prompt_diff([take.prompt, other.prompt])[0]
+            pairs[str(other.number)] = [i for i, (_, changed) in enumerate(words) if changed]
+    return json.dumps(pairs, separators=(",", ":"))
+
+
+def _take_html(
+    take: TakeView, now: float | None, takes: Sequence[TakeView] = (), run_start: bool = False
+) -> str:
     src = _safe(take.src)
     poster = _safe(take.poster) or (src if take.kind == "image" else None)
     name = _e(take.name)
@@ -273,6 +293,8 @@ def _take_html(take: TakeView, now: float | None, run_start: bool = False) -> st
         f' data-poster="{_e(_safe(take.poster) or "")}" data-name="{name}"'
         f' data-number="{take.number}" data-prompt="{_e(take.prompt)}" data-run="{_e(take.run)}"'
     )
+    if src:
+        data += f' data-figure="{_e(_figure(take))}" data-changed="{_e(_changed(take, takes))}"'
     current = "true" if take.current else "false"
     classes = "fw-take fw-run-start" if run_start else "fw-take"
     return f'<li class="{classes}" aria-current="{current}"{data}>{opener}{head}{diff}{facts}</li>'
@@ -296,15 +318,17 @@ def strip_html(
     how = f" · matched by {_e(source)}" if source and source != "cell id" else ""
     starts = [i > 0 and t.run != takes[i - 1].run and bool(t.run or takes[i - 1].run)
               for i, t in enumerate(takes)]  # fmt: skip
-    items = "".join(_take_html(t, now, s) for t, s in zip(takes, starts, strict=True))
+    items = "".join(_take_html(t, now, takes, s) for t, s in zip(takes, starts, strict=True))
+    grid = compare.grid_open(f"{element_id}-pair", 2) + "</div>"
     return (
-        f'{_STYLE}<section class="fw-takes" id="{element_id}" aria-label="Takes of this cell"'
-        f' data-lm-suppress-shortcuts="true" data-cell="{_e(cell)}">'
+        f'{_STYLE}{compare.STYLE}<section class="fw-takes" id="{element_id}"'
+        ' aria-label="Takes of this cell"'
+        f' data-lm-suppress-shortcuts="true" data-cell="{_e(cell)}" data-grid="{_e(grid)}">'
         f"<h4>Takes of this cell ({len(takes)}){how}</h4>"
         f'<ol aria-label="takes, oldest first">{items}</ol>'
         '<div class="fw-takes-status" role="status" aria-live="polite"></div>'
         '<div class="fw-takes-compare"></div>'
-        f"</section>{_SCRIPT % {'id': repr(element_id)}}"
+        f"</section>{_SCRIPT % {'id': repr(element_id), 'lib': compare.COMPARE_LIB}}"
     )
 
 

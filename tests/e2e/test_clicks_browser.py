@@ -2,10 +2,11 @@
 
 A notebook shows a ``%%flow_video`` card with its toolbar and the Studio, on the embedded
 simulator. The test double-clicks *new take #2* (one take bought), then presses *new take #3*
-(a second, deliberate purchase); presses *copy as cell* in the row of the second of the three
-takes and checks the clipboard holds that take's cell with its seed; double-clicks the Studio's
-*Generate* and presses Ctrl+Enter twice in a row in its prompt (one take each). A last cell
-reads the simulator's own count of ``POST /videos``: exactly one per intent.
+(a second, deliberate purchase) and double-clicks *vary #4* (one take, a new seed); presses
+*copy as cell* in the row of the second of the takes and checks the clipboard holds that
+take's cell with its seed; double-clicks the Studio's *Generate* and presses Ctrl+Enter twice
+in a row in its prompt (one take each). A last cell reads the simulator's own count of
+``POST /videos``: exactly one per intent.
 """
 
 from __future__ import annotations
@@ -96,6 +97,16 @@ def _drive(lab: Lab, lab_root: Path) -> None:
     assert f"--seed {seeds[1]}" in copied and "a paper boat on a pond" in copied
     lab.screenshot("clicks-three-takes")
 
+    # A double-click on "vary #4 · N credits" buys take #4 once, with a new seed.
+    vary = card.locator(".fw-press-button[data-label='vary #4']")
+    assert re.fullmatch(r"vary #4 · \d+ credits", vary.inner_text().strip()), vary.inner_text()
+    vary.dblclick()
+    card.locator(".fw-press-button[data-label='vary #5']").wait_for(timeout=60_000)
+    _wait_cards(page, 1, 4)
+    fourth = card.locator(".fw-card").nth(3).inner_text()
+    varied = re.search(r"new seed (\d+)", fourth).group(1)  # type: ignore[union-attr]
+    assert varied not in seeds
+
     # The Studio: a double-click on Generate, then Ctrl+Enter pressed twice in a row.
     studio = cells.nth(2)
     prompt = studio.locator(".fw-studio-prompt textarea")
@@ -122,6 +133,6 @@ def _drive(lab: Lab, lab_root: Path) -> None:
     _wait_cards(page, 2, 2)
     lab.wait_idle()
 
-    # One POST per intent: the cell, take #2, take #3, one Generate, one Ctrl+Enter.
-    assert "POSTS 5" in lab.run_cell(3)
+    # One POST per intent: the cell, take #2, take #3, vary #4, one Generate, one Ctrl+Enter.
+    assert "POSTS 6" in lab.run_cell(3)
     assert studio.locator(".fw-card").count() == 2

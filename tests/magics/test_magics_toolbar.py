@@ -32,7 +32,14 @@ def test_toolbar_actions_run_on_the_card(shell: Shell) -> None:
     assert isinstance(bar, ActionBar)
     model_id = bars[-1]["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
     assert model_id == bar.model_id
-    assert bar.actions == ["new take #2", "extend", "upscale", "download", "copy as cell"]
+    assert bar.actions == [
+        "new take #2",
+        "vary #2",
+        "extend",
+        "upscale",
+        "download",
+        "copy as cell",
+    ]
     cell = bar.find("copy as cell").copy  # what the browser puts on the clipboard
     assert cell.startswith("%%flow_video --model veo-3.1-lite")
     assert f"--seed {clip.media[0].seed}" in cell

@@ -38,6 +38,14 @@ KERNEL = textwrap.dedent(
             for prompt in order["prompts"]:
                 handles.append(flow.video(prompt, model="veo-3.1-lite"))
             print(json.dumps({"sent": len(order["prompts"])}), flush=True)
+        elif order["do"] == "vary":  # the card's "vary #N", as its recipe submits it
+            from flow_widgets.api.requests import VideoRequest
+            from flow_widgets.runtime.takes import take_request
+            time.sleep(max(0.0, order.get("at", 0.0) - time.time()))
+            base = VideoRequest(order["prompt"], model="veo-3.1-lite")
+            wanted, number = take_request(base, order["take"], vary=True)
+            handles.append(flow.submit(wanted, take=number))
+            print(json.dumps({"sent": 1, "seed": wanted.seed}), flush=True)
         elif order["do"] == "resume":
             resumed = flow.resume()
             handles.extend(resumed)
