@@ -355,16 +355,18 @@ def run_image(magics: FlowMagics, line: str, cell: str) -> None:
         takes = _record_grid(magics, session, cells, handles, line, prompt, args.out)
 
     def recipe(take: int, vary: bool = False) -> JobHandle:
-        if single is None:
-            raise UsageError("A new take of a whole grid: re-run the cell with --new.")
+        assert single is not None  # a grid's card offers no new take (see below)
         wanted, number = take_request(single, take, vary=vary)  # vary: a new seed
         bought = session.submit(wanted, take=number)
         if takes is not None:
             _record(magics, session, bought, wanted, "%%flow_image", line, prompt, None, takes)
         return bought
 
+    # A grid's card offers no *new take*/*vary*: which of its requests would it repeat? Its
+    # next takes come from editing or re-running the cell with --new, as the grid was made.
     columns = 1 if len(cells) == 1 else (len(args.seeds) if args.seeds else len(cells))
-    card = show_card(magics, entries, kind="image", recipe=recipe, columns=columns, takes=takes)
+    offer = recipe if single is not None else None
+    card = show_card(magics, entries, kind="image", recipe=offer, columns=columns, takes=takes)
     if args.out:
         user_ns(magics)[args.out] = handles[0] if len(handles) == 1 else handles
     wait_for(magics, [card], wait=args.wait)

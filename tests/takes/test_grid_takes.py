@@ -97,3 +97,28 @@ def test_the_strip_keeps_whole_runs_of_a_grid(shell: Shell) -> None:
     compare = _grid(shell, LAKE[2], "--compare nano-banana-2,nano-banana-pro --seeds 7")
     labels = [r.label for r in compare.strip.__self__.records()[-2:]]
     assert labels == ["nano-banana-2", "nano-banana-pro"]
+
+
+def test_a_grid_card_offers_no_new_take_or_vary(shell: Shell) -> None:
+    """A grid is many requests: its card offers no *new take*/*vary* that would have to refuse
+    (its next takes come from editing or re-running the cell), a single image's card does."""
+    shell.cell("%config FlowMagics.toolbar = True")
+    grid = _grid(shell, LAKE[0])
+    for handle in grid.handles:
+        handle.wait(60)
+    assert _settled(grid.toolbar, "download")
+    assert not [a for a in grid.toolbar.actions if a.startswith(("new take", "vary"))]
+    single = _grid(shell, LAKE[2], flags="-m nano-banana-2")
+    single.handles[0].wait(60)
+    assert _settled(single.toolbar, "new take #2")
+    assert single.toolbar.actions[:2] == ["new take #2", "vary #2"]
+
+
+def _settled(bar: Any, label: str) -> bool:
+    """Whether ``bar`` offers ``label`` within 10 s (the card redraws its bar from the engine)."""
+    import time
+
+    deadline = time.monotonic() + 10
+    while label not in bar.actions and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return label in bar.actions
