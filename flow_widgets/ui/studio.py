@@ -157,7 +157,7 @@ class Studio(StudioControls, Panel):
                 self.characters_box,
                 self.voices_box,
                 self.thumbs.widget,
-                widgets.HBox([self.generate, self.preview_line]),
+                self.footer,
                 self.status,
                 self.results.widget,
             ]
@@ -318,7 +318,11 @@ class Studio(StudioControls, Panel):
         if shown.problem:
             problem = html.escape(in_form_words(shown.problem))
             colour = "#6b7280" if is_hint(shown.problem) else "#d0342c"  # red only for errors
-            reason = f'<div class="fw-studio-reason" style="color:{colour}">{problem}</div>'
+            tone = "queued" if is_hint(shown.problem) else "failed"  # its dark-theme shade
+            reason = (
+                f'<div class="fw-studio-reason fw-text-{tone}" style="color:{colour}">'
+                f"{problem}</div>"
+            )
         # The words first, then the button: each is its own message to the browser, so in this
         # order an enabled Generate never sits beside the reason it was disabled for.
         self.preview_line.value = (
