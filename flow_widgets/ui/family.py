@@ -63,67 +63,62 @@ DARK_TEXT = {
     "unknown": "#f2c265",
 }
 _TONES = {"info": "queued", "ok": "completed", "warning": "detached", "error": "failed"}
-_DARK = 'body[data-jp-theme-light="false"]'
 
 _TOKENS = (
     "--fw-fg:var(--jp-content-font-color1,#111827);"
     "--fw-muted:var(--jp-content-font-color2,#4b5563);"
-    "--fw-bg:var(--jp-layout-color1,#fff);"
     "--fw-soft:var(--jp-layout-color2,#eef0f3);"
     "--fw-line:var(--jp-border-color1,#c5cad1);"
-    "--fw-accent:var(--jp-brand-color1,#1d64c4);"
     "--fw-focus:var(--jp-brand-color1,#1d64c4);"
-    "--fw-link:var(--jp-content-link-color,#1d4ed8);"
-    "--fw-radius:6px;--fw-gap:6px;"
-    "--fw-font:var(--jp-ui-font-family,system-ui,sans-serif);"
+    "--fw-link:var(--jp-content-link-color,#1d4ed8)"
 )
+_DARK = "body[data-jp-theme-light=false]"
+
+
+def _dark_rules() -> str:
+    """One rule per shade: every class whose text takes it on the dark theme (the inline light
+    colours stay for pages with no stylesheet, so these must win over them)."""
+    tones = {phase: [f".fw-text-{phase}"] for phase in DARK_TEXT}
+    for tone, phase in _TONES.items():
+        tones[phase].append(f".fw-status-{tone}")
+    tones["detached"].append(".fw-warning")
+    by_shade: dict[str, list[str]] = {}
+    for phase, classes in tones.items():
+        by_shade.setdefault(DARK_TEXT[phase], []).extend(classes)
+    return "".join(
+        f"{_DARK} :is({','.join(classes)}){{color:{shade}!important}}"
+        for shade, classes in by_shade.items()
+    )
+
 
 FAMILY_CSS = (
     # the tokens, on every root the family draws
     f".fw-family,.fw-card,.fw-panel,.fw-jobs,.fw-credits{{{_TOKENS}}}"
     # a panel: one compact box in the theme's colours
-    ".fw-family{box-sizing:border-box;max-width:960px;padding:8px 10px;gap:var(--fw-gap);"
-    "border:1px solid var(--fw-line);border-radius:var(--fw-radius);background:var(--fw-bg);"
-    "color:var(--fw-fg);font-family:var(--fw-font)}"
-    ".fw-family .widget-label,.fw-family .widget-label-basic{color:var(--fw-fg)}"
+    ".fw-family{box-sizing:border-box;max-width:960px;padding:8px 10px;gap:6px;"
+    "border:1px solid var(--fw-line);border-radius:6px;"
+    "background:var(--jp-layout-color1,#fff);color:var(--fw-fg)}"
+    ".fw-family .widget-label{color:var(--fw-fg)}"
     # the header: title, status chip, cost — one line that wraps
-    ".fw-head{display:flex;flex-wrap:wrap;align-items:center;gap:var(--fw-gap);margin:0 0 4px}"
-    ".fw-title{font-weight:600;color:var(--fw-fg);margin-right:4px}"
-    ".fw-group-label{font-weight:600;font-size:12px;color:var(--fw-muted);margin:6px 0 0}"
-    # chips: model, seed, cost, account; status chips are filled
-    ".fw-chip{display:inline-flex;align-items:center;gap:4px;padding:0 8px;line-height:20px;"
-    "border-radius:10px;font-size:12px;background:var(--fw-soft);color:var(--fw-fg);"
-    "border:1px solid var(--fw-line);white-space:nowrap;max-width:28ch;overflow:hidden;"
-    "text-overflow:ellipsis}"
-    ".fw-chip-status{color:#fff;border-color:transparent;font-weight:600}"
-    + "".join(f".fw-chip-{p}{{background:{c}}}" for p, c in STATUS_COLOURS.items())
+    ".fw-head{display:flex;flex-wrap:wrap;align-items:center;gap:6px;margin-bottom:4px}"
+    ".fw-group-label{font-weight:600;font-size:12px;color:var(--fw-muted)}"
+    # chips: model, seed, cost, account (status chips carry their colour inline)
+    ".fw-chip{line-height:20px;background:var(--fw-soft);color:var(--fw-fg);"
+    "border-color:var(--fw-line)!important;white-space:nowrap;max-width:28ch;overflow:hidden;"
+    "text-overflow:ellipsis;vertical-align:middle}"
+    ".fw-chip-status{color:#fff;border-color:transparent!important}"
     # buttons: space between icon and label, a visible focus ring (never outline:none)
-    + ".fw-family .jupyter-button>i.fa:not(.center),.fw-family .widget-button>i.fa:not(.center)"
-    "{margin-right:.5em}"
-    ".fw-family .jupyter-button{border-radius:4px}"
-    ".fw-family :focus-visible,.fw-card :focus-visible,.fw-jobs :focus-visible"
+    ".fw-family .jupyter-button>i.fa:not(.center){margin-right:.5em}"
+    ":is(.fw-family,.fw-card,.fw-jobs) :focus-visible"
     "{outline:2px solid var(--fw-focus);outline-offset:1px}"
-    # file names keep one line and show the whole name in their title
-    ".fw-name{display:inline-block;max-width:32ch;overflow:hidden;text-overflow:ellipsis;"
-    "white-space:nowrap;vertical-align:bottom}"
     # the footer: preview line and Generate (with its cost) together
-    ".fw-foot{display:flex;flex-wrap:wrap;align-items:center;gap:8px;margin-top:4px;"
-    "padding-top:6px;border-top:1px solid var(--fw-line)}"
-    # the Jobs list: compact rows, one per job, the prompt on one line
-    ".fw-jobs{border-collapse:collapse;font:13px/1.45 var(--fw-font);color:var(--fw-fg)}"
-    ".fw-jobs td,.fw-jobs th{padding:3px 8px;text-align:left;vertical-align:middle;"
-    "border-bottom:1px solid var(--fw-line)}"
-    ".fw-jobs th{font-size:12px;font-weight:600;color:var(--fw-muted)}"
+    ".fw-foot{align-items:center;gap:8px;margin-top:4px;padding-top:6px;"
+    "border-top:1px solid var(--fw-line)}"
+    # the Jobs list: compact rows, the prompt on one line
+    ".fw-jobs :is(td,th){border-color:var(--fw-line)!important}"
     ".fw-job-prompt{max-width:36ch;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}"
-    ".fw-jobs a,.fw-card a{color:var(--fw-link)}"
-    ".fw-muted{color:var(--fw-muted)}"
-    # coloured text (status lines, a card's failure, warnings) in the dark theme: lighter shades
-    # (inline light colours stay for pages with no stylesheet, so these must win over them)
-    + "".join(f"{_DARK} .fw-text-{p}{{color:{c}!important}}" for p, c in DARK_TEXT.items())
-    + "".join(
-        f"{_DARK} .fw-status-{tone}{{color:{DARK_TEXT[p]}!important}}" for tone, p in _TONES.items()
-    )
-    + f"{_DARK} .fw-warning{{color:{DARK_TEXT['detached']}!important}}"
+    ":is(.fw-jobs,.fw-card) a{color:var(--fw-link)}" + _dark_rules()
+    # coloured text in the dark theme: lighter shades
 )
 
 

@@ -82,13 +82,13 @@ def _credits_cell(row: JobRow) -> str:
     return "free" if row.credits == 0 else str(row.credits)
 
 
-def _thumb(row: JobRow) -> str:
-    media = row.thumbnail
+def _thumb(media: MediaView | None, name: str = "") -> str:
+    """A row's small preview, named ``name`` (the prompt), else its kind — never its file name."""
     if media is None or not media.src:
         return ""
     # A row never carries an embedded preview (50 rows would be 50 MB): the file link.
     src = _e(media.link if media.src.startswith("data:") and media.link else media.src)
-    name = _e(one_line(row.prompt, 120) or media.kind)  # the prompt, never the file name
+    name = _e(one_line(name, 120) or media.kind)
     if media.kind == "video":
         poster = f' poster="{_e(media.poster)}"' if media.poster else ""
         return (
@@ -137,7 +137,7 @@ def jobs_html(rows: Sequence[JobRow], *, now: float | None = None, limit: int = 
         prompt = one_line(row.prompt, 80)
         body.append(
             f'<tr class="fw-job fw-{_e(row.phase)}" data-key="{_e(row.key)}">'
-            f'<td style="{cell}">{_thumb(row)}</td>'
+            f'<td style="{cell}">{_thumb(row.thumbnail, row.prompt)}</td>'
             f'<td style="{cell}">{status}</td>'
             f'<td style="{cell}"><span style="display:inline-flex;flex-wrap:wrap;gap:4px">'
             f"{''.join(facts)}</span></td>"
