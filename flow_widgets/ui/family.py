@@ -109,6 +109,8 @@ FAMILY_CSS = (
     ".fw-chip-status{color:#fff;border-color:transparent!important}"
     # buttons: space between icon and label, a visible focus ring (never outline:none)
     ".fw-family .jupyter-button>i.fa:not(.center){margin-right:.5em}"
+    # the primary button keeps white text readable on the dark theme's lighter brand colour
+    ".fw-family .fw-press-primary{background:#1d64c4}"
     ":is(.fw-family,.fw-card,.fw-jobs) :focus-visible"
     "{outline:2px solid var(--fw-focus);outline-offset:1px}"
     # the footer: preview line and Generate (with its cost) together

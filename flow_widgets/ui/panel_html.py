@@ -112,6 +112,9 @@ def _file_action(row: JobRow) -> str:
     return file_name(media.file_name or media.kind, href=href)
 
 
+_ONE_LINE = "max-width:36ch;overflow:hidden;text-overflow:ellipsis;white-space:nowrap"
+
+
 def jobs_html(rows: Sequence[JobRow], *, now: float | None = None, limit: int = 200) -> str:
     """The jobs list: one compact row per job — thumbnail, status chip, kind, model, account and
     credit chips, age, prompt (escaped, on one line, whole in its tooltip), and its file."""
@@ -142,8 +145,8 @@ def jobs_html(rows: Sequence[JobRow], *, now: float | None = None, limit: int = 
             f'<td style="{cell}"><span style="display:inline-flex;flex-wrap:wrap;gap:4px">'
             f"{''.join(facts)}</span></td>"
             f'<td style="{cell};white-space:nowrap">{_e(format_age(at - row.created))}</td>'
-            f'<td class="fw-job-prompt" style="{cell}" dir="auto" title="{_e(row.prompt)}">'
-            f"{_e(prompt)}</td>"
+            f'<td style="{cell}"><div class="fw-job-prompt" dir="auto" title="{_e(row.prompt)}"'
+            f' style="{_ONE_LINE}">{_e(prompt)}</div></td>'
             f'<td style="{cell}">{_file_action(row)}</td></tr>'
         )
     more = len(rows) - min(len(rows), limit)
