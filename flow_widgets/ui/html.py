@@ -62,7 +62,8 @@ _ICONS = {
 }
 _CARD_STYLE = (
     "border:1px solid #d0d4da;border-left:4px solid {colour};border-radius:6px;"
-    "padding:6px 10px;margin:4px 0;font:13px/1.45 system-ui,sans-serif;max-width:760px"
+    "padding:6px 10px;margin:4px 0;font:13px/1.45 system-ui,sans-serif;max-width:760px;"
+    "width:fit-content;box-sizing:border-box"  # as wide as what it shows, not a wide frame
 )
 _MUTED = "color:var(--jp-content-font-color2,#4b5563)"  # readable in light and dark
 
