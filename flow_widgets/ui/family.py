@@ -111,8 +111,11 @@ FAMILY_CSS = (
     ".fw-family .jupyter-button>i.fa:not(.center){margin-right:.5em}"
     # the primary button keeps white text readable on the dark theme's lighter brand colour
     ".fw-family .fw-press-primary{background:#1d64c4}"
-    ":is(.fw-family,.fw-card,.fw-jobs) :focus-visible"
-    "{outline:2px solid var(--fw-focus);outline-offset:1px}"
+    # (!important, and more specific: the stock widgets' own rules set ``outline:none
+    # !important`` on their selects and text boxes)
+    ":is(.fw-family,.fw-card,.fw-jobs) :is(a,button,input,select,textarea,[tabindex],[role])"
+    ":focus-visible"
+    "{outline:2px solid var(--fw-focus)!important;outline-offset:1px}"
     # the footer: preview line and Generate (with its cost) together
     ".fw-foot{align-items:center;gap:8px;margin-top:4px;padding-top:6px;"
     "border-top:1px solid var(--fw-line)}"

@@ -151,11 +151,14 @@ def _keyboard_walk(lab: Lab) -> None:
                 const el = document.activeElement;
                 return {{inside: !!el.closest('.fw-studio'),
                          generate: !!el.closest('.fw-studio-generate'),
-                         tag: el.tagName, name: ({_NAME})(el)}};
+                         tag: el.tagName, name: ({_NAME})(el),
+                         ring: getComputedStyle(el).outlineStyle + ' '
+                               + getComputedStyle(el).outlineWidth}};
             }}"""
         )
         assert here["inside"], f"Tab left the Studio after {visited}"
         assert here["name"], f"a {here['tag']} with no name after {visited}"
+        assert here["ring"] == "solid 2px", f"{here['name']}: focus ring {here['ring']}"
         visited.append(here["name"])
         if here["generate"]:
             break
