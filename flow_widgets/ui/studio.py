@@ -143,7 +143,7 @@ class Studio(StudioControls, Panel):
                 widgets.HTML(f"<b>{html.escape(self.title)}</b>"),
                 self.kind,
                 widgets.HBox([self.account, self.model]),
-                self.prompt,
+                self.prompt_group,
                 widgets.HBox([self.duration, self.aspect, self.resolution]),
                 widgets.HBox(
                     [self.count, self.seed, self.random_seed, self.unlock_seed, self.upscale_to]

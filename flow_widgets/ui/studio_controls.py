@@ -73,6 +73,12 @@ class StudioControls:
         )
         self.prompt.add_class("fw-studio-prompt")
         named(self.prompt, "prompt")
+        # a visible label too (the placeholder disappears as soon as one types)
+        self.prompt_label = widgets.HTML(
+            '<span class="fw-group-label" style="color:var(--jp-content-font-color2,#4b5563)">'
+            "prompt</span>"
+        )
+        self.prompt_group = widgets.VBox([self.prompt_label, self.prompt])
         self.duration = _dropdown("duration", options=[])
         self.aspect = _dropdown("aspect", options=[])
         self.resolution = _dropdown("resolution", options=[])
@@ -191,7 +197,8 @@ class StudioControls:
     def _show_fields(self, form: StudioForm) -> None:
         uses = form.uses
         for name, control in (
-            ("model", self.model), ("prompt", self.prompt), ("duration", self.duration),
+            ("model", self.model), ("prompt", self.prompt), ("prompt", self.prompt_label),
+            ("duration", self.duration),
             ("aspect", self.aspect), ("resolution", self.resolution), ("count", self.count),
             ("seed", self.seed), ("seed", self.random_seed), ("upscale", self.upscale_to),
             ("start", self.start.widget), ("end", self.end.widget), ("video", self.video.widget),

@@ -222,3 +222,15 @@ def test_the_studio_puts_its_preview_and_generate_in_one_footer(panels: list[Pan
     assert list(footers[0].children) == [studio.generate, studio.preview_line]
     studio.prompt.value = "a fox in snow"
     eventually(lambda: "credits" in studio.preview_line.value, 10, "the cost in the footer")
+
+
+def test_the_studio_prompt_has_a_visible_label_shown_with_it(panels: list[Panel]) -> None:
+    studio = panels[0]
+    assert isinstance(studio, Studio)
+    assert ">prompt</span>" in studio.prompt_label.value
+    assert list(studio.prompt_group.children) == [studio.prompt_label, studio.prompt]
+    assert studio.prompt_group in studio.widget.children
+    studio.kind.value = "upscale"  # no prompt on this tab: neither box nor label
+    assert studio.prompt.layout.display == "none" == studio.prompt_label.layout.display
+    studio.kind.value = "text"
+    assert studio.prompt.layout.display is None and studio.prompt_label.layout.display is None
