@@ -88,6 +88,13 @@ def _check(lab: Lab, axe: Path) -> None:
         "() => document.querySelectorAll('table.fw-jobs .fw-chip-completed').length >= 2",
         timeout=60_000,
     )
+    # an icon never touches its label
+    gap = page.evaluate(
+        """() => [...document.querySelectorAll('.fw-family .jupyter-button > i.fa')]
+            .filter(i => i.nextSibling && i.nextSibling.textContent.trim())
+            .map(i => parseFloat(getComputedStyle(i).marginRight))"""
+    )
+    assert gap and min(gap) >= 4, gap
     page.add_script_tag(path=str(axe))
     _no_violations(lab, "light")
     _shots(lab, "light")
