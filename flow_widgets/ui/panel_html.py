@@ -222,7 +222,8 @@ def credits_html(snapshot: CreditSnapshot, *, warnings: Sequence[str] = ()) -> s
         facts.append(f"of which pending: {snapshot.pending:,}")
     if snapshot.captcha_credits is not None:
         facts.append(f"captcha credits: {snapshot.captcha_credits:,}")
-    parts.append(f"<div>{_e(' · '.join(facts))}</div>")
+    chips = "".join(chip(fact) for fact in facts)  # the totals, first, as the family's chips
+    parts.insert(len(warnings), f'<div class="fw-head" style="display:flex;gap:6px">{chips}</div>')
     if snapshot.budget is not None:
         left = snapshot.remaining_budget if snapshot.remaining_budget is not None else 0
         parts.append(

@@ -234,3 +234,20 @@ def test_the_studio_prompt_has_a_visible_label_shown_with_it(panels: list[Panel]
     assert studio.prompt.layout.display == "none" == studio.prompt_label.layout.display
     studio.kind.value = "text"
     assert studio.prompt.layout.display is None and studio.prompt_label.layout.display is None
+
+
+def test_credits_lead_with_their_totals_as_chips() -> None:
+    from flow_widgets.runtime.credit_snapshot import AccountCredits, CreditSnapshot
+    from flow_widgets.ui.panel_html import credits_html
+
+    snapshot = CreditSnapshot(
+        version=1, accounts=(AccountCredits("ann@example.com", "OK", "pro", 180),), budget=None,
+        spent=80, charged=60, pending=20, remaining_budget=None, spent_by_model={},
+        spent_by_account={}, captcha_credits=7, total_credits=180, updated=0.0,
+    )  # fmt: skip
+    html = credits_html(snapshot, warnings=["low"])
+    totals = "".join(
+        chip(f) for f in ("spent this session: 80", "of which pending: 20", "captcha credits: 7")
+    )
+    assert totals in html
+    assert html.index("fw-warning") < html.index(totals) < html.index("<table")
