@@ -21,6 +21,7 @@ import ipywidgets as widgets
 
 from flow_widgets.ui._board import Board, Bundle, MimeFilter, only
 from flow_widgets.ui._handlers import StatusLine
+from flow_widgets.ui.family import dress
 from flow_widgets.ui.key_guard import keep_keys
 from flow_widgets.ui.panel_html import LIVE_NOTE, panel_frame
 
@@ -74,6 +75,7 @@ class Panel:
         data, metadata = self.fallback()
         if isinstance(self.widget, widgets.Box):  # arrow keys stay in the panel's dropdowns
             keep_keys(self.widget)
+            dress(self.widget)  # the family look, and a name on every control
         view = _widget_view(self.widget)
         if isinstance(view, tuple):
             view = view[0]

@@ -201,7 +201,8 @@ class Jobs(Panel):
         row = self._picked_row()
         if row is None:
             hint = (
-                '<div style="color:#6b7280;font:13px system-ui">Pick a job to see its card.</div>'
+                '<div style="color:var(--jp-content-font-color2,#4b5563);font:13px system-ui">'
+                "Pick a job to see its card.</div>"
             )
             return {"text/html": hint, "text/plain": "(no job picked)"}, {}
         handle = self._handles.get(row.key)

@@ -178,8 +178,9 @@ class Gallery(Panel):
             items = getattr(jobs_or_folder, "jobs", jobs_or_folder)  # a batch: its jobs
             self._jobs = list(items) if isinstance(items, Iterable) else [cast("JobHandle", items)]
         self.layout_choice = widgets.ToggleButtons(
-            options=[("grid", "grid"), ("models × seeds", "matrix")], value="grid"
-        )
+            options=[("grid", "grid"), ("models × seeds", "matrix")], value="grid",
+            description="show",  # the group's name (each button is named by its label)
+        )  # fmt: skip
         self.cell_filter = widgets.Dropdown(description="cell", options=cell_choices([]))
         self.model_filter = widgets.Dropdown(description="model", options=model_choices([]))
         self.starred_filter = widgets.Checkbox(description="starred only", value=False)

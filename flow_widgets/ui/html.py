@@ -22,13 +22,16 @@ import html
 from collections.abc import Sequence
 from dataclasses import replace
 
+from flow_widgets.ui.family import STATUS_COLOURS, chip, file_name, status_chip
 from flow_widgets.ui.view import CardView, MediaView
 
 __all__ = [
     "EMBED_OUTPUT_CAP",
+    "PLAYER_MAX_HEIGHT",
     "PROMPT_DISPLAY_CHARS",
     "SERVED_SCRIPT",
     "card_html",
+    "fitted_width",
     "format_bytes",
     "format_clock",
     "gallery_html",
@@ -48,14 +51,7 @@ EMBED_OUTPUT_CAP = 8 * 1024 * 1024
 
 # Status colours are also text colours (here and in the Jobs table): each has a contrast of at
 # least 4.5:1 on white and on JupyterLab's striped table rows (#f3f4f6), WCAG 2.1 AA.
-_COLOURS = {
-    "queued": "#5f6670",
-    "running": "#1d64c4",
-    "completed": "#1e7b43",
-    "failed": "#d0342c",
-    "detached": "#8a5a00",
-    "unknown": "#8a5a00",
-}
+_COLOURS = STATUS_COLOURS  # one palette for the whole family (flow_widgets.ui.family)
 _ICONS = {
     "queued": "◷",
     "running": "●",
@@ -66,7 +62,8 @@ _ICONS = {
 }
 _CARD_STYLE = (
     "border:1px solid #d0d4da;border-left:4px solid {colour};border-radius:6px;"
-    "padding:6px 10px;margin:4px 0;font:13px/1.45 system-ui,sans-serif;max-width:760px"
+    "padding:6px 10px;margin:4px 0;font:13px/1.45 system-ui,sans-serif;max-width:760px;"
+    "width:fit-content;box-sizing:border-box"  # as wide as what it shows, not a wide frame
 )
 _MUTED = "color:var(--jp-content-font-color2,#4b5563)"  # readable in light and dark
 
@@ -129,6 +126,27 @@ def _safe_src(src: str) -> str | None:
     return None
 
 
+#: The tallest a player is drawn (CSS px): a portrait clip is narrowed instead of towering.
+PLAYER_MAX_HEIGHT = 400
+
+
+def fitted_width(media: MediaView, width: int) -> int:
+    """The player's width for ``media`` in a slot ``width`` wide: never wider than the file
+    itself, and narrow enough that a portrait clip stays under :data:`PLAYER_MAX_HEIGHT`.
+
+    >>> fitted_width(MediaView(kind="video", src="", width=720, height=1280), 360)
+    225
+    >>> fitted_width(MediaView(kind="image", src="", width=200, height=100), 360)
+    200
+    >>> fitted_width(MediaView(kind="video", src=""), 360)
+    360
+    """
+    if not media.width or not media.height:
+        return width
+    by_height = int(PLAYER_MAX_HEIGHT * media.width / media.height)
+    return max(96, min(width, media.width, by_height))
+
+
 def video_tag(media: MediaView, *, width: int = 360, name: str | None = None) -> str:
     """An inline ``<video controls preload="metadata">`` with a relative ``src`` and poster,
     named for screen readers by ``name`` (the prompt), else its label or kind."""
@@ -138,6 +156,7 @@ def video_tag(media: MediaView, *, width: int = 360, name: str | None = None) ->
     poster = _safe_src(media.poster or "")
     poster_attr = f' poster="{_e(poster)}"' if poster else ""
     label = name or media.label or f"{media.kind} {media.file_name}".strip()
+    width = fitted_width(media, width)
     return (
         f'<video src="{_e(src)}" controls preload="metadata"{poster_attr}{_served(media)}'
         f' aria-label="{_e(label)}"'
@@ -172,6 +191,7 @@ def image_tag(media: MediaView, *, width: int = 360, name: str | None = None) ->
     if src is None:
         return f'<span style="{_MUTED}">(image not available)</span>'
     alt = name or media.label or media.file_name or media.kind
+    width = fitted_width(media, width)
     return (
         f'<img src="{_e(src)}" alt="{_e(alt)}" loading="lazy"{_served(media)} width="{width}"'
         f' style="max-width:100%;height:auto;border-radius:4px">'
@@ -205,11 +225,9 @@ def media_facts(media: MediaView, *, times: str = "×") -> list[str]:
 
 def _caption(media: MediaView) -> str:
     text = " · ".join(_e(f) for f in media_facts(media))
-    if media.file_name:
-        name = f"<code>{_e(media.file_name)}</code>"
+    if media.file_name:  # one line, ellipsized; the whole name in its tooltip and its name
         src = _safe_src(media.link or media.src)
-        if src is not None:
-            name = f'<a href="{_e(src)}" download>{name}</a>'
+        name = file_name(media.file_name, href=src)
         text = f"{text} · {name}" if text else name
     if media.note:
         text = f"{text} · {_e(media.note)}" if text else _e(media.note)
@@ -315,17 +333,23 @@ def _prompt_html(prompt: str) -> str:
 
 
 def _header(view: CardView) -> str:
-    parts = [f"<b>{_e(view.kind)}</b>"]
+    """The compact header: kind, status chip, then chips for model, account and cost."""
+    parts = [f'<span class="fw-title" style="font-weight:600">{_e(view.kind)}</span>']
+    parts.append(status_chip(view.phase))
     if view.model:
-        parts.append(_e(view.model))
+        parts.append(chip(view.model, label="model"))
     if view.account:
-        parts.append(f"<bdi>{_e(view.account)}</bdi>")
+        parts.append(f"<bdi>{chip(view.account, label='account')}</bdi>")
     if view.credits is not None:
         if view.phase == "failed" and view.charged is False:
-            parts.append("0 credits")
+            parts.append(chip("0 credits", label="cost"))
         else:
-            parts.append("free" if view.credits == 0 else f"{view.credits} credits")
-    return f'<div style="{_MUTED}">{" · ".join(parts)}</div>'
+            cost = "free" if view.credits == 0 else f"{view.credits} credits"
+            parts.append(chip(cost, label="cost"))
+    return (
+        '<div class="fw-head" style="display:flex;flex-wrap:wrap;align-items:center;gap:6px">'
+        f"{''.join(parts)}</div>"
+    )
 
 
 def _progress(view: CardView) -> str:
@@ -368,7 +392,7 @@ def _failure(view: CardView) -> str:
     else:
         credits = "Whether credits were charged is not known yet; %flow credits shows the balance."
     return (
-        f'<div style="color:#d0342c"><b>{_ICONS["failed"]} failed:</b> '
+        f'<div class="fw-text-failed" style="color:#d0342c"><b>{_ICONS["failed"]} failed:</b> '
         f'<span dir="auto">{_e(reason)}</span></div>'
         f'<div style="{_MUTED}">{_e(credits)} Try again: re-run the cell with '
         "<code>--new</code> (a rephrased prompt or another seed often passes).</div>"
@@ -386,7 +410,10 @@ def _detached(view: CardView) -> str:
             "Stopped watching. The job still runs on the server and may still be charged; "
             "%flow resume re-attaches to it."
         )
-    return f'<div style="color:#8a5a00">{_ICONS[view.phase]} {_e(text)}</div>'
+    return (
+        f'<div class="fw-text-{view.phase}" style="color:#8a5a00">'
+        f"{_ICONS[view.phase]} {_e(text)}</div>"
+    )
 
 
 def _completed(view: CardView) -> str:

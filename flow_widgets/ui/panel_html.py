@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from flow_widgets.runtime.credit_snapshot import CreditSnapshot
-from flow_widgets.ui.html import _COLOURS as _CARD_COLOURS
+from flow_widgets.ui.family import chip, family_style, file_name, status_chip
 from flow_widgets.ui.html import media_figure, table_html, within_output_cap
 from flow_widgets.ui.job_rows import JobRow
 from flow_widgets.ui.text import one_line, table_text
@@ -43,7 +43,6 @@ _FRAME = (
     "border:1px solid #d0d4da;border-radius:6px;padding:6px 10px;margin:4px 0;"
     "font:13px/1.45 system-ui,sans-serif;max-width:960px"
 )
-_PHASE_COLOURS = _CARD_COLOURS  # the job cards' colour per phase, so a table matches its card
 
 
 def _e(value: object) -> str:
@@ -54,8 +53,8 @@ def panel_frame(title: str, body: str, *, note: str | None = None) -> str:
     """A titled box around ``body`` (already-escaped HTML), with an optional muted note."""
     foot = f'<div style="{_MUTED};font-size:12px;margin-top:4px">{_e(note)}</div>' if note else ""
     return (
-        f'<div class="fw-panel" style="{_FRAME}"><div style="font-weight:600">{_e(title)}</div>'
-        f"{body}{foot}</div>"
+        f'{family_style()}<div class="fw-panel" style="{_FRAME}"><div class="fw-head">'
+        f'<span class="fw-title" style="font-weight:600">{_e(title)}</span></div>{body}{foot}</div>'
     )
 
 
@@ -83,50 +82,80 @@ def _credits_cell(row: JobRow) -> str:
     return "free" if row.credits == 0 else str(row.credits)
 
 
-def _thumb(media: MediaView | None) -> str:
+def _thumb(media: MediaView | None, name: str = "") -> str:
+    """A row's small preview, named ``name`` (the prompt), else its kind — never its file name."""
     if media is None or not media.src:
         return ""
-    # A table row never carries an embedded preview (50 rows would be 50 MB): the file link.
+    # A row never carries an embedded preview (50 rows would be 50 MB): the file link.
     src = _e(media.link if media.src.startswith("data:") and media.link else media.src)
+    name = _e(one_line(name, 120) or media.kind)
     if media.kind == "video":
         poster = f' poster="{_e(media.poster)}"' if media.poster else ""
         return (
-            f'<video src="{src}" preload="metadata" muted width="96"{poster} '
-            'style="border-radius:3px;background:#000;vertical-align:middle"></video>'
+            f'<video src="{src}" preload="metadata" muted width="72"{poster} aria-label="{name}" '
+            'style="border-radius:3px;background:#000;vertical-align:middle;display:block"></video>'
         )
     return (
-        f'<img src="{src}" alt="{_e(media.file_name or media.kind)}" loading="lazy" width="96" '
-        'style="border-radius:3px;vertical-align:middle">'
+        f'<img src="{src}" alt="{name}" loading="lazy" width="72" '
+        'style="border-radius:3px;vertical-align:middle;display:block">'
     )
 
 
+def _file_action(row: JobRow) -> str:
+    """The row's action reachable by keyboard in any viewer: its file, as a download link."""
+    media = row.thumbnail
+    if media is None or not media.src:
+        return ""
+    href = media.link if media.src.startswith("data:") and media.link else media.src
+    if not href or href.startswith("data:"):
+        return ""
+    return file_name(media.file_name or media.kind, href=href)
+
+
+_ONE_LINE = "max-width:36ch;overflow:hidden;text-overflow:ellipsis;white-space:nowrap"
+
+
 def jobs_html(rows: Sequence[JobRow], *, now: float | None = None, limit: int = 200) -> str:
-    """The jobs table: status, model, account, credits, age, prompt (escaped, cut), thumbnail."""
+    """The jobs list: one compact row per job — thumbnail, status chip, kind, model, account and
+    credit chips, age, prompt (escaped, on one line, whole in its tooltip), and its file."""
     at = time.time() if now is None else now
-    cell = "padding:2px 8px;text-align:left;vertical-align:middle;border-bottom:1px solid #e5e7eb"
-    heads = ("", "status", "kind", "model", "account", "credits", "age", "prompt")
-    head = "".join(f'<th style="{cell}">{_e(h)}</th>' for h in heads)
+    if not rows:
+        return f'<div style="{_MUTED}">No jobs match.</div>'
+    cell = "padding:3px 8px;text-align:left;vertical-align:middle;border-bottom:1px solid #d0d4da"
+    heads = ("preview", "status", "job", "age", "prompt", "file")
+    head = "".join(f'<th scope="col" style="{cell}">{_e(h)}</th>' for h in heads)
     body: list[str] = []
     for row in rows[:limit]:
-        colour = _PHASE_COLOURS[row.phase]
-        status = f'<span style="color:{colour};font-weight:600">{_e(row.phase)}</span>'
+        status = status_chip(row.phase)
         if row.error and row.phase == "failed":
             status += f'<div style="{_MUTED};font-size:12px">{_e(one_line(row.error, 120))}</div>'
-        values = (row.kind, row.model or "", row.account or "", _credits_cell(row))
-        tds = "".join(f'<td style="{cell}">{_e(v)}</td>' for v in values)
+        facts = [chip(row.kind, label="kind")]
+        if row.model:
+            facts.append(chip(row.model, label="model"))
+        if row.account:
+            facts.append(chip(row.account, label="account"))
+        credits = _credits_cell(row)
+        if credits:
+            facts.append(chip(f"{credits} credits" if credits.isdigit() else credits, label="cost"))
+        prompt = one_line(row.prompt, 80)
         body.append(
-            f'<tr data-key="{_e(row.key)}"><td style="{cell}">{_thumb(row.thumbnail)}</td>'
-            f'<td style="{cell}">{status}</td>{tds}'
-            f'<td style="{cell}">{_e(format_age(at - row.created))}</td>'
-            f'<td style="{cell}" dir="auto">{_e(one_line(row.prompt, 80))}</td></tr>'
+            f'<tr class="fw-job fw-{_e(row.phase)}" data-key="{_e(row.key)}">'
+            f'<td style="{cell}">{_thumb(row.thumbnail, row.prompt)}</td>'
+            f'<td style="{cell}">{status}</td>'
+            f'<td style="{cell}"><span style="display:inline-flex;flex-wrap:wrap;gap:4px">'
+            f"{''.join(facts)}</span></td>"
+            f'<td style="{cell};white-space:nowrap">{_e(format_age(at - row.created))}</td>'
+            f'<td style="{cell}"><div class="fw-job-prompt" dir="auto" title="{_e(row.prompt)}"'
+            f' style="{_ONE_LINE}">{_e(prompt)}</div></td>'
+            f'<td style="{cell}">{_file_action(row)}</td></tr>'
         )
     more = len(rows) - min(len(rows), limit)
     tail = f'<div style="{_MUTED}">… and {more} more</div>' if more > 0 else ""
-    if not rows:
-        return f'<div style="{_MUTED}">No jobs match.</div>'
     return (
-        '<table class="fw-jobs" style="border-collapse:collapse;font:13px/1.45 system-ui">'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{tail}"
+        '<table class="fw-jobs" style="border-collapse:collapse;'
+        'font:13px/1.45 system-ui,sans-serif"><caption style="text-align:left;font-weight:600;'
+        f'padding:2px 8px">Jobs</caption><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>{tail}"
     )
 
 
@@ -193,7 +222,8 @@ def credits_html(snapshot: CreditSnapshot, *, warnings: Sequence[str] = ()) -> s
         facts.append(f"of which pending: {snapshot.pending:,}")
     if snapshot.captcha_credits is not None:
         facts.append(f"captcha credits: {snapshot.captcha_credits:,}")
-    parts.append(f"<div>{_e(' · '.join(facts))}</div>")
+    chips = "".join(chip(fact) for fact in facts)  # the totals, first, as the family's chips
+    parts.insert(len(warnings), f'<div class="fw-head" style="display:flex;gap:6px">{chips}</div>')
     if snapshot.budget is not None:
         left = snapshot.remaining_budget if snapshot.remaining_budget is not None else 0
         parts.append(
@@ -202,7 +232,7 @@ def credits_html(snapshot: CreditSnapshot, *, warnings: Sequence[str] = ()) -> s
         )
     else:
         parts.append(f'<div style="{_MUTED}">no budget set (flow.budget = 300 sets one)</div>')
-    return "".join(parts)
+    return f'<div class="fw-credits">{"".join(parts)}</div>'
 
 
 def credits_text(snapshot: CreditSnapshot, *, warnings: Sequence[str] = ()) -> str:

@@ -88,7 +88,8 @@ _CSS = """
   border-radius: 2px;
 }
 .fw-prompt-box-input:focus {
-  outline: none;
+  outline: 2px solid var(--jp-widgets-input-focus-border-color, #2563eb);
+  outline-offset: 1px;
   border-color: var(--jp-widgets-input-focus-border-color, #2563eb);
 }
 """

@@ -38,6 +38,8 @@ What was weighed:
 
 from __future__ import annotations
 
+from flow_widgets.ui.family import FAMILY_CSS
+
 __all__ = ["GUARD", "MARK", "guarded_html"]
 
 MARK = "fw-reopen"
@@ -51,6 +53,7 @@ GUARD = (
     f".jp-OutputArea:has(.{MARK}) {_BARE_WIDGET},"  # (``:has`` cannot nest in ``:has``)
     f".jp-OutputArea:has(.{MARK}) {_DISCONNECTED}"
     "{display:none}"
+    f"{FAMILY_CSS}"  # the same element carries the family look (flow_widgets.ui.family)
     "</style>"
 )
 

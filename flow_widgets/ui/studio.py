@@ -149,7 +149,7 @@ class Studio(StudioControls, Panel):
                 widgets.HTML(f"<b>{html.escape(self.title)}</b>"),
                 self.kind,
                 widgets.HBox([self.account, self.model]),
-                self.prompt,
+                self.prompt_group,
                 widgets.HBox([self.duration, self.aspect, self.resolution]),
                 widgets.HBox(
                     [self.count, self.seed, self.random_seed, self.unlock_seed, self.upscale_to]
@@ -163,7 +163,7 @@ class Studio(StudioControls, Panel):
                 self.characters_box,
                 self.voices_box,
                 self.thumbs.widget,
-                widgets.HBox([self.generate, self.preview_line]),
+                self.footer,
                 self.status,
                 self.results.widget,
             ]
@@ -324,7 +324,11 @@ class Studio(StudioControls, Panel):
         if shown.problem:
             problem = html.escape(in_form_words(shown.problem))
             colour = "#6b7280" if is_hint(shown.problem) else "#d0342c"  # red only for errors
-            reason = f'<div class="fw-studio-reason" style="color:{colour}">{problem}</div>'
+            tone = "queued" if is_hint(shown.problem) else "failed"  # its dark-theme shade
+            reason = (
+                f'<div class="fw-studio-reason fw-text-{tone}" style="color:{colour}">'
+                f"{problem}</div>"
+            )
         # The words first, then the button: each is its own message to the browser, so in this
         # order an enabled Generate never sits beside the reason it was disabled for.
         self.preview_line.value = (

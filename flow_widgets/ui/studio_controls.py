@@ -17,6 +17,7 @@ import ipywidgets as widgets
 
 from flow_widgets.api.catalog import VIDEO_MODELS
 from flow_widgets.ui._panel import Panel
+from flow_widgets.ui.family import named
 from flow_widgets.ui.press import OnceButton
 from flow_widgets.ui.prompt_box import PromptBox
 from flow_widgets.ui.studio_form import COUNTS, KIND_LABELS, Options, StudioForm
@@ -59,7 +60,8 @@ class StudioControls:
         self.kind = widgets.ToggleButtons(
             options=[(label, key) for key, label in KIND_LABELS.items()],
             value=kind,
-            style={"button_width": "auto"},
+            description="make",  # the group's name; each button is named by its label
+            style={"button_width": "auto", "description_width": "90px"},
         )
         self.account = _dropdown("account", options=[("any account", "")], value="")
         self.model = _dropdown("model", options=[])
@@ -70,6 +72,13 @@ class StudioControls:
             layout={"width": "100%"},
         )
         self.prompt.add_class("fw-studio-prompt")
+        named(self.prompt, "prompt")
+        # a visible label too (the placeholder disappears as soon as one types)
+        self.prompt_label = widgets.HTML(
+            '<span class="fw-group-label" style="color:var(--jp-content-font-color2,#4b5563)">'
+            "prompt</span>"
+        )
+        self.prompt_group = widgets.VBox([self.prompt_label, self.prompt])
         self.duration = _dropdown("duration", options=[])
         self.aspect = _dropdown("aspect", options=[])
         self.resolution = _dropdown("resolution", options=[])
@@ -107,6 +116,9 @@ class StudioControls:
         self.generate.add_class("fw-studio-generate")
         self.preview_line = widgets.HTML()
         self.preview_line.add_class("fw-studio-preview")
+        # what it would buy and the button that buys it, together at the foot of the form
+        self.footer = widgets.HBox([self.generate, self.preview_line])
+        self.footer.add_class("fw-foot")
         for control in (
             self.kind, self.account, self.model, self.prompt, self.duration, self.aspect,
             self.resolution, self.count, self.seed, self.upscale_to, self.window,
@@ -118,7 +130,10 @@ class StudioControls:
 
     @staticmethod
     def _labelled(label: str, control: widgets.Widget) -> widgets.Box:
-        caption = widgets.HTML(f'<span style="color:#6b7280">{html.escape(label)}</span>')
+        caption = widgets.HTML(
+            f'<span class="fw-group-label" style="color:var(--jp-content-font-color2,#4b5563)">'
+            f"{html.escape(label)}</span>"
+        )
         return widgets.VBox([caption, control])
 
     def form(self) -> StudioForm:
@@ -182,7 +197,8 @@ class StudioControls:
     def _show_fields(self, form: StudioForm) -> None:
         uses = form.uses
         for name, control in (
-            ("model", self.model), ("prompt", self.prompt), ("duration", self.duration),
+            ("model", self.model), ("prompt", self.prompt), ("prompt", self.prompt_label),
+            ("duration", self.duration),
             ("aspect", self.aspect), ("resolution", self.resolution), ("count", self.count),
             ("seed", self.seed), ("seed", self.random_seed), ("upscale", self.upscale_to),
             ("start", self.start.widget), ("end", self.end.widget), ("video", self.video.widget),

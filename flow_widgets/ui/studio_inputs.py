@@ -25,6 +25,7 @@ from flow_widgets.api.ids import parse_media_id
 from flow_widgets.runtime.jobs import JobHandle
 from flow_widgets.ui import _session
 from flow_widgets.ui._handlers import Change, describe_error
+from flow_widgets.ui.family import named
 from flow_widgets.ui.studio_thumbs import make_thumbnail, thumbnail_of_file
 
 __all__ = ["MediaChoices", "MediaHooks", "MediaInput", "MediaListInput", "NamedTags"]
@@ -208,6 +209,7 @@ class MediaInput:
             style={"description_width": "90px"},
         )
         self.pasted = widgets.Text(placeholder="or paste a media id", continuous_update=False)
+        named(self.pasted, f"{label}: media id")
         self.uploads = _Uploads(
             kind, choices, uploader, self._select, on_change, report, multiple=False
         )
@@ -270,6 +272,7 @@ class NamedTags:
         self.widget = widgets.TagsInput(
             value=[], allowed_tags=[], allow_duplicates=False, placeholder=placeholder
         )
+        named(self.widget, placeholder)  # "pick characters": its name, not only its placeholder
         self.widget.observe(lambda _c: on_change(), names=["value"])
 
     def set_choices(self, refs: dict[str, str]) -> None:
@@ -309,6 +312,7 @@ class MediaListInput:
         self.pasted = widgets.Text(
             placeholder="paste a media id, then Enter", continuous_update=False
         )
+        named(self.pasted, "reference image: media id")
         self.uploads = _Uploads(
             "image", choices, uploader, self._add_label, on_change, report, multiple=True
         )

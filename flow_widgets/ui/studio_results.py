@@ -243,7 +243,10 @@ class StudioResults:
         with self._lock:
             results = list(reversed(self.results))
         if not results:
-            empty = '<div style="color:#6b7280;font:13px system-ui">Results appear here.</div>'
+            empty = (  # the theme's muted text: readable in light and dark
+                '<div style="color:var(--jp-content-font-color2,#4b5563);font:13px system-ui">'
+                "Results appear here.</div>"
+            )
             return {"text/html": empty, "text/plain": "(no results yet)"}, {}
         bundles = [r.card.bundle() for r in results]
         data = {

@@ -159,7 +159,10 @@ class ThumbStrip:
         self._pictured: list[bool] = []
         self.buttons: list[widgets.Button] = []
         self.tiles = widgets.HBox(layout={"flex_flow": "row wrap"})
-        caption = widgets.HTML('<span style="color:#6b7280">will be sent</span>')
+        caption = widgets.HTML(
+            '<span class="fw-group-label" style="color:var(--jp-content-font-color2,#4b5563)">'
+            "will be sent</span>"
+        )
         self.widget = widgets.VBox([caption, self.tiles])
         self.widget.add_class("fw-studio-thumbs")
         Panel.hide(self.widget, True)

@@ -39,7 +39,7 @@ def test_jobs_started_elsewhere_appear_and_update_without_another_cell(
     eventually(lambda: len(jobs.rows) == 2, 10, "both jobs in the dashboard")
     video.wait(60)
     image.wait(60)
-    eventually(lambda: _table(jobs, board).count("completed") == 2, 10, "both completed")
+    eventually(lambda: _table(jobs, board).count(">completed</span>") == 2, 10, "both completed")
     table = _table(jobs, board)
     assert "&lt;b&gt;bold&lt;/b&gt;" in table and "<b>bold</b>" not in table
     assert "pr***@gmail.com" in table and PRO not in table

@@ -1,0 +1,201 @@
+"""The Studio, the Jobs list, Credits and a card as one family in a real JupyterLab.
+
+JupyterLab on its default settings (widget state not saved), headless Chromium, the embedded
+simulator. One notebook makes an image and a video and shows the video's card, then shows the
+three panels. The test runs
+axe-core (WCAG 2.1 A and AA tags) on each panel's outputs in the light theme and again in the
+dark theme, and expects no violation; then it walks the Studio by keyboard only: from the
+prompt, Tab reaches *Generate* without leaving the panel and never lands on a control with no
+name, and ArrowDown in a dropdown changes its value instead of moving to the next cell.
+
+Screenshots of the Studio and the Jobs list in both themes go to ``artifacts/``; with
+``FLOW_UPDATE_SCREENSHOTS=1`` they are also written to ``docs/screenshots/`` for the README.
+Time budget: about 2 minutes on an idle machine (the timeout below leaves room for a busy one).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.jupyter import ARTIFACTS, Lab, write_notebook
+from tests.e2e.test_compare_browser import DOCS_SCREENSHOTS, UPDATE_SCREENSHOTS
+from tests.e2e.test_takes_browser import TAGS, _axe
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.timeout(300)]
+
+CELLS = (
+    "import flow_widgets as fw\nflow = fw.session()\nflow.refresh_accounts()\n"
+    "done = [flow.image('a paper boat on a pond', new=True),\n"
+    "        flow.video('a red fox runs through snow', new=True)]\n"
+    "[job.wait(120) for job in done]\nprint('made', len(done))\n"
+    "from flow_widgets.ui.cards import LiveCard\n_ = LiveCard(done[1]).show()",
+    "fw.Studio()",
+    "fw.Jobs()",
+    "fw.Credits()",
+)
+PANELS = {0: "card", 1: "Studio", 2: "Jobs", 3: "Credits"}
+# what axe checks in each cell: its outputs (in the first cell only the card's output, not the
+# session's printed text, which JupyterLab turns into links of its own)
+_CHECKED = {0: ".jp-OutputArea-child:has(.fw-card)"}
+
+# Everything that can take focus, and the name a screen reader would read for it.
+_NAME = """(el) => {
+    const text = (s) => (s || '').replace(/\\s+/g, ' ').trim();
+    const by = el.getAttribute('aria-labelledby');
+    const byId = (id) => document.getElementById(id)?.textContent;
+    if (by) return text(by.split(' ').map(byId).join(' '));
+    if (el.getAttribute('aria-label')) return text(el.getAttribute('aria-label'));
+    if (el.labels && el.labels.length)
+        return text([...el.labels].map(l => l.textContent).join(' '));
+    if (['BUTTON', 'A', 'SUMMARY'].includes(el.tagName) && text(el.textContent))
+        return text(el.textContent);
+    return text(el.getAttribute('title'));
+}"""
+
+
+def _cell(lab: Lab, index: int) -> Any:
+    return lab.page.locator(".jp-Notebook .jp-Cell.jp-CodeCell").nth(index)
+
+
+def test_the_panels_pass_axe_in_light_and_dark_and_the_studio_works_by_keyboard(
+    lab: Lab, lab_root: Path
+) -> None:
+    axe = _axe()
+    if axe is None:
+        pytest.skip("axe-core is not installed and npm could not install it")
+    write_notebook(lab_root / "family.ipynb", *CELLS)
+    lab.open("family.ipynb")
+    try:
+        lab.run_all()
+        _check(lab, axe)
+    except Exception:
+        lab.screenshot("family-failure")
+        raise
+
+
+def _check(lab: Lab, axe: Path) -> None:
+    page = lab.page
+    assert "made 2" in _cell(lab, 0).locator(".jp-OutputArea").inner_text()
+    # the Dress of each panel has run: the root box wears the family and the slider is named
+    page.wait_for_selector(".fw-studio.fw-family .fw-studio-generate button", timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('.widget-box.fw-family').length >= 3", timeout=30_000
+    )
+    page.wait_for_function(
+        "() => document.querySelectorAll('table.fw-jobs .fw-chip-completed').length >= 2",
+        timeout=60_000,
+    )
+    # an icon never touches its label
+    gap = page.evaluate(
+        """() => [...document.querySelectorAll('.fw-family .jupyter-button > i.fa')]
+            .filter(i => i.nextSibling && i.nextSibling.textContent.trim())
+            .map(i => parseFloat(getComputedStyle(i).marginRight))"""
+    )
+    assert gap and min(gap) >= 4, gap
+    page.add_script_tag(path=str(axe))
+    _no_violations(lab, "light")
+    _shots(lab, "light")
+
+    _keyboard_walk(lab)
+
+    page.click(".lm-MenuBar-itemLabel:text-is('Settings')")
+    page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
+    page.locator(".lm-Menu-itemLabel", has_text="JupyterLab Dark").first.click()
+    page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
+    page.wait_for_timeout(500)  # the theme's stylesheet is applied
+    _no_violations(lab, "dark")
+    _shots(lab, "dark")
+
+
+# JupyterLab's <body> is 0 px tall (its shell is positioned), and axe counts an element clipped by
+# an ``overflow:hidden`` ancestor of height 0 as off screen: unless the body gets its height back
+# (nothing visible moves), colour contrast checks no text in the notebook at all.
+_AXE_SEES_THE_NOTEBOOK = "() => { document.body.style.minHeight = '100vh'; }"
+
+
+def _no_violations(lab: Lab, theme: str) -> None:
+    lab.page.evaluate(_AXE_SEES_THE_NOTEBOOK)
+    found: dict[str, Any] = {}
+    checked: dict[str, int] = {}
+    for index, name in PANELS.items():
+        _cell(lab, index).scroll_into_view_if_needed()
+        result = lab.page.evaluate(
+            """async ([index, tags, part]) => {
+                const cell = document.querySelectorAll('.jp-Notebook .jp-CodeCell')[index];
+                const out = cell.querySelector(part);
+                const r = await axe.run(out, {runOnly: {type: 'tag', values: tags}});
+                const contrast = r.passes.find(v => v.id === 'color-contrast');
+                return {checked: contrast ? contrast.nodes.length : 0,
+                        violations: r.violations.map(v => ({id: v.id, impact: v.impact,
+                            nodes: v.nodes.map(n => n.html.slice(0, 200))}))};
+            }""",
+            [index, TAGS, _CHECKED.get(index, ".jp-OutputArea")],
+        )
+        checked[name] = result["checked"]
+        if result["violations"]:
+            found[name] = result["violations"]
+    assert found == {}, f"{theme}: {found}"
+    # the contrast check saw the panels' text (a check that sees nothing cannot fail)
+    assert all(count >= 5 for count in checked.values()), checked
+    assert lab.page.evaluate("() => document.querySelectorAll('[title=\"null\"]').length") == 0
+
+
+def _keyboard_walk(lab: Lab) -> None:
+    page = lab.page
+    studio = page.locator(".fw-studio").first
+    prompt = studio.locator("textarea.fw-prompt-box-input")
+    assert prompt.get_attribute("aria-label") == "prompt"  # its name, not its placeholder
+    prompt.click()
+    page.keyboard.type("a heron lands on a pier")
+    visited: list[str] = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        here = page.evaluate(
+            f"""() => {{
+                const el = document.activeElement;
+                return {{inside: !!el.closest('.fw-studio'),
+                         generate: !!el.closest('.fw-studio-generate'),
+                         tag: el.tagName, name: ({_NAME})(el),
+                         ring: getComputedStyle(el).outlineStyle + ' '
+                               + getComputedStyle(el).outlineWidth}};
+            }}"""
+        )
+        assert here["inside"], f"Tab left the Studio after {visited}"
+        assert here["name"], f"a {here['tag']} with no name after {visited}"
+        assert here["ring"] == "solid 2px", f"{here['name']}: focus ring {here['ring']}"
+        visited.append(here["name"])
+        if here["generate"]:
+            break
+    else:
+        raise AssertionError(f"Tab never reached Generate: {visited}")
+    assert "credits" in visited[-1], visited  # Generate says what it costs
+    assert any(name.startswith("duration") for name in visited), visited
+
+    # ArrowDown in a dropdown moves the dropdown, and focus stays in the same cell
+    aspect = studio.locator(".widget-dropdown:has(label:text-is('aspect')) select").first
+    aspect.focus()
+    before = aspect.input_value()
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(300)
+    assert aspect.input_value() != before, "ArrowDown did not move the aspect dropdown"
+    assert aspect.evaluate("(el) => document.activeElement === el"), "focus left the dropdown"
+
+
+def _shots(lab: Lab, theme: str) -> None:
+    """The Studio's and the Jobs list's outputs, for artifacts/ and (on request) the README."""
+    for index, name in ((1, "studio"), (2, "jobs")):
+        area = _cell(lab, index).locator(".jp-OutputArea")
+        area.scroll_into_view_if_needed()
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"family-{name}-{theme}.png"
+        area.screenshot(path=str(path))
+        if UPDATE_SCREENSHOTS:
+            from PIL import Image
+
+            DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            with Image.open(path) as shot:
+                small = shot.convert("RGB").quantize(colors=160, method=Image.Quantize.MEDIANCUT)
+                small.save(DOCS_SCREENSHOTS / f"family-{name}-{theme}.png", optimize=True)
