@@ -7,10 +7,8 @@ each kernel's simulator: recording a take never buys anything. Time budget: abou
 
 from __future__ import annotations
 
-import queue
 import re
 import sqlite3
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,31 +45,6 @@ def _takes(home: Path) -> list[tuple[int, str, int]]:
             " WHERE cell_key = 'cell:studio-cell' ORDER BY number"
         ).fetchall()
     return [(int(n), str(s), int(star)) for n, s, star in rows]
-
-
-def _send(kernel: Kernel, code: str) -> str:
-    """Send one cell without waiting (the way two notebooks run at once)."""
-    content = {"code": code, "silent": False, "store_history": True, "user_expressions": {},
-               "allow_stdin": False, "stop_on_error": True}  # fmt: skip
-    msg = kernel.kc.session.msg("execute_request", content)
-    kernel.kc.shell_channel.send(msg)
-    return str(msg["header"]["msg_id"])
-
-
-def _wait(kernel: Kernel, msg_id: str, timeout: float = 240) -> None:
-    """Wait for the cell ``msg_id`` to end; raise on an error in it."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            reply = kernel.kc.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
-        except queue.Empty:
-            raise AssertionError(f"the cell {msg_id} did not end in {timeout} s") from None
-        if reply["parent_header"].get("msg_id") != msg_id:
-            continue
-        if reply["msg_type"] == "error":
-            raise AssertionError(f"{reply['content']['ename']}: {reply['content']['evalue']}")
-        if reply["msg_type"] == "status" and reply["content"]["execution_state"] == "idle":
-            return
 
 
 @pytest.fixture
@@ -120,9 +93,9 @@ def test_two_kernels_on_one_ledger_never_share_a_take_number(tmp_path: Path, hom
             k.run(STUDIO, cell_id="studio-cell")
         prompts = [[f"{p}, kernel {i}" for p in FOX] for i in range(2)]
         # both cells sent before either is waited for: the two kernels generate at once
-        sent = [_send(k, _generate(mine)) for k, mine in zip(kernels, prompts, strict=True)]
+        sent = [k.send(_generate(mine)) for k, mine in zip(kernels, prompts, strict=True)]
         for k, msg_id in zip(kernels, sent, strict=True):
-            _wait(k, msg_id)
+            k.collect(msg_id, 240)
         takes = _takes(home)
         assert [n for n, _, _ in takes] == list(range(1, 7))
         assert len({sid for _, sid, _ in takes}) == 6

@@ -42,6 +42,10 @@ class Kernel:
     def run(self, code: str, cell_id: str | None = None, timeout: float = 120) -> str:
         """Run one cell; return its text (streams, and every display's text/plain); raise on
         an error in the cell."""
+        return self.collect(self.send(code, cell_id), timeout)
+
+    def send(self, code: str, cell_id: str | None = None) -> str:
+        """Send one cell without waiting for it (two notebooks running at once); its msg id."""
         content = {
             "code": code,
             "silent": False,
@@ -53,14 +57,17 @@ class Kernel:
         metadata = {"cellId": cell_id} if cell_id else {}
         msg = self.kc.session.msg("execute_request", content, metadata=metadata)
         self.kc.shell_channel.send(msg)
-        msg_id = msg["header"]["msg_id"]
+        return str(msg["header"]["msg_id"])
+
+    def collect(self, msg_id: str, timeout: float = 120) -> str:
+        """Wait for the cell ``msg_id`` to end; its text; raise on an error in it."""
         texts: list[str] = []
         deadline = time.monotonic() + timeout
         while True:
             try:
                 reply = self.kc.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
             except queue.Empty:
-                raise AssertionError(f"no answer to {code!r} in {timeout} s") from None
+                raise AssertionError(f"no answer to cell {msg_id} in {timeout} s") from None
             if reply["parent_header"].get("msg_id") != msg_id:
                 continue
             kind, body = reply["msg_type"], reply["content"]
