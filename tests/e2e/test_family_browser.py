@@ -148,6 +148,8 @@ def _keyboard_walk(lab: Lab) -> None:
     studio = page.locator(".fw-studio").first
     prompt = studio.locator("textarea.fw-prompt-box-input")
     assert prompt.get_attribute("aria-label") == "prompt"  # its name, not its placeholder
+    # the form's groups are named groups; the prompt is in "what"
+    assert studio.locator("[role=group][aria-label=what] textarea.fw-prompt-box-input").count() == 1
     prompt.click()
     page.keyboard.type("a heron lands on a pier")
     visited: list[str] = []
