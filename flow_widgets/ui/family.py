@@ -124,6 +124,7 @@ FAMILY_CSS = (
     # the Jobs list: compact rows, the prompt on one line
     ".fw-jobs :is(td,th){border-color:var(--fw-line)!important}"
     ".fw-job-prompt{max-width:36ch;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}"
+    ".fw-job-row{gap:6px}"  # a live row: status chip, prompt, its own buttons
     ":is(.fw-jobs,.fw-card) a{color:var(--fw-link)}" + _dark_rules()
     # coloured text in the dark theme: lighter shades
 )
@@ -204,7 +205,7 @@ function render({ el }) {
         if (box.getAttribute("aria-label") !== text) box.setAttribute("aria-label", text);
         return;
       }
-      const field = box.matches("input, textarea, select") ? box
+      const field = box.matches("input, textarea, select, button") ? box
         : box.querySelector("input, textarea, select");
       if (field && field.getAttribute("aria-label") !== text)
         field.setAttribute("aria-label", text);
