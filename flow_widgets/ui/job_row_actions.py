@@ -16,6 +16,7 @@ no button that could not work.
 from __future__ import annotations
 
 import html
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -75,6 +76,7 @@ class RowActions:
 
     def __init__(self, on_action: Callable[[str, str], None]) -> None:
         self._on_action = on_action
+        self._lock = threading.Lock()  # redraws come from the kernel and the engine's threads
         self._rows: dict[str, tuple[_Shown, widgets.HBox]] = {}
         self.buttons: dict[tuple[str, str], widgets.Button] = {}
         self.widget = widgets.VBox()
@@ -83,6 +85,10 @@ class RowActions:
     def show(self, rows: Sequence[JobRow], watching: Callable[[JobRow], bool]) -> None:
         """Draw ``rows`` (the newest :data:`ROW_LIMIT`); a row whose facts did not change keeps
         its widgets, so the focus stays on a button while other rows update."""
+        with self._lock:
+            self._show(rows, watching)
+
+    def _show(self, rows: Sequence[JobRow], watching: Callable[[JobRow], bool]) -> None:
         wanted = {
             row.key: (row, _Shown(row.phase, row.prompt, actions_of(row, watching=watching(row))))
             for row in rows[:ROW_LIMIT]

@@ -4,6 +4,7 @@ counted at the simulator)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -146,9 +147,12 @@ def test_a_rows_resume_pressed_twice_reattaches_once_and_buys_nothing(
     posts = sim.app_state.faults.add(Fault(route="POST /videos", action="delay", seconds=0.0))
     later = support.open_session(sim, tmp_path)
     attached: list[JobHandle] = []  # every handle a resume took up (the real resume, recorded)
+    calls: list[str | None] = []
     real_resume = later.resume
 
     def recorded(timeout: float | None = 60.0, *, only: str | None = None) -> list[JobHandle]:
+        calls.append(only)
+        time.sleep(0.3)  # a slow answer: the second press of a double click lands meanwhile
         handles = real_resume(timeout, only=only)
         attached.extend(handles)
         return handles
@@ -163,6 +167,7 @@ def test_a_rows_resume_pressed_twice_reattaches_once_and_buys_nothing(
         resume.click()
         resume.click()  # a double click
         eventually(lambda: panel.rows[0].live, 30, "the job followed here")
+        assert calls == [row.key]  # the second press of the double click asked nothing
         panel._act("resume", row.key)  # a press on a row drawn before the first one settled
         eventually(lambda: bool(later.jobs()) and later.jobs()[0].done, 60, "the job to finish")
         assert _fired(sim, posts) == 0  # resume re-attached: nothing was bought
