@@ -502,11 +502,14 @@ class JobRunner:
             handle.request = {k: v for k, v in submission.payload.items() if k != "replyRef"}
         return handle
 
-    async def resume(self) -> list[JobHandle]:
-        """Re-attach unfinished ledger rows and retry interrupted downloads; returns the handles."""
+    async def resume(self, only: str | None = None) -> list[JobHandle]:
+        """Re-attach unfinished ledger rows and retry interrupted downloads; returns the handles.
+        ``only``: just that submission (a row's own *resume* in the Jobs list)."""
         self.outputs.saver.clear_disk_full()
         handles: list[JobHandle] = []
         for sid, live in list(self.live.items()):
+            if only is not None and sid != only:
+                continue
             if live.handle.status in ("download_failed", "timed_out"):
                 submission = self.ledger.get(sid)
                 if submission is not None and submission.state in (
@@ -516,7 +519,11 @@ class JobRunner:
                 ):
                     self._start(self.attach(live.handle, submission))
                     handles.append(live.handle)
-        waiting = [s for s in self.ledger.unfinished() if s.submission_id not in self.live]
+        waiting = [
+            s
+            for s in self.ledger.unfinished()
+            if s.submission_id not in self.live and only in (None, s.submission_id)
+        ]
         self.tracker.adopt(waiting)
         for submission in waiting:
             handle = self.handle_for_submission(submission)

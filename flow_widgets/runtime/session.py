@@ -360,9 +360,10 @@ class FlowSession:
         """The async API client this session uses; run its calls with ``engine.run``."""
         return self._parts.client
 
-    def resume(self, timeout: float | None = 60.0) -> list[JobHandle]:
-        """Re-attach every unfinished job in the ledger (and finish interrupted downloads)."""
-        return self.engine.run(self.runner.resume(), timeout)
+    def resume(self, timeout: float | None = 60.0, *, only: str | None = None) -> list[JobHandle]:
+        """Re-attach every unfinished job in the ledger (and finish interrupted downloads);
+        ``only``: just the job of that submission id."""
+        return self.engine.run(self.runner.resume(only), timeout)
 
     @property
     def credits(self) -> CreditSnapshot:

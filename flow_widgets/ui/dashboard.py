@@ -2,10 +2,11 @@
 
 Why: after a batch, a restart or a day of work, people want one place that answers "what is
 running, what failed, what did it cost, where is the file" — across cells and across kernels.
-The table (status, model, account, credits, age, prompt, thumbnail) and the card of the picked
+The table (status, model, account, credits, age, prompt, thumbnail) and the card of the shown
 job are plain outputs redrawn in place (boards), so they update without running another cell
-and stay readable in a saved notebook; the filters, the picker and the *resume* / *stop watching*
-buttons are the only widgets.
+and stay readable in a saved notebook; the filters and the rows' own *show* / *stop watching* /
+*resume* buttons (:mod:`flow_widgets.ui.job_row_actions`) are the only widgets, so a notebook
+reopened without a kernel shows the table and no button that could not work.
 
 It follows the session without polling: the credit tracker announces every submission and
 every settlement, and each watched job announces its own changes; both only ask the throttled
@@ -32,6 +33,7 @@ from flow_widgets.ui._handlers import describe_error, guarded
 from flow_widgets.ui._panel import Panel
 from flow_widgets.ui._throttle import Throttle
 from flow_widgets.ui.html import card_html
+from flow_widgets.ui.job_row_actions import RESUME, SHOW, STOP, RowActions
 from flow_widgets.ui.job_rows import (
     JobRow,
     card_view_of,
@@ -90,21 +92,20 @@ class Jobs(Panel):
             value=_ALL,
         )
         self.model_filter = widgets.Dropdown(description="model", options=[("all", _ALL)])
-        self.picker = widgets.Dropdown(
-            description="job", options=[("(pick a job)", _ALL)], layout={"width": "520px"}
-        )
         self.refresh_button = widgets.Button(description="refresh", icon="refresh")
         self.resume_button = widgets.Button(
-            description="resume", icon="play", tooltip="re-attach unfinished jobs of the ledger"
-        )
-        self.cancel_button = widgets.Button(
-            description="stop watching", icon="stop", disabled=True,
-            tooltip="stop following the picked job here; it runs on, and is charged, on the server",
+            description="resume all", icon="play",
+            tooltip="re-attach every unfinished job of the ledger (nothing is bought again)",
         )  # fmt: skip
+        self._picked_key = _ALL
+        self._resuming: set[str] = set()
+        self.row_actions = RowActions(self._act)
         self.widget = widgets.VBox(
             [
-                widgets.HBox([self.status_filter, self.model_filter, self.refresh_button]),
-                widgets.HBox([self.picker, self.cancel_button, self.resume_button]),
+                widgets.HBox(
+                    [self.status_filter, self.model_filter, self.refresh_button, self.resume_button]
+                ),
+                self.row_actions.widget,
                 self.status,
             ]
         )
@@ -116,14 +117,10 @@ class Jobs(Panel):
             control.observe(
                 guarded(self.status, "Filter")(lambda _c: self.reload(now=True)), names=["value"]
             )
-        self.picker.observe(
-            guarded(self.status, "Pick")(lambda _c: self._picked()), names=["value"]
-        )
         self.refresh_button.on_click(
             guarded(self.status, "Refresh")(lambda _b: self.reload(now=True))
         )
         self.resume_button.on_click(guarded(self.status, "Resume")(self._resume))
-        self.cancel_button.on_click(guarded(self.status, "Stop watching")(self._cancel))
         self._redraw = Throttle(self.reload, min_interval=0.5)
         self.on_close(self.session.tracker.subscribe(self._redraw))
         self.on_close(self._redraw.close)
@@ -173,22 +170,16 @@ class Jobs(Panel):
             [("all", _ALL), *((m, m) for m in models)],
             self.model_filter.value if self.model_filter.value in models else _ALL,
         )
-        visible = self.visible_rows()
-        options = [("(pick a job)", _ALL), *((row.label, row.key) for row in visible)]
-        keys = {key for _, key in options}
-        self.set_options(
-            self.picker, options, self.picker.value if self.picker.value in keys else _ALL
-        )
-        self._update_cancel()
+        self.row_actions.show(self.visible_rows(), self._watching)
+
+    def _watching(self, row: JobRow) -> bool:
+        """Whether this kernel follows ``row``'s job and it has not ended (it can be stopped)."""
+        handle = self._handles.get(row.key)
+        return handle is not None and not handle.done
 
     def _picked_row(self) -> JobRow | None:
-        key = self.picker.value
+        key = self._picked_key
         return next((row for row in self.rows if row.key == key), None) if key else None
-
-    def _update_cancel(self) -> None:
-        row = self._picked_row()
-        handle = self._handles.get(row.key) if row else None
-        self.cancel_button.disabled = handle is None or bool(handle.done)
 
     # -- boards --------------------------------------------------------------------------------
 
@@ -217,15 +208,20 @@ class Jobs(Panel):
 
     # -- actions -------------------------------------------------------------------------------
 
-    def _picked(self) -> None:
-        self._update_cancel()
+    def _act(self, action: str, key: str) -> None:
+        """A row's button was pressed (see :mod:`flow_widgets.ui.job_row_actions`)."""
+        run = {SHOW: self.pick, STOP: self._stop, RESUME: self._resume_row}[action]
+        guarded(self.status, action.capitalize())(run)(key)
+
+    def pick(self, key: str) -> None:
+        """Show the job of ``key`` on the card board."""
+        self._picked_key = key
         self.card.refresh_now()
 
-    def _cancel(self, _button: object = None) -> None:
-        row = self._picked_row()
-        handle = self._handles.get(row.key) if row else None
-        if handle is None:
-            self.status.show("Pick a job this kernel is watching to stop watching it.", "info")
+    def _stop(self, key: str) -> None:
+        handle = self._handles.get(key)
+        if handle is None or handle.done:
+            self.status.show("This kernel is not watching that job any more.", "info")
             return
         handle.cancel()
         self.reload(now=True)
@@ -234,6 +230,39 @@ class Jobs(Panel):
             "re-attaches to it.",
             "warning",
         )
+
+    def _resume_row(self, key: str) -> None:
+        """Re-attach the one job of ``key`` (on a thread: the kernel stays free). A second
+        press while it is re-attaching does nothing: re-attaching never buys, and never twice."""
+        with self._lock:
+            if key in self._resuming:
+                self.status.show("Already re-attaching that job.", "info")
+                return
+            self._resuming.add(key)
+        button = self.row_actions.button(key, RESUME)
+        if button is not None:
+            button.disabled = True
+        self.status.show("Re-attaching the job…")
+
+        def work() -> None:
+            try:
+                handles = self.session.resume(only=key)
+            except Exception as exc:  # shown on the panel; a thread has nobody else to tell
+                log.exception("Resume failed")
+                self.status.error(describe_error("Resume", exc))
+            else:
+                if handles:
+                    self.status.show("Re-attached the job; this kernel follows it now.", "ok")
+                else:
+                    self.status.show("Nothing to re-attach: that job has ended.", "info")
+            finally:
+                with self._lock:
+                    self._resuming.discard(key)
+                if button is not None:
+                    button.disabled = False
+                self.reload(now=True)
+
+        threading.Thread(target=work, name="flow-widgets-resume", daemon=True).start()
 
     def _resume(self, _button: object = None) -> None:
         self.resume_button.disabled = True

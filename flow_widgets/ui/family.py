@@ -102,6 +102,8 @@ FAMILY_CSS = (
     # the header: title, status chip, cost — one line that wraps
     ".fw-head{display:flex;flex-wrap:wrap;align-items:center;gap:6px;margin-bottom:4px}"
     ".fw-group-label{font-weight:600;font-size:12px;color:var(--fw-muted)}"
+    # a form's labelled groups (what / settings / inputs): compact, one rule between them
+    ".fw-group{gap:2px;padding:4px 0 2px}.fw-group+.fw-group{border-top:1px solid var(--fw-line)}"
     # chips: model, seed, cost, account (status chips carry their colour inline)
     ".fw-chip{line-height:20px;background:var(--fw-soft);color:var(--fw-fg);"
     "border-color:var(--fw-line)!important;white-space:nowrap;max-width:28ch;overflow:hidden;"
@@ -122,6 +124,7 @@ FAMILY_CSS = (
     # the Jobs list: compact rows, the prompt on one line
     ".fw-jobs :is(td,th){border-color:var(--fw-line)!important}"
     ".fw-job-prompt{max-width:36ch;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}"
+    ".fw-job-row{gap:6px}"  # a live row: status chip, prompt, its own buttons
     ":is(.fw-jobs,.fw-card) a{color:var(--fw-link)}" + _dark_rules()
     # coloured text in the dark theme: lighter shades
 )
@@ -197,7 +200,12 @@ function render({ el }) {
     root.querySelectorAll("[class*=fw-aria-]").forEach((box) => {
       const mark = [...box.classList].find((c) => c.startsWith("fw-aria-"));
       const text = decodeURIComponent(mark.slice(8).replace(/_/g, "%20"));
-      const field = box.matches("input, textarea, select") ? box
+      if (box.classList.contains("fw-group")) {  // a group of controls is named itself
+        if (box.getAttribute("role") !== "group") box.setAttribute("role", "group");
+        if (box.getAttribute("aria-label") !== text) box.setAttribute("aria-label", text);
+        return;
+      }
+      const field = box.matches("input, textarea, select, button") ? box
         : box.querySelector("input, textarea, select");
       if (field && field.getAttribute("aria-label") !== text)
         field.setAttribute("aria-label", text);

@@ -39,6 +39,7 @@ from flow_widgets.ui._board import BoardOptions
 from flow_widgets.ui._handlers import Change, guarded
 from flow_widgets.ui._panel import Panel
 from flow_widgets.ui._throttle import Throttle
+from flow_widgets.ui.form_group import form_group, hide_empty
 from flow_widgets.ui.library_index import LibraryIndex
 from flow_widgets.ui.studio_controls import StudioControls
 from flow_widgets.ui.studio_form import (
@@ -144,16 +145,22 @@ class Studio(StudioControls, Panel):
             takes=StudioTakes(self.session, name=name),
         )
         self.boards = [self.results.board]
-        self.widget = widgets.VBox(
+        # The form in labelled groups, in the order one fills it in (Tab follows it): what to
+        # make, with which settings, from which inputs; then what it costs and Generate.
+        self.what = form_group("what", [self.kind, self.prompt_group])
+        self.settings = form_group(
+            "settings",
             [
-                widgets.HTML(f"<b>{html.escape(self.title)}</b>"),
-                self.kind,
                 widgets.HBox([self.account, self.model]),
-                self.prompt_group,
                 widgets.HBox([self.duration, self.aspect, self.resolution]),
                 widgets.HBox(
                     [self.count, self.seed, self.random_seed, self.unlock_seed, self.upscale_to]
                 ),
+            ],
+        )
+        self.inputs = form_group(
+            "inputs",
+            [
                 self.start.widget,
                 self.end.widget,
                 self.video.widget,
@@ -163,6 +170,13 @@ class Studio(StudioControls, Panel):
                 self.characters_box,
                 self.voices_box,
                 self.thumbs.widget,
+            ],
+        )
+        self.groups = (self.what, self.settings, self.inputs)
+        self.widget = widgets.VBox(
+            [
+                widgets.HTML(f"<b>{html.escape(self.title)}</b>"),
+                *self.groups,
                 self.footer,
                 self.status,
                 self.results.widget,
@@ -246,6 +260,8 @@ class Studio(StudioControls, Panel):
             Panel.hide(self.unlock_seed, shown.seed is None or not shown.uses("seed"))
             self._update_preview(shown)
             self.thumbs.show(sent_references(shown))
+            for group in self.groups:
+                hide_empty(group)  # a tab with no inputs shows no empty "inputs" heading
             if shown.kind == self._tab:
                 self._shown_form = shown
 

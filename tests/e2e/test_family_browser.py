@@ -88,6 +88,13 @@ def _check(lab: Lab, axe: Path) -> None:
         "() => document.querySelectorAll('table.fw-jobs .fw-chip-completed').length >= 2",
         timeout=60_000,
     )
+    # each job row has its own named actions, pressed by keyboard (Enter shows the job's card)
+    jobs = _cell(lab, 2)
+    show = jobs.locator("button[aria-label='show a red fox runs through snow']")
+    show.wait_for(timeout=30_000)
+    show.focus()
+    page.keyboard.press("Enter")
+    jobs.locator(".fw-card").first.wait_for(timeout=30_000)
     # an icon never touches its label
     gap = page.evaluate(
         """() => [...document.querySelectorAll('.fw-family .jupyter-button > i.fa')]
@@ -148,6 +155,8 @@ def _keyboard_walk(lab: Lab) -> None:
     studio = page.locator(".fw-studio").first
     prompt = studio.locator("textarea.fw-prompt-box-input")
     assert prompt.get_attribute("aria-label") == "prompt"  # its name, not its placeholder
+    # the form's groups are named groups; the prompt is in "what"
+    assert studio.locator("[role=group][aria-label=what] textarea.fw-prompt-box-input").count() == 1
     prompt.click()
     page.keyboard.type("a heron lands on a pier")
     visited: list[str] = []

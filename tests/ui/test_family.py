@@ -229,7 +229,7 @@ def test_the_studio_prompt_has_a_visible_label_shown_with_it(panels: list[Panel]
     assert isinstance(studio, Studio)
     assert ">prompt</span>" in studio.prompt_label.value
     assert list(studio.prompt_group.children) == [studio.prompt_label, studio.prompt]
-    assert studio.prompt_group in studio.widget.children
+    assert studio.prompt_group in studio.what.children  # in the form's first group
     studio.kind.value = "upscale"  # no prompt on this tab: neither box nor label
     assert studio.prompt.layout.display == "none" == studio.prompt_label.layout.display
     studio.kind.value = "text"
