@@ -142,7 +142,8 @@ def jobs_html(rows: Sequence[JobRow], *, now: float | None = None, limit: int = 
             f'<tr class="fw-job fw-{_e(row.phase)}" data-key="{_e(row.key)}">'
             f'<td style="{cell}">{_thumb(row.thumbnail, row.prompt)}</td>'
             f'<td style="{cell}">{status}</td>'
-            f'<td style="{cell}"><span style="display:inline-flex;flex-wrap:wrap;gap:4px">'
+            f'<td style="{cell};min-width:220px"><span style="display:inline-flex;'
+            'flex-wrap:wrap;gap:4px">'
             f"{''.join(facts)}</span></td>"
             f'<td style="{cell};white-space:nowrap">{_e(format_age(at - row.created))}</td>'
             f'<td style="{cell}"><div class="fw-job-prompt" dir="auto" title="{_e(row.prompt)}"'
