@@ -33,8 +33,9 @@ posts = sim.app_state.faults.add(Fault(route="POST /videos", action="delay", sec
 def fired():
     return next(e["fired"] for e in sim.app_state.faults.listing() if e["id"] == posts.id)"""
 FOX = ["a red fox in snow", "a red fox in deep snow", "a red fox in deep snow at dawn"]
-# the card's player, strip, comparison and toolbar hold well over this much text
-MIN_CONTRAST = 10
+# the card's player, strip, comparison and toolbar: the contrast rule checked 29 nodes (light)
+# and 43 (dark, the comparison is open) in JupyterLab and Notebook 7
+MIN_CONTRAST = 20
 
 
 def _cell(lab: Lab, index: int) -> Any:
