@@ -67,7 +67,8 @@ _STYLE = (
     ".fw-compare .fw-take-label{font-weight:600}"
     ".fw-compare .fw-take-prompt{overflow-wrap:anywhere}"
     ".fw-compare mark.fw-diff{background:#fde68a;color:#111;padding:0 2px;border-radius:3px}"
-    ".fw-compare .fw-take-facts{color:#555;font-size:13px}"
+    # the theme's secondary text (a fixed #555 is 2.5:1 on the dark theme)
+    ".fw-compare .fw-take-facts{color:var(--jp-content-font-color2,#4b5563);font-size:13px}"
     ".fw-compare-bar{grid-column:1/-1;display:flex;gap:8px;align-items:center}"
     ".fw-compare-bar button{font:inherit;padding:3px 12px;cursor:pointer}"
     "</style>"
@@ -109,7 +110,7 @@ o.currentTime=lead.currentTime;}});});
 var bar=document.createElement('div');bar.className='fw-compare-bar';
 var button=document.createElement('button');button.type='button';
 button.className='fw-compare-play';button.textContent='\u25b6 Play together';
-button.setAttribute('aria-label','Play all videos of this comparison together');
+button.title='Play all videos of this comparison together';
 button.addEventListener('click',function(){
 if(vids.some(function(o){return !o.paused;})){vids.forEach(pause);
 button.textContent='\u25b6 Play together';return;}

@@ -256,7 +256,9 @@ class Lab:
         for attempt in range(1, attempts + 1):
             try:
                 self.dismiss_kernel_choice()
-                self.page.click(".jp-Notebook", timeout=10_000)
+                # its top-left corner (padding): a click in the middle can land on the
+                # footer under the last cell, which adds a new empty cell that never runs
+                self.page.click(".jp-Notebook", position={"x": 3, "y": 3}, timeout=10_000)
                 self.page.keyboard.press("Escape")
                 self._menu("Run", "Run All Cells")
                 self.page.wait_for_function(started, timeout=20_000)
