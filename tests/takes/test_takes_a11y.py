@@ -16,6 +16,8 @@ from flow_widgets.ui.takes_strip import TakeView, strip_html
 from flow_widgets.ui.view import CardView, MediaView
 
 BACKGROUNDS = ("#ffffff", "#f3f4f6")  # white, and JupyterLab's striped table rows
+DARK_BACKGROUNDS = ("#111111", "#212121")  # JupyterLab's dark layouts
+_DARK_RULE = re.compile(r"body\[data-jp-theme-light=false\][^{]*\{[^}]*\}")
 
 
 def _luminance(colour: str) -> float:
@@ -35,8 +37,16 @@ def test_contrast_formula_matches_wcag() -> None:
 
 
 def _text_colours(markup: str) -> set[str]:
-    """Every text colour, and the fallback of every ``var(--jp-…, #hex)`` text colour."""
-    return set(re.findall(r"(?<![-\w])color:(?:var\(--[\w-]+,)?(#[0-9a-fA-F]{6})", markup))
+    """Every light-theme text colour, and the fallback of every ``var(--jp-…, #hex)`` one
+    (the dark theme's own rules are left out: see :func:`_dark_text_colours`)."""
+    light = _DARK_RULE.sub("", markup)
+    return set(re.findall(r"(?<![-\w])color:(?:var\(--[\w-]+,)?(#[0-9a-fA-F]{6})", light))
+
+
+def _dark_text_colours(markup: str) -> set[str]:
+    """The text colours of the rules that apply on JupyterLab's dark theme only."""
+    rules = "".join(_DARK_RULE.findall(markup))
+    return set(re.findall(r"(?<![-\w])color:(#[0-9a-fA-F]{6})", rules))
 
 
 def _views() -> list[CardView]:
@@ -50,10 +60,16 @@ def _views() -> list[CardView]:
 def test_every_status_and_muted_colour_reaches_4_5_to_1() -> None:
     colours = {c for view in _views() for c in _text_colours(card_html(view))}
     colours |= set(html._COLOURS.values()) | set(_handlers._COLOURS.values())
-    colours |= _text_colours(strip_html(_takes()))
+    strip = strip_html(_takes())
+    colours |= _text_colours(strip)
     assert len(colours) >= 6
     for colour in colours:
         for background in BACKGROUNDS:
+            assert contrast(colour, background) >= 4.5, (colour, background)
+    dark = _dark_text_colours(strip)
+    assert dark  # the strip's star has a shade of its own on the dark theme
+    for colour in dark:
+        for background in DARK_BACKGROUNDS:
             assert contrast(colour, background) >= 4.5, (colour, background)
 
 
