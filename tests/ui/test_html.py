@@ -69,8 +69,16 @@ def assert_inert(markup: str) -> None:
         for name, value in attrs.items():
             assert not name.startswith("on"), (tag, name)
             if name in ("src", "href", "poster") and value:
-                scheme = value.split(":", 1)[0].strip().lower() if ":" in value else ""
-                assert scheme in ("", "http", "https", "data") or "/" in scheme, (tag, value)
+                assert _scheme(value) in ("", "http", "https", "data"), (tag, value)
+
+
+def _scheme(url: str) -> str:
+    """The scheme a browser reads in ``url`` ("" for a relative URL): it drops leading C0
+    controls and spaces and every tab and newline, and a scheme is a letter followed by
+    letters, digits, "+", "-" or "." before the first colon (so "?:" or "a/b:c" is relative)."""
+    cleaned = re.sub(r"[\t\n\r]", "", url).lstrip("".join(map(chr, range(0x21))))
+    found = re.match(r"([a-zA-Z][a-zA-Z0-9+.-]*):", cleaned)
+    return found.group(1).lower() if found else ""
 
 
 def video(**kw: object) -> MediaView:
