@@ -16,7 +16,9 @@ from flow_widgets.simulator.server import RunningSimulator
 from flow_widgets.ui._widgets_version import IPYWIDGETS_MAJOR
 from tests.ui.panel_support import Recorder, session, simulator
 
-_NEEDS_IPYWIDGETS_8 = ("test_studio.py", "test_prompt_box.py")
+_NEEDS_IPYWIDGETS_8 = ("test_studio.py", "test_prompt_box.py", "test_studio_groups.py")
+#: Fixtures that build a Studio (``panels``: every panel of the family, the Studio first).
+_STUDIO_FIXTURES = ("studio", "panels")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -26,7 +28,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return
     skip = pytest.mark.skip(reason="the Studio needs ipywidgets 8")
     for item in items:
-        if item.path.name in _NEEDS_IPYWIDGETS_8 or "studio" in getattr(item, "fixturenames", ()):
+        fixtures = getattr(item, "fixturenames", ())
+        if item.path.name in _NEEDS_IPYWIDGETS_8 or any(f in fixtures for f in _STUDIO_FIXTURES):
             item.add_marker(skip)
 
 
