@@ -14,21 +14,11 @@ from flow_widgets.ui.html import card_html
 from flow_widgets.ui.prompt_diff import word_changes
 from flow_widgets.ui.takes_strip import TakeView, strip_html
 from flow_widgets.ui.view import CardView, MediaView
+from tests.wcag import contrast
 
 BACKGROUNDS = ("#ffffff", "#f3f4f6")  # white, and JupyterLab's striped table rows
 DARK_BACKGROUNDS = ("#111111", "#212121")  # JupyterLab's dark layouts
 _DARK_RULE = re.compile(r"body\[data-jp-theme-light=false\][^{]*\{[^}]*\}")
-
-
-def _luminance(colour: str) -> float:
-    channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
-    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
-def contrast(a: str, b: str) -> float:
-    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
 
 
 def test_contrast_formula_matches_wcag() -> None:

@@ -38,26 +38,16 @@ from flow_widgets.ui.reopen import guarded_html
 from flow_widgets.ui.studio import Studio
 from flow_widgets.ui.view import CardView, MediaView
 from tests.ui.panel_support import Recorder, eventually
+from tests.wcag import contrast
 
 # -- colours ---------------------------------------------------------------------------------
-
-
-def _luminance(colour: str) -> float:
-    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
-def _contrast(a: str, b: str) -> float:
-    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
 
 
 @pytest.mark.parametrize("phase", sorted(STATUS_COLOURS))
 def test_status_colours_read_as_text_and_carry_white_chip_text(phase: str) -> None:
     colour = STATUS_COLOURS[phase]
     for ground in ("#ffffff", "#f3f4f6"):  # white and JupyterLab's striped rows
-        assert _contrast(colour, ground) >= 4.5, (phase, ground)
+        assert contrast(colour, ground) >= 4.5, (phase, ground)
     # a chip is white text on the colour: the same contrast, in the light and the dark theme
     assert f"color:#fff;background:{colour}" in status_chip(phase)
 
@@ -65,7 +55,7 @@ def test_status_colours_read_as_text_and_carry_white_chip_text(phase: str) -> No
 @pytest.mark.parametrize("phase", sorted(DARK_TEXT))
 def test_dark_theme_shades_read_on_jupyterlab_dark_layouts(phase: str) -> None:
     for ground in ("#111111", "#212121", "#424242"):  # --jp-layout-color0/1/2 of the dark theme
-        assert _contrast(DARK_TEXT[phase], ground) >= 4.5, (phase, ground)
+        assert contrast(DARK_TEXT[phase], ground) >= 4.5, (phase, ground)
     rule = re.search(
         r"body\[data-jp-theme-light=false\] :is\(([^)]*)\)\{color:" + DARK_TEXT[phase], FAMILY_CSS
     )

@@ -13,20 +13,10 @@ import re
 import pytest
 
 from flow_widgets.ui import compare, takes_strip
+from tests.wcag import contrast
 
 LIGHT_GROUNDS = ("#ffffff", "#eeeeee")  # JupyterLab light: layout colours 0-2
 DARK_GROUNDS = ("#111111", "#212121", "#424242")  # JupyterLab dark: layout colours 0-2
-
-
-def _luminance(colour: str) -> float:
-    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-
-
-def _contrast(a: str, b: str) -> float:
-    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
 
 
 def _rule(css: str, selector: str) -> str:
@@ -46,14 +36,14 @@ def test_the_pick_star_reads_in_both_themes() -> None:
     css = takes_strip._STYLE
     light = _colour(_rule(css, ".fw-take-star"))
     dark = _colour(_rule(css, "body[data-jp-theme-light=false] .fw-take-star"))
-    assert all(_contrast(light, ground) >= 4.5 for ground in LIGHT_GROUNDS), light
-    assert all(_contrast(dark, ground) >= 4.5 for ground in DARK_GROUNDS), dark
+    assert all(contrast(light, ground) >= 4.5 for ground in LIGHT_GROUNDS), light
+    assert all(contrast(dark, ground) >= 4.5 for ground in DARK_GROUNDS), dark
 
 
 def test_a_pressed_compare_toggle_keeps_white_text_readable() -> None:
     rule = _rule(takes_strip._STYLE, ".fw-take-pick[aria-pressed=true]")
     assert "var(" not in rule  # a theme's brand colour may be too light under white text
-    assert _contrast(_colour(rule, "background"), _colour(rule)) >= 4.5
+    assert contrast(_colour(rule, "background"), _colour(rule)) >= 4.5
 
 
 @pytest.mark.parametrize("css", [takes_strip._STYLE, compare._STYLE], ids=["strip", "compare"])
