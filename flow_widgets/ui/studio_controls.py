@@ -119,8 +119,12 @@ class StudioControls:
         # what it would buy and the button that buys it, together at the foot of the form
         self.footer = widgets.HBox([self.generate, self.preview_line])
         self.footer.add_class("fw-foot")
+        # Not the tab (``kind``): a tab switch puts the new tab's form in place and checks it
+        # once (Studio._switch_tab). Checked here as well, the old tab's prompt would be priced
+        # in the new tab for a moment, and the browser would show Generate enabled beside the
+        # new tab's reason it is not.
         for control in (
-            self.kind, self.account, self.model, self.prompt, self.duration, self.aspect,
+            self.account, self.model, self.prompt, self.duration, self.aspect,
             self.resolution, self.count, self.seed, self.upscale_to, self.window,
         ):  # fmt: skip
             control.observe(lambda _c: changed(), names=["value"])

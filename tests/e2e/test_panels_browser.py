@@ -149,10 +149,14 @@ def _drive_the_panels(lab: Lab, lab_root: Path) -> None:
     # A valid text-to-video form: the cost is shown and Generate works.
     page.locator(".fw-studio .widget-toggle-buttons button:text-is('Text to video')").click()
     page.locator(".fw-studio .fw-studio-prompt textarea").fill("a red fox runs through snow")
+    # Wait for the form as the kernel last checked it (the price beside an enabled button), not
+    # for the first moment the button is enabled: updates arrive one widget at a time.
     page.wait_for_function(
         "() => !document.querySelector('.fw-studio .fw-studio-generate button').disabled"
+        " && document.querySelector('.fw-studio .fw-studio-preview').textContent.includes("
+        "'credits')"
     )
-    assert "credits" in page.locator(".fw-studio .fw-studio-preview").inner_text()
+    assert "prompt" not in page.locator(".fw-studio .fw-studio-preview").inner_text()
     generate.click()
 
     # The card lands on the plain results output under the Studio, with a video that plays.

@@ -65,3 +65,33 @@ def test_vary_leaves_no_seed_behind_and_a_fixed_seed_shows_with_its_undo(studio:
     assert studio.unlock_seed.layout.display is None  # visible: the seed is fixed
     studio.unlock_seed.click()
     assert studio.seed.value == "" and studio.unlock_seed.layout.display == "none"
+
+
+def test_a_tab_switch_never_shows_generate_enabled_beside_a_reason_it_is_not(
+    studio: Studio,
+) -> None:
+    """What the browser sees is every message in order: the preview line, then the button.
+    Switching back to a tab left empty must not price the tab being left for a moment (that
+    showed Generate enabled beside "prompt is empty", which a browser test caught)."""
+    studio.account.value = PRO
+    studio.kind.value = "text"  # left with an empty prompt
+    studio.kind.value = "frames"
+    studio.prompt.value = "the frame comes alive"  # invalid here: no first frame
+    assert studio.generate.disabled
+
+    seen: list[tuple[str, object]] = []
+    studio.preview_line.observe(lambda c: seen.append(("preview", c["new"])), names=["value"])
+    studio.generate.observe(  # the button's state, as synced to the browser
+        lambda c: seen.append(("enabled", not c["new"][0]["actions"][0]["disabled"])),
+        names=["groups"],
+    )
+    studio.kind.value = "text"
+
+    enabled = False
+    for what, value in seen:
+        if what == "enabled":
+            enabled = bool(value)
+        elif enabled:  # a preview line shown while the button is enabled
+            assert "credits" in str(value), seen
+    assert studio.prompt.value == "" and studio.generate.disabled
+    assert ("enabled", True) not in seen, seen
