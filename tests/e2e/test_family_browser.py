@@ -145,6 +145,14 @@ def _keyboard_walk(lab: Lab) -> None:
     assert studio.locator("[role=group][aria-label=what] textarea.fw-prompt-box-input").count() == 1
     prompt.click()
     page.keyboard.type("a heron lands on a pier")
+    # A disabled Generate is not in the Tab order: walk once the kernel has priced the prompt
+    # (on a busy machine it can lag the typing by more than the walk takes).
+    page.wait_for_function(
+        "() => { const b = document.querySelector('.fw-studio .fw-studio-generate button');"
+        " return b && !b.disabled && b.textContent.includes('credits'); }",
+        timeout=30_000,
+    )
+    prompt.focus()
     visited: list[str] = []
     for _ in range(40):
         page.keyboard.press("Tab")
