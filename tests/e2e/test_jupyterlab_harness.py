@@ -38,3 +38,31 @@ def test_run_all_and_save_keeps_outputs(lab: Lab, lab_root: Path) -> None:
     texts = json.dumps([c.get("outputs") for c in saved["cells"]])
     assert "42" in texts
     assert "flow-smoke" in texts
+
+
+def test_a_lost_press_on_the_kernel_dialog_is_pressed_again(lab: Lab, lab_root: Path) -> None:
+    """The harness closes a "Select Kernel" dialog even when its first press is lost.
+
+    A notebook with no kernelspec makes JupyterLab ask for a kernel. The lost press (seen with
+    both cores busy: the press lands while the dialog is being put up) cannot be caused on
+    demand, so it is made here: a listener swallows the first click on *No Kernel*.
+    """
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("print(1)")]
+    nbformat.write(nb, lab_root / "nokernel.ipynb")
+    lab.open("nokernel.ipynb", wait_kernel=False)
+    dialog = lab.page.locator(".jp-Dialog:has-text('Select Kernel')")
+    dialog.wait_for(timeout=60_000)
+    lab.page.evaluate(
+        """() => { let lost = false;
+            document.addEventListener('click', (e) => {
+                if (!lost && e.target.closest('.jp-Dialog .jp-mod-reject')) {
+                    lost = true; e.stopImmediatePropagation(); e.preventDefault();
+                    window.__fwLostPress = true;
+                }
+            }, true); }"""
+    )
+    assert lab.dismiss_kernel_choice()
+    assert lab.page.evaluate("() => window.__fwLostPress === true")  # the first press was lost
+    assert dialog.count() == 0
+    assert not lab.dismiss_kernel_choice()  # nothing left to close

@@ -201,7 +201,7 @@ def _drive_the_panels(lab: Lab, lab_root: Path) -> None:
     )
     assert "completed" in page.locator("table.fw-jobs").first.inner_text()
     page.wait_for_function(
-        "() => /spent this session: [1-9]/.test(document.body.innerText)", timeout=30_000
+        "() => /spent this session: [1-9]/.test(document.body.textContent)", timeout=60_000
     )
     _scroll_to(page.locator("table.fw-jobs").first)
     lab.screenshot("panels-jobs")
@@ -212,8 +212,11 @@ def _drive_the_panels(lab: Lab, lab_root: Path) -> None:
     page.wait_for_selector(".fw-take video", timeout=30_000)
     _scroll_to(page.locator(".fw-take").first)
     lab.screenshot("panels-gallery")
+    # textContent, not innerText: innerText depends on layout, and JupyterLab (its default
+    # windowing, "contentVisibility") may leave a cell out of view unrendered; the words are in
+    # one element, so textContent finds them whatever the layout.
     page.wait_for_function(
-        "() => document.body.innerText.includes('30 system voices')", timeout=30_000
+        "() => document.body.textContent.includes('30 system voices')", timeout=60_000
     )
     _scroll_to(page.get_by_text("30 system voices").first)
     lab.screenshot("panels-voices")
