@@ -33,6 +33,7 @@ import ipywidgets as widgets
 __all__ = [
     "DARK_TEXT",
     "FAMILY_CSS",
+    "PRIMARY_FILL",
     "STATUS_COLOURS",
     "Dress",
     "chip",
@@ -62,6 +63,9 @@ DARK_TEXT = {
     "detached": "#f2c265",
     "unknown": "#f2c265",
 }
+#: The fill under white text of a primary or pressed button, in both themes (the dark theme's
+#: ``--jp-brand-color1``, #2196f3, carries white text at only 3.1:1).
+PRIMARY_FILL = "#1d64c4"
 _TONES = {"info": "queued", "ok": "completed", "warning": "detached", "error": "failed"}
 
 _TOKENS = (
@@ -112,7 +116,7 @@ FAMILY_CSS = (
     # buttons: space between icon and label, a visible focus ring (never outline:none)
     ".fw-family .jupyter-button>i.fa:not(.center){margin-right:.5em}"
     # the primary button keeps white text readable on the dark theme's lighter brand colour
-    ".fw-family .fw-press-primary{background:#1d64c4}"
+    f".fw-family .fw-press-primary{{background:{PRIMARY_FILL}}}"
     # (!important, and more specific: the stock widgets' own rules set ``outline:none
     # !important`` on their selects and text boxes)
     ":is(.fw-family,.fw-card,.fw-jobs) :is(a,button,input,select,textarea,[tabindex],[role])"

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flow_widgets.ui import compare
+from flow_widgets.ui.family import DARK_TEXT, PRIMARY_FILL, STATUS_COLOURS
 from flow_widgets.ui.panel_html import Take
 from flow_widgets.ui.prompt_diff import WordChange, diff_html, diff_text
 from flow_widgets.ui.view import MediaView
@@ -52,10 +53,10 @@ _STYLE = (
     ".fw-takes .fw-take-open:focus-visible,.fw-takes .fw-take button:focus-visible{"
     "outline:2px solid var(--jp-brand-color1,#1565c0)!important;outline-offset:2px}"
     ".fw-take-head{font-weight:600}"
-    # the star's text is a family colour, not JupyterLab's --jp-warn-color0 (#e65100 on white
-    # is 3.8:1): the same shades as the family's warning text, light and dark (>= 4.5:1)
-    ".fw-take-star{color:#8a4b00}"
-    "body[data-jp-theme-light=false] .fw-take-star{color:#f2c265}"
+    # the star's text is the family's warning shade, light and dark (>= 4.5:1), not
+    # JupyterLab's --jp-warn-color0 (#e65100 on white is 3.8:1)
+    f".fw-take-star{{color:{STATUS_COLOURS['detached']}}}"
+    f"body[data-jp-theme-light=false] .fw-take-star{{color:{DARK_TEXT['detached']}}}"
     ".fw-take-diff{overflow-wrap:anywhere}"
     ".fw-take-diff ins{background:var(--jp-success-color3,#d1fae5);color:#064e3b;"
     "text-decoration:none;padding:0 2px;border-radius:3px}"
@@ -65,8 +66,8 @@ _STYLE = (
     ".fw-take-pick{margin-top:4px;font:inherit;font-size:12px;padding:1px 8px;cursor:pointer;"
     "color:var(--jp-ui-font-color1,#1f2937);background:var(--jp-layout-color2,#eef0f3);"
     "border:1px solid var(--jp-border-color1,#9ca3af);border-radius:4px}"
-    # a fixed blue under white text: the dark theme's --jp-brand-color1 (#2196f3) is 3.1:1
-    ".fw-take-pick[aria-pressed=true]{background:#1d64c4;color:#fff}"
+    # the family's fixed blue under white text, not the theme's brand colour (see PRIMARY_FILL)
+    f".fw-take-pick[aria-pressed=true]{{background:{PRIMARY_FILL};color:#fff}}"
     ".fw-takes-compare .fw-compare{margin-top:8px}"
     ".fw-takes-compare input[type=range]{width:100%}"
     ".fw-takes-status{color:var(--jp-content-font-color2,#4b5563);font-size:12px;min-height:1em}"
