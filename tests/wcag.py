@@ -3,7 +3,12 @@ tests ask axe-core instead)."""
 
 from __future__ import annotations
 
-__all__ = ["contrast"]
+__all__ = ["DARK_GROUNDS", "LIGHT_GROUNDS", "contrast"]
+
+#: What text sits on in JupyterLab's light theme: white, and the striped table rows.
+LIGHT_GROUNDS = ("#ffffff", "#f3f4f6")
+#: The dark theme's ``--jp-layout-color0`` to ``2``.
+DARK_GROUNDS = ("#111111", "#212121", "#424242")
 
 
 def _luminance(colour: str) -> float:

@@ -152,7 +152,6 @@ def _keyboard_walk(lab: Lab) -> None:
         " return b && !b.disabled && b.textContent.includes('credits'); }",
         timeout=30_000,
     )
-    prompt.focus()
     visited: list[str] = []
     for _ in range(40):
         page.keyboard.press("Tab")

@@ -14,10 +14,8 @@ from flow_widgets.ui.html import card_html
 from flow_widgets.ui.prompt_diff import word_changes
 from flow_widgets.ui.takes_strip import TakeView, strip_html
 from flow_widgets.ui.view import CardView, MediaView
-from tests.wcag import contrast
+from tests.wcag import DARK_GROUNDS, LIGHT_GROUNDS, contrast
 
-BACKGROUNDS = ("#ffffff", "#f3f4f6")  # white, and JupyterLab's striped table rows
-DARK_BACKGROUNDS = ("#111111", "#212121")  # JupyterLab's dark layouts
 _DARK_RULE = re.compile(r"body\[data-jp-theme-light=false\][^{]*\{[^}]*\}")
 
 
@@ -54,12 +52,12 @@ def test_every_status_and_muted_colour_reaches_4_5_to_1() -> None:
     colours |= _text_colours(strip)
     assert len(colours) >= 6
     for colour in colours:
-        for background in BACKGROUNDS:
+        for background in LIGHT_GROUNDS:
             assert contrast(colour, background) >= 4.5, (colour, background)
     dark = _dark_text_colours(strip)
     assert dark  # the strip's star has a shade of its own on the dark theme
     for colour in dark:
-        for background in DARK_BACKGROUNDS:
+        for background in DARK_GROUNDS:
             assert contrast(colour, background) >= 4.5, (colour, background)
 
 

@@ -38,7 +38,7 @@ from flow_widgets.ui.reopen import guarded_html
 from flow_widgets.ui.studio import Studio
 from flow_widgets.ui.view import CardView, MediaView
 from tests.ui.panel_support import Recorder, eventually
-from tests.wcag import contrast
+from tests.wcag import DARK_GROUNDS, LIGHT_GROUNDS, contrast
 
 # -- colours ---------------------------------------------------------------------------------
 
@@ -46,7 +46,7 @@ from tests.wcag import contrast
 @pytest.mark.parametrize("phase", sorted(STATUS_COLOURS))
 def test_status_colours_read_as_text_and_carry_white_chip_text(phase: str) -> None:
     colour = STATUS_COLOURS[phase]
-    for ground in ("#ffffff", "#f3f4f6"):  # white and JupyterLab's striped rows
+    for ground in LIGHT_GROUNDS:
         assert contrast(colour, ground) >= 4.5, (phase, ground)
     # a chip is white text on the colour: the same contrast, in the light and the dark theme
     assert f"color:#fff;background:{colour}" in status_chip(phase)
@@ -54,7 +54,7 @@ def test_status_colours_read_as_text_and_carry_white_chip_text(phase: str) -> No
 
 @pytest.mark.parametrize("phase", sorted(DARK_TEXT))
 def test_dark_theme_shades_read_on_jupyterlab_dark_layouts(phase: str) -> None:
-    for ground in ("#111111", "#212121", "#424242"):  # --jp-layout-color0/1/2 of the dark theme
+    for ground in DARK_GROUNDS:
         assert contrast(DARK_TEXT[phase], ground) >= 4.5, (phase, ground)
     rule = re.search(
         r"body\[data-jp-theme-light=false\] :is\(([^)]*)\)\{color:" + DARK_TEXT[phase], FAMILY_CSS

@@ -13,10 +13,7 @@ import re
 import pytest
 
 from flow_widgets.ui import compare, takes_strip
-from tests.wcag import contrast
-
-LIGHT_GROUNDS = ("#ffffff", "#eeeeee")  # JupyterLab light: layout colours 0-2
-DARK_GROUNDS = ("#111111", "#212121", "#424242")  # JupyterLab dark: layout colours 0-2
+from tests.wcag import DARK_GROUNDS, LIGHT_GROUNDS, contrast
 
 
 def _rule(css: str, selector: str) -> str:
@@ -36,7 +33,8 @@ def test_the_pick_star_reads_in_both_themes() -> None:
     css = takes_strip._STYLE
     light = _colour(_rule(css, ".fw-take-star"))
     dark = _colour(_rule(css, "body[data-jp-theme-light=false] .fw-take-star"))
-    assert all(contrast(light, ground) >= 4.5 for ground in LIGHT_GROUNDS), light
+    # and on --jp-layout-color2 (#eee), the ground of the strip's buttons
+    assert all(contrast(light, ground) >= 4.5 for ground in (*LIGHT_GROUNDS, "#eeeeee")), light
     assert all(contrast(dark, ground) >= 4.5 for ground in DARK_GROUNDS), dark
 
 
@@ -50,5 +48,7 @@ def test_a_pressed_compare_toggle_keeps_white_text_readable() -> None:
 def test_secondary_text_follows_the_theme(css: str) -> None:
     """Facts (model, seed, cost) take the theme's secondary text colour: a fixed grey that
     reads on white cannot read on the dark theme's background."""
-    for rule in re.findall(r"\.fw-take-facts\{([^}]*)\}", css):
+    rules = re.findall(r"\.fw-take-facts\{([^}]*)\}", css)
+    assert rules  # the facts have a rule of their own
+    for rule in rules:
         assert re.search(r"(?:^|;)color:var\(--jp-content-font-color2,#[0-9a-f]{6}\)", rule), rule
